@@ -1,0 +1,61 @@
+"""constellation: track satellite constellations and compute their ground coverage.
+
+The public API, in data-flow order::
+
+    import constellation as C
+    sats = C.load("active.tle")                 # any TLE/3LE/OMM file; or C.jinan368(), the shipped plan
+    times = C.time_range("2026-01-01", duration="1d", step_s=30)
+    pos = C.propagate(sats, times)               # xarray.Dataset (satellite, time): ITRS + WGS84 geodetic
+    cov = C.coverage(sats, times, grid=C.grid.global_grid(1.0), min_elevation_deg=10)
+
+Each stage lives in its own module (``elements``, ``design``, ``propagate``, ``grid``, ``coverage``,
+``passes``, ``dop``, ``plot``) and can be used alone.  Heavy modules are imported on first use, so
+``import constellation`` stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .elements import load
+from .propagate import propagate
+from .satellite import Constellation, Satellite, as_constellation
+from .timescale import parse_duration, parse_time, time_range
+
+__version__ = "0.1.0"
+
+# name -> (module, attribute or None for the module itself), imported on first access
+_LAZY = {
+    "jinan368": ("design", "jinan368"),
+    "design": ("design", None),
+    "elements": ("elements", None),
+    "grid": ("grid", None),
+    "coverage": ("coverage", "coverage"),
+    "Requirement": ("coverage", "Requirement"),
+    "passes": ("passes", "passes"),
+    "dop": ("dop", "dop"),
+    "look_angles": ("topo", "look_angles"),
+    "plot": ("plot", None),
+    "io": ("io", None),
+}
+
+__all__ = [
+    "Constellation", "Satellite", "as_constellation", "load", "propagate", "time_range",
+    "parse_time", "parse_duration", *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'constellation' has no attribute {name!r}") from None
+    mod = importlib.import_module(f".{module}", __name__)
+    value = mod if attr is None else getattr(mod, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

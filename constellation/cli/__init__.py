@@ -1,0 +1,75 @@
+"""The ``constellation`` command line.
+
+Each subcommand lives in its own module here (``track.py``, ``coverage.py``, ...) exposing
+``register(subparsers)``, which adds its parser and sets ``func`` to a callable ``run(args) -> int``.
+This module wires them together, turns errors into one clear line (a traceback only with ``--debug``) and
+maps outcomes to exit codes: 0 success, 1 failure while running, 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from typing import Sequence
+
+__all__ = ["main", "UsageError", "SUBCOMMANDS"]
+
+#: Subcommands in the order ``--help`` lists them; each is ``constellation.cli.<name>``.
+SUBCOMMANDS = ("info", "design", "track", "passes", "coverage", "dop", "plot")
+
+
+class UsageError(Exception):
+    """Bad arguments or unreadable input: reported as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="constellation",
+        description="Track satellite constellations and compute their ground coverage. "
+                    "With no element file, every subcommand uses the shipped Jinan-368 plan.",
+        epilog="Run 'constellation SUBCOMMAND --help' for each subcommand's options and an example.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+    for name in SUBCOMMANDS:
+        modname = f"{__name__}.{name}"
+        if importlib.util.find_spec(modname) is None:
+            continue
+        importlib.import_module(modname).register(sub)
+    return parser
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return f"constellation {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``constellation`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("constellation: interrupted", file=sys.stderr)
+        return 1
+    except Exception as exc:  # one clear line unless --debug
+        if args.debug:
+            raise
+        from ..errors import is_input_error
+
+        kind = type(exc).__name__
+        print(f"constellation {args.command}: error: {exc}" + ("" if is_input_error(exc) else f" ({kind})"),
+              file=sys.stderr)
+        return 2 if (isinstance(exc, UsageError) or is_input_error(exc)) else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
