@@ -9,19 +9,22 @@ time chunks so memory stays bounded; :func:`itrs_chunks` is the streaming form t
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
-import xarray as xr
 from sgp4.api import SGP4_ERRORS
 
 from .kernels import frames
 from .satellite import Constellation, as_constellation
 from .timescale import as_datetime64, dut1_s, julian_utc
 
+if TYPE_CHECKING:  # xarray is imported on first use: it costs seconds at start-up
+    import xarray as xr
+
 __all__ = ["propagate", "teme_states", "earth_orientation", "EarthOrientation", "itrs_chunks",
-           "PropagationWarning", "DEFAULT_CHUNK_SATSTEPS"]
+           "PropagationWarning", "DEFAULT_CHUNK_SATSTEPS", "PIPELINE_CHUNK_SATSTEPS"]
 
 #: Satellite-steps per chunk: bounds the working memory of :func:`propagate` (about 100 bytes each).
 DEFAULT_CHUNK_SATSTEPS = 2_000_000
@@ -125,19 +128,26 @@ def itrs_chunks(sats: Any, times: np.ndarray, *, chunk_satsteps: int = DEFAULT_C
     """Yield ``(time_slice, r_itrs_km, error)`` over consecutive time chunks.
 
     ``r_itrs_km`` has shape ``(n_sat, len(chunk), 3)``; failed steps are NaN and ``error`` holds the
-    python-sgp4 code (carried forward within the chunk from the first failure).  This is the streaming
-    form for consumers that need positions only (coverage, passes), so memory stays bounded.
+    python-sgp4 code, carried forward from each satellite's first failure (also across chunks).  This is
+    the streaming form for consumers that need positions only (coverage, passes), so memory stays bounded.
     """
     c = as_constellation(sats)
     times = as_datetime64(times)
     eo = earth_orientation(times, dut1, polar_motion_arcsec)
+    m, _ = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
     for sl, err, r, _ in _sgp4_chunks(c, times, chunk_satsteps):
-        yield sl, frames.teme_to_itrs_positions(r, eo.theta_rad[sl], eo.xp_rad[sl], eo.yp_rad[sl]), err
+        yield sl, frames.rotate_positions(r, m[sl]), err
+
+
+#: Chunk size :func:`propagate` uses by default: small enough that SGP4 for the next chunk (which holds
+#: Python's GIL) overlaps the frame kernel of the previous one (which releases it), and that each chunk's
+#: TEME states stay in cache.
+PIPELINE_CHUNK_SATSTEPS = 1 << 17
 
 
 def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: Any = None,
-              chunk_satsteps: int = DEFAULT_CHUNK_SATSTEPS, velocities: bool = False,
-              warn: bool = True) -> xr.Dataset:
+              chunk_satsteps: int | None = None, velocities: bool = False,
+              warn: bool = True) -> "xr.Dataset":
     """Propagate every satellite to every time and return Earth-fixed positions.
 
     Parameters
@@ -148,8 +158,9 @@ def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: A
         UT1 - UTC (s); default from Skyfield's built-in IERS data.
     polar_motion_arcsec : (xp, yp), optional
         Pole coordinates (arcsec); default none.
-    chunk_satsteps : int
-        Satellite-steps per SGP4/frames batch (bounds working memory; the result itself is n_sat x n_time).
+    chunk_satsteps : int, optional
+        Satellite-steps per SGP4/frames batch (bounds working memory; the result itself is
+        n_sat x n_time).  Default :data:`PIPELINE_CHUNK_SATSTEPS`.
     velocities : bool
         Also return ITRS velocities ``vx_km_s``, ``vy_km_s``, ``vz_km_s``.
     warn : bool
@@ -162,27 +173,40 @@ def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: A
         above the WGS84 ellipsoid), ``sgp4_error`` (python-sgp4 code; 0 = ok).  Coordinates: ``time``,
         ``name``, ``catalog_number``, ``group``, ``launched`` and ``epoch`` along ``satellite``.  A satellite
         that fails is NaN from its first failing time on and keeps its error code.
+
+    SGP4 (python-sgp4's ``SatrecArray``, which holds the GIL) runs chunk by chunk in the calling thread
+    while a helper thread runs the parallel numba frame kernel (which releases it) on the chunk before,
+    so the frame and geodetic work mostly hides behind SGP4.
     """
     c = as_constellation(sats)
     times = as_datetime64(times)
     ns, nt = len(c), times.size
     eo = earth_orientation(times, dut1, polar_motion_arcsec)
-    out = {k: np.full((ns, nt), np.nan) for k in ("x_km", "y_km", "z_km", "lat_deg", "lon_deg", "alt_km")}
-    if velocities:
-        out.update({k: np.full((ns, nt), np.nan) for k in ("vx_km_s", "vy_km_s", "vz_km_s")})
-    error = np.zeros((ns, nt), dtype=np.uint8)
-    for sl, err, r, v in _sgp4_chunks(c, times, chunk_satsteps):
-        error[:, sl] = err
-        r_i, v_i, lat, lon, alt = frames.teme_to_itrs_full(
-            r, v, eo.theta_rad[sl], eo.theta_dot_rad_s[sl], eo.xp_rad[sl], eo.yp_rad[sl])
-        out["x_km"][:, sl], out["y_km"][:, sl], out["z_km"][:, sl] = r_i[..., 0], r_i[..., 1], r_i[..., 2]
-        out["lat_deg"][:, sl], out["lon_deg"][:, sl], out["alt_km"][:, sl] = lat, lon, alt
-        if velocities:
-            out["vx_km_s"][:, sl], out["vy_km_s"][:, sl], out["vz_km_s"][:, sl] = (
-                v_i[..., 0], v_i[..., 1], v_i[..., 2])
+    m, mdot = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
+    names = ["x_km", "y_km", "z_km", "lat_deg", "lon_deg", "alt_km"]
+    vnames = ["vx_km_s", "vy_km_s", "vz_km_s"]
+    out = {k: np.empty((ns, nt)) for k in names}
+    vout = {k: np.empty((ns, nt) if velocities else (0, 0)) for k in vnames}
+    error = np.empty((ns, nt), dtype=np.uint8)
+
+    def frame_kernel(sl: slice, r: np.ndarray, v: np.ndarray) -> None:
+        frames.rotate_geodetic_into(r, v, m[sl], mdot[sl], sl.start, *out.values(), *vout.values())
+
+    chunk = PIPELINE_CHUNK_SATSTEPS if chunk_satsteps is None else int(chunk_satsteps)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="constellation-frames") as pool:
+        pending = None
+        for sl, err, r, v in _sgp4_chunks(c, times, chunk):
+            error[:, sl] = err
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(frame_kernel, sl, r, v)
+        if pending is not None:
+            pending.result()
     if warn:
         _warn_failures(c, error, times)
-    return _to_dataset(c, times, out, error, polar_motion_arcsec is not None)
+    if not velocities:
+        vout = {}
+    return _to_dataset(c, times, {**out, **vout}, error, polar_motion_arcsec is not None)
 
 
 def _warn_failures(c: Constellation, error: np.ndarray, times: np.ndarray) -> None:
@@ -216,7 +240,9 @@ _VAR_ATTRS = {
 }
 
 
-def _to_dataset(c: Constellation, times: np.ndarray, out: dict, error: np.ndarray, pm: bool) -> xr.Dataset:
+def _to_dataset(c: Constellation, times: np.ndarray, out: dict, error: np.ndarray, pm: bool) -> "xr.Dataset":
+    import xarray as xr
+
     data_vars = {k: (("satellite", "time"), v, _VAR_ATTRS[k]) for k, v in out.items()}
     data_vars["sgp4_error"] = (("satellite", "time"), error, dict(
         long_name="python-sgp4 error code (0 = ok; 1-4 invalid elements, 6 decayed)",

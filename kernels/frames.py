@@ -1,14 +1,22 @@
-"""Frame kernels: TEME -> ITRS and ITRS -> WGS84 geodetic, parallel over satellite-steps.
+"""Frame kernels: TEME -> ITRS and ITRS <-> WGS84 geodetic, parallel over satellite-steps.
 
 References
 ----------
 * Vallado, Crawford, Hujsak, Kelso, "Revisiting Spacetrack Report #3", AIAA 2006-6753, Appendix C:
-  TEME -> PEF is a rotation about z by GMST 1982 evaluated with UT1; PEF -> ITRF applies polar motion
-  ``W = R1(yp) R2(xp)`` (IAU-76/FK5 convention) transposed.
+  TEME -> PEF is a rotation about z by GMST 1982 evaluated with UT1; PEF -> ITRF applies the transpose of
+  the polar-motion matrix ``W`` (IAU-76/FK5 convention, small-angle-free form, Vallado's ``polarm``
+  for the 1980 theory).  Velocities also lose the frame rotation ``omega x r_PEF``.
 * GMST 1982: Aoki et al. (1982), "The new definition of universal time", A&A 105, 359, in the form of
   AIAA 2006-6753 Appendix C and Vallado, "Fundamentals of Astrodynamics and Applications", eq. 3-47.
-* Geodetic latitude and height: Bowring (1976), "Transformation from spatial to geographical
-  coordinates", Survey Review 23(181), refined by fixed-point iteration; WGS84 constants from NIMA TR8350.2.
+* Geodetic latitude and height from Cartesian coordinates: B. R. Bowring (1976), "Transformation from
+  spatial to geographical coordinates", Survey Review 23(181), 323-327, iterated twice on the parametric
+  latitude; height by the formula valid at every latitude, h = p cos(lat) + z sin(lat) - a sqrt(1 - e^2
+  sin^2 lat).  Inverse: NIMA TR8350.2 (WGS84), eq. 4-14.  Constants: WGS84 (NIMA TR8350.2, table 3.1).
+
+The rotation for each sample time is folded into one 3x3 matrix ``M = W^T R3(theta)`` (and its time
+derivative ``Mdot``), computed once per time in NumPy by :func:`teme_to_itrs_matrices`; the kernels then do
+nine multiply-adds per satellite-step plus the geodetic conversion, writing straight into the caller's
+output arrays.
 """
 
 from __future__ import annotations
@@ -22,7 +30,8 @@ from . import CACHE
 
 __all__ = [
     "WGS84_A_KM", "WGS84_F", "WGS84_E2",
-    "gmst1982", "teme_to_itrs_full", "teme_to_itrs_positions", "geodetic_from_itrs",
+    "gmst1982", "teme_to_itrs_matrices", "teme_to_itrs_full", "teme_to_itrs_positions",
+    "rotate_geodetic_into", "rotate_positions", "geodetic_rad", "geodetic_from_itrs",
     "itrs_from_geodetic",
 ]
 
@@ -32,6 +41,7 @@ WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
 _TAU = 2.0 * math.pi
 _DAY_S = 86400.0
 _JD_J2000 = 2451545.0
+_RAD2DEG = 180.0 / math.pi
 
 
 def gmst1982(jd_ut1: np.ndarray, fraction_ut1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -47,11 +57,12 @@ def gmst1982(jd_ut1: np.ndarray, fraction_ut1: np.ndarray) -> tuple[np.ndarray, 
     theta_rad : array
         GMST angle in radians, in ``[0, 2 pi)``.
     theta_dot_rad_s : array
-        Its rate in radians per second (Earth rotation rate used for TEME -> PEF velocities).
+        Its rate in radians per second (the rotation of PEF relative to TEME, used for velocities).
 
     The polynomial is GMST(s) = 67310.54841 + (876600 h + 8640184.812866 s) T + 0.093104 s T^2
     - 6.2e-6 s T^3 with T in Julian centuries of UT1 from J2000 (AIAA 2006-6753; Vallado eq. 3-47).  The
-    876600 h term is a whole number of days, so it is carried by the day fraction to keep precision.
+    876600 h term is a whole number of turns per day, so it is carried by the day fraction to keep
+    precision.
     """
     jd_ut1 = np.asarray(jd_ut1, dtype=np.float64)
     fraction_ut1 = np.asarray(fraction_ut1, dtype=np.float64)
@@ -63,41 +74,151 @@ def gmst1982(jd_ut1: np.ndarray, fraction_ut1: np.ndarray) -> tuple[np.ndarray, 
     return theta, theta_dot
 
 
-@njit(cache=CACHE, inline="always")
-def _polar(x, y, z, xp, yp):
-    """Apply W^T (PEF -> ITRF) for polar motion angles xp, yp in radians (AIAA 2006-6753 eq. C-4)."""
-    if xp == 0.0 and yp == 0.0:
-        return x, y, z
-    cx, sx = math.cos(xp), math.sin(xp)
-    cy, sy = math.cos(yp), math.sin(yp)
-    return (cx * x + sx * sy * y + sx * cy * z,
-            cy * y - sy * z,
-            -sx * x + cx * sy * y + cx * cy * z)
+def teme_to_itrs_matrices(theta: np.ndarray, theta_dot: np.ndarray, xp: np.ndarray | float = 0.0,
+                          yp: np.ndarray | float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation matrices TEME -> ITRS at each time, and their time derivatives.
+
+    ``r_itrs = M @ r_teme`` and ``v_itrs = M @ v_teme + Mdot @ r_teme`` with ``M = W^T R3(theta)`` and
+    ``Mdot = W^T dR3/dt`` (AIAA 2006-6753 eqs. C-2 to C-4).  ``theta`` is GMST 1982 (rad), ``theta_dot``
+    its rate (rad/s), ``xp``/``yp`` polar motion (rad).  Returns two ``(n, 3, 3)`` float64 arrays.
+    """
+    theta = np.atleast_1d(np.asarray(theta, dtype=np.float64))
+    n = theta.shape[0]
+    theta_dot = np.broadcast_to(np.asarray(theta_dot, dtype=np.float64), (n,))
+    xp = np.broadcast_to(np.asarray(xp, dtype=np.float64), (n,))
+    yp = np.broadcast_to(np.asarray(yp, dtype=np.float64), (n,))
+    c, s = np.cos(theta), np.sin(theta)
+    zero, one = np.zeros(n), np.ones(n)
+    r3 = np.stack([np.stack([c, s, zero], -1), np.stack([-s, c, zero], -1),
+                   np.stack([zero, zero, one], -1)], -2)
+    dr3 = theta_dot[:, None, None] * np.stack([np.stack([-s, c, zero], -1), np.stack([-c, -s, zero], -1),
+                                               np.stack([zero, zero, zero], -1)], -2)
+    cx, sx, cy, sy = np.cos(xp), np.sin(xp), np.cos(yp), np.sin(yp)
+    # W^T, the transpose of Vallado's polar-motion matrix (r_PEF = W r_ITRF, IAU-76/FK5).
+    wt = np.stack([np.stack([cx, sx * sy, sx * cy], -1), np.stack([zero, cy, -sy], -1),
+                   np.stack([-sx, cx * sy, cx * cy], -1)], -2)
+    return np.ascontiguousarray(wt @ r3), np.ascontiguousarray(wt @ dr3)
 
 
-@njit(cache=CACHE, inline="always")
-def _geodetic(x, y, z):
-    """WGS84 geodetic latitude (rad), longitude (rad) and height (km) of an ITRS point in km."""
+@njit(cache=CACHE, inline="always", nogil=True)
+def _bowring(x, y, z):
+    """``(num, den, h)``: geodetic latitude as ``atan2(num, den)`` and height (km) of one ITRS point (km).
+
+    Bowring (1976): start from the parametric latitude of the point's direction, evaluate Bowring's
+    latitude formula, and repeat once with the parametric latitude that this gives.  Kept as unnormalised
+    (sin, cos) pairs, so only square roots are needed; two steps reach rounding level (< 1e-8 m) from
+    1000 km below the surface to beyond GEO.  The arctangent is left to the caller so that it can be
+    taken in bulk with NumPy's SIMD ``arctan2``.
+    """
     a = WGS84_A_KM
-    e2 = WGS84_E2
     b = a * (1.0 - WGS84_F)
+    e2 = WGS84_E2
     ep2 = e2 / (1.0 - e2)
-    p = math.hypot(x, y)
-    lon = math.atan2(y, x)
-    th = math.atan2(z * a, p * b)
-    st, ct = math.sin(th), math.cos(th)
-    lat = math.atan2(z + ep2 * b * st * st * st, p - e2 * a * ct * ct * ct)
-    for _ in range(2):  # Bowring's start is already sub-metre to GEO; two fixed-point steps reach ~1e-12
-        sl = math.sin(lat)
-        n = a / math.sqrt(1.0 - e2 * sl * sl)
-        h = p * math.cos(lat) + z * sl - a * a / n
-        lat = math.atan2(z, p * (1.0 - e2 * n / (n + h)))
-    sl, cl = math.sin(lat), math.cos(lat)
+    p = math.sqrt(x * x + y * y)
+    sb = a * z  # parametric latitude beta: tan(beta) = a z / (b p)
+    cb = b * p
+    num = z
+    den = p
+    for _ in range(2):
+        hyp = math.sqrt(sb * sb + cb * cb)
+        sb /= hyp
+        cb /= hyp
+        num = z + ep2 * b * sb * sb * sb  # Bowring: tan(lat) = num / den
+        den = p - e2 * a * cb * cb * cb
+        sb = (1.0 - WGS84_F) * num  # tan(beta) = (1 - f) tan(lat)
+        cb = den
+    hyp = math.sqrt(num * num + den * den)
+    sl = num / hyp
+    cl = den / hyp
     h = p * cl + z * sl - a * math.sqrt(1.0 - e2 * sl * sl)
-    return lat, lon, h
+    return num, den, h
 
 
-@njit(cache=CACHE, parallel=True)
+@njit(cache=CACHE, inline="always", nogil=True)
+def geodetic_rad(x, y, z):
+    """WGS84 geodetic latitude (rad), longitude (rad) and height (km) of one ITRS point in km.
+
+    Bowring (1976), iterated twice (see the module notes); usable from other njit kernels.
+    """
+    num, den, h = _bowring(x, y, z)
+    return math.atan2(num, den), math.atan2(y, x), h
+
+
+@njit(cache=CACHE, parallel=True, nogil=True)
+def _rotate_bowring_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz):
+    # Parallel over satellites, inner loop over times: contiguous, branch-free, so LLVM vectorises it.
+    ns, nt = r_teme.shape[0], r_teme.shape[1]
+    for i in prange(ns):
+        for j in range(nt):
+            a = r_teme[i, j, 0]
+            b = r_teme[i, j, 1]
+            c = r_teme[i, j, 2]
+            X = m[j, 0, 0] * a + m[j, 0, 1] * b + m[j, 0, 2] * c
+            Y = m[j, 1, 0] * a + m[j, 1, 1] * b + m[j, 1, 2] * c
+            Z = m[j, 2, 0] * a + m[j, 2, 1] * b + m[j, 2, 2] * c
+            x[i, j0 + j] = X
+            y[i, j0 + j] = Y
+            z[i, j0 + j] = Z
+            num, den, h = _bowring(X, Y, Z)
+            lat_num[i, j0 + j] = num
+            lat_den[i, j0 + j] = den
+            alt_km[i, j0 + j] = h
+        if vx.shape[0] > 0:
+            for j in range(nt):
+                a = r_teme[i, j, 0]
+                b = r_teme[i, j, 1]
+                c = r_teme[i, j, 2]
+                d = v_teme[i, j, 0]
+                e = v_teme[i, j, 1]
+                f = v_teme[i, j, 2]
+                vx[i, j0 + j] = (m[j, 0, 0] * d + m[j, 0, 1] * e + m[j, 0, 2] * f
+                                 + mdot[j, 0, 0] * a + mdot[j, 0, 1] * b + mdot[j, 0, 2] * c)
+                vy[i, j0 + j] = (m[j, 1, 0] * d + m[j, 1, 1] * e + m[j, 1, 2] * f
+                                 + mdot[j, 1, 0] * a + mdot[j, 1, 1] * b + mdot[j, 1, 2] * c)
+                vz[i, j0 + j] = (m[j, 2, 0] * d + m[j, 2, 1] * e + m[j, 2, 2] * f
+                                 + mdot[j, 2, 0] * a + mdot[j, 2, 1] * b + mdot[j, 2, 2] * c)
+
+
+def _finish_angles(x, y, lat_deg, lon_deg) -> None:
+    """In place: ``lat_deg`` holds Bowring's (num) and ``lon_deg`` its (den); make both angles in degrees."""
+    np.arctan2(lat_deg, lon_deg, out=lat_deg)
+    np.arctan2(y, x, out=lon_deg)
+    np.multiply(lat_deg, _RAD2DEG, out=lat_deg)
+    np.multiply(lon_deg, _RAD2DEG, out=lon_deg)
+
+
+def rotate_geodetic_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg, alt_km, vx, vy, vz) -> None:
+    """Rotate TEME states of one time chunk to ITRS and write ITRS + geodetic into (n_sat, n_time) arrays.
+
+    ``r_teme``/``v_teme`` are C-contiguous ``(n_sat, n_chunk, 3)`` float64 (km, km/s); ``m``/``mdot`` the
+    ``(n_chunk, 3, 3)`` matrices of :func:`teme_to_itrs_matrices`; results go to columns
+    ``j0 .. j0 + n_chunk`` of the C-contiguous ``(n_sat, n_time)`` float64 arrays ``x, y, z`` (km),
+    ``lat_deg, lon_deg`` (degrees, longitude in (-180, 180]) and ``alt_km`` (height above the WGS84
+    ellipsoid).  Velocities go to ``vx, vy, vz`` (km/s) unless those have zero rows.  NaN in, NaN out.
+    Releases the GIL throughout (numba ``nogil`` kernel, then NumPy's SIMD ``arctan2``).
+    """
+    _rotate_bowring_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg, alt_km, vx, vy, vz)
+    cols = slice(j0, j0 + r_teme.shape[1])
+    _finish_angles(x[:, cols], y[:, cols], lat_deg[:, cols], lon_deg[:, cols])
+
+
+@njit(cache=CACHE, parallel=True, nogil=True)
+def rotate_positions(r_teme, m):
+    """Positions only: TEME ``(n_sat, n_time, 3)`` km -> ITRS km with per-time matrices ``m`` (n_time, 3, 3)."""
+    ns, nt = r_teme.shape[0], r_teme.shape[1]
+    out = np.empty_like(r_teme)
+    for k in prange(ns * nt):
+        i = k // nt
+        j = k - i * nt
+        a = r_teme[i, j, 0]
+        b = r_teme[i, j, 1]
+        c = r_teme[i, j, 2]
+        out[i, j, 0] = m[j, 0, 0] * a + m[j, 0, 1] * b + m[j, 0, 2] * c
+        out[i, j, 1] = m[j, 1, 0] * a + m[j, 1, 1] * b + m[j, 1, 2] * c
+        out[i, j, 2] = m[j, 2, 0] * a + m[j, 2, 1] * b + m[j, 2, 2] * c
+    return out
+
+
 def teme_to_itrs_full(r_teme, v_teme, theta, theta_dot, xp, yp):
     """Rotate SGP4 TEME states to ITRS and add WGS84 geodetic coordinates.
 
@@ -117,63 +238,46 @@ def teme_to_itrs_full(r_teme, v_teme, theta, theta_dot, xp, yp):
         WGS84 geodetic latitude and longitude in degrees (longitude in (-180, 180]) and height in km.
     NaN inputs (failed SGP4 steps) give NaN outputs.
     """
+    r_teme = np.ascontiguousarray(r_teme, dtype=np.float64)
+    v_teme = np.ascontiguousarray(v_teme, dtype=np.float64)
     ns, nt = r_teme.shape[0], r_teme.shape[1]
-    r_out = np.empty_like(r_teme)
-    v_out = np.empty_like(v_teme)
-    lat_deg = np.empty((ns, nt))
-    lon_deg = np.empty((ns, nt))
-    alt_km = np.empty((ns, nt))
-    for k in prange(ns * nt):
-        i = k // nt
-        j = k - i * nt
-        c, s = math.cos(theta[j]), math.sin(theta[j])
-        x, y, z = r_teme[i, j, 0], r_teme[i, j, 1], r_teme[i, j, 2]
-        vx, vy, vz = v_teme[i, j, 0], v_teme[i, j, 1], v_teme[i, j, 2]
-        # TEME -> PEF: R3(theta); velocity also loses the frame rotation  omega x r_pef.
-        xp_ = c * x + s * y
-        yp_ = -s * x + c * y
-        w = theta_dot[j]
-        vxp = c * vx + s * vy + w * yp_
-        vyp = -s * vx + c * vy - w * xp_
-        X, Y, Z = _polar(xp_, yp_, z, xp[j], yp[j])
-        VX, VY, VZ = _polar(vxp, vyp, vz, xp[j], yp[j])
-        r_out[i, j, 0], r_out[i, j, 1], r_out[i, j, 2] = X, Y, Z
-        v_out[i, j, 0], v_out[i, j, 1], v_out[i, j, 2] = VX, VY, VZ
-        lat, lon, h = _geodetic(X, Y, Z)
-        lat_deg[i, j] = math.degrees(lat)
-        lon_deg[i, j] = math.degrees(lon)
-        alt_km[i, j] = h
-    return r_out, v_out, lat_deg, lon_deg, alt_km
+    m, mdot = teme_to_itrs_matrices(theta, theta_dot, xp, yp)
+    r_out = np.empty((3, ns, nt))
+    v_out = np.empty((3, ns, nt))
+    geo = np.empty((3, ns, nt))
+    rotate_geodetic_into(r_teme, v_teme, m, mdot, 0, r_out[0], r_out[1], r_out[2], geo[0], geo[1], geo[2],
+                         v_out[0], v_out[1], v_out[2])
+    return np.moveaxis(r_out, 0, -1), np.moveaxis(v_out, 0, -1), geo[0], geo[1], geo[2]
 
 
-@njit(cache=CACHE, parallel=True)
 def teme_to_itrs_positions(r_teme, theta, xp, yp):
-    """Positions only: TEME (n_sat, n_time, 3) km -> ITRS km, for the coverage kernels' hot path."""
-    ns, nt = r_teme.shape[0], r_teme.shape[1]
-    out = np.empty_like(r_teme)
-    for k in prange(ns * nt):
-        i = k // nt
-        j = k - i * nt
-        c, s = math.cos(theta[j]), math.sin(theta[j])
-        x, y, z = r_teme[i, j, 0], r_teme[i, j, 1], r_teme[i, j, 2]
-        X, Y, Z = _polar(c * x + s * y, -s * x + c * y, z, xp[j], yp[j])
-        out[i, j, 0], out[i, j, 1], out[i, j, 2] = X, Y, Z
-    return out
+    """Positions only: TEME (n_sat, n_time, 3) km -> ITRS km, for the coverage kernels' hot path.
+
+    ``theta`` is GMST 1982 (rad, from :func:`gmst1982` with UT1), ``xp``/``yp`` polar motion (rad).
+    """
+    m, _ = teme_to_itrs_matrices(theta, 0.0, xp, yp)
+    return rotate_positions(np.ascontiguousarray(r_teme, dtype=np.float64), m)
 
 
-@njit(cache=CACHE, parallel=True)
-def geodetic_from_itrs(r_itrs):
-    """WGS84 geodetic (lat_deg, lon_deg, alt_km) of ITRS points ``(..., 3)`` flattened to ``(n, 3)``."""
-    n = r_itrs.shape[0]
-    lat = np.empty(n)
-    lon = np.empty(n)
-    alt = np.empty(n)
-    for k in prange(n):
-        a, b, h = _geodetic(r_itrs[k, 0], r_itrs[k, 1], r_itrs[k, 2])
-        lat[k] = math.degrees(a)
-        lon[k] = math.degrees(b)
-        alt[k] = h
-    return lat, lon, alt
+@njit(cache=CACHE, parallel=True, nogil=True)
+def _bowring_flat(r_itrs, lat_num, lat_den, alt):
+    for k in prange(r_itrs.shape[0]):
+        lat_num[k], lat_den[k], alt[k] = _bowring(r_itrs[k, 0], r_itrs[k, 1], r_itrs[k, 2])
+
+
+def geodetic_from_itrs(r_itrs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """WGS84 geodetic ``(lat_deg, lon_deg, alt_km)`` of ITRS points ``(..., 3)`` in km; each result has
+    shape ``(...)``.  Bowring (1976), see :func:`geodetic_rad`."""
+    r = np.asarray(r_itrs, dtype=np.float64)
+    if r.shape[-1:] != (3,):
+        raise ValueError(f"ITRS positions must have a last axis of length 3, got shape {r.shape}")
+    shape = r.shape[:-1]
+    flat = np.ascontiguousarray(r.reshape(-1, 3))
+    n = flat.shape[0]
+    lat, lon, alt = np.empty(n), np.empty(n), np.empty(n)
+    _bowring_flat(flat, lat, lon, alt)
+    _finish_angles(flat[:, 0], flat[:, 1], lat, lon)
+    return lat.reshape(shape), lon.reshape(shape), alt.reshape(shape)
 
 
 def itrs_from_geodetic(lat_deg, lon_deg, alt_km=0.0) -> np.ndarray:

@@ -1,0 +1,153 @@
+"""``constellation plot``: a coverage map, a time series, ground tracks or footprints, saved as an image."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+EPILOG = """\
+examples:
+  constellation coverage --duration 1d -o cov.nc                   # a coverage result to plot
+  constellation plot cov.nc --fom revisit_max_s -o revisit.png     # one figure of merit on a map
+  constellation plot cov.nc --fom coverage_fraction --service comm -o comm.png --dpi 150
+  constellation plot cov.nc --series -o area.png                   # area covered (or sats in view) vs time
+  constellation plot cov.nc --list                                 # the figures of merit in the file
+  constellation plot --tracks --duration 2h -o tracks.png          # ground tracks of the Jinan-368 plan
+  constellation plot --tracks active.tle --group eo --duration 90m -o eo.png
+  constellation plot --footprints --min-elevation 20 -o footprints.png
+
+Maps are Plate Carree with the shipped Natural Earth coastline (no download); --projection needs cartopy.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "plot",
+        help="draw a coverage map, coverage time series, ground tracks or footprints to an image",
+        description="Draw one figure of merit of a coverage result (NetCDF or Zarr written by "
+                    "'constellation coverage') on a world or regional map, or its time series with --series; "
+                    "or, with --tracks / --footprints, the ground tracks or footprint snapshot of an element "
+                    "set (default: the shipped Jinan-368 plan).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="coverage result (.nc/.zarr); with --tracks/--footprints an element file "
+                        "(TLE/3LE/OMM; default: the shipped Jinan-368 plan)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--tracks", action="store_true", help="ground tracks of the element set")
+    what.add_argument("--footprints", action="store_true",
+                      help="sub-satellite points with footprints at --start (elevation >= --min-elevation)")
+    what.add_argument("--series", action="store_true",
+                      help="time series of a coverage result: area covered, or satellites in view per site "
+                           "for point grids")
+    what.add_argument("--list", action="store_true", help="list the figures of merit in FILE and exit")
+    p.add_argument("--fom", default="coverage_fraction", metavar="NAME",
+                   help="figure of merit to map (default: coverage_fraction), e.g. revisit_max_s, "
+                        "sats_in_view_mean, response_max_s")
+    p.add_argument("--service", metavar="NAME", help="service to show for multi-service results (default: any)")
+    p.add_argument("-o", "--output", metavar="PNG",
+                   help="image file; the suffix picks the format (.png, .pdf, .svg). Default: derived from "
+                        "the input and figure of merit")
+    p.add_argument("--dpi", type=float, default=150.0, help="resolution of raster images (default: 150)")
+    p.add_argument("--title", help="replace the automatic title")
+    p.add_argument("--cmap", help="matplotlib colour map name (default: by figure of merit)")
+    p.add_argument("--vmin", type=float, help="lower colour limit, in the variable's own units")
+    p.add_argument("--vmax", type=float, help="upper colour limit, in the variable's own units")
+    p.add_argument("--projection", help="map projection through cartopy when installed (e.g. robinson)")
+    p.add_argument("--start", help="tracks/footprints: start time, ISO 8601 UTC (default: the latest element "
+                                   "epoch)")
+    p.add_argument("--duration", default="2h", help="tracks: time span (default: 2h)")
+    p.add_argument("--step", default="60s", help="tracks: time step (default: 60s)")
+    p.add_argument("--group", action="append", metavar="NAME",
+                   help="tracks/footprints: only this sub-constellation (repeatable)")
+    p.add_argument("--min-elevation", type=float, default=10.0, dest="min_elevation_deg",
+                   help="footprints: minimum elevation in degrees (default: 10)")
+    p.set_defaults(func=run)
+    return p
+
+
+def _load_elements(path: str | None):
+    import constellation as C
+
+    return C.load(path) if path else C.jinan368()
+
+
+def _read_result(path: str):
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{path}: no such file (a coverage result written by 'constellation coverage')")
+    try:
+        from ..io import read_dataset
+    except ImportError:  # pragma: no cover - io ships with the package
+        import xarray as xr
+
+        return xr.load_dataset(p)
+    return read_dataset(p)
+
+
+def _output(args: argparse.Namespace, default: str) -> Path:
+    out = Path(args.output or default)
+    if out.parent and not out.parent.exists():
+        raise FileNotFoundError(f"{out.parent}: output folder does not exist")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .. import plot
+
+    if args.tracks or args.footprints:
+        import constellation as C
+
+        sats = _load_elements(args.file)
+        if args.group:
+            groups = set(np.asarray(sats.groups).astype(str))
+            missing = [g for g in args.group if g not in groups]
+            if missing:
+                raise ValueError(f"no group {', '.join(missing)}; the elements have groups "
+                                 f"{', '.join(sorted(groups)) or '(none)'}")
+            sats = sats.select(mask=np.isin(np.asarray(sats.groups).astype(str), args.group))
+        if len(sats) == 0:
+            raise ValueError("no satellites to draw")
+        start = C.parse_time(args.start) if args.start else np.max(sats.epochs).astype("datetime64[m]")
+        if args.tracks:
+            times = C.time_range(start, duration=args.duration, step_s=args.step)
+            pos = C.propagate(sats, times)
+            fig, _ = plot.ground_tracks(pos, title=args.title, projection=args.projection)
+            out = _output(args, "tracks.png")
+        else:
+            pos = C.propagate(sats, C.time_range(start, duration=0))
+            fig, _ = plot.footprints(pos, 0, min_elevation_deg=args.min_elevation_deg, title=args.title,
+                                     projection=args.projection)
+            out = _output(args, "footprints.png")
+    else:
+        if not args.file:
+            raise ValueError("give a coverage result FILE to plot (or --tracks / --footprints for elements)")
+        ds = _read_result(args.file)
+        if args.list:
+            for name in sorted(ds.data_vars):
+                da = ds[name]
+                print(f"{name:26s} {str(da.attrs.get('units', '')):6s} {', '.join(da.dims):18s} "
+                      f"{da.attrs.get('long_name', '')}")
+            return 0
+        stem = Path(args.file).stem
+        if args.series:
+            if "sats_in_view" in ds:
+                fig, _ = plot.sats_in_view_series(ds, service=args.service, title=args.title)
+            else:
+                fig, _ = plot.area_covered_series(ds, args.service, title=args.title)
+            out = _output(args, f"{stem}_series.png")
+        else:
+            fig, _ = plot.coverage_map(ds, args.fom, args.service, title=args.title, cmap=args.cmap,
+                                       vmin=args.vmin, vmax=args.vmax, projection=args.projection)
+            out = _output(args, f"{stem}_{args.fom}.png")
+    fig.savefig(out, dpi=args.dpi)
+    plt.close(fig)
+    print(f"wrote {out}")
+    return 0
