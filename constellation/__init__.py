@@ -16,10 +16,11 @@ Each stage lives in its own module (``elements``, ``design``, ``propagate``, ``g
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from .elements import load
-from .propagate import propagate
 from .satellite import Constellation, Satellite, as_constellation
 from .timescale import parse_duration, parse_time, time_range
 
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 
 # name -> (module, attribute or None for the module itself), imported on first access
 _LAZY = {
+    "propagate": ("propagate", "propagate"),
     "jinan368": ("design", "jinan368"),
     "design": ("design", None),
     "elements": ("elements", None),
@@ -41,7 +43,7 @@ _LAZY = {
 }
 
 __all__ = [
-    "Constellation", "Satellite", "as_constellation", "load", "propagate", "time_range",
+    "Constellation", "Satellite", "as_constellation", "load", "time_range",
     "parse_time", "parse_duration", *_LAZY,
 ]
 
@@ -59,3 +61,16 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """The package module: importing the submodule ``constellation.coverage`` (say) must not replace the
+    function ``constellation.coverage`` that shares its name, as the import system would otherwise do."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name, (None, None))[1] is not None:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -202,8 +202,9 @@ def _load_text(text: str, source: str, name: str, strict: bool) -> Constellation
     text = text.lstrip("\ufeff")
     fmt = sniff(text)
     if fmt == "empty":
-        raise ElementSetError("no element sets found (the file is empty or blank)", path=source,
-                              field="file content", found="nothing", expected="TLE, 3LE or OMM records")
+        raise ElementSetError("no element sets found: found an empty or blank file, expected TLE, 3LE or "
+                              "OMM records", path=source, field="file content", found="an empty or blank file",
+                              expected="TLE, 3LE or OMM records")
     rd = _Reader(source, strict, fmt)
     _PARSERS[fmt](text, rd)
     rd.errors.sort(key=lambda e: e.line or 0)
@@ -211,8 +212,9 @@ def _load_text(text: str, source: str, name: str, strict: bool) -> Constellation
         raise rd.errors[0]
     rd.report.skipped = [ReportEntry(e.line, e.field, str(e)) for e in rd.errors]
     if not rd.records and not rd.report.skipped:
-        raise ElementSetError(f"no element sets found (read as {fmt})", path=source, field="file content",
-                              found="no records", expected="TLE, 3LE or OMM records")
+        raise ElementSetError(f"no element sets found: found no records (read as {fmt}), expected TLE, 3LE "
+                              "or OMM records", path=source, field="file content", found="no records",
+                              expected="TLE, 3LE or OMM records")
     cons = Constellation(_drop_duplicates(rd), name=name, source=source)
     rd.report.loaded = len(cons)
     cons.report = rd.report
@@ -225,10 +227,12 @@ def _load_text(text: str, source: str, name: str, strict: bool) -> Constellation
 
 def _drop_duplicates(rd: _Reader) -> list[Satellite]:
     """Keep, per catalogue number, the element set with the newest epoch (the first one on ties)."""
+    nums = [s.satrec.satnum for _, s in rd.records]
+    if len(set(nums)) == len(nums):
+        return [s for _, s in rd.records]
     best: dict[int, int] = {}
     keep = [True] * len(rd.records)
-    for i, (line, sat) in enumerate(rd.records):
-        num = sat.catalog_number
+    for i, num in enumerate(nums):
         j = best.get(num)
         if j is None:
             best[num] = i
@@ -353,7 +357,6 @@ _EPOCH_YEAR = next(c for c in _TLE_COLUMNS if c.name == "epoch year")
 _CHECKSUM_TABLE = bytes((c - 48) if 48 <= c <= 57 else (1 if c == 45 else 0) for c in range(256))
 _CHECKSUM_NP = np.frombuffer(_CHECKSUM_TABLE, dtype=np.uint8)
 _PRINTABLE = re.compile(r"[ -~]*")
-_TRAILING_SPACES = re.compile(r" +(?=\n|\Z)").sub
 _twoline2rv = Satrec.twoline2rv
 
 
@@ -496,17 +499,15 @@ def _split_tle(text: str, rd: _Reader) -> tuple[list[str], list[str], list[int],
     a line 2 preceded by a line 1 and a name line followed by a line 1; faults go to ``rd``.  Blank lines
     and lines starting with ``#`` are ignored.
     """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-    if " \n" in text or text.endswith(" "):
-        text = _TRAILING_SPACES("", text)
-    raw = text.split("\n")
-    if "\n\n" in text or "\n#" in text or "\t" in text or "\r" in text or raw[0][:1] in ("", "#"):
-        keep = [i for i, t in enumerate(raw) if t.strip() and t[0] != "#"]   # the slow, general way
-        lines = [raw[i].rstrip(" \r") for i in keep]
+    raw = [t.rstrip(" \r") for t in text.split("\n")]
+    if raw[-1] == "":
+        raw.pop()
+    if "" in raw or "\t" in text or "\n#" in text or text.startswith("#"):
+        keep = [i for i, t in enumerate(raw) if t.strip() and t[0] != "#"]   # the general way
+        lines = [raw[i] for i in keep]
         number = np.array(keep, dtype=np.int64) + 1                      # 1-based line numbers
     else:                                                                # the usual case: no blank lines
-        lines = raw[:-1] if raw[-1] == "" else raw
+        lines = raw
         number = np.arange(1, len(lines) + 1, dtype=np.int64)
     head = np.array([t[:2] for t in lines], dtype="<U2")
     is1, is2 = head == "1 ", head == "2 "
@@ -532,29 +533,45 @@ def _clean_name(line: str) -> str:
 
 def _structure_faults(lines: list[str], number: np.ndarray, faults: list[int], is1: np.ndarray,
                       is2: np.ndarray, rd: _Reader) -> None:
-    """Report lines that do not fit the name / line 1 / line 2 sequence."""
-    skip: set[int] = set()
+    """Report lines that do not fit the name / line 1 / line 2 sequence, one message per broken record."""
+    n = len(lines)
+    is_name = ~(is1 | is2)
+    done: set[int] = set()
+
+    def report(k: int, fld: str, found: str, expected: str, note: str = "", covers: tuple[int, ...] = ()):
+        rd.fail(rd.error(int(number[k]), fld, found, expected, note))
+        done.update((k, *covers))
+
+    def name_before(k: int) -> tuple[int, ...]:
+        return (k - 1,) if k > 0 and is_name[k - 1] else ()
+
+    def damaged_line1(j: int) -> bool:     # a line 1 whose first columns are damaged reads as a name
+        return (0 <= j < n - 1 and is_name[j] and is2[j + 1] and len(lines[j]) == 69
+                and lines[j][2:7] == lines[j + 1][2:7])
+
     for k in faults:
-        if k in skip:
+        if k in done:
             continue
-        line, num = lines[k], int(number[k])
-        if is1[k]:
-            nxt = f"line {int(number[k + 1])} {lines[k + 1][:20]!r}" if k + 1 < len(lines) else "end of file"
-            rd.fail(rd.error(num, "line 2", nxt, f"line 2 of catalogue number {line[2:7]!r} (starting "
-                             "'2 ') after line 1"))
+        line = lines[k]
+        nxt = f"line {int(number[k + 1])} {lines[k + 1][:20]!r}" if k + 1 < n else "end of file"
+        if is2[k] and k + 1 < n and is1[k + 1] and lines[k + 1][2:7] == line[2:7]:
+            report(k, "line order", f"line 2 of catalogue number {line[2:7]!r} before its line 1",
+                   "line 1 then line 2", covers=(k + 1, *name_before(k)))
+        elif is2[k] and damaged_line1(k - 1):
+            report(k - 1, "line 1 line number", repr(lines[k - 1][:2]), "'1 '",
+                   " (columns 1-2; this looks like line 1 of the element set below)",
+                   covers=(k, *name_before(k - 1)))
+        elif is1[k]:
+            report(k, "line 2", nxt, f"line 2 of catalogue number {line[2:7]!r} (starting '2 ') after "
+                   "line 1", covers=name_before(k))
         elif is2[k]:
-            before = lines[k - 1] if k > 0 else ""
-            if k > 0 and not is1[k - 1] and not is2[k - 1] and len(before) == 69 and before[2:7] == line[2:7]:
-                skip.add(k - 1)       # a damaged line 1, read as a name line: report it once, as line 1
-                rd.fail(rd.error(int(number[k - 1]), "line 1 line number", repr(before[:2]), "'1 '",
-                                 " (columns 1-2; this looks like line 1 of the element set below)"))
-            else:
-                rd.fail(rd.error(num, "line 1", f"line 2 of catalogue number {line[2:7]!r} alone",
-                                 "line 1 (starting '1 ') before line 2"))
+            report(k, "line 1", f"line 2 of catalogue number {line[2:7]!r} alone",
+                   "line 1 (starting '1 ') before line 2", covers=name_before(k))
+        elif (k + 1 < n and is2[k + 1] and k + 1 in faults) or damaged_line1(k + 1):
+            continue                  # reported with the line(s) after this name
         else:
-            nxt = "end of file" if k + 1 >= len(lines) else f"line {int(number[k + 1])} {lines[k + 1][:20]!r}"
-            rd.fail(rd.error(num, "name line", f"{line[:30]!r} followed by {nxt}",
-                             "TLE line 1 (starting '1 ') after a name line"))
+            report(k, "name line", f"{line[:30]!r} followed by {nxt}",
+                   "TLE line 1 (starting '1 ') after a name line")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -857,9 +874,10 @@ def format_tle(sat: Satellite | Satrec) -> tuple[str, str]:
     return line1 + str(_checksum(line1)), line2 + str(_checksum(line2))
 
 
-def _sig(value: float, digits: int = 13) -> float:
-    """``value`` rounded to ``digits`` significant digits (drops float noise from unit conversions)."""
-    return float(f"{value:.{digits - 1}e}")
+def _sig(value: float, digits: int = 13) -> float | int:
+    """``value`` rounded to ``digits`` significant digits (drops float noise from unit conversions);
+    exactly zero is written as the integer 0, as CelesTrak does."""
+    return 0 if value == 0.0 else float(f"{value:.{digits - 1}e}")
 
 
 def _epoch_datetime(r: Satrec) -> datetime:

@@ -46,7 +46,7 @@ from .grid import Grid
 from .kernels.frames import itrs_from_geodetic
 from .propagate import earth_orientation, teme_states
 from .satellite import Constellation, as_constellation
-from .timescale import as_datetime64, julian_utc, parse_duration, parse_time
+from .timescale import dut1_s, julian_utc, parse_duration, parse_time
 
 __all__ = ["passes", "coarse_step_s", "JINAN_SITE", "PASS_COLUMNS"]
 
@@ -197,6 +197,7 @@ class _Evaluator:
         self.sites = sites
         self.sin_mask = sin_mask
         self.dut1 = dut1
+        self._dut1_nodes = None
         self.sgp4_calls = 0
 
     def states(self, sat: np.ndarray, t_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -217,9 +218,30 @@ class _Evaluator:
             self.sgp4_calls += 1
         return r, v
 
+    def _dut1(self, t_s: np.ndarray):
+        """UT1 - UTC (s) at ``t_s``: the user's value, or Skyfield's table interpolated from whole UTC hours
+        (exact at the nodes; a leap second, which happens at a whole hour, is not smeared across it)."""
+        if self.dut1 is not None:
+            return self.dut1
+        t_s = np.asarray(t_s, dtype=float)
+        if t_s.size == 0:
+            return np.zeros(0)
+        lo, hi = float(np.nanmin(t_s)), float(np.nanmax(t_s))
+        if self._dut1_nodes is None or lo < self._dut1_nodes[0][0] or hi > self._dut1_nodes[0][-1]:
+            offset = float((self.t0 - self.t0.astype("datetime64[h]")) / np.timedelta64(1, "ns")) * 1e-9
+            first = math.floor((lo + offset) / 3600.0) - 1
+            last = math.ceil((hi + offset) / 3600.0) + 1
+            nodes = np.arange(first, last + 1) * 3600.0 - offset
+            self._dut1_nodes = (nodes, dut1_s(_stamp(self.t0, nodes)))
+        nodes, vals = self._dut1_nodes
+        k = np.clip(np.searchsorted(nodes, t_s, side="right") - 1, 0, nodes.size - 2)
+        frac = (t_s - nodes[k]) / 3600.0
+        jump = np.abs(vals[k + 1] - vals[k]) > 0.5
+        return vals[k] + np.where(jump, 0.0, frac * (vals[k + 1] - vals[k]))
+
     def rotation(self, t_s: np.ndarray):
         """cos and sin of GMST 1982 (with UT1) and its rate (rad/s) at ``t_s`` seconds after t0."""
-        eo = earth_orientation(_stamp(self.t0, t_s), self.dut1)
+        eo = earth_orientation(_stamp(self.t0, t_s), self._dut1(t_s))
         return np.cos(eo.theta_rad), np.sin(eo.theta_rad), eo.theta_dot_rad_s
 
     def terms(self, sat, site, t_s, second=True):
@@ -353,10 +375,11 @@ def passes(sats: Any, site: Any = JINAN_SITE, start: Any = None, stop: Any = Non
         if len(c) == 0:
             raise ValueError("give start: there are no satellites to take an epoch from")
         start = c.epochs.max()
-    t0 = parse_time(start)
+    t0 = _parse_time_ns(start)
     if (stop is None) == (duration is None):
         raise ValueError("give exactly one of stop or duration")
-    t1 = parse_time(stop) if stop is not None else t0 + np.timedelta64(int(round(parse_duration(duration) * 1e9)), "ns")
+    t1 = (_parse_time_ns(stop) if stop is not None
+          else t0 + np.timedelta64(int(round(parse_duration(duration) * 1e9)), "ns"))
     if t1 <= t0:
         raise ValueError(f"stop ({t1}) must be after start ({t0})")
     if not -90.0 <= float(min_elevation_deg) <= 90.0:
@@ -371,6 +394,13 @@ def passes(sats: Any, site: Any = JINAN_SITE, start: Any = None, stop: Any = Non
                        sites=[(float(a), float(b), float(h)) for a, b, h in
                               zip(sites.lat_deg, sites.lon_deg, sites.height_m)])
     return table
+
+
+def _parse_time_ns(value: Any) -> np.datetime64:
+    """:func:`parse_time`, keeping the nanoseconds of a pandas ``Timestamp`` (e.g. a time from our table)."""
+    if hasattr(value, "to_datetime64") and getattr(value, "tzinfo", None) is None:
+        return np.datetime64(value.to_datetime64(), "ns")
+    return parse_time(value)
 
 
 def _find_events(c: Constellation, sites: _Sites, t0: np.datetime64, span_s: float, ev: _Evaluator,
@@ -559,9 +589,10 @@ def _hermite_extremum(a, b, ha, hb, da, db, kind) -> np.ndarray:
     return a + w * best
 
 
-def _hermite_root(a, b, ha, hb, da, db, iterations: int = 30) -> np.ndarray:
-    """Start for a crossing: the zero of the cubic Hermite interpolant between the samples (bisection on
-    the polynomial, which keeps the sign change), a few microseconds from the true crossing in practice."""
+def _hermite_root(a, b, ha, hb, da, db, iterations: int = 12) -> np.ndarray:
+    """Start for a crossing: the zero of the cubic Hermite interpolant between the samples, found to 1/4096
+    of the interval by bisection on the polynomial (which keeps the sign change); the interpolant itself
+    is typically seconds from the true crossing, which Newton's method then removes."""
     w, c0, c1, c2, c3 = _hermite_coefficients(a, b, ha, hb, da, db)
     lo, hi = np.zeros(a.shape), np.ones(a.shape)
     rising = hb >= 0

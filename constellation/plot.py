@@ -440,7 +440,7 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
     else:
         if land:
             add_land(ax, coast=True, fill=True)
-        mappable = ax.scatter(lon, lat, c=np.ma.masked_invalid(values), cmap=cm, norm=norm, s=70,
+        mappable = ax.scatter(lon, lat, c=values, cmap=cm, norm=norm, s=70,
                               edgecolors="black", linewidths=0.7, zorder=3, plotnonfinite=True, **tkw)
         if label_points:
             names = np.asarray(ds["name"].values).astype(str)
@@ -672,12 +672,13 @@ def _pick_time(pos: xr.Dataset, time: Any) -> int:
 
 def footprints(pos: xr.Dataset, time: Any = None, *, min_elevation_deg: float = 10.0, ax: Any = None,
                title: str | None = None, legend: bool = True, projection: Any = None, land: bool = True,
-               alpha: float = 0.18):
+               alpha: float | None = None):
     """Snapshot of sub-satellite points and their footprints (ground seen at >= ``min_elevation_deg``).
 
     ``pos`` is a :func:`constellation.propagate` result; ``time`` an index into its ``time`` (default the
     first sample) or a time (nearest sample).  Footprints are filled per group colour and split at the
-    antimeridian; circles over a pole are closed through it.  Returns ``(fig, ax)``.
+    antimeridian; circles over a pole are closed through it.  ``alpha`` is the fill opacity (default:
+    lighter for larger groups, so overlaps stay readable).  Returns ``(fig, ax)``.
     """
     k = _pick_time(pos, time)
     sub = pos.isel(time=k) if "time" in pos.dims else pos
@@ -690,14 +691,16 @@ def footprints(pos: xr.Dataset, time: Any = None, *, min_elevation_deg: float = 
     fig, ax = _new_axes(ax, projection, (11.0, 6.2))
     _setup_map_axes(ax, -180.0, 180.0, -90.0, 90.0)
     if land:
-        add_land(ax, zorder=0.5)
+        add_land(ax, zorder=0.5, coast=False)
+        add_land(ax, zorder=2.5, fill=False, linewidth=0.5)
     tkw = _transform_kw(ax)
     for g in names:
         idx = [i for i in np.flatnonzero(groups == g) if np.isfinite(lat[i] + lon[i] + alt[i])]
         polys = [p for i in idx for p in footprint_polygons(lat[i], lon[i], alt[i], min_elevation_deg)]
         paths = [MplPath(np.vstack([p, p[:1]]), closed=True) for p in polys]
-        pc = PathCollection(paths, facecolors=[mcolors.to_rgba(colours[g], alpha)],
-                            edgecolors=[mcolors.to_rgba(colours[g], 0.9)], linewidths=0.5, zorder=2, **tkw)
+        a = alpha if alpha is not None else float(np.clip(6.0 / max(len(idx), 1), 0.04, 0.2))
+        pc = PathCollection(paths, facecolors=[mcolors.to_rgba(colours[g], a)],
+                            edgecolors=[mcolors.to_rgba(colours[g], 0.6)], linewidths=0.4, zorder=2, **tkw)
         ax.add_collection(pc, autolim=False)
         ax.scatter(lon[idx], lat[idx], s=9, color=colours[g], edgecolors="black", linewidths=0.3, zorder=3,
                    label=f"{g} ({len(idx)})", **tkw)

@@ -13,6 +13,7 @@ and, if none is writable, switches caching off cleanly instead of failing.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 
 __all__ = ["configure_cache", "CACHE"]
@@ -42,12 +43,8 @@ def configure_cache() -> bool:
         candidate = os.path.join(base, "constellation", "numba")
     if _writable(candidate):
         os.environ["NUMBA_CACHE_DIR"] = candidate
-        try:  # numba may already be imported: update its live configuration too
-            import numba.core.config as _cfg
-
-            _cfg.CACHE_DIR = candidate
-        except Exception:  # pragma: no cover - numba import problems surface elsewhere
-            pass
+        if "numba" in sys.modules:  # numba already imported: update its live configuration too
+            sys.modules["numba"].core.config.CACHE_DIR = candidate
         return True
     return False
 

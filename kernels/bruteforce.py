@@ -33,6 +33,7 @@ from . import CACHE
 __all__ = ["BruteForceState", "accumulate", "serve_counts_step"]
 
 #: Time steps per block: 32 steps x 368 satellites x 24 bytes = 283 kB of positions, L2-sized.
+#: Positions are laid out (step, xyz, satellite) so the loop over satellites reads contiguous memory.
 BLOCK_STEPS = 32
 
 
@@ -68,21 +69,37 @@ def serve_counts_step(pos, cells, up, sin_el, use_cone, cos_half, out):
         out[c] = k
 
 
+@njit(cache=CACHE, inline="always")
+def _count_simple(px, py, pz, gx, gy, gz, ux, uy, uz, s2):
+    # elevation mask >= 0, no cone: branch-free so the loop over satellites vectorises (SIMD)
+    k = 0
+    for s in range(px.size):
+        dx, dy, dz = px[s] - gx, py[s] - gy, pz[s] - gz
+        upd = dx * ux + dy * uy + dz * uz
+        k += (upd >= 0.0) & (upd * upd >= s2 * (dx * dx + dy * dy + dz * dz))
+    return k
+
+
 @njit(cache=CACHE, parallel=True)
 def _accumulate_block(pos, cells, up, sin_el, use_cone, cos_half, min_sats, step0,
                       covered_steps, n_min, n_max, n_sum, run_gap, max_gap, gap_count, access_count,
                       first_step, prev_covered):
-    # pos: (n_t, n_sat, 3), C-contiguous; per-cell state arrays are updated in place.
-    n_t, n_sat = pos.shape[0], pos.shape[1]
+    # pos: (n_t, 3, n_sat), C-contiguous (x, y, z rows); per-cell state arrays are updated in place.
+    n_t, n_sat = pos.shape[0], pos.shape[2]
+    simple = sin_el >= 0.0 and not use_cone
+    s2 = sin_el * sin_el
     for c in prange(cells.shape[0]):
         gx, gy, gz = cells[c, 0], cells[c, 1], cells[c, 2]
         ux, uy, uz = up[c, 0], up[c, 1], up[c, 2]
         for t in range(n_t):
-            k = 0
-            for s in range(n_sat):
-                if _serves(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], gx, gy, gz, ux, uy, uz,
-                           sin_el, use_cone, cos_half):
-                    k += 1
+            if simple:
+                k = _count_simple(pos[t, 0], pos[t, 1], pos[t, 2], gx, gy, gz, ux, uy, uz, s2)
+            else:
+                k = 0
+                for s in range(n_sat):
+                    if _serves(pos[t, 0, s], pos[t, 1, s], pos[t, 2, s], gx, gy, gz, ux, uy, uz,
+                               sin_el, use_cone, cos_half):
+                        k += 1
             n_sum[c] += k
             if k < n_min[c]:
                 n_min[c] = k
@@ -155,7 +172,7 @@ def accumulate(state: BruteForceState, r_itrs_km: np.ndarray) -> None:
     """
     n_t = r_itrs_km.shape[1]
     for b in range(0, n_t, BLOCK_STEPS):
-        block = np.ascontiguousarray(np.transpose(r_itrs_km[:, b:b + BLOCK_STEPS], (1, 0, 2)))
+        block = np.ascontiguousarray(np.transpose(r_itrs_km[:, b:b + BLOCK_STEPS], (1, 2, 0)))
         _accumulate_block(block, state.cells, state.up, state.sin_el, state.use_cone, state.cos_half,
                           state.min_sats, state.n_steps, state.covered_steps, state.n_min, state.n_max,
                           state.n_sum, state.run_gap, state.max_gap_steps, state.gap_count,

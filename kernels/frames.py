@@ -144,39 +144,50 @@ def geodetic_rad(x, y, z):
     return math.atan2(num, den), math.atan2(y, x), h
 
 
-@njit(cache=CACHE, parallel=True, nogil=True)
-def _rotate_bowring_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz):
-    # Parallel over satellites, inner loop over times: contiguous, branch-free, so LLVM vectorises it.
-    ns, nt = r_teme.shape[0], r_teme.shape[1]
-    for i in prange(ns):
+@njit(cache=CACHE, inline="always", nogil=True)
+def _rotate_bowring_row(i, r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz):
+    # One satellite over the chunk's times: contiguous and branch-free, so LLVM vectorises it (AVX2).
+    nt = r_teme.shape[1]
+    for j in range(nt):
+        a = r_teme[i, j, 0]
+        b = r_teme[i, j, 1]
+        c = r_teme[i, j, 2]
+        X = m[j, 0, 0] * a + m[j, 0, 1] * b + m[j, 0, 2] * c
+        Y = m[j, 1, 0] * a + m[j, 1, 1] * b + m[j, 1, 2] * c
+        Z = m[j, 2, 0] * a + m[j, 2, 1] * b + m[j, 2, 2] * c
+        x[i, j0 + j] = X
+        y[i, j0 + j] = Y
+        z[i, j0 + j] = Z
+        num, den, h = _bowring(X, Y, Z)
+        lat_num[i, j0 + j] = num
+        lat_den[i, j0 + j] = den
+        alt_km[i, j0 + j] = h
+    if vx.shape[0] > 0:
         for j in range(nt):
             a = r_teme[i, j, 0]
             b = r_teme[i, j, 1]
             c = r_teme[i, j, 2]
-            X = m[j, 0, 0] * a + m[j, 0, 1] * b + m[j, 0, 2] * c
-            Y = m[j, 1, 0] * a + m[j, 1, 1] * b + m[j, 1, 2] * c
-            Z = m[j, 2, 0] * a + m[j, 2, 1] * b + m[j, 2, 2] * c
-            x[i, j0 + j] = X
-            y[i, j0 + j] = Y
-            z[i, j0 + j] = Z
-            num, den, h = _bowring(X, Y, Z)
-            lat_num[i, j0 + j] = num
-            lat_den[i, j0 + j] = den
-            alt_km[i, j0 + j] = h
-        if vx.shape[0] > 0:
-            for j in range(nt):
-                a = r_teme[i, j, 0]
-                b = r_teme[i, j, 1]
-                c = r_teme[i, j, 2]
-                d = v_teme[i, j, 0]
-                e = v_teme[i, j, 1]
-                f = v_teme[i, j, 2]
-                vx[i, j0 + j] = (m[j, 0, 0] * d + m[j, 0, 1] * e + m[j, 0, 2] * f
-                                 + mdot[j, 0, 0] * a + mdot[j, 0, 1] * b + mdot[j, 0, 2] * c)
-                vy[i, j0 + j] = (m[j, 1, 0] * d + m[j, 1, 1] * e + m[j, 1, 2] * f
-                                 + mdot[j, 1, 0] * a + mdot[j, 1, 1] * b + mdot[j, 1, 2] * c)
-                vz[i, j0 + j] = (m[j, 2, 0] * d + m[j, 2, 1] * e + m[j, 2, 2] * f
-                                 + mdot[j, 2, 0] * a + mdot[j, 2, 1] * b + mdot[j, 2, 2] * c)
+            d = v_teme[i, j, 0]
+            e = v_teme[i, j, 1]
+            f = v_teme[i, j, 2]
+            vx[i, j0 + j] = (m[j, 0, 0] * d + m[j, 0, 1] * e + m[j, 0, 2] * f
+                             + mdot[j, 0, 0] * a + mdot[j, 0, 1] * b + mdot[j, 0, 2] * c)
+            vy[i, j0 + j] = (m[j, 1, 0] * d + m[j, 1, 1] * e + m[j, 1, 2] * f
+                             + mdot[j, 1, 0] * a + mdot[j, 1, 1] * b + mdot[j, 1, 2] * c)
+            vz[i, j0 + j] = (m[j, 2, 0] * d + m[j, 2, 1] * e + m[j, 2, 2] * f
+                             + mdot[j, 2, 0] * a + mdot[j, 2, 1] * b + mdot[j, 2, 2] * c)
+
+
+@njit(cache=CACHE, parallel=True, nogil=True)
+def _rotate_bowring_parallel(r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz):
+    for i in prange(r_teme.shape[0]):
+        _rotate_bowring_row(i, r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz)
+
+
+@njit(cache=CACHE, nogil=True)
+def _rotate_bowring_serial(r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz):
+    for i in range(r_teme.shape[0]):
+        _rotate_bowring_row(i, r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz)
 
 
 def _finish_angles(x, y, lat_deg, lon_deg) -> None:
@@ -187,7 +198,8 @@ def _finish_angles(x, y, lat_deg, lon_deg) -> None:
     np.multiply(lon_deg, _RAD2DEG, out=lon_deg)
 
 
-def rotate_geodetic_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg, alt_km, vx, vy, vz) -> None:
+def rotate_geodetic_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg, alt_km, vx, vy, vz,
+                         parallel: bool = True) -> None:
     """Rotate TEME states of one time chunk to ITRS and write ITRS + geodetic into (n_sat, n_time) arrays.
 
     ``r_teme``/``v_teme`` are C-contiguous ``(n_sat, n_chunk, 3)`` float64 (km, km/s); ``m``/``mdot`` the
@@ -195,9 +207,12 @@ def rotate_geodetic_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg,
     ``j0 .. j0 + n_chunk`` of the C-contiguous ``(n_sat, n_time)`` float64 arrays ``x, y, z`` (km),
     ``lat_deg, lon_deg`` (degrees, longitude in (-180, 180]) and ``alt_km`` (height above the WGS84
     ellipsoid).  Velocities go to ``vx, vy, vz`` (km/s) unless those have zero rows.  NaN in, NaN out.
-    Releases the GIL throughout (numba ``nogil`` kernel, then NumPy's SIMD ``arctan2``).
+    Releases the GIL throughout (numba ``nogil`` kernel, then NumPy's SIMD ``arctan2``).  With
+    ``parallel=False`` it runs on the calling thread only: the form for a helper thread that works
+    alongside SGP4 (no OpenMP team that would spin and compete with it).
     """
-    _rotate_bowring_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg, alt_km, vx, vy, vz)
+    kernel = _rotate_bowring_parallel if parallel else _rotate_bowring_serial
+    kernel(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg, alt_km, vx, vy, vz)
     cols = slice(j0, j0 + r_teme.shape[1])
     _finish_angles(x[:, cols], y[:, cols], lat_deg[:, cols], lon_deg[:, cols])
 

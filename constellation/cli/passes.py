@@ -1,0 +1,179 @@
+"""``constellation passes``: the next passes of a constellation over a ground site, as a table or CSV."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+EPILOG = """\
+examples:
+  constellation passes                                     # Jinan-368 over Jinan, 7 days from the plan epoch
+  constellation passes --launched --duration 1d --limit 20
+  constellation passes --site=-33.92,18.42,30 --min-elevation 20 --group comm --csv passes.csv
+  constellation passes gps-ops.txt --start 2022-02-04T00:00Z --duration 12h
+
+The site is LAT,LON[,HEIGHT_M] in WGS84 degrees (north, east) and metres above the ellipsoid; a site
+that starts with a minus sign needs '=' (--site=-33.9,18.4).  Times are UTC.  A pass already in progress
+at the start (or still in progress at the end) is clipped there and marked in the 'clip' column:
+'<' rise clipped, '>' set clipped.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "passes",
+        help="rise, culmination and set times of every satellite over a site",
+        description="List the passes of a constellation (default: the shipped Jinan-368 plan) over a ground "
+                    "site (default: Jinan, 36.65 N 117.0 E) above an elevation mask, sorted by rise time, "
+                    "with the maximum elevation and the rise and set azimuths; counts per group at the end.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("elements", nargs="?", metavar="ELEMENTS",
+                   help="TLE/3LE/OMM element file (default: the shipped Jinan-368 plan)")
+    p.add_argument("--site", default="36.65,117.0", metavar="LAT,LON[,HEIGHT_M]",
+                   help="ground site in degrees (and metres above the WGS84 ellipsoid); default Jinan 36.65,117.0")
+    p.add_argument("--min-elevation", type=float, default=10.0, metavar="DEG",
+                   help="elevation mask in degrees (default 10)")
+    p.add_argument("--start", metavar="ISO",
+                   help="window start, UTC (default: the plan epoch for the plan, else now)")
+    p.add_argument("--duration", default="7d", help="window length, e.g. 12h, 7d (default 7d)")
+    p.add_argument("--group", nargs="+", action="extend", metavar="G",
+                   help="only these sub-constellation groups (e.g. eo comm)")
+    p.add_argument("--launched", action="store_true", help="only launched satellites")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="print only the first N passes (the CSV always holds all)")
+    p.add_argument("--csv", metavar="FILE", help="also write every pass to FILE (CSV, times in ISO UTC)")
+    p.set_defaults(func=run)
+    return p
+
+
+def _load(args: argparse.Namespace):
+    """Return ``(constellation, default_start, label)``."""
+    from ..timescale import parse_time
+
+    if args.elements:
+        from ..elements import load
+
+        path = Path(args.elements)
+        if not path.exists():
+            raise FileNotFoundError(f"element file {str(path)!r} does not exist")
+        if path.is_dir():
+            raise IsADirectoryError(f"element file {str(path)!r} is a directory")
+        sats = load(path)
+        if len(sats) == 0:
+            raise ValueError(f"{path}: no element sets found (expected TLE, 3LE or OMM)")
+        return sats, parse_time("now"), str(path)
+    from .. import design
+
+    plan = design.shipped_plan()
+    return design.jinan368(), parse_time(plan.epoch), f"{plan.name} plan"
+
+
+def _select(args: argparse.Namespace, sats):
+    if args.group:
+        present = list(dict.fromkeys(str(g) for g in sats.groups))
+        missing = [g for g in args.group if g not in present]
+        if missing:
+            raise ValueError(f"--group: no satellites in group(s) {', '.join(missing)}; groups present: "
+                             f"{', '.join(g or '(none)' for g in present)}")
+        sats = sats.select(group=args.group)
+    if args.launched:
+        sats = sats.select(launched=True)
+        if len(sats) == 0:
+            raise ValueError("--launched: none of the selected satellites is launched")
+    return sats
+
+
+def format_table(table, limit: int | None = None) -> str:
+    """A passes table as fixed-width text: UTC times to the second, angles to 0.1 degree."""
+    rows = table if limit is None else table.head(limit)
+    has_site = "site" in rows.columns
+    head = (f"{'satellite':<24} {'group':<6} " + (f"{'site':<12} " if has_site else "")
+            + f"{'rise (UTC)':<19}  {'culmination':<8}  {'set':<8}  {'max el':>6}  {'dur':>7}  "
+              f"{'az rise':>7}  {'az set':>6}  clip")
+    lines = [head, "-" * len(head)]
+    for r in rows.itertuples(index=False):
+        clip = ("<" if r.rise_clipped else "") + (">" if r.set_clipped else "")
+        sec = int(round(r.duration_s))
+        dur = f"{sec // 60}m{sec % 60:02d}s" if sec < 3600 else f"{sec // 3600}h{sec % 3600 // 60:02d}m"
+        lines.append(
+            f"{str(r.satellite)[:24]:<24} {str(r.group)[:6]:<6} " + (f"{str(r.site)[:12]:<12} " if has_site else "")
+            + f"{r.rise:%Y-%m-%d %H:%M:%S}  {r.culmination:%H:%M:%S}  {r.set:%H:%M:%S}  "
+              f"{r.max_elevation_deg:6.1f}  {dur:>7}  {r.rise_azimuth_deg:7.1f}  {r.set_azimuth_deg:6.1f}  {clip}")
+    if limit is not None and len(table) > limit:
+        lines.append(f"... {len(table) - limit} more passes (use --limit or --csv to see them)")
+    return "\n".join(lines)
+
+
+def write_csv_atomic(table, path: str | os.PathLike) -> Path:
+    """Write ``table`` as CSV (ISO UTC times) to ``path`` through a temporary file in the same folder, so
+    readers never see a half-written file."""
+    path = Path(path)
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--csv: folder {str(folder)!r} does not exist")
+    out = table.copy()
+    for col in ("rise", "culmination", "set"):
+        out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            out.to_csv(f, index=False, float_format="%.6f")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..passes import passes
+    from ..timescale import parse_duration, parse_time
+
+    try:
+        duration_s = parse_duration(args.duration)
+    except ValueError as exc:
+        raise ValueError(f"--duration: {exc}") from None
+    if duration_s <= 0:
+        raise ValueError(f"--duration must be positive, got {args.duration!r}")
+    if args.limit is not None and args.limit < 0:
+        raise ValueError(f"--limit must be 0 or more, got {args.limit}")
+    if not -90 <= args.min_elevation < 90:
+        raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
+    try:
+        from ..passes import _parse_sites
+
+        site = _parse_sites(args.site)
+    except ValueError as exc:
+        raise ValueError(f"--site: {exc}") from None
+    sats, default_start, label = _load(args)
+    sats = _select(args, sats)
+    if args.start:
+        try:
+            start = parse_time(args.start)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"--start: {exc}") from None
+    else:
+        start = default_start
+    lat, lon, h = float(site.lat_deg[0]), float(site.lon_deg[0]), float(site.height_m[0])
+    table = passes(sats, (lat, lon, h), start, duration=duration_s, min_elevation_deg=args.min_elevation)
+    print(f"{len(table)} passes of {len(sats)} satellites ({label}) over {lat:.4f}, {lon:.4f}, {h:g} m "
+          f"above {args.min_elevation:g} deg, {str(table.attrs['start'])[:19]} to "
+          f"{str(table.attrs['stop'])[:19]} UTC")
+    if len(table):
+        print(format_table(table, args.limit))
+        counts = table.groupby("group", sort=False).agg(passes=("satellite", "size"),
+                                                         satellites=("satellite", "nunique"))
+        print("per group: " + "; ".join(f"{g or '(none)'}: {r.passes} passes of {r.satellites} satellites"
+                                        for g, r in counts.iterrows()))
+    if args.csv:
+        path = write_csv_atomic(table, args.csv)
+        print(f"wrote {len(table)} passes to {path}")
+    return 0
