@@ -69,9 +69,10 @@ def main() -> None:
     from skyfield.api import load, wgs84
     from skyfield.framelib import itrs
 
+    from constellation.timescale import skyfield_time
+
     ts = load.timescale(builtin=True)
-    whole = jd - 2440587.5
-    t_sf = ts.utc(1970, 1, 1, 0, 0, (whole + fr) * 86400.0)
+    t_sf = skyfield_time(times)
     sample = sats[np.linspace(0, ns - 1, min(args.skyfield_sample, ns)).astype(int)].to_skyfield(ts)
 
     def skyfield():

@@ -237,8 +237,7 @@ def _drop_duplicates(rd: _Reader) -> list[Satellite]:
         if j is None:
             best[num] = i
             continue
-        other_line, other = rd.records[j]
-        r, o = sat.satrec, other.satrec
+        r, o = rd.records[i][1].satrec, rd.records[j][1].satrec
         newer = (r.jdsatepoch - o.jdsatepoch) + (r.jdsatepochF - o.jdsatepochF) > 0.0
         lose_i, win_i = (j, i) if newer else (i, j)
         keep[lose_i] = False
@@ -690,8 +689,14 @@ def _omm_record(fields: dict[str, Any], rd: _Reader, line: int | None, where: st
     return Satellite(satrec, name=name, group="", launched=True, source=rd.source, object_id=object_id)
 
 
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+def _lines_of(text: str, offsets: list[int]) -> list[int]:
+    """1-based line numbers of increasing character ``offsets`` in ``text`` (one pass)."""
+    out, line, prev = [], 1, 0
+    for off in offsets:
+        line += text.count("\n", prev, off)
+        out.append(line)
+        prev = off
+    return out
 
 
 def _json_object_lines(text: str) -> list[int]:
@@ -699,12 +704,12 @@ def _json_object_lines(text: str) -> list[int]:
     decoder, ws = json.JSONDecoder(), re.compile(r"[ \t\r\n]*")
     i = ws.match(text, 0).end()
     if text[i:i + 1] != "[":
-        return [_line_of(text, i)]
+        return _lines_of(text, [i])
     starts, i = [], i + 1
     while True:
         i = ws.match(text, i).end()
         if text[i:i + 1] in ("]", ""):
-            return [_line_of(text, s) for s in starts]
+            return _lines_of(text, starts)
         starts.append(i)
         _, i = decoder.raw_decode(text, i)
         i = ws.match(text, i).end()
@@ -778,7 +783,7 @@ def _parse_omm_xml(text: str, rd: _Reader) -> None:
     if not omms:
         raise rd.error(1, "XML", f"root <{_local(root.tag)}> without <omm> elements",
                        "CCSDS OMM XML (<ndm><omm>...</omm></ndm>)")
-    tag_lines = [_line_of(text, m.start()) for m in _OMM_TAG_RE.finditer(text)]
+    tag_lines = _lines_of(text, [m.start() for m in _OMM_TAG_RE.finditer(text)])
     for k, omm in enumerate(omms):
         line = tag_lines[k] if k < len(tag_lines) else None
         fields = {_local(el.tag): (el.text or "").strip() for el in omm.iter() if len(el) == 0}

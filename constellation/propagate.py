@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # xarray is imported on first use: it costs seconds at start-
     import xarray as xr
 
 __all__ = ["propagate", "teme_states", "earth_orientation", "EarthOrientation", "itrs_chunks",
-           "PropagationWarning", "DEFAULT_CHUNK_SATSTEPS", "PIPELINE_CHUNK_SATSTEPS"]
+           "PropagationWarning", "DEFAULT_CHUNK_SATSTEPS", "PIPELINE_CHUNK_SATSTEPS", "propagate_arrays"]
 
 #: Satellite-steps per chunk: bounds the working memory of :func:`propagate` (about 100 bytes each).
 DEFAULT_CHUNK_SATSTEPS = 2_000_000
@@ -79,14 +79,21 @@ def teme_states(sats: Any, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     """Run SGP4 for every satellite at every UTC time.
 
     Returns ``(error, r_km, v_km_s)`` with shapes ``(n_sat, n_time)`` (python-sgp4 error codes, 0 = ok) and
-    ``(n_sat, n_time, 3)`` in the TEME frame.  Failed steps are NaN.  TLE epochs are UTC
+    ``(n_sat, n_time, 3)`` in the TEME frame.  Failed steps are NaN (python-sgp4 itself returns numbers
+    for a decayed satellite, code 6).  Each time is judged on its own here; :func:`propagate` also carries a
+    failure forward to later times.  TLE epochs are UTC
     (AIAA 2006-6753), so SGP4 is driven with UTC Julian dates.
     """
     c = as_constellation(sats)
     jd, fr = julian_utc(as_datetime64(times))
     if len(c) == 0:
         return (np.zeros((0, jd.size), np.uint8), np.zeros((0, jd.size, 3)), np.zeros((0, jd.size, 3)))
-    return c.satrec_array().sgp4(jd, fr)
+    err, r, v = c.satrec_array().sgp4(jd, fr)
+    bad = err != 0
+    if bad.any():  # python-sgp4 leaves numbers in place for some codes (6, decayed): make them NaN
+        r[bad] = np.nan
+        v[bad] = np.nan
+    return err, r, v
 
 
 def _mask_after_failure(err: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
@@ -184,6 +191,24 @@ def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: A
     """
     c = as_constellation(sats)
     times = as_datetime64(times)
+    out, error = propagate_arrays(c, times, dut1=dut1, polar_motion_arcsec=polar_motion_arcsec,
+                                  chunk_satsteps=chunk_satsteps, velocities=velocities, warn=False)
+    if warn:
+        _warn_failures(c, error, times)
+    return _to_dataset(c, times, out, error, polar_motion_arcsec is not None)
+
+
+def propagate_arrays(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: Any = None,
+                     chunk_satsteps: int | None = None, velocities: bool = False, warn: bool = True,
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`propagate` without xarray: ``({name: (n_sat, n_time) float64 array}, sgp4_error)``.
+
+    The names and meanings are those of :func:`propagate`'s data variables (``x_km`` ... ``alt_km``, and
+    ``vx_km_s`` ... with ``velocities``).  For quick command-line answers, where importing xarray would
+    cost more than the computation.
+    """
+    c = as_constellation(sats)
+    times = as_datetime64(times)
     ns, nt = len(c), times.size
     eo = earth_orientation(times, dut1, polar_motion_arcsec)
     m, mdot = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
@@ -198,20 +223,25 @@ def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: A
                                     parallel=False)
 
     chunk = PIPELINE_CHUNK_SATSTEPS if chunk_satsteps is None else int(chunk_satsteps)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="constellation-frames") as pool:
-        pending = None
+    if ns * nt <= chunk:  # one chunk: nothing to overlap, skip the helper thread
         for sl, err, r, v in _sgp4_chunks(c, times, chunk):
             error[:, sl] = err
+            frame_kernel(sl, r, v)
+    else:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="constellation-frames") as pool:
+            pending = None
+            for sl, err, r, v in _sgp4_chunks(c, times, chunk):
+                error[:, sl] = err
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(frame_kernel, sl, r, v)
             if pending is not None:
                 pending.result()
-            pending = pool.submit(frame_kernel, sl, r, v)
-        if pending is not None:
-            pending.result()
     if warn:
         _warn_failures(c, error, times)
-    if not velocities:
-        vout = {}
-    return _to_dataset(c, times, {**out, **vout}, error, polar_motion_arcsec is not None)
+    if velocities:
+        out.update(vout)
+    return out, error
 
 
 def _warn_failures(c: Constellation, error: np.ndarray, times: np.ndarray) -> None:

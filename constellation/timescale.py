@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["time_range", "parse_time", "parse_duration", "julian_utc", "dut1_s", "as_datetime64"]
+__all__ = ["time_range", "parse_time", "parse_duration", "julian_utc", "dut1_s", "as_datetime64", "skyfield_time"]
 
 _JD_UNIX_EPOCH = 2440587.5  # Julian date of 1970-01-01T00:00:00 UTC
 _NS_PER_DAY = 86_400_000_000_000
@@ -148,6 +148,17 @@ def dut1_s(times: np.ndarray) -> np.ndarray:
     times = np.asarray(times, dtype="datetime64[ns]")
     if times.size == 0:
         return np.zeros(0)
-    whole, frac = julian_utc(times)
-    t = _timescale().utc(1970, 1, 1, 0, 0, (whole - _JD_UNIX_EPOCH) * 86400.0 + frac * 86400.0)
-    return np.atleast_1d(np.asarray(t.dut1, dtype=float)).reshape(times.shape)
+    return np.atleast_1d(np.asarray(skyfield_time(times).dut1, dtype=float)).reshape(times.shape)
+
+
+def skyfield_time(times: Any):
+    """A Skyfield ``Time`` for UTC ``datetime64`` times (Skyfield's built-in timescale; no download).
+
+    The day goes in the ``day`` argument and only the second of that day in ``second``: Skyfield picks
+    the leap-second offset from the calendar day it is given, so ``utc(1970, 1, 1, 0, 0, <seconds since
+    1970>)`` would be off by every leap second since 1970 (27 s in 2026).
+    """
+    ns = np.atleast_1d(np.asarray(times, dtype="datetime64[ns]")).view(np.int64)
+    days = np.floor_divide(ns, _NS_PER_DAY)
+    second = (ns - days * _NS_PER_DAY) / 1e9
+    return _timescale().utc(1970, 1, 1 + days, 0, 0, second)

@@ -1,0 +1,188 @@
+"""``constellation dop``: dilution of precision of a navigation constellation over a grid, to NetCDF/Zarr."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+EPILOG = """\
+examples:
+  constellation dop                                        # the plan's nav group, 5 deg mask, 2 deg grid, 1 day
+  constellation dop --duration 6h --step 5m --grid-deg 5 --output nav_dop.nc
+  constellation dop gps-ops.txt --start 2022-02-04T00:00Z --grid-deg 5 --threshold 3
+  constellation dop --group nav comm --region=20,55,70,140 --grid-deg 1 --output china.zarr
+
+With the shipped plan the default group is 'nav'; with an element file, all its satellites (or --group).
+A region that starts with a minus sign needs '=': --region=-10,10,-20,20.  PDOP needs 4 satellites in
+view; the summary gives the fraction of cell-time with fewer.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "dop",
+        help="dilution of precision (GDOP/PDOP/HDOP/VDOP/TDOP) over a grid or sites",
+        description="Compute the dilution of precision of a navigation constellation (default: the nav group "
+                    "of the shipped Jinan-368 plan) over a global grid, a region or sites, write the per-cell "
+                    "figures of merit to NetCDF (.nc) or Zarr (.zarr) and print a summary.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("elements", nargs="?", metavar="ELEMENTS",
+                   help="TLE/3LE/OMM element file (default: the shipped Jinan-368 plan)")
+    p.add_argument("--group", nargs="+", action="extend", metavar="G",
+                   help="sub-constellation groups to use (default: nav for the plan, all for a file)")
+    p.add_argument("--launched", action="store_true", help="only launched satellites")
+    p.add_argument("--start", metavar="ISO",
+                   help="window start, UTC (default: the plan epoch for the plan, else the median element "
+                        "epoch rounded down to the hour)")
+    p.add_argument("--duration", default="1d", help="window length (default 1d)")
+    p.add_argument("--step", default="60s", help="time step (default 60s)")
+    p.add_argument("--min-elevation", type=float, default=5.0, metavar="DEG",
+                   help="elevation mask in degrees (default 5)")
+    p.add_argument("--threshold", type=float, default=6.0, metavar="PDOP",
+                   help="PDOP threshold for the 'below threshold' figure (default 6)")
+    p.add_argument("--grid-deg", type=float, default=2.0, metavar="DEG", help="grid resolution (default 2)")
+    p.add_argument("--region", metavar="S,N,W,E", help="regional box in degrees instead of the globe")
+    p.add_argument("--sites", metavar="CSV", help="sites CSV (name, lat, lon[, height_m]) instead of a grid")
+    p.add_argument("-o", "--output", default="dop.nc", metavar="PATH",
+                   help="output file, .nc or .zarr (default dop.nc)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary")
+    p.set_defaults(func=run)
+    return p
+
+
+def _load(args):
+    from ..timescale import parse_time
+
+    if args.elements:
+        from ..elements import load
+
+        path = Path(args.elements)
+        if not path.exists():
+            raise FileNotFoundError(f"element file {str(path)!r} does not exist")
+        if path.is_dir():
+            raise IsADirectoryError(f"element file {str(path)!r} is a directory")
+        sats = load(path)
+        if len(sats) == 0:
+            raise ValueError(f"{path}: no element sets found (expected TLE, 3LE or OMM)")
+        epochs = np.sort(sats.epochs)
+        median = epochs[(epochs.size - 1) // 2]
+        return sats, median.astype("datetime64[h]").astype("datetime64[ns]"), str(path), None
+    from .. import design
+
+    plan = design.shipped_plan()
+    return design.jinan368(), parse_time(plan.epoch), f"{plan.name} plan", ["nav"]
+
+
+def _grid(args):
+    from .. import grid as G
+
+    if args.sites and args.region:
+        raise ValueError("choose one of --sites and --region")
+    if not (args.grid_deg > 0 and math.isfinite(args.grid_deg)):
+        raise ValueError(f"--grid-deg must be a positive number of degrees, got {args.grid_deg:g}")
+    if args.sites:
+        path = Path(args.sites)
+        if not path.is_file():
+            raise FileNotFoundError(f"sites file {str(path)!r} does not exist")
+        return G.points_from_csv(path)
+    if args.region:
+        from .coverage import parse_region
+
+        lat, lon = parse_region(args.region)
+        return G.region(lat=lat, lon=lon, res_deg=args.grid_deg)
+    try:
+        return G.global_grid(args.grid_deg)
+    except ValueError as exc:
+        raise ValueError(f"--grid-deg: {exc}") from None
+
+
+def summarize(ds, run_s: float | None = None, output: str | None = None) -> str:
+    """Global (area-weighted; site-averaged for points) mean and maximum PDOP, the fraction of the area
+    whose time-average PDOP is below the threshold, the fraction of time below it, and the fraction of
+    cell-time with fewer than 4 satellites in view."""
+    w = np.asarray(ds["cell_area_km2"].values, dtype=float).ravel()
+    if not np.isfinite(w).all() or w.sum() <= 0:
+        w = np.ones_like(w)
+    thr = float(ds.attrs.get("pdop_threshold", 6.0))
+    pm = np.asarray(ds["pdop_mean"].values, float).ravel()
+    px = np.asarray(ds["pdop_max"].values, float).ravel()
+    ok = np.isfinite(pm)
+    mean = float((pm[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else float("nan")
+    worst = float(np.nanmax(px)) if np.isfinite(px).any() else float("nan")
+    area_below = float(w[ok & (pm <= thr)].sum() / w.sum())
+    time_below = float((np.asarray(ds["pdop_below_threshold_fraction"].values).ravel() * w).sum() / w.sum())
+    few = float((np.asarray(ds["insufficient_fraction"].values).ravel() * w).sum() / w.sum())
+    text = (f"DOP of {ds.attrs.get('n_satellites', '?')} satellites "
+            f"({ds.attrs.get('constellation') or ds.attrs.get('source') or 'constellation'}), "
+            f"{ds.attrs.get('time_coverage_start')} to {ds.attrs.get('time_coverage_end')} every "
+            f"{float(ds.attrs.get('step_s', float('nan'))):g} s, {ds.attrs.get('min_elevation_deg')} deg mask, "
+            f"over {ds.attrs.get('grid')}: mean PDOP {mean:.2f} (where defined), max PDOP {worst:.2f}; "
+            f"{100 * area_below:.1f}% of the area has mean PDOP <= {thr:g}; PDOP <= {thr:g} "
+            f"{100 * time_below:.1f}% of the time on average; fewer than 4 satellites in view "
+            f"{100 * few:.1f}% of cell-time.")
+    tail = []
+    if run_s is not None:
+        tail.append(f"Run time {run_s:.1f} s")
+    if output:
+        tail.append(f"written to {output}")
+    return text + (" " + ", ".join(tail) + "." if tail else "")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..io import cf_attrs, output_format, write_dataset
+    from ..timescale import parse_duration, parse_time, time_range
+
+    t_start = time.perf_counter()
+    output_format(args.output)
+    out_dir = Path(args.output).resolve().parent
+    if not out_dir.is_dir():
+        raise FileNotFoundError(f"--output: folder {str(out_dir)!r} does not exist")
+    try:
+        duration_s, step_s = parse_duration(args.duration), parse_duration(args.step)
+    except ValueError as exc:
+        raise ValueError(f"--duration/--step: {exc}") from None
+    if step_s <= 0 or duration_s <= 0:
+        raise ValueError(f"--duration and --step must be positive, got {args.duration!r} and {args.step!r}")
+    if not -90 <= args.min_elevation < 90:
+        raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
+    if not args.threshold > 0:
+        raise ValueError(f"--threshold must be a positive PDOP, got {args.threshold:g}")
+    grid = _grid(args)
+    sats, default_start, label, default_group = _load(args)
+    groups = args.group or default_group
+    if groups:
+        present = list(dict.fromkeys(str(g) for g in sats.groups))
+        missing = [g for g in groups if g not in present]
+        if missing:
+            raise ValueError(f"--group: no satellites in group(s) {', '.join(missing)}; groups present: "
+                             f"{', '.join(g or '(none)' for g in present)}")
+        sats = sats.select(group=groups)
+    if args.launched:
+        sats = sats.select(launched=True)
+        if len(sats) == 0:
+            raise ValueError("--launched: none of the selected satellites is launched")
+    if args.start:
+        try:
+            start = parse_time(args.start)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"--start: {exc}") from None
+    else:
+        start = default_start
+    times = time_range(start, step_s=step_s, duration=duration_s)
+
+    from ..dop import dop
+
+    ds = dop(sats, times, grid, min_elevation_deg=args.min_elevation, threshold=args.threshold)
+    ds = cf_attrs(ds, history=f"constellation dop: {label}, groups {','.join(groups) if groups else 'all'}, "
+                              f"{grid.description or grid.kind}, {args.duration} every {args.step}")
+    path = write_dataset(ds, args.output)
+    if not args.quiet:
+        print(summarize(ds, run_s=time.perf_counter() - t_start, output=str(path)), file=sys.stdout)
+    return 0
