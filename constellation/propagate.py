@@ -8,8 +8,6 @@ time chunks so memory stays bounded; :func:`itrs_chunks` is the streaming form t
 
 from __future__ import annotations
 
-import sys
-import types
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -306,15 +304,3 @@ def _to_dataset(c: Constellation, times: np.ndarray, out: dict, error: np.ndarra
     )
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
-
-class _CallableModule(types.ModuleType):
-    """``constellation.propagate`` is both this module and its main function.  ``import
-    constellation.propagate`` (or ``from constellation.propagate import ...``) binds the *module* to that
-    attribute of the package, so the module is made callable too: ``constellation.propagate(sats, times)``
-    works either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> "xr.Dataset":
-        return propagate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

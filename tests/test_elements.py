@@ -19,7 +19,6 @@ from sgp4.exporter import export_tle
 from constellation import cli
 from constellation.elements import (OMM_FIELDS, ElementSetWarning, dump, dumps, format_tle, load, loads,
                                     omm_fields, sniff)
-from constellation.errors import ElementSetError
 
 DATA = Path(__file__).parent / "data"
 THREE = DATA / "three.tle"
@@ -251,7 +250,7 @@ def test_real_catalogues_load_completely(catalogue):
 
 
 def test_real_catalogues_round_trip_exactly(catalogue, tmp_path):
-    path, count, sats = catalogue
+    path, _, sats = catalogue
     refs = [Satrec.twoline2rv(l1, l2) for l1, l2 in tle_lines(path)]
     for s, ref in zip(sats, refs):
         assert s.satrec.satnum == ref.satnum and s.satrec.epochdays == ref.epochdays

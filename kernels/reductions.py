@@ -1,0 +1,371 @@
+"""Coverage figures of merit as mergeable per-cell reductions (the datashader pattern).
+
+Every figure of merit is computed from one small integer state per cell, built in four steps:
+
+``start(n)``
+    an empty state for ``n`` cells (a ``(n, N_FIELDS)`` int64 array);
+absorb (in the time loop, numba)
+    :func:`begin` opens the timeline of a cell at a time with a covered status, :func:`add_count` records
+    the number of satellites in view whenever it changes, :func:`add_edge` records a covered/uncovered
+    transition at a (possibly refined) time; :func:`absorb_samples` does all three for a block of samples;
+``combine(left, right)``
+    joins the states of two adjacent stretches of time (left's end is right's start);
+``finish(state, window_edges)``
+    turns a state that spans the whole analysis window into the figures of merit (float64 arrays).
+
+Everything in the state is an integer: times are **ticks of one microsecond** from the window start,
+sums of squared gaps are kept exactly as three integer parts (gap = q * 10^6 + r with q whole seconds:
+sum q^2, sum 2 q r, sum r^2).  So ``finish(combine(a, b))`` is bit-identical to one pass over ``a + b``,
+whatever the chunking.
+
+Timeline model
+--------------
+Within the analysis window ``[0, T]`` (``T`` = last sample time - first sample time) each cell's coverage
+is a piecewise-constant function: *accesses* (covered intervals) alternate with *gaps* (uncovered
+intervals) and together they tile the window.  A transition between samples ``i-1`` and ``i`` lies at a
+refined time in ``(t[i-1], t[i])`` when edges are refined, else on a sample: a rise at the first covered
+sample ``t[i]``, a set at the last covered sample ``t[i-1]`` (an access spans its covered samples, a
+gap the samples between two accesses).
+
+Window-edge rule
+----------------
+``window_edges="count"`` (default)
+    gaps that touch the start or the end of the window are gaps like any other: a cell never covered has
+    one gap of length ``T``; the wait in a final gap is measured to the window end.
+``window_edges="exclude"`` (STK's "optimistic" handling)
+    gaps that touch the start or the end of the window are left out of every gap statistic
+    (``revisit_*``, ``gap_count``, ``time_average_gap_s``, ``response_*``); ``T`` stays the whole window.
+Accesses that touch a window edge are always counted, truncated at the edge.
+
+Figures of merit (STK Coverage figure-of-merit names in brackets; seconds unless said)
+---------------------------------------------------------------------------------------
+``coverage_time_s``          total covered time [Coverage Time: Total Time Covered]
+``coverage_fraction``        coverage_time / T [Coverage Time: Percent Time Covered, as a fraction]
+``sats_in_view_min/mean/max`` over the samples [N Asset Coverage: Minimum / Average / Maximum]
+``revisit_max_s``            longest gap [Revisit Time: Maximum]
+``revisit_mean_s``           mean gap [Revisit Time: Average]
+``revisit_std_s``            population standard deviation of the gaps [Revisit Time: Std Deviation]
+``gap_count``                number of gaps [Number of Gaps]
+``time_average_gap_s``       sum(gap^2) / T [Time Average Gap]
+``response_mean_s``          sum(gap^2) / (2 T): mean wait from a uniformly random instant to the next
+                             coverage [Response Time: Average]
+``response_max_s``           longest wait = longest gap [Response Time: Maximum]
+``access_count``             number of accesses [Number of Accesses]
+``access_duration_mean_s/max_s`` [Access Duration: Average / Maximum]
+``first_access_s``           start of the first access from the window start [Simple Coverage, first time]
+
+Where a cell has no gap in the counted set, ``revisit_*`` are NaN and ``gap_count`` is 0; the
+time-averaged gap and response times are then 0 if the cell is ever covered (no instant waits), NaN if
+it is never covered (only possible with ``"exclude"``).  ``access_duration_*`` and ``first_access_s`` are
+NaN for a cell never covered.  If ``T == 0`` (one sample) ``coverage_fraction`` is 1 or 0 by that sample.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from . import CACHE
+
+__all__ = ["N_FIELDS", "TICKS_PER_S", "start", "begin", "add_count", "add_edge", "absorb_samples",
+           "combine", "finish", "FOM_NAMES"]
+
+#: State time unit: ticks per second (microseconds).
+TICKS_PER_S = 1_000_000
+
+# -- field layout of one cell's state ----------------------------------------------------------------
+S0 = 0          # covered status at the state's start (-1: empty state)
+PREV = 1        # covered status at the state's end (last absorbed)
+T0 = 2          # start tick of the state's timeline
+T1 = 3          # end tick of the state's timeline
+NEDGE = 4       # number of transitions inside
+FIRST_EDGE = 5  # tick of the first transition
+LAST_EDGE = 6   # tick of the last transition
+GAP_N = 7       # closed (interior) gaps: count, sum, max, and sum of squares in three parts
+GAP_SUM = 8
+GAP_MAX = 9
+GAP_SQA = 10    # sum q^2 (q = whole seconds of the gap)
+GAP_SQB = 11    # sum 2 q r (r = remaining microseconds)
+GAP_SQC = 12    # sum r^2
+ACC_N = 13      # closed (interior) accesses: count, sum, max
+ACC_SUM = 14
+ACC_MAX = 15
+FIRST_COV = 16  # tick of the first covered instant (-1: none yet)
+CNT_SUM = 17    # sum of satellites-in-view over samples before CNT_LAST
+CNT_PREV = 18   # satellites in view since sample CNT_LAST (-1: no sample yet)
+CNT_LAST = 19
+CNT_MIN = 20
+CNT_MAX = 21
+I0 = 22         # first sample index of the state
+IEND = 23       # one past the last sample index
+N_FIELDS = 24
+
+_EMPTY = -1
+
+
+def start(n_cells: int) -> np.ndarray:
+    """An empty state for ``n_cells`` cells: int64 array ``(n_cells, N_FIELDS)``."""
+    st = np.zeros((n_cells, N_FIELDS), np.int64)
+    st[:, S0] = _EMPTY
+    st[:, FIRST_EDGE] = -1
+    st[:, LAST_EDGE] = -1
+    st[:, FIRST_COV] = -1
+    st[:, CNT_PREV] = -1
+    return st
+
+
+@njit(cache=CACHE, inline="always")
+def _close_interval(st, c, covered, length):
+    """Add a closed interior interval of ``length`` ticks with status ``covered`` to the statistics."""
+    if covered:
+        st[c, ACC_N] += 1
+        st[c, ACC_SUM] += length
+        if length > st[c, ACC_MAX]:
+            st[c, ACC_MAX] = length
+    else:
+        st[c, GAP_N] += 1
+        st[c, GAP_SUM] += length
+        if length > st[c, GAP_MAX]:
+            st[c, GAP_MAX] = length
+        q = length // TICKS_PER_S
+        r = length - q * TICKS_PER_S
+        st[c, GAP_SQA] += q * q
+        st[c, GAP_SQB] += 2 * q * r
+        st[c, GAP_SQC] += r * r
+
+
+@njit(cache=CACHE, inline="always")
+def begin(st, c, t_tick, covered, i_sample):
+    """Open cell ``c``'s timeline at ``t_tick`` with status ``covered`` (0/1); samples start at
+    ``i_sample``.  Clears whatever the cell held."""
+    for f in range(N_FIELDS):
+        st[c, f] = 0
+    st[c, S0] = covered
+    st[c, PREV] = covered
+    st[c, T0] = t_tick
+    st[c, T1] = t_tick
+    st[c, FIRST_EDGE] = -1
+    st[c, LAST_EDGE] = -1
+    st[c, FIRST_COV] = t_tick if covered else -1
+    st[c, CNT_PREV] = -1
+    st[c, CNT_LAST] = i_sample
+    st[c, I0] = i_sample
+    st[c, IEND] = i_sample
+
+
+@njit(cache=CACHE, inline="always")
+def add_count(st, c, i_sample, count):
+    """From sample ``i_sample`` on, ``count`` satellites are in view of cell ``c`` (call on changes only;
+    the sum over samples is kept lazily and closed by :func:`finish` / :func:`combine`)."""
+    prev = st[c, CNT_PREV]
+    if prev < 0:
+        st[c, CNT_MIN] = count
+        st[c, CNT_MAX] = count
+    else:
+        st[c, CNT_SUM] += prev * (i_sample - st[c, CNT_LAST])
+        if count < st[c, CNT_MIN]:
+            st[c, CNT_MIN] = count
+        if count > st[c, CNT_MAX]:
+            st[c, CNT_MAX] = count
+    st[c, CNT_PREV] = count
+    st[c, CNT_LAST] = i_sample
+
+
+@njit(cache=CACHE, inline="always")
+def add_edge(st, c, edge_tick):
+    """Cell ``c`` toggles covered/uncovered at ``edge_tick`` (not before the previous edge)."""
+    prev = st[c, PREV]
+    if st[c, NEDGE] == 0:
+        st[c, FIRST_EDGE] = edge_tick
+    else:
+        _close_interval(st, c, prev, edge_tick - st[c, LAST_EDGE])
+    st[c, LAST_EDGE] = edge_tick
+    st[c, NEDGE] += 1
+    now = 1 - prev
+    st[c, PREV] = now
+    if now == 1 and st[c, FIRST_COV] < 0:
+        st[c, FIRST_COV] = edge_tick
+
+
+@njit(cache=CACHE)
+def absorb_samples(st, i0, t_ticks, counts, covered, edge_ticks):
+    """Absorb a block of consecutive samples into ``st``.
+
+    Parameters
+    ----------
+    st : int64 (n_cells, N_FIELDS)
+    i0 : int
+        Global index of the block's first sample.
+    t_ticks : int64 (n_t,)
+        Sample times (microsecond ticks from the window start).
+    counts : integer (n_t, n_cells)
+        Satellites in view.
+    covered : integer/bool (n_t, n_cells)
+        Coverage flags (e.g. ``counts >= min_sats``).
+    edge_ticks : int64 (n_t, n_cells)
+        Refined time of a transition between the previous sample and this one, or -1 for the on-sample
+        rule (rise at this sample, set at the previous sample).
+
+    A cell whose state is empty begins at the block's first sample.  A cell already begun continues from
+    its last sample (its ``T1``).
+    """
+    n_t, n = counts.shape
+    for c in range(n):
+        t_prev = st[c, T1]
+        for k in range(n_t):
+            cov = 1 if covered[k, c] else 0
+            if st[c, S0] < 0:
+                begin(st, c, t_ticks[k], cov, i0 + k)
+            elif cov != st[c, PREV]:
+                e = edge_ticks[k, c]
+                if e < 0:
+                    e = t_ticks[k] if cov == 1 else t_prev
+                add_edge(st, c, e)
+            if counts[k, c] != st[c, CNT_PREV]:
+                add_count(st, c, i0 + k, counts[k, c])
+            t_prev = t_ticks[k]
+        if n_t:
+            st[c, T1] = t_ticks[n_t - 1]
+            st[c, IEND] = i0 + n_t
+
+
+def _count_total(st: np.ndarray) -> np.ndarray:
+    prev = st[:, CNT_PREV]
+    return st[:, CNT_SUM] + np.where(prev >= 0, prev * (st[:, IEND] - st[:, CNT_LAST]), 0)
+
+
+def combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Join the states of two adjacent stretches of time: ``right`` begins where ``left`` ends.
+
+    Raises ValueError where the two do not meet (``left``'s end time and status must be ``right``'s
+    start time and status).  Empty states are identities.
+    """
+    if left.shape != right.shape:
+        raise ValueError(f"cannot combine states of shapes {left.shape} and {right.shape}")
+    out = right.copy()
+    le, re = left[:, S0] < 0, right[:, S0] < 0
+    both = ~le & ~re
+    out[re] = left[re]
+    L, R = left[both], right[both]
+    if np.any(L[:, T1] != R[:, T0]) or np.any(L[:, PREV] != R[:, S0]):
+        raise ValueError("states do not meet: left's end time/status must equal right's start time/status")
+    o = R.copy()
+    o[:, S0], o[:, T0], o[:, I0] = L[:, S0], L[:, T0], L[:, I0]
+    # timeline: left's trailing interval and right's leading one are the same interval
+    ln, rn = L[:, NEDGE] > 0, R[:, NEDGE] > 0
+    o[:, NEDGE] = L[:, NEDGE] + R[:, NEDGE]
+    o[:, FIRST_EDGE] = np.where(ln, L[:, FIRST_EDGE], R[:, FIRST_EDGE])
+    o[:, LAST_EDGE] = np.where(rn, R[:, LAST_EDGE], L[:, LAST_EDGE])
+    for a, b in ((GAP_N, GAP_N), (GAP_SUM, GAP_SUM), (GAP_SQA, GAP_SQA), (GAP_SQB, GAP_SQB),
+                 (GAP_SQC, GAP_SQC), (ACC_N, ACC_N), (ACC_SUM, ACC_SUM)):
+        o[:, a] = L[:, a] + R[:, b]
+    o[:, GAP_MAX] = np.maximum(L[:, GAP_MAX], R[:, GAP_MAX])
+    o[:, ACC_MAX] = np.maximum(L[:, ACC_MAX], R[:, ACC_MAX])
+    join = ln & rn  # the joined interval is interior: close it
+    if join.any():
+        tmp = o[join]
+        length = R[join, FIRST_EDGE] - L[join, LAST_EDGE]
+        cov = L[join, PREV]
+        _close_many(tmp, cov, length)
+        o[join] = tmp
+    o[:, FIRST_COV] = np.where(L[:, FIRST_COV] >= 0, L[:, FIRST_COV], R[:, FIRST_COV])
+    # counts: close left's lazy sum and continue with right's
+    ltot = _count_total(L)
+    lhas, rhas = L[:, CNT_PREV] >= 0, R[:, CNT_PREV] >= 0
+    o[:, CNT_SUM] = np.where(rhas, ltot + R[:, CNT_SUM], L[:, CNT_SUM])
+    o[:, CNT_PREV] = np.where(rhas, R[:, CNT_PREV], L[:, CNT_PREV])
+    o[:, CNT_LAST] = np.where(rhas, R[:, CNT_LAST], L[:, CNT_LAST])
+    o[:, CNT_MIN] = np.where(lhas & rhas, np.minimum(L[:, CNT_MIN], R[:, CNT_MIN]),
+                             np.where(lhas, L[:, CNT_MIN], R[:, CNT_MIN]))
+    o[:, CNT_MAX] = np.where(lhas & rhas, np.maximum(L[:, CNT_MAX], R[:, CNT_MAX]),
+                             np.where(lhas, L[:, CNT_MAX], R[:, CNT_MAX]))
+    out[both] = o
+    return out
+
+
+@njit(cache=CACHE)
+def _close_many(st, covered, length):
+    for c in range(st.shape[0]):
+        _close_interval(st, c, covered[c], length[c])
+
+
+FOM_NAMES = ("coverage_fraction", "coverage_time_s", "sats_in_view_min", "sats_in_view_mean",
+             "sats_in_view_max", "revisit_max_s", "revisit_mean_s", "revisit_std_s", "gap_count",
+             "time_average_gap_s", "response_mean_s", "response_max_s", "access_count",
+             "access_duration_mean_s", "access_duration_max_s", "first_access_s")
+
+
+def finish(st: np.ndarray, window_edges: str = "count") -> dict[str, np.ndarray]:
+    """Figures of merit from a state that spans the whole analysis window.
+
+    Returns a dict of float64 arrays (``gap_count`` and ``access_count`` int64) named as in
+    :data:`FOM_NAMES`; the module docstring defines each and the window-edge rule.
+    """
+    if window_edges not in ("count", "exclude"):
+        raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
+    if np.any(st[:, S0] < 0):
+        raise ValueError("finish() needs every cell's state to have begun (absorb at least one sample)")
+    S = float(TICKS_PER_S)
+    T = (st[:, T1] - st[:, T0]).astype(np.float64)
+    has_edge = st[:, NEDGE] > 0
+    # edge intervals: leading [T0, FIRST_EDGE] with status S0, trailing [LAST_EDGE, T1] with status PREV;
+    # without edges one interval [T0, T1] that touches both ends
+    lead = np.where(has_edge, st[:, FIRST_EDGE] - st[:, T0], st[:, T1] - st[:, T0])
+    trail = np.where(has_edge, st[:, T1] - st[:, LAST_EDGE], 0)
+    lead_cov, trail_cov = st[:, S0] == 1, st[:, PREV] == 1
+    trail_ok = has_edge
+
+    acc_n = st[:, ACC_N] + lead_cov + (trail_ok & trail_cov)
+    acc_sum = st[:, ACC_SUM] + np.where(lead_cov, lead, 0) + np.where(trail_ok & trail_cov, trail, 0)
+    acc_max = np.maximum(st[:, ACC_MAX], np.maximum(np.where(lead_cov, lead, 0),
+                                                    np.where(trail_ok & trail_cov, trail, 0)))
+
+    gap_n = st[:, GAP_N].copy()
+    gap_sum = st[:, GAP_SUM].copy()
+    gap_max = st[:, GAP_MAX].copy()
+    sqa, sqb, sqc = st[:, GAP_SQA].copy(), st[:, GAP_SQB].copy(), st[:, GAP_SQC].copy()
+    if window_edges == "count":
+        for use, length in ((~lead_cov, lead), (trail_ok & ~trail_cov, trail)):
+            L = np.where(use, length, 0)
+            gap_n += use
+            gap_sum += L
+            gap_max = np.maximum(gap_max, L)
+            q = L // TICKS_PER_S
+            r = L - q * TICKS_PER_S
+            sqa += q * q
+            sqb += 2 * q * r
+            sqc += r * r
+    sumsq_s2 = sqa.astype(np.float64) + (sqb.astype(np.float64) + sqc.astype(np.float64) * 1e-6) * 1e-6
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov_time = acc_sum / S
+        frac = np.where(T > 0, acc_sum / np.where(T > 0, T, 1.0), st[:, S0].astype(np.float64))
+        has_gap = gap_n > 0
+        ever = acc_n > 0
+        mean_gap = np.where(has_gap, gap_sum / S / np.maximum(gap_n, 1), np.nan)
+        var = np.where(has_gap, sumsq_s2 / np.maximum(gap_n, 1) - mean_gap ** 2, np.nan)
+        std_gap = np.sqrt(np.maximum(var, 0.0))
+        Ts = np.where(T > 0, T / S, np.nan)
+        tag = np.where(has_gap, sumsq_s2 / Ts, np.where(ever, 0.0, np.nan))
+        resp_mean = tag / 2.0
+        resp_max = np.where(has_gap, gap_max / S, np.where(ever, 0.0, np.nan))
+        n_samp = np.maximum(st[:, IEND] - st[:, I0], 1)
+        out = {
+            "coverage_fraction": frac,
+            "coverage_time_s": cov_time,
+            "sats_in_view_min": st[:, CNT_MIN].astype(np.float64),
+            "sats_in_view_mean": _count_total(st) / n_samp,
+            "sats_in_view_max": st[:, CNT_MAX].astype(np.float64),
+            "revisit_max_s": np.where(has_gap, gap_max / S, np.nan),
+            "revisit_mean_s": mean_gap,
+            "revisit_std_s": std_gap,
+            "gap_count": gap_n.astype(np.int64),
+            "time_average_gap_s": tag,
+            "response_mean_s": resp_mean,
+            "response_max_s": resp_max,
+            "access_count": acc_n.astype(np.int64),
+            "access_duration_mean_s": np.where(ever, acc_sum / S / np.maximum(acc_n, 1), np.nan),
+            "access_duration_max_s": np.where(ever, acc_max / S, np.nan),
+            "first_access_s": np.where(st[:, FIRST_COV] >= 0, (st[:, FIRST_COV] - st[:, T0]) / S, np.nan),
+        }
+    return out
