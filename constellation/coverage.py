@@ -1,0 +1,366 @@
+"""Ground coverage of a constellation: figures of merit per grid cell, streamed over time chunks.
+
+:func:`coverage` propagates the satellites chunk by chunk (:func:`constellation.propagate.itrs_chunks`),
+finds the cells each satellite serves with the row-by-row footprint kernels of
+:mod:`constellation.kernels.footprint` (exact WGS84 elevation test, optional nadir cone, identical to a
+brute force of every satellite against every cell) and folds each sample into mergeable per-cell
+reductions (:mod:`constellation.kernels.reductions`), so memory is O(cells + satellites x chunk) and the
+result does not depend on the chunking.  :func:`coverage_counts` returns the raw per-sample counts for
+small cases.
+
+Window-edge rule (``window_edges``), edge refinement and the definition of every figure of merit (with
+its STK Coverage figure-of-merit name) are in :mod:`constellation.kernels.reductions`; the Dataset
+attributes repeat them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .grid import Grid, global_grid
+from .kernels import footprint as fp
+from .kernels import reductions as red
+from .propagate import itrs_chunks
+from .satellite import as_constellation
+from .timescale import as_datetime64
+
+__all__ = ["Requirement", "coverage", "coverage_counts", "EDGE_RULES"]
+
+EDGE_RULES = {
+    "count": "gaps touching the start or end of the analysis window are counted as gaps (a cell never "
+             "covered has one gap as long as the window; the wait in a final gap runs to the window end)",
+    "exclude": "gaps touching the start or end of the analysis window are left out of every gap statistic "
+               "(STK 'optimistic' rule); the window length stays the full window",
+}
+_ACCESS_RULE = "accesses touching the window ends are counted, truncated at the window edges"
+_REFINE_RULE = {
+    True: "transition times interpolated between samples: each satellite that rose or set contributes the "
+          "zero of its linearly interpolated margin (sin(el) - sin(mask), and cos(nadir) - cos(half-angle) "
+          "for a cone); with min_sats > 1 the coverage edge is the last of these events that switched "
+          "coverage, each satellite's crossing interpolated independently",
+    False: "transitions on samples: an access runs from its first to its last covered sample",
+}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What serving a cell means.
+
+    A satellite serves a cell when it is at least ``min_elevation_deg`` above the cell's local horizon
+    (WGS84 ellipsoid normal) and, if ``half_angle_deg`` is given, inside its nadir cone of that
+    half-angle; the cell is covered when at least ``min_sats`` satellites serve it.
+    """
+
+    min_elevation_deg: float = 10.0
+    half_angle_deg: float | None = None
+    min_sats: int = 1
+
+    def __post_init__(self):
+        if not (-90.0 <= float(self.min_elevation_deg) < 90.0):
+            raise ValueError(f"min_elevation_deg must be in [-90, 90), got {self.min_elevation_deg}")
+        if self.half_angle_deg is not None and not (0.0 < float(self.half_angle_deg) <= 180.0):
+            raise ValueError(f"half_angle_deg must be in (0, 180], got {self.half_angle_deg}")
+        if int(self.min_sats) != self.min_sats or int(self.min_sats) < 1:
+            raise ValueError(f"min_sats must be a whole number >= 1, got {self.min_sats}")
+
+
+_FOM_ATTRS = {
+    "coverage_fraction": ("fraction of the analysis time with at least min_sats satellites serving", "1",
+                          "Coverage Time: Percent Time Covered (as a fraction)"),
+    "coverage_time_s": ("time with at least min_sats satellites serving", "s", "Coverage Time: Total"),
+    "sats_in_view_min": ("minimum number of satellites serving, over the samples", "1",
+                         "N Asset Coverage: Minimum"),
+    "sats_in_view_mean": ("mean number of satellites serving, over the samples", "1",
+                          "N Asset Coverage: Average"),
+    "sats_in_view_max": ("maximum number of satellites serving, over the samples", "1",
+                         "N Asset Coverage: Maximum"),
+    "revisit_max_s": ("longest coverage gap", "s", "Revisit Time: Maximum"),
+    "revisit_mean_s": ("mean coverage gap", "s", "Revisit Time: Average"),
+    "revisit_std_s": ("standard deviation of the coverage gaps (population)", "s",
+                      "Revisit Time: Std Deviation"),
+    "gap_count": ("number of coverage gaps", "1", "Number of Gaps"),
+    "time_average_gap_s": ("sum of squared gaps over the analysis time", "s", "Time Average Gap"),
+    "response_mean_s": ("mean wait from a random instant to the next coverage: sum of squared gaps / "
+                        "(2 x analysis time)", "s", "Response Time: Average"),
+    "response_max_s": ("longest wait for coverage (longest gap)", "s", "Response Time: Maximum"),
+    "access_count": ("number of accesses (covered intervals)", "1", "Number of Accesses"),
+    "access_duration_mean_s": ("mean access duration", "s", "Access Duration: Average"),
+    "access_duration_max_s": ("longest access duration", "s", "Access Duration: Maximum"),
+    "first_access_s": ("start of the first access after the window start", "s",
+                       "Simple Coverage: time of first access"),
+}
+_INT_FOMS = ("gap_count", "access_count")
+_NO_GAP_NOTE = ("NaN where the cell has no counted gap; time_average_gap_s and response times are 0 there "
+                "if the cell is ever covered, NaN if never")
+
+
+def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements):
+    """Per-satellite service index and requirement arrays; service labels (None without requirements)."""
+    ns = len(c)
+    if requirements is None:
+        req = Requirement(min_elevation_deg, half_angle_deg, min_sats)
+        reqs, labels = [req], None
+        serv = np.zeros(ns, np.int64)
+    else:
+        if not isinstance(requirements, dict) or not requirements:
+            raise ValueError("requirements must be a non-empty dict {group label: Requirement}")
+        labels = [str(k) for k in requirements]
+        if "any" in labels:
+            raise ValueError("'any' is reserved for the combined service; rename that group")
+        reqs = []
+        for k, v in requirements.items():
+            if not isinstance(v, Requirement):
+                raise ValueError(f"requirements[{k!r}] must be a Requirement, got {type(v).__name__}")
+            reqs.append(v)
+        groups = c.groups.astype(str) if ns else np.zeros(0, str)
+        serv = np.full(ns, -1, np.int64)
+        present = set(groups.tolist())
+        for j, k in enumerate(labels):
+            if k not in present:
+                raise ValueError(f"requirements names group {k!r}, but the constellation's groups are "
+                                 f"{sorted(present)}")
+            serv[groups == k] = j
+    sin_el = np.array([math.sin(math.radians(r.min_elevation_deg)) for r in reqs])
+    use_cone = np.array([r.half_angle_deg is not None for r in reqs])
+    cos_half = np.array([math.cos(math.radians(r.half_angle_deg)) if r.half_angle_deg is not None else -1.0
+                         for r in reqs])
+    j = np.maximum(serv, 0)
+    sat = dict(sat_serv=serv, sat_sin_el=sin_el[j].copy(), sat_use_cone=use_cone[j].copy(),
+               sat_cos_half=cos_half[j].copy())
+    sat["sat_contig"] = fp.contiguous_ok(sat["sat_sin_el"], sat["sat_use_cone"])
+    return sat, np.array([r.min_sats for r in reqs], np.int64), labels, reqs
+
+
+def _ticks(times: np.ndarray) -> np.ndarray:
+    ns = (times - times[0]).astype("timedelta64[ns]").astype(np.int64)
+    return (ns + 500) // 1000  # microsecond ticks (reductions.TICKS_PER_S)
+
+
+def _auto_chunk(n_sat: int, n_rows: int, n_t: int) -> int:
+    # about 70 bytes per satellite-step (positions, geometry) and 4 per row-step; ~150 MB in all
+    per_step = 80 * max(n_sat, 1) + 4 * n_rows
+    return int(max(1, min(n_t, 150_000_000 // per_step)))
+
+
+def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requirements, refine_edges,
+         chunk_steps, progress, want_siv):
+    c = as_constellation(sats)
+    times = as_datetime64(times)
+    if times.ndim != 1 or times.size == 0:
+        raise ValueError("times must be a non-empty 1-D array of UTC datetime64 values")
+    if times.size > 1 and np.any(np.diff(times) <= np.timedelta64(0, "ns")):
+        raise ValueError("times must be strictly increasing")
+    grid = global_grid(1.0) if grid is None else grid
+    if not isinstance(grid, Grid):
+        raise ValueError(f"grid must be a constellation.grid.Grid, got {type(grid).__name__}")
+    sat, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements)
+    rg = fp.row_geometry(grid)
+    r_min = rg.pop("r_min_km")
+    n_t, ns, n_cells, n_rows = times.size, len(c), grid.n_cells, grid.row_start.size
+    n_serv = serv_min.size
+    with_any = requirements is not None
+    n_out = n_serv + (1 if with_any else 0)
+    if chunk_steps is None:
+        chunk_steps = _auto_chunk(ns, n_rows, n_t)
+    chunk_steps = int(chunk_steps)
+    if chunk_steps < 1:
+        raise ValueError(f"chunk_steps must be >= 1, got {chunk_steps}")
+    ticks = _ticks(times)
+    state = np.empty((n_out, n_cells, red.N_FIELDS), np.int64)
+    for o in range(n_out):
+        state[o] = red.start(n_cells)
+    row_cov_all = np.zeros((n_out, n_rows, n_t), np.int32)
+    siv_all = np.zeros((n_out, n_t, n_cells), np.int16) if want_siv else None
+    empty_siv = np.zeros((0, 0, 0), np.int16)
+    prev_pos = None
+    chunks = itrs_chunks(c, times, chunk_satsteps=chunk_steps * max(ns, 1)) if ns else \
+        ((slice(i, min(i + chunk_steps, n_t)), np.zeros((0, min(i + chunk_steps, n_t) - i, 3)), None)
+         for i in range(0, n_t, chunk_steps))
+    if progress:
+        from tqdm.auto import tqdm
+
+        chunks = tqdm(chunks, total=-(-n_t // chunk_steps), desc="coverage", unit="chunk")
+    for sl, r_itrs, _err in chunks:
+        pos = np.transpose(r_itrs, (1, 0, 2))
+        if prev_pos is not None:
+            pos = np.concatenate([prev_pos[None], pos], axis=0)
+        pos = np.ascontiguousarray(pos, dtype=np.float64)
+        has_prev = prev_pos is not None
+        t_idx = np.arange(sl.start - (1 if has_prev else 0), sl.stop)
+        geo = fp.sat_geometry(pos, sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"], r_min)
+        n_new = sl.stop - sl.start
+        row_cov = np.zeros((n_out, n_rows, n_new), np.int32)
+        siv = np.zeros((n_out, n_new, n_cells), np.int16) if want_siv else empty_siv
+        fp.coverage_rows(pos, geo, has_prev, sl.start, ticks[t_idx], rg["cell_p"], rg["cell_u"],
+                         rg["row_start"], rg["row_count"], rg["row_full"], rg["row_lon0"], rg["row_dlon"],
+                         rg["row_rho"], rg["row_z"], rg["row_cphi"], rg["row_sphi"], rg["row_phigc"],
+                         sat["sat_serv"], sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"],
+                         sat["sat_contig"], serv_min, with_any, bool(refine_edges), state, row_cov, siv)
+        row_cov_all[:, :, sl] = row_cov
+        if want_siv:
+            siv_all[:, sl] = siv
+        prev_pos = pos[-1].copy()
+    # close the timelines at the window end
+    state[:, :, red.T1] = ticks[-1]
+    state[:, :, red.IEND] = n_t
+    return dict(c=c, times=times, grid=grid, state=state, row_cov=row_cov_all, siv=siv_all, labels=labels,
+                reqs=reqs, with_any=with_any)
+
+
+def coverage_counts(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
+                    half_angle_deg: float | None = None, requirements: dict[str, Requirement] | None = None,
+                    chunk_steps: int | None = None) -> np.ndarray:
+    """Satellites serving each cell at each sample: int16 ``(n_time, n_cell)``, or
+    ``(n_service + 1, n_time, n_cell)`` with ``requirements`` (last entry: the sum, "any").
+
+    Materialises time x cells, so meant for small cases (tests, point grids).
+    """
+    out = _run(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+               min_sats=1, requirements=requirements, refine_edges=False, chunk_steps=chunk_steps,
+               progress=False, want_siv=True)
+    return out["siv"] if requirements is not None else out["siv"][0]
+
+
+def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
+             half_angle_deg: float | None = None, min_sats: int = 1,
+             requirements: dict[str, Requirement] | None = None, window_edges: str = "count",
+             refine_edges: bool = True, chunk_steps: int | None = None, progress: bool = False) -> xr.Dataset:
+    """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
+
+    Parameters
+    ----------
+    sats : Constellation, or anything :func:`constellation.as_constellation` takes
+    times : datetime64 array (UTC, increasing; normally a uniform step from
+        :func:`constellation.time_range`).  The analysis window is ``times[0] .. times[-1]``.
+    grid : :class:`constellation.grid.Grid`, default ``global_grid(1.0)``
+    min_elevation_deg, half_angle_deg, min_sats
+        The requirement (see :class:`Requirement`) when ``requirements`` is not given.
+    requirements : dict {group label: Requirement}, optional
+        One service per sub-constellation group: satellites of that group serve under that group's
+        requirement; satellites of other groups are ignored.  Adds a leading ``service`` dimension with
+        one entry per key plus ``"any"`` (covered when any service covers; its ``sats_in_view`` is the sum).
+    window_edges : "count" or "exclude"
+        Whether gaps touching the window ends count (see :data:`EDGE_RULES`).
+    refine_edges : bool
+        Interpolate access and gap edges between samples (accurate to about a second at 30-60 s steps).
+    chunk_steps : int, optional
+        Time steps per streamed chunk (default: automatic, ~150 MB of working memory).  The result is
+        identical whatever the chunking.
+    progress : bool
+        Show a tqdm progress bar over chunks.
+
+    Returns
+    -------
+    xarray.Dataset with the per-cell figures of merit of the contract (dims ``("lat", "lon")`` for
+    regular grids, ``("cell",)`` otherwise), ``cell_area_km2``, ``area_covered_fraction(time)`` and, for
+    point grids, ``sats_in_view(time, cell)`` (int16).  Definitions are in
+    :mod:`constellation.kernels.reductions` and in each variable's attributes.
+    """
+    if window_edges not in red_edges():
+        raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
+    grid = global_grid(1.0) if grid is None else grid
+    out = _run(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+               min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
+               chunk_steps=chunk_steps, progress=progress, want_siv=(grid.kind == "points"))
+    return _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
+                    min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats)
+
+
+def red_edges() -> tuple[str, ...]:
+    return tuple(EDGE_RULES)
+
+
+def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats):
+    from . import __version__
+
+    c, times, grid, state = out["c"], out["times"], out["grid"], out["state"]
+    labels, with_any = out["labels"], out["with_any"]
+    n_out = state.shape[0]
+    foms = [red.finish(state[o], window_edges) for o in range(n_out)]
+    gdims = grid.dims
+    lead = ("service",) if with_any else ()
+
+    def shape_cells(a):
+        return a.reshape(grid.shape)
+
+    data_vars = {}
+    for name in red.FOM_NAMES:
+        arr = np.stack([shape_cells(f[name]) for f in foms]) if with_any else shape_cells(foms[0][name])
+        long_name, units, stk = _FOM_ATTRS[name]
+        attrs = dict(long_name=long_name, units=units, stk_name=stk)
+        if name.startswith("revisit_") or name in ("time_average_gap_s", "response_mean_s", "response_max_s"):
+            attrs["window_edges"] = EDGE_RULES[window_edges]
+            attrs["comment"] = _NO_GAP_NOTE
+        if name.startswith("access_"):
+            attrs["window_edges"] = _ACCESS_RULE
+        data_vars[name] = (lead + gdims, arr.astype(np.int64 if name in _INT_FOMS else np.float64), attrs)
+    area = np.asarray(grid.area_km2, float)
+    data_vars["cell_area_km2"] = (gdims, shape_cells(area), dict(
+        long_name="cell area on the WGS84 ellipsoid (NaN for points)", units="km2"))
+    # area-weighted covered fraction per sample, from covered cells per row (rows have one cell weight)
+    w = np.asarray(grid.weights(), float)
+    rs, rc = np.asarray(grid.row_start), np.asarray(grid.row_count)
+    row_w = w[rs] if rs.size else np.zeros(0)
+    total = float((row_w * rc).sum())
+    acf = np.einsum("orT,r->oT", out["row_cov"].astype(np.float64), row_w) / (total if total > 0 else 1.0)
+    data_vars["area_covered_fraction"] = (lead + ("time",), acf if with_any else acf[0], dict(
+        long_name="area-weighted fraction of the grid covered at each sample (unweighted for points)",
+        units="1", stk_name="Coverage: Percent Area Covered vs time (as a fraction)"))
+    if out["siv"] is not None:
+        siv = out["siv"]
+        data_vars["sats_in_view"] = (lead + ("time", "cell"), siv if with_any else siv[0], dict(
+            long_name="number of satellites serving the point at each sample", units="1",
+            stk_name="N Asset Coverage vs time"))
+    coords = {"time": ("time", times, dict(long_name="time", standard_name="time"))}
+    lat_attrs = dict(units="degrees_north", standard_name="latitude", long_name="latitude", axis="Y")
+    lon_attrs = dict(units="degrees_east", standard_name="longitude", long_name="longitude", axis="X")
+    if grid.kind == "regular":
+        coords["lat"] = ("lat", np.asarray(grid.lat, float), lat_attrs)
+        coords["lon"] = ("lon", np.asarray(grid.lon, float), lon_attrs)
+    else:
+        coords["lat"] = ("cell", np.asarray(grid.lat_deg, float), lat_attrs)
+        coords["lon"] = ("cell", np.asarray(grid.lon_deg, float), lon_attrs)
+        coords["cell"] = ("cell", np.arange(grid.n_cells))
+        if grid.kind == "points":
+            coords["name"] = ("cell", np.asarray(grid.names).astype(object))
+            coords["height_m"] = ("cell", np.asarray(grid.height_m, float), dict(
+                units="m", long_name="height above the WGS84 ellipsoid"))
+    if with_any:
+        coords["service"] = ("service", np.array(list(labels) + ["any"], dtype=object))
+    step = float(np.median(np.diff(times).astype("timedelta64[ns]").astype(np.int64))) / 1e9 \
+        if times.size > 1 else 0.0
+    iso = lambda t: np.datetime_as_string(t, unit="s") + "Z"  # noqa: E731
+    attrs = dict(
+        Conventions="CF-1.10",
+        title="Constellation ground coverage figures of merit",
+        source=c.source or "",
+        constellation=c.name or "",
+        n_satellites=len(c),
+        time_coverage_start=iso(times[0]),
+        time_coverage_end=iso(times[-1]),
+        step_s=step,
+        min_elevation_deg=float(min_elevation_deg),
+        half_angle_deg="none" if half_angle_deg is None else float(half_angle_deg),
+        min_sats=int(min_sats),
+        window_edges=window_edges,
+        window_edges_rule=EDGE_RULES[window_edges] + "; " + _ACCESS_RULE,
+        refine_edges=int(refine_edges),
+        refine_edges_rule=_REFINE_RULE[refine_edges],
+        visibility="elevation above the WGS84 ellipsoid-normal horizon >= min_elevation_deg (and inside the "
+                   "nadir cone when half_angle_deg is set), exact per cell and sample",
+        grid=grid.description or grid.kind,
+        history=f"{datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')} constellation.coverage()",
+        software=f"constellation {__version__}",
+    )
+    if with_any:
+        attrs["requirements"] = "; ".join(
+            f"{k}: min_elevation_deg={r.min_elevation_deg:g}, half_angle_deg="
+            f"{'none' if r.half_angle_deg is None else f'{r.half_angle_deg:g}'}, min_sats={r.min_sats}"
+            for k, r in zip(labels, out["reqs"]))
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)

@@ -1,0 +1,709 @@
+"""Footprint kernels: which grid cells each satellite serves, row by row, exactly.
+
+Visibility test (exact, the only thing that decides)
+----------------------------------------------------
+A satellite at ``S`` serves a ground point ``P`` with unit WGS84 ellipsoid normal ``U`` (all ITRS, km)
+when, with ``d = S - P``,
+
+* elevation: ``d . U >= sin(eps) |d|`` (the elevation above the local horizon plane is at least the mask
+  ``eps``; Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed., 2013, sec. 4.4), and
+* optionally a nadir cone of half-angle ``eta``: ``S . d >= cos(eta) |S| |d|`` (the angle at ``S``
+  between the nadir ``-S`` and ``P - S`` is at most ``eta``).
+
+:func:`serves` evaluates exactly these expressions; a brute force of every satellite against every cell
+with them is what the kernels reproduce, cell for cell.
+
+Row search (what makes it fast)
+-------------------------------
+Grids are rows of equal latitude and height with uniform longitude spacing (:class:`constellation.grid.
+Grid`).  Rotate longitudes so the satellite is on meridian 0: along a row, with ``c = cos(lon)``, the
+point is ``P = (rho c, rho sin, z)``, the normal ``U = (cos phi c, cos phi sin, sin phi)`` and with
+``S = (s_h, 0, s_z)``::
+
+    d . U  = A c + B,   A = s_h cos phi >= 0,   B = s_z sin phi - rho cos phi - z sin phi
+    |d|^2  = C - D c,   D = 2 s_h rho >= 0,     C = s_h^2 + s_z^2 + rho^2 + z^2 - 2 s_z z
+
+*Elevation alone.*  For ``sin(eps) >= 0`` the left side ``A c + B`` never decreases with ``c`` and the
+right side ``sin(eps) sqrt(C - D c)`` never increases, so the cells a satellite sees in a row are those
+with ``c >= c*``: one arc centred on the satellite's meridian.  For ``sin(eps) < 0`` the set is again
+``c >= r1`` (the smaller root of ``(A c + B)^2 = sin^2(eps) (C - D c)``, since every point with
+``A c + B >= 0`` passes).  *With a cone.*  Writing ``u = |d|^2`` and ``K = |S|^2 - |P|^2``,
+``S . d = (K + u) / 2``, so ``|S| cos(nadir angle) = (K + u) / (2 sqrt u)``, which decreases in ``u`` for
+``u < K`` - the points above the geocentric horizon.  The ellipsoid normal is within 0.1924 deg of the
+geocentric radial, so for masks of at least :data:`CONTIGUOUS_CONE_MIN_MASK_DEG` every point passing the
+elevation test has ``u < K`` and the combined set is still one arc.  Otherwise (a cone with a mask below
+that) the kernels test every cell a conservative cap can reach and keep whatever runs they find.
+
+In the arc case the kernel solves for ``c*`` analytically only to *start*: it exact-tests the cell
+nearest the satellite's meridian (if it fails, no cell of the row is served) and walks each end of the
+arc from the estimate until the exact test changes, so the arc's end cells are decided by :func:`serves`
+and contiguity (proved above for exact arithmetic) fills in the cells between.  Floating-point rounding
+could only matter for a cell whose margin is within about 1e-15 of zero.
+
+Rows are pruned first by a conservative cap: the Earth central angle
+``lambda = 90 deg - eps' - asin(r_min cos(eps') / |S|)`` with ``eps' = eps - 0.25 deg`` (the normal vs
+radial bound) and ``r_min`` the smallest geocentric radius of any cell (smaller radius, larger cap), and for
+a cone (when ``eps' >= 0``) ``asin(|S| sin(eta) / r_min) - eta``; a row can only hold served cells if
+its geocentric latitude is within ``lambda`` of the sub-satellite point's.
+
+The satellites' visibility within a row is kept as runs ``(satellite, first cell, length)``; counts per
+cell come from a difference array and a prefix sum.  Consecutive samples' runs also give, for a cell
+whose coverage changes, the satellites that rose or set there, whose margins are interpolated to refine
+the transition time (see :func:`coverage_rows`).
+
+Public njit helpers (reused by navigation DOP): :func:`serves`, :func:`margin`, :func:`sat_geometry`,
+:func:`row_runs`, :func:`visible_pairs`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from . import CACHE
+from .reductions import CNT_PREV, PREV, add_count, add_edge, begin
+
+__all__ = ["serves", "margin", "sat_geometry", "row_runs", "visible_pairs", "coverage_rows",
+           "row_geometry", "contiguous_ok", "CONTIGUOUS_CONE_MIN_MASK_DEG", "NORMAL_RADIAL_BOUND_DEG", "GEO_FIELDS"]
+
+#: Bound on the angle between the WGS84 ellipsoid normal and the geocentric radial of any point at or
+#: above the ellipsoid (the maximum is 0.1924 deg, at 45 deg latitude on the surface), with margin.
+NORMAL_RADIAL_BOUND_DEG = 0.25
+#: With a nadir cone, masks from this elevation up keep each satellite's served cells in a row one arc.
+CONTIGUOUS_CONE_MIN_MASK_DEG = NORMAL_RADIAL_BOUND_DEG
+_CAP_MARGIN_RAD = 1e-5  # 64 m of extra cap radius for rounding in the pruning (exactness is not at stake)
+#: Per-satellite, per-step geometry columns from :func:`sat_geometry`.
+GEO_FIELDS = ("s_h_km", "s_z_km", "r_km", "lat_gc_rad", "lon_rad", "cap_rad")
+_TWO_PI = 2.0 * math.pi
+
+
+@njit(cache=CACHE, inline="always")
+def serves(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
+    """Whether a satellite at ``(sx, sy, sz)`` serves the point ``(px, py, pz)`` with unit normal
+    ``(ux, uy, uz)`` (ITRS km): elevation ``>= asin(sin_el)`` and, if ``use_cone``, inside the nadir
+    cone of half-angle ``acos(cos_half)``.  NaN positions serve nothing."""
+    dx = sx - px
+    dy = sy - py
+    dz = sz - pz
+    du = dx * ux + dy * uy + dz * uz
+    rd = math.sqrt(dx * dx + dy * dy + dz * dz)
+    if not (du >= sin_el * rd):
+        return False
+    if use_cone:
+        sd = sx * dx + sy * dy + sz * dz
+        if not (sd >= cos_half * math.sqrt(sx * sx + sy * sy + sz * sz) * rd):
+            return False
+    return True
+
+
+@njit(cache=CACHE, inline="always")
+def margin(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
+    """Signed service margin, >= 0 exactly where :func:`serves` is true (up to rounding):
+    ``min(sin(el) - sin_el, cos(nadir angle) - cos_half)`` (the cone term only with ``use_cone``).
+    Interpolated linearly in time to refine rise and set times.  NaN for NaN positions."""
+    dx = sx - px
+    dy = sy - py
+    dz = sz - pz
+    rd = math.sqrt(dx * dx + dy * dy + dz * dz)
+    m = (dx * ux + dy * uy + dz * uz) / rd - sin_el
+    if use_cone:
+        mc = (sx * dx + sy * dy + sz * dz) / (math.sqrt(sx * sx + sy * sy + sz * sz) * rd) - cos_half
+        if mc < m:
+            m = mc
+    return m
+
+
+@njit(cache=CACHE, parallel=True)
+def sat_geometry(pos, sat_sin_el, sat_use_cone, sat_cos_half, r_min_km):
+    """Per satellite and step: horizontal and polar ITRS components, radius, geocentric latitude,
+    longitude and the conservative cap angle used to prune rows.
+
+    Parameters
+    ----------
+    pos : float64 (n_t, n_sat, 3), ITRS km
+    sat_sin_el, sat_cos_half : float64 (n_sat,); sat_use_cone : bool (n_sat,)
+    r_min_km : float
+        Smallest geocentric radius of any cell.
+
+    Returns float64 (n_t, n_sat, 6) with columns :data:`GEO_FIELDS`; a NaN position gives NaNs.
+    """
+    nt, ns = pos.shape[0], pos.shape[1]
+    out = np.empty((nt, ns, 6))
+    bound = math.radians(NORMAL_RADIAL_BOUND_DEG)
+    for k in prange(nt * ns):
+        t = k // ns
+        s = k - t * ns
+        x, y, z = pos[t, s, 0], pos[t, s, 1], pos[t, s, 2]
+        h = math.hypot(x, y)
+        r = math.sqrt(h * h + z * z)
+        out[t, s, 0] = h
+        out[t, s, 1] = z
+        out[t, s, 2] = r
+        out[t, s, 3] = math.atan2(z, h)
+        out[t, s, 4] = math.atan2(y, x)
+        e = math.asin(min(1.0, max(-1.0, sat_sin_el[s]))) - bound
+        arg = r_min_km * math.cos(e) / r
+        if not (arg < 1.0) or e <= -0.5 * math.pi:
+            cap = math.pi
+        else:
+            cap = 0.5 * math.pi - e - math.asin(arg)
+        if sat_use_cone[s] and e >= 0.0:
+            eta = math.acos(min(1.0, max(-1.0, sat_cos_half[s])))
+            a2 = r * math.sin(eta) / r_min_km
+            if a2 < 1.0:
+                cc = math.asin(a2) - eta
+                if cc < cap:
+                    cap = cc
+        out[t, s, 5] = cap + _CAP_MARGIN_RAD
+        if r != r:
+            out[t, s, 5] = np.nan
+    return out
+
+
+def row_geometry(grid) -> dict[str, np.ndarray]:
+    """Per-row arrays the kernels need, from a :class:`constellation.grid.Grid`.
+
+    Checks that every row has one latitude and height (true for every grid constructor).
+    """
+    p = np.ascontiguousarray(grid.itrs_km(), dtype=np.float64)
+    u = np.ascontiguousarray(grid.up(), dtype=np.float64)
+    rs = np.asarray(grid.row_start, np.int64)
+    rc = np.asarray(grid.row_count, np.int64)
+    first = rs
+    lat = np.radians(np.asarray(grid.lat_deg, float))
+    for name, a in (("latitude", grid.lat_deg), ("height", grid.height_m)):
+        a = np.asarray(a, float)
+        ref = np.repeat(a[first], rc)
+        if a.size and np.any(np.abs(a - ref) > 1e-9):
+            raise ValueError(f"grid rows must share one {name}")
+    rho = np.hypot(p[first, 0], p[first, 1]) if rs.size else np.zeros(0)
+    z = p[first, 2] if rs.size else np.zeros(0)
+    return dict(
+        cell_p=p, cell_u=u, row_start=rs, row_count=rc,
+        row_full=np.asarray(grid.row_full_circle, np.bool_),
+        row_lon0=np.radians(np.asarray(grid.row_lon0_deg, float)),
+        row_dlon=np.radians(np.asarray(grid.row_dlon_deg, float)),
+        row_rho=rho, row_z=z, row_cphi=np.cos(lat[first]) if rs.size else np.zeros(0),
+        row_sphi=np.sin(lat[first]) if rs.size else np.zeros(0),
+        row_phigc=np.arctan2(z, rho),
+        r_min_km=float(np.sqrt((p ** 2).sum(1)).min()) if p.size else 6356.0,
+    )
+
+
+@njit(cache=CACHE, inline="always")
+def _vis(pos, t, s, cell_p, cell_u, c, sin_el, use_cone, cos_half):
+    return serves(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0], cell_p[c, 1], cell_p[c, 2],
+                  cell_u[c, 0], cell_u[c, 1], cell_u[c, 2], sin_el, use_cone, cos_half)
+
+
+@njit(cache=CACHE, inline="always")
+def _arc_cos(s_h, s_z, r, rho, z, cphi, sphi, sin_el, use_cone, cos_half):
+    """Estimated cosine of the served arc's half-width in a row (see module docstring); outside
+    [-1, 1] means "all" (< -1) or "none" (> 1).  Only a starting point for the exact walk."""
+    A = s_h * cphi
+    B = s_z * sphi - (rho * cphi + z * sphi)
+    C = s_h * s_h + s_z * s_z + rho * rho + z * z - 2.0 * s_z * z
+    D = 2.0 * s_h * rho
+    s = sin_el
+    if A <= 1e-12 * (abs(B) + 1.0) or D <= 0.0:
+        return -2.0  # the row is all or nothing: let the walk decide
+    qa = A * A
+    qb = 2.0 * A * B + s * s * D
+    qc = B * B - s * s * C
+    disc = qb * qb - 4.0 * qa * qc
+    if disc < 0.0:
+        ce = -B / A
+    else:
+        sq = math.sqrt(disc)
+        q = -0.5 * (qb + (sq if qb >= 0.0 else -sq))
+        r1 = q / qa
+        r2 = qc / q if q != 0.0 else r1
+        hi = r1 if r1 > r2 else r2
+        lo = r1 if r1 <= r2 else r2
+        ce = hi if s >= 0.0 else lo
+    if use_cone:
+        K = r * r - (rho * rho + z * z)
+        R = cos_half * r
+        if K <= 0.0:
+            cc = 2.0
+        else:
+            dd = R * R - K
+            if dd < 0.0 or R <= 0.0:
+                cc = -2.0
+            else:
+                v1 = K / (R + math.sqrt(dd))
+                cc = (C - v1 * v1) / D
+        if cc > ce:
+            ce = cc
+    return ce
+
+
+@njit(cache=CACHE, inline="always")
+def _emit(runs, nr, s, start, length):
+    if nr < runs.shape[0]:
+        runs[nr, 0] = s
+        runs[nr, 1] = start
+        runs[nr, 2] = length
+    return nr + 1
+
+
+@njit(cache=CACHE)
+def row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon,
+             row_rho, row_z, row_cphi, row_sphi, row_phigc, sin_el, use_cone, cos_half, contiguous,
+             runs, nr):
+    """Append to ``runs`` (int64 (cap, 3): satellite, first cell offset in the row, length) the runs of
+    cells of row ``r`` that satellite ``s`` serves at step ``t``; return the new run count (which may
+    exceed ``cap``: the caller must then grow ``runs`` and call again).  Offsets wrap modulo the row
+    length for full-circle rows.  ``contiguous`` selects the arc walk (see the module docstring)."""
+    cap = geo[t, s, 5]
+    if not (abs(row_phigc[r] - geo[t, s, 3]) <= cap):
+        return nr
+    n = row_count[r]
+    c0 = row_start[r]
+    if n == 1:
+        if _vis(pos, t, s, cell_p, cell_u, c0, sin_el, use_cone, cos_half):
+            nr = _emit(runs, nr, s, 0, 1)
+        return nr
+    d = row_dlon[r]
+    lon_s = geo[t, s, 4]
+    full = row_full[r]
+    M = _TWO_PI / d
+    x = ((lon_s - row_lon0[r]) % _TWO_PI) / d  # satellite meridian in cell units, [0, M)
+    if contiguous:
+        ce = _arc_cos(geo[t, s, 0], geo[t, s, 1], geo[t, s, 2], row_rho[r], row_z[r], row_cphi[r],
+                      row_sphi[r], sin_el, use_cone, cos_half)
+        if ce <= -1.0:
+            wc = M
+        elif ce >= 1.0:
+            wc = 0.0
+        else:
+            wc = math.acos(ce) / d
+        if full:
+            kn = int(math.floor(x + 0.5))
+            if not _vis(pos, t, s, cell_p, cell_u, c0 + kn % n, sin_el, use_cone, cos_half):
+                return nr
+            hi_lim = kn + n - 1
+            kr = int(math.floor(x + wc)) if wc < n else hi_lim
+            kr = min(max(kr, kn), hi_lim)
+            if kr > kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kr % n, sin_el, use_cone, cos_half):
+                kr -= 1
+                while kr > kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kr % n, sin_el, use_cone,
+                                           cos_half):
+                    kr -= 1
+            else:
+                while kr < hi_lim and _vis(pos, t, s, cell_p, cell_u, c0 + (kr + 1) % n, sin_el, use_cone,
+                                           cos_half):
+                    kr += 1
+            lo_lim = kr - n + 1
+            kl = int(math.ceil(x - wc)) if wc < n else lo_lim
+            kl = max(min(kl, kn), lo_lim)
+            if kl < kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kl % n, sin_el, use_cone, cos_half):
+                kl += 1
+                while kl < kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kl % n, sin_el, use_cone,
+                                           cos_half):
+                    kl += 1
+            else:
+                while kl > lo_lim and _vis(pos, t, s, cell_p, cell_u, c0 + (kl - 1) % n, sin_el, use_cone,
+                                           cos_half):
+                    kl -= 1
+            length = kr - kl + 1
+            if length >= n:
+                return _emit(runs, nr, s, 0, n)
+            return _emit(runs, nr, s, kl % n, length)
+        # partial row: up to two segments, one per copy of the satellite meridian
+        for m in range(-1, 2):
+            xc = x + m * M
+            a = max(0, int(math.ceil(xc - 0.5 * M)))
+            b = min(n - 1, int(math.ceil(xc + 0.5 * M)) - 1)
+            if a > b:
+                continue
+            kn = min(max(int(math.floor(xc + 0.5)), a), b)
+            if not _vis(pos, t, s, cell_p, cell_u, c0 + kn, sin_el, use_cone, cos_half):
+                continue
+            kr = int(math.floor(xc + wc)) if wc < M else b
+            kr = min(max(kr, kn), b)
+            if kr > kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kr, sin_el, use_cone, cos_half):
+                kr -= 1
+                while kr > kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kr, sin_el, use_cone, cos_half):
+                    kr -= 1
+            else:
+                while kr < b and _vis(pos, t, s, cell_p, cell_u, c0 + kr + 1, sin_el, use_cone, cos_half):
+                    kr += 1
+            kl = int(math.ceil(xc - wc)) if wc < M else a
+            kl = max(min(kl, kn), a)
+            if kl < kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kl, sin_el, use_cone, cos_half):
+                kl += 1
+                while kl < kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kl, sin_el, use_cone, cos_half):
+                    kl += 1
+            else:
+                while kl > a and _vis(pos, t, s, cell_p, cell_u, c0 + kl - 1, sin_el, use_cone, cos_half):
+                    kl -= 1
+            nr = _emit(runs, nr, s, kl, kr - kl + 1)
+        return nr
+    # general case: every cell the spherical cap can reach, runs of served cells as found
+    phi, phis = row_phigc[r], geo[t, s, 3]
+    den = math.cos(phi) * math.cos(phis)
+    if den <= 1e-12:
+        wc = M
+    else:
+        cd = (math.cos(cap) - math.sin(phi) * math.sin(phis)) / den
+        wc = M if cd <= -1.0 else (0.0 if cd >= 1.0 else math.acos(cd) / d)
+    wc += 1.0
+    if full:
+        if 2.0 * wc + 1.0 >= n:
+            k_lo, k_hi = 0, n - 1
+        else:
+            k_lo, k_hi = int(math.ceil(x - wc)), int(math.floor(x + wc))
+        run0 = 0
+        inside = False  # (k may be negative here: keep the flag apart from the run start)
+        for k in range(k_lo, k_hi + 1):
+            if _vis(pos, t, s, cell_p, cell_u, c0 + k % n, sin_el, use_cone, cos_half):
+                if not inside:
+                    run0 = k
+                    inside = True
+            elif inside:
+                nr = _emit(runs, nr, s, run0 % n, k - run0)
+                inside = False
+        if inside:
+            nr = _emit(runs, nr, s, run0 % n, k_hi + 1 - run0)
+        return nr
+    for m in range(-1, 2):
+        xc = x + m * M
+        a = max(0, int(math.ceil(xc - wc)))
+        b = min(n - 1, int(math.floor(xc + wc)))
+        a2 = max(0, int(math.ceil(xc - 0.5 * M)))
+        b2 = min(n - 1, int(math.ceil(xc + 0.5 * M)) - 1)
+        a = max(a, a2)
+        b = min(b, b2)
+        run0 = -1
+        for k in range(a, b + 1):
+            if _vis(pos, t, s, cell_p, cell_u, c0 + k, sin_el, use_cone, cos_half):
+                if run0 < 0:
+                    run0 = k
+            elif run0 >= 0:
+                nr = _emit(runs, nr, s, run0, k - run0)
+                run0 = -1
+        if run0 >= 0:
+            nr = _emit(runs, nr, s, run0, b + 1 - run0)
+    return nr
+
+
+@njit(cache=CACHE)
+def _build_runs(r, t, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon,
+                row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_serv, sat_sin_el, sat_use_cone,
+                sat_cos_half, sat_contig, runs):
+    """All runs of row ``r`` at step ``t``, satellites in increasing order; grows ``runs`` as needed.
+    Returns ``(runs, n_runs)``."""
+    ns = pos.shape[1]
+    nr = 0
+    phi = row_phigc[r]
+    for s in range(ns):
+        if not (abs(phi - geo[t, s, 3]) <= geo[t, s, 5]) or sat_serv[s] < 0:
+            continue  # the row is outside the satellite's cap (cheap test before the call)
+        while True:
+            nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
+                           row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_sin_el[s],
+                           sat_use_cone[s], sat_cos_half[s], sat_contig[s], runs, nr)
+            if nr2 <= runs.shape[0]:
+                nr = nr2
+                break
+            bigger = np.empty((2 * runs.shape[0] + nr2, 3), np.int64)
+            bigger[:nr] = runs[:nr]
+            runs = bigger
+    return runs, nr
+
+
+@njit(cache=CACHE, inline="always")
+def _in_runs_of(runs, p, nruns, s, k, n):
+    """Scan the runs of satellite ``s`` starting at index ``p``; return (whether cell offset ``k`` is
+    in one of them, index after them)."""
+    inside = False
+    while p < nruns and runs[p, 0] == s:
+        off = k - runs[p, 1]
+        if off < 0:
+            off += n
+        if off < runs[p, 2]:
+            inside = True
+        p += 1
+    return inside, p
+
+
+@njit(cache=CACHE, parallel=True)
+def visible_pairs(pos_t, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon, row_rho,
+                  row_z, row_cphi, row_sphi, row_phigc, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig,
+                  r_min_km):
+    """Every (cell, satellite) pair served at one instant, as CSR arrays (the footprint search of the
+    coverage engine, for consumers such as navigation DOP that need the serving satellites per cell).
+
+    Parameters
+    ----------
+    pos_t : float64 (n_sat, 3), ITRS km (NaN: serves nothing)
+    cell_p ... row_phigc, r_min_km : from :func:`row_geometry`
+    sat_sin_el, sat_cos_half : float64 (n_sat,); sat_use_cone, sat_contig : bool (n_sat,)
+        Per-satellite requirement (sine of the elevation mask, cosine of the cone half-angle);
+        ``sat_contig`` from :func:`contiguous_ok`.
+
+    Returns
+    -------
+    cell_ptr : int64 (n_cell + 1,)
+        Satellites serving cell ``c`` are ``sat_idx[cell_ptr[c]:cell_ptr[c + 1]]``, in increasing order.
+    sat_idx : int64 (n_pairs,)
+    """
+    pos = pos_t.reshape((1, pos_t.shape[0], 3))
+    geo = sat_geometry(pos, sat_sin_el, sat_use_cone, sat_cos_half, r_min_km)
+    ns = pos.shape[1]
+    n_rows = row_start.shape[0]
+    n_cells = cell_p.shape[0]
+    counts = np.zeros(n_cells, np.int64)
+    serv = np.zeros(ns, np.int64)
+    for r in prange(n_rows):
+        runs = np.empty((2 * ns + 8, 3), np.int64)
+        runs, nr = _build_runs(r, 0, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
+                               row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, serv, sat_sin_el,
+                               sat_use_cone, sat_cos_half, sat_contig, runs)
+        n = row_count[r]
+        c0 = row_start[r]
+        for q in range(nr):
+            for j in range(runs[q, 2]):
+                counts[c0 + (runs[q, 1] + j) % n] += 1
+    cell_ptr = np.zeros(n_cells + 1, np.int64)
+    for c in range(n_cells):
+        cell_ptr[c + 1] = cell_ptr[c] + counts[c]
+    sat_idx = np.empty(cell_ptr[n_cells], np.int64)
+    for r in prange(n_rows):
+        runs = np.empty((2 * ns + 8, 3), np.int64)
+        runs, nr = _build_runs(r, 0, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
+                               row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, serv, sat_sin_el,
+                               sat_use_cone, sat_cos_half, sat_contig, runs)
+        n = row_count[r]
+        c0 = row_start[r]
+        fill = np.zeros(n, np.int64)
+        for q in range(nr):  # runs come in satellite order, so each cell's list is sorted
+            for j in range(runs[q, 2]):
+                k = (runs[q, 1] + j) % n
+                sat_idx[cell_ptr[c0 + k] + fill[k]] = runs[q, 0]
+                fill[k] += 1
+    return cell_ptr, sat_idx
+
+
+def contiguous_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
+    """Per satellite: whether its served cells in a row are provably one arc (module docstring)."""
+    return (~np.asarray(use_cone, bool)) | (np.asarray(sin_el, float)
+                                            >= math.sin(math.radians(CONTIGUOUS_CONE_MIN_MASK_DEG)))
+
+
+@njit(cache=CACHE, parallel=True)
+def coverage_rows(pos, geo, has_prev, i0, t_ticks, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
+                  row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_serv, sat_sin_el,
+                  sat_use_cone, sat_cos_half, sat_contig, serv_min_sats, with_any, refine, state,
+                  row_cov, siv):
+    """Stream one time chunk through the per-cell reductions, parallel over grid rows.
+
+    Parameters
+    ----------
+    pos : float64 (n_t1, n_sat, 3)
+        ITRS km positions; when ``has_prev`` step 0 is the previous chunk's last sample (already
+        absorbed: used for the transitions into this chunk's first sample).
+    geo : float64 (n_t1, n_sat, 6) from :func:`sat_geometry`
+    i0 : int
+        Global index of this chunk's first new sample.
+    t_ticks : int64 (n_t1,)
+        Microsecond ticks from the window start of the steps of ``pos``.
+    cell_p ... row_phigc : arrays from :func:`row_geometry`
+    sat_serv : int64 (n_sat,)
+        Service index of each satellite (-1: serves nothing).
+    sat_sin_el, sat_use_cone, sat_cos_half, sat_contig : per-satellite requirement
+    serv_min_sats : int64 (n_serv,)
+    with_any : bool
+        Add an output "any" (covered when any service covers; count = sum of service counts).
+    refine : bool
+        Interpolate transition times between samples from the margins of the satellites that rose or set.
+    state : int64 (n_out, n_cells, N_FIELDS)
+        Reduction state (:mod:`.reductions`), updated in place.
+    row_cov : int32 (n_out, n_rows, n_new)
+        Output: covered cells per row at each new sample.
+    siv : int16 (n_out, n_new, n_cells) or (0, 0, 0)
+        Output when non-empty: satellites in view per cell at each new sample.
+
+    Transition time (``refine``): each satellite that rose or set at the cell between the two samples
+    contributes one event at ``t_prev + f (t - t_prev)``, ``f = m_prev / (m_prev - m)`` from its service
+    margins (:func:`margin`); events are replayed in time order from the previous counts and the
+    transition is placed at the last event that switched the output's coverage.  (For one required
+    satellite this is the first rise or the last set; with N > 1 each satellite's crossing is
+    interpolated independently, which is the approximation.)
+    """
+    n_t1, ns = pos.shape[0], pos.shape[1]
+    n_serv = serv_min_sats.shape[0]
+    n_out = n_serv + (1 if with_any else 0)
+    n_rows = row_start.shape[0]
+    first_new = 1 if has_prev else 0
+    write_siv = siv.shape[0] > 0
+    for r in prange(n_rows):
+        n = row_count[r]
+        c0 = row_start[r]
+        cap = 2 * ns + 8
+        runs_a = np.empty((cap, 3), np.int64)
+        runs_b = np.empty((cap, 3), np.int64)
+        n_prev = 0
+        diff = np.zeros((n_serv, n + 1), np.int32)
+        cnt = np.zeros(n_serv, np.int64)
+        prevc = np.zeros(n_serv, np.int64)
+        sim = np.zeros(n_serv, np.int64)
+        ev_f = np.empty(ns + 1)
+        ev_j = np.empty(ns + 1, np.int64)
+        ev_d = np.empty(ns + 1, np.int64)
+        outc = np.zeros(n_out, np.int64)
+        outv = np.zeros(n_out, np.int64)
+        flip = np.zeros(n_out, np.bool_)
+        rcov = np.zeros(n_out, np.int64)
+        if has_prev:
+            for o in range(n_out):
+                for k in range(n):
+                    if state[o, c0 + k, PREV] == 1:
+                        rcov[o] += 1
+        for t in range(n_t1):
+            runs_b, n_cur = _build_runs(r, t, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
+                                        row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
+                                        sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, runs_b)
+            if t < first_new:
+                runs_a, runs_b = runs_b, runs_a
+                n_prev = n_cur
+                continue
+            tt = t - first_new
+            i = i0 + tt
+            diff[:, :] = 0
+            for q in range(n_cur):
+                j = sat_serv[runs_b[q, 0]]
+                st0 = runs_b[q, 1]
+                end = st0 + runs_b[q, 2]
+                diff[j, st0] += 1
+                if end <= n:
+                    diff[j, end] -= 1
+                else:
+                    diff[j, 0] += 1
+                    diff[j, end - n] -= 1
+            for j in range(n_serv):
+                cnt[j] = 0
+            for k in range(n):
+                c = c0 + k
+                changed = False
+                for j in range(n_serv):
+                    cnt[j] += diff[j, k]
+                    if cnt[j] != state[j, c, CNT_PREV]:
+                        changed = True
+                if i == 0:
+                    tot = 0
+                    anyc = 0
+                    for j in range(n_serv):
+                        cv = 1 if cnt[j] >= serv_min_sats[j] else 0
+                        begin(state[j], c, t_ticks[t], cv, 0)
+                        add_count(state[j], c, 0, cnt[j])
+                        rcov[j] += cv
+                        tot += cnt[j]
+                        anyc |= cv
+                    if with_any:
+                        begin(state[n_serv], c, t_ticks[t], anyc, 0)
+                        add_count(state[n_serv], c, 0, tot)
+                        rcov[n_serv] += anyc
+                elif changed:
+                    tot = 0
+                    anyc = 0
+                    anyf = False
+                    for j in range(n_serv):
+                        prevc[j] = state[j, c, CNT_PREV]
+                        cv = 1 if cnt[j] >= serv_min_sats[j] else 0
+                        outc[j] = cnt[j]
+                        outv[j] = cv
+                        flip[j] = cv != state[j, c, PREV]
+                        anyf = anyf or flip[j]
+                        tot += cnt[j]
+                        anyc |= cv
+                    if with_any:
+                        outc[n_serv] = tot
+                        outv[n_serv] = anyc
+                        flip[n_serv] = anyc != state[n_serv, c, PREV]
+                        anyf = anyf or flip[n_serv]
+                    ne = 0
+                    if anyf and refine:
+                        p = 0
+                        q = 0
+                        while p < n_prev or q < n_cur:
+                            sp = runs_a[p, 0] if p < n_prev else ns
+                            sq = runs_b[q, 0] if q < n_cur else ns
+                            s = sp if sp < sq else sq
+                            inp = False
+                            inc = False
+                            if sp == s:
+                                inp, p = _in_runs_of(runs_a, p, n_prev, s, k, n)
+                            if sq == s:
+                                inc, q = _in_runs_of(runs_b, q, n_cur, s, k, n)
+                            if inp != inc:
+                                m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], cell_p[c, 0],
+                                            cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
+                                            cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
+                                m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0],
+                                            cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
+                                            cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
+                                if inc:
+                                    f = m0 / (m0 - m1) if m0 < m1 else 1.0
+                                else:
+                                    f = m0 / (m0 - m1) if m0 > m1 else 0.0
+                                if not (f >= 0.0):
+                                    f = 1.0 if inc else 0.0
+                                if f > 1.0:
+                                    f = 1.0
+                                # insertion in time order (stable: ties keep satellite order)
+                                w = ne
+                                while w > 0 and ev_f[w - 1] > f:
+                                    ev_f[w] = ev_f[w - 1]
+                                    ev_j[w] = ev_j[w - 1]
+                                    ev_d[w] = ev_d[w - 1]
+                                    w -= 1
+                                ev_f[w] = f
+                                ev_j[w] = sat_serv[s]
+                                ev_d[w] = 1 if inc else -1
+                                ne += 1
+                    t_prev = t_ticks[t - 1]
+                    t_cur = t_ticks[t]
+                    for o in range(n_out):
+                        st = state[o]
+                        if flip[o]:
+                            e = -1
+                            if refine and ne > 0:
+                                for j in range(n_serv):
+                                    sim[j] = prevc[j]
+                                cov = st[c, PREV]
+                                fs = -1.0
+                                for w in range(ne):
+                                    sim[ev_j[w]] += ev_d[w]
+                                    if o < n_serv:
+                                        nv = 1 if sim[o] >= serv_min_sats[o] else 0
+                                    else:
+                                        nv = 0
+                                        for j in range(n_serv):
+                                            if sim[j] >= serv_min_sats[j]:
+                                                nv = 1
+                                    if nv != cov:
+                                        cov = nv
+                                        fs = ev_f[w]
+                                if fs >= 0.0:
+                                    e = t_prev + int(round(fs * (t_cur - t_prev)))
+                            if e < 0:
+                                e = t_cur if outv[o] == 1 else t_prev
+                            add_edge(st, c, e)
+                            rcov[o] += 1 if outv[o] == 1 else -1
+                        if outc[o] != st[c, CNT_PREV]:
+                            add_count(st, c, i, outc[o])
+                if write_siv:
+                    tot = 0
+                    for j in range(n_serv):
+                        siv[j, tt, c] = cnt[j]
+                        tot += cnt[j]
+                    if with_any:
+                        siv[n_serv, tt, c] = tot
+            for o in range(n_out):
+                row_cov[o, r, tt] = rcov[o]
+            runs_a, runs_b = runs_b, runs_a
+            n_prev = n_cur
