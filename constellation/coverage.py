@@ -188,16 +188,16 @@ def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requ
         chunks = tqdm(chunks, total=-(-n_t // chunk_steps), desc="coverage", unit="chunk")
     for sl, r_itrs, _err in chunks:
         pos = np.transpose(r_itrs, (1, 0, 2))
-        if prev_pos is not None:
-            pos = np.concatenate([prev_pos[None], pos], axis=0)
+        n_lead = 0 if prev_pos is None else prev_pos.shape[0]
+        if n_lead:
+            pos = np.concatenate([prev_pos, pos], axis=0)
         pos = np.ascontiguousarray(pos, dtype=np.float64)
-        has_prev = prev_pos is not None
-        t_idx = np.arange(sl.start - (1 if has_prev else 0), sl.stop)
+        t_idx = np.arange(sl.start - n_lead, sl.stop)
         geo = fp.sat_geometry(pos, sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"], r_min)
         n_new = sl.stop - sl.start
         row_cov = np.zeros((n_out, n_rows, n_new), np.int32)
         siv = np.zeros((n_out, n_new, n_cells), np.int16) if want_siv else empty_siv
-        fp.coverage_rows(pos, geo, has_prev, sl.start, ticks[t_idx], rg["cell_p"], rg["cell_u"],
+        fp.coverage_rows(pos, geo, n_lead, sl.start, ticks[t_idx], rg["cell_p"], rg["cell_u"],
                          rg["row_start"], rg["row_count"], rg["row_full"], rg["row_lon0"], rg["row_dlon"],
                          rg["row_rho"], rg["row_z"], rg["row_cphi"], rg["row_sphi"], rg["row_phigc"],
                          sat["sat_serv"], sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"],
@@ -205,7 +205,7 @@ def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requ
         row_cov_all[:, :, sl] = row_cov
         if want_siv:
             siv_all[:, sl] = siv
-        prev_pos = pos[-1].copy()
+        prev_pos = pos[-2:].copy()  # two samples back: quadratic edge refinement across chunks
     # close the timelines at the window end
     state[:, :, red.T1] = ticks[-1]
     state[:, :, red.IEND] = n_t

@@ -115,6 +115,35 @@ def margin(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
     return m
 
 
+@njit(cache=CACHE, inline="always")
+def crossing_fraction(m2, m0, m1, rising):
+    """Fraction ``f`` of the step from sample ``t-1`` (margin ``m0``) to ``t`` (``m1``) where the margin
+    crosses zero, from the parabola through ``(t-2, m2), (t-1, m0), (t, m1)`` (``m2`` NaN: the straight
+    line).  Falls back to the on-sample rule (1 for a rise, 0 for a set) when the margins do not
+    bracket a zero."""
+    if not (m0 == m0 and m1 == m1) or (rising and not (m0 < m1)) or (not rising and not (m0 > m1)):
+        return 1.0 if rising else 0.0
+    f = m0 / (m0 - m1)
+    if m2 == m2:
+        # m(u) = a u^2 + b u + m1 on u in [-2, 0]; the zero in [-1, 0]
+        a = 0.5 * (m2 - 2.0 * m0 + m1)
+        b = a - (m0 - m1)
+        if abs(a) > 1e-12 * (abs(b) + abs(m1)):
+            disc = b * b - 4.0 * a * m1
+            if disc >= 0.0:
+                sq = math.sqrt(disc)
+                q = -0.5 * (b + (sq if b >= 0.0 else -sq))
+                for u in (q / a, (m1 / q) if q != 0.0 else 1.0):
+                    if -1.0 <= u <= 0.0:
+                        f = 1.0 + u
+                        break
+    if not (f >= 0.0):
+        f = 0.0
+    if f > 1.0:
+        f = 1.0
+    return f
+
+
 @njit(cache=CACHE, parallel=True)
 def sat_geometry(pos, sat_sin_el, sat_use_cone, sat_cos_half, r_min_km):
     """Per satellite and step: horizontal and polar ITRS components, radius, geocentric latitude,
@@ -249,7 +278,7 @@ def _emit(runs, nr, s, start, length):
     return nr + 1
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, inline="always")
 def row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon,
              row_rho, row_z, row_cphi, row_sphi, row_phigc, sin_el, use_cone, cos_half, contiguous,
              runs, nr):
@@ -495,7 +524,7 @@ def contiguous_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=CACHE, parallel=True)
-def coverage_rows(pos, geo, has_prev, i0, t_ticks, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
+def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
                   row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_serv, sat_sin_el,
                   sat_use_cone, sat_cos_half, sat_contig, serv_min_sats, with_any, refine, state,
                   row_cov, siv):
@@ -504,8 +533,8 @@ def coverage_rows(pos, geo, has_prev, i0, t_ticks, cell_p, cell_u, row_start, ro
     Parameters
     ----------
     pos : float64 (n_t1, n_sat, 3)
-        ITRS km positions; when ``has_prev`` step 0 is the previous chunk's last sample (already
-        absorbed: used for the transitions into this chunk's first sample).
+        ITRS km positions; the first ``n_lead`` (0 to 2) steps are the previous chunk's last samples
+        (already absorbed: used for the transitions into this chunk's first sample).
     geo : float64 (n_t1, n_sat, 6) from :func:`sat_geometry`
     i0 : int
         Global index of this chunk's first new sample.
@@ -528,8 +557,8 @@ def coverage_rows(pos, geo, has_prev, i0, t_ticks, cell_p, cell_u, row_start, ro
         Output when non-empty: satellites in view per cell at each new sample.
 
     Transition time (``refine``): each satellite that rose or set at the cell between the two samples
-    contributes one event at ``t_prev + f (t - t_prev)``, ``f = m_prev / (m_prev - m)`` from its service
-    margins (:func:`margin`); events are replayed in time order from the previous counts and the
+    contributes one event at ``t_prev + f (t - t_prev)``, ``f`` the zero of its service margin
+    (:func:`margin`) interpolated through the samples ``t-2, t-1, t`` (:func:`crossing_fraction`); events are replayed in time order from the previous counts and the
     transition is placed at the last event that switched the output's coverage.  (For one required
     satellite this is the first rise or the last set; with N > 1 each satellite's crossing is
     interpolated independently, which is the approximation.)
@@ -538,7 +567,8 @@ def coverage_rows(pos, geo, has_prev, i0, t_ticks, cell_p, cell_u, row_start, ro
     n_serv = serv_min_sats.shape[0]
     n_out = n_serv + (1 if with_any else 0)
     n_rows = row_start.shape[0]
-    first_new = 1 if has_prev else 0
+    first_new = n_lead
+    has_prev = n_lead > 0
     write_siv = siv.shape[0] > 0
     for r in prange(n_rows):
         n = row_count[r]
@@ -567,6 +597,8 @@ def coverage_rows(pos, geo, has_prev, i0, t_ticks, cell_p, cell_u, row_start, ro
             runs_b, n_cur = _build_runs(r, t, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
                                         row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
                                         sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, runs_b)
+            if t < first_new - 1:
+                continue
             if t < first_new:
                 runs_a, runs_b = runs_b, runs_a
                 n_prev = n_cur
@@ -646,14 +678,13 @@ def coverage_rows(pos, geo, has_prev, i0, t_ticks, cell_p, cell_u, row_start, ro
                                 m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0],
                                             cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
                                             cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
-                                if inc:
-                                    f = m0 / (m0 - m1) if m0 < m1 else 1.0
-                                else:
-                                    f = m0 / (m0 - m1) if m0 > m1 else 0.0
-                                if not (f >= 0.0):
-                                    f = 1.0 if inc else 0.0
-                                if f > 1.0:
-                                    f = 1.0
+                                m2 = np.nan
+                                if t >= 2:
+                                    m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2],
+                                                cell_p[c, 0], cell_p[c, 1], cell_p[c, 2], cell_u[c, 0],
+                                                cell_u[c, 1], cell_u[c, 2], sat_sin_el[s], sat_use_cone[s],
+                                                sat_cos_half[s])
+                                f = crossing_fraction(m2, m0, m1, inc)
                                 # insertion in time order (stable: ties keep satellite order)
                                 w = ne
                                 while w > 0 and ev_f[w - 1] > f:

@@ -67,7 +67,7 @@ from numba import njit
 
 from . import CACHE
 
-__all__ = ["N_FIELDS", "TICKS_PER_S", "start", "begin", "add_count", "add_edge", "absorb_samples",
+__all__ = ["N_FIELDS", "TICKS_PER_S", "start", "begin", "begin_cells", "add_count", "add_edge", "absorb_samples",
            "combine", "finish", "FOM_NAMES"]
 
 #: State time unit: ticks per second (microseconds).
@@ -227,6 +227,15 @@ def absorb_samples(st, i0, t_ticks, counts, covered, edge_ticks):
         if n_t:
             st[c, T1] = t_ticks[n_t - 1]
             st[c, IEND] = i0 + n_t
+
+
+@njit(cache=CACHE)
+def begin_cells(st, t_tick, covered, i_sample):
+    """:func:`begin` for every cell: timelines open at ``t_tick`` with status ``covered[c]``; the next
+    sample absorbed is ``i_sample``.  Use it to start the state of a later chunk, whose first transition
+    (between ``t_tick`` and its first sample) then lands in that chunk."""
+    for c in range(st.shape[0]):
+        begin(st, c, t_tick, 1 if covered[c] else 0, i_sample)
 
 
 def _count_total(st: np.ndarray) -> np.ndarray:

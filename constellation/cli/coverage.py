@@ -295,6 +295,12 @@ def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> s
     return text + (" " + ", ".join(tail) + "." if tail else "")
 
 
+def _long_run(n_sat: int, n_step: int, n_cell: int) -> bool:
+    """Whether a run is big enough (likely over a couple of seconds) to deserve a progress bar: at least
+    1e10 satellite-cell-steps (the default case, Jinan-368 x 1 deg x 1 day at 30 s, is 6.9e10)."""
+    return float(n_sat) * n_step * n_cell >= 1e10
+
+
 # -- run -----------------------------------------------------------------------------------------------
 
 def run(args: argparse.Namespace) -> int:
@@ -351,10 +357,13 @@ def run(args: argparse.Namespace) -> int:
 
     from ..coverage import coverage
 
+    progress = not args.quiet and _long_run(len(sats), times.size, grid.n_cells)
     kwargs: dict[str, Any] = dict(
         min_elevation_deg=args.min_elevation, half_angle_deg=args.half_angle, min_sats=args.min_sats,
         window_edges="exclude" if args.exclude_window_edges else "count", refine_edges=not args.no_refine,
-        progress=not args.quiet)
+        progress=progress)
+    if progress:  # the bar advances per time chunk: ask for ~40 of them (the result does not depend on it)
+        kwargs["chunk_steps"] = max(1, -(-times.size // 40))
     if requirements is not None:
         kwargs["requirements"] = requirements
     ds = coverage(sats, times, grid, **kwargs)

@@ -1,0 +1,112 @@
+"""Chunk invariance, window edges, per-service results and refined access edges against Skyfield."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from constellation import time_range
+from constellation.coverage import Requirement, coverage
+from constellation.grid import global_grid, points, region
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_coverage_oracle import START, make_sat, random_sats  # noqa: E402
+from constellation.satellite import Constellation  # noqa: E402
+
+
+def _same(a: xr.Dataset, b: xr.Dataset):
+    a = a.copy()
+    b = b.copy()
+    a.attrs.pop("history")
+    b.attrs.pop("history")
+    xr.testing.assert_identical(a, b)
+
+
+@pytest.mark.parametrize("refine", [True, False])
+def test_chunking_does_not_change_the_result(refine):
+    sats = random_sats(4, ("leo", "meo"), n_each=4)
+    times = time_range(START, duration="3h", step_s=120)
+    grid = region((-50, 70), (150, -120), 5.0)
+    ref = coverage(sats, times, grid, refine_edges=refine)
+    for chunk in (1, 2, 7, 40):
+        _same(coverage(sats, times, grid, refine_edges=refine, chunk_steps=chunk), ref)
+    assert ref["gap_count"].values.sum() > 0 and ref["access_count"].values.sum() > 0
+
+
+def test_chunking_with_services_and_points():
+    sats = random_sats(9, ("leo", "meo"), n_each=3, group_of={"leo": "eo", "meo": "nav"})
+    times = time_range(START, duration="4h", step_s=300)
+    reqs = {"eo": Requirement(15.0, 45.0), "nav": Requirement(5.0, None, 2)}
+    for grid in (global_grid(15.0), points([0, 40, -70], [10, -100, 160], height_m=[0, 10000, 0])):
+        ref = coverage(sats, times, grid, requirements=reqs)
+        assert ref["coverage_fraction"].dims[0] == "service"
+        assert list(ref["service"].values) == ["eo", "nav", "any"]
+        any_cf = ref["coverage_fraction"].sel(service="any").values
+        assert np.all(any_cf >= ref["coverage_fraction"].sel(service="eo").values - 1e-12)
+        assert np.all(any_cf >= ref["coverage_fraction"].sel(service="nav").values - 1e-12)
+        for chunk in (1, 5):
+            _same(coverage(sats, times, grid, requirements=reqs, chunk_steps=chunk), ref)
+
+
+def test_bad_arguments_raise_clear_errors():
+    sats = random_sats(1, ("leo",), n_each=1)
+    times = time_range(START, duration="1h", step_s=600)
+    with pytest.raises(ValueError, match="window_edges"):
+        coverage(sats, times, points([0], [0]), window_edges="optimistic")
+    with pytest.raises(ValueError, match="groups"):
+        coverage(sats, times, points([0], [0]), requirements={"nope": Requirement()})
+    with pytest.raises(ValueError, match="increasing"):
+        coverage(sats, times[::-1], points([0], [0]))
+    with pytest.raises(ValueError, match="min_sats"):
+        Requirement(min_sats=0)
+
+
+def _skyfield_passes(sat, lat, lon, times, mask_deg):
+    """Rise and set times (s from window start) from Skyfield's find_events, clipped to the window."""
+    from skyfield.api import EarthSatellite, load, wgs84
+
+    ts = load.timescale(builtin=True)
+    es = EarthSatellite.from_satrec(sat.satrec, ts)
+    t0 = ts.from_datetime(times[0].astype("datetime64[us]").item().replace(tzinfo=__import__("datetime").timezone.utc))
+    t1 = ts.from_datetime(times[-1].astype("datetime64[us]").item().replace(tzinfo=__import__("datetime").timezone.utc))
+    tt, ev = es.find_events(wgs84.latlon(lat, lon), t0, t1, altitude_degrees=mask_deg)
+    sec = (tt - t0) * 86400.0
+    rises = [s for s, e in zip(sec, ev) if e == 0]
+    sets = [s for s, e in zip(sec, ev) if e == 2]
+    if sets and (not rises or sets[0] < rises[0]):
+        rises.insert(0, 0.0)
+    if rises and (not sets or rises[-1] > sets[-1]):
+        sets.append((t1 - t0) * 86400.0)
+    return np.array(rises), np.array(sets)
+
+
+@pytest.mark.parametrize("step_s", [30, 60])
+def test_refined_edges_agree_with_skyfield_find_events(step_s):
+    """One LEO satellite over six sites for a day, 10 deg mask: same accesses as Skyfield's find_events;
+    first rise and longest access within 1 s, covered time within 1 s per access (each access has two
+    refined edges).  Measured: <= 0.25 s at 30 s steps, <= 0.55 s per edge at 60 s steps."""
+    sat = make_sat(1, 6378.137 + 550.0, 0.001, 53.0, 40.0, 0.0, 0.0)
+    times = time_range(START, duration="1d", step_s=step_s)
+    sites = [(36.65, 117.0), (0.0, -60.0), (-33.9, 18.4), (51.5, -0.1), (20.0, 40.0), (-10.0, 150.0)]
+    mask = 10.0
+    grid = points([s[0] for s in sites], [s[1] for s in sites])
+    ds = coverage(Constellation([sat]), times, grid, min_elevation_deg=mask, refine_edges=True)
+    coarse = coverage(Constellation([sat]), times, grid, min_elevation_deg=mask, refine_edges=False)
+    checked = 0
+    for c, (lat, lon) in enumerate(sites):
+        rises, sets = _skyfield_passes(sat, lat, lon, times, mask)
+        n = rises.size
+        assert ds["access_count"].values[c] == n
+        if n == 0:
+            continue
+        checked += n
+        assert abs(ds["first_access_s"].values[c] - rises[0]) <= 1.0
+        assert abs(ds["coverage_time_s"].values[c] - (sets - rises).sum()) <= 1.0 * n
+        assert abs(ds["access_duration_max_s"].values[c] - (sets - rises).max()) <= 1.0
+        # refinement must actually help: on-sample edges lose most of a step per access
+        assert abs(coarse["coverage_time_s"].values[c] - (sets - rises).sum()) > 0.3 * step_s * n / 2
+    assert checked >= 10
