@@ -176,7 +176,11 @@ def region(lat: tuple[float, float], lon: tuple[float, float], res_deg: float = 
         raise ValueError(f"region latitude must satisfy -90 <= south < north <= 90, got {lat}")
     if not (-180 <= w <= 180 and -180 <= e <= 180) or w == e:
         raise ValueError(f"region longitude must be two different values in [-180, 180], got {lon}")
+    if res_deg <= 0:
+        raise ValueError(f"res_deg must be positive, got {res_deg}")
     width = (e - w) % 360.0
+    if width == 0.0:  # (-180, 180): the whole circle
+        width = 360.0
     n_lat = max(1, int(round((n - s) / res_deg)))
     n_lon = max(1, int(round(width / res_deg)))
     dlat, dlon = (n - s) / n_lat, width / n_lon
