@@ -1,8 +1,8 @@
 """From an element file to a coverage result on disk and a map: the whole pipeline in one script.
 
 Reads a TLE/3LE/OMM file (default: the shipped ``tle_data/jinan368.tle``, the 368 satellites of the
-Jinan-368 plan), computes ground coverage over a global grid, writes the result (NetCDF, or Zarr where the
-optional h5py package is missing) and draws one figure of merit on a world map::
+Jinan-368 plan), computes ground coverage over a global grid, writes the result as NetCDF and draws one figure of merit on
+a world map::
 
     uv run python examples/coverage_from_tle.py                          # 6 h at 60 s on a 2 degree grid
     uv run python examples/coverage_from_tle.py my.tle --duration 1d --fom revisit_max_s --out results
@@ -15,7 +15,6 @@ The result reopens with ``constellation.io.read_dataset`` and plots again with
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import time
 from pathlib import Path
 
@@ -54,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    suffix = ".nc" if importlib.util.find_spec("h5py") else ".zarr"  # NetCDF writing needs h5py
-    path = io.write_dataset(cov, out / f"coverage{suffix}")
+    path = io.write_dataset(cov, out / "coverage.nc")
     print(f"wrote {path}")
 
     fig, _ = plot.coverage_map(io.read_dataset(path), args.fom)

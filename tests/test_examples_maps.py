@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 
 import pytest
-
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("constellation.coverage") is None,
-                                reason="constellation.coverage is not available yet")
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

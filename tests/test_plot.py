@@ -433,8 +433,7 @@ def test_cli_plot_map_series_list_and_errors(tmp_path, capsys):
     from constellation.cli import main
     from constellation.io import write_dataset
 
-    # NetCDF needs h5py, which is optional; Zarr always works and goes through the same reader
-    nc = tmp_path / ("cov.nc" if importlib.util.find_spec("h5py") else "cov.zarr")
+    nc = tmp_path / "cov.nc"
     write_dataset(synthetic_coverage(G.global_grid(10.0), services=["comm", "any"]), nc)
     out = tmp_path / "map.png"
     assert main(["plot", str(nc), "--fom", "revisit_max_s", "-o", str(out), "--service", "comm",
@@ -461,8 +460,6 @@ def test_cli_plot_tracks_of_the_shipped_plan(tmp_path):
 
 
 # ------------------------------------------------------------------------------- real coverage output
-@pytest.mark.skipif(importlib.util.find_spec("constellation.coverage") is None,
-                    reason="constellation.coverage is not available yet")
 def test_maps_of_a_real_coverage_result():
     import constellation as C
     from constellation import design
