@@ -29,7 +29,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -971,22 +970,13 @@ def dumps(sats: Any, fmt: str = "3le") -> str:
 def dump(sats: Any, dest: str | os.PathLike | TextIO, fmt: str = "3le") -> None:
     """Write ``sats`` to ``dest`` (a path, or an open text file) in format ``fmt`` (see :func:`dumps`).
 
-    Writing to a path is atomic: the text goes to a temporary file in the same folder, which then
-    replaces ``dest`` with :func:`os.replace`, so readers never see a half-written file.
+    Writing to a path is atomic (:func:`constellation.io.write_text`): the text goes to a temporary file
+    in the same folder, which then replaces ``dest``, so readers never see a half-written file.
     """
     text = dumps(sats, fmt)
     if hasattr(dest, "write"):
         dest.write(text)
         return
-    path = Path(dest)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from .io import write_text
+
+    write_text(dest, text)

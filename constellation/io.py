@@ -16,7 +16,7 @@
 * :func:`read_arrays` is the xarray-free path: a NetCDF file written here as plain numpy arrays and
   dicts, read with h5netcdf alone.
 
-NetCDF is written with h5netcdf (engine ``"h5netcdf"``), which needs the ``h5py`` package; Zarr is
+NetCDF is written with h5netcdf (engine ``"h5netcdf"``) on h5py; Zarr is
 written in Zarr format 2 with consolidated metadata, the layout most other readers understand.
 """
 
@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["write_dataset", "read_dataset", "read_arrays", "output_format", "cf_attrs"]
+__all__ = ["write_dataset", "read_dataset", "read_arrays", "write_text", "output_format", "cf_attrs"]
 
 _MARK = "_constellation_encoding"
 _NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".h5", ".hdf5")
@@ -256,6 +256,26 @@ def _move_into_place(tmp: Path, dest: Path) -> None:
     _remove(aside)
 
 
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically, as :func:`write_dataset` does:
+    through a hidden temporary file in the same folder, flushed to disk, then renamed into place.  Used for
+    element sets and CSV tables; returns the path written."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
+    tmp = parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        _fsync_path(tmp)
+        _move_into_place(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+    return path
+
+
 def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> Path:
     """Write ``ds`` (an ``xarray.Dataset``) to ``path`` as NetCDF-4 or Zarr, atomically.
 
@@ -285,12 +305,6 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
     if path.is_dir() and not _is_zarr_store(path):
         raise FileExistsError(f"cannot write {str(path)!r}: it is a directory that is not a Zarr store "
                               f"(refusing to replace it)")
-    if fmt == "netcdf":
-        try:
-            import h5py  # noqa: F401  (h5netcdf's writing backend)
-        except ImportError:
-            raise ImportError("writing NetCDF needs the h5py package (pip install 'h5netcdf[h5py]'); "
-                              "or write Zarr instead (a .zarr path)") from None
     encoded = _encode(ds)
     tmp = parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:

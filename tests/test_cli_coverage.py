@@ -8,16 +8,8 @@ import pytest
 from constellation import io
 from constellation.cli import main
 from constellation.cli import coverage as cli_cov
+from constellation.cli._common import load_elements, parse_region
 
-try:
-    import h5py  # noqa: F401
-
-    HAVE_H5PY = True
-except ImportError:
-    HAVE_H5PY = False
-
-needs_h5py = pytest.mark.skipif(not HAVE_H5PY, reason="h5py is not installed: h5netcdf cannot write NetCDF "
-                                                     "(the package needs the 'h5netcdf[h5py]' dependency)")
 needs_engine = pytest.mark.skipif(
     __import__("importlib").util.find_spec("constellation.coverage") is None,
     reason="the coverage engine (constellation/coverage.py) is not there yet")
@@ -75,7 +67,6 @@ def test_tiny_run_writes_contract_schema(tmp_path, capsys, ten_sats_file):
 
 
 @needs_engine
-@needs_h5py
 def test_default_output_is_coverage_nc_in_cwd(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(["--group", "nav", "--launched", *TINY, "--quiet"], capsys)
@@ -118,11 +109,11 @@ def test_requirements_defaults_and_overrides():
 
 
 def test_parse_region_and_requirement():
-    assert cli_cov.parse_region("20, 55, 70, 140") == ((20.0, 55.0), (70.0, 140.0))
-    assert cli_cov.parse_region("-10,10,170,-170") == ((-10.0, 10.0), (170.0, -170.0))
+    assert parse_region("20, 55, 70, 140") == ((20.0, 55.0), (70.0, 140.0))
+    assert parse_region("-10,10,170,-170") == ((-10.0, 10.0), (170.0, -170.0))
     for bad in ("1,2,3", "a,b,c,d", "50,20,0,10", "0,10,5,5", "0,10,0,200"):
         with pytest.raises(ValueError, match="--region"):
-            cli_cov.parse_region(bad)
+            parse_region(bad)
     assert cli_cov.parse_requirement("eo:elev=10,half=30,n=1") == (
         "eo", dict(min_elevation_deg=10.0, half_angle_deg=30.0, min_sats=1))
     assert cli_cov.parse_requirement("comm:half=none") == ("comm", dict(half_angle_deg=None))
@@ -175,8 +166,6 @@ def test_unreadable_element_file(tmp_path, capsys):
 
 
 def test_median_epoch_default_start(ten_sats_file):
-    import argparse
-
-    sats, start, label = cli_cov._load(argparse.Namespace(elements=str(ten_sats_file)))
+    sats, start, label = load_elements(str(ten_sats_file))
     assert len(sats) == 10 and label == str(ten_sats_file)
     assert start == np.datetime64("2026-01-01T00:00:00", "ns")

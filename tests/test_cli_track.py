@@ -54,7 +54,7 @@ def test_output_writes_window(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv,match", [
     (["--site", "95,0"], "latitude 95.0"),
-    (["--site", "a,b"], "expected numbers"),
+    (["--site", "a,b"], "expected LAT,LON"),
     (["--at", "soon"], "cannot read time"),
     (["--group", "nope"], "no satellites in group"),
     (["--limit", "-1"], "--limit"),

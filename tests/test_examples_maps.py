@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

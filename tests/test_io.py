@@ -15,16 +15,7 @@ import xarray as xr
 
 from constellation import io
 
-try:
-    import h5py  # noqa: F401
-
-    HAVE_H5PY = True
-except ImportError:
-    HAVE_H5PY = False
-
-needs_h5py = pytest.mark.skipif(not HAVE_H5PY, reason="h5py is not installed: h5netcdf cannot write NetCDF "
-                                                     "(the package needs the 'h5netcdf[h5py]' dependency)")
-FORMATS = [pytest.param("nc", marks=needs_h5py), "zarr"]
+FORMATS = ["nc", "zarr"]
 
 
 def sample_dataset() -> xr.Dataset:
@@ -83,7 +74,6 @@ def test_round_trip_keeps_everything(tmp_path, ext):
     assert "flag_values" not in back["served"].attrs  # added for NetCDF only, removed on reading
 
 
-@needs_h5py
 def test_netcdf_file_is_plain_cf_for_other_readers(tmp_path):
     """Without our decoder, a NetCDF reader sees int8 flags with CF flag attributes, not bools."""
     path = io.write_dataset(sample_dataset(), tmp_path / "out.nc")
@@ -94,7 +84,6 @@ def test_netcdf_file_is_plain_cf_for_other_readers(tmp_path):
         assert raw.attrs["Conventions"] == "CF-1.10"
 
 
-@needs_h5py
 def test_xarray_free_reader(tmp_path):
     ds = sample_dataset()
     path = io.write_dataset(ds, tmp_path / "out.nc")

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import constellation
-from constellation import propagate as propagate_module  # noqa: F401  (module or function: both callable)
 from constellation.propagate import itrs_chunks, propagate, propagate_arrays, teme_states
 from constellation.satellite import Constellation
 

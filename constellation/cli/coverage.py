@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ._common import build_grid, load_elements, select
 
 #: Service requirements ``--per-group`` uses for the Jinan-368 groups (override with ``--requirement``).
 #:
@@ -110,22 +111,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 # -- argument parsing helpers --------------------------------------------------------------------------
 
-def parse_region(text: str) -> tuple[tuple[float, float], tuple[float, float]]:
-    """``"S,N,W,E"`` (degrees) -> ``((S, N), (W, E))``; ``ValueError`` with the text on failure."""
-    parts = [p.strip() for p in str(text).split(",")]
-    try:
-        if len(parts) != 4:
-            raise ValueError
-        s, n, w, e = (float(p) for p in parts)
-    except ValueError:
-        raise ValueError(f"--region: expected S,N,W,E in degrees (e.g. 20,55,70,140), got {text!r}") from None
-    if not (-90 <= s < n <= 90):
-        raise ValueError(f"--region: latitudes must satisfy -90 <= S < N <= 90, got S={s:g}, N={n:g}")
-    if not (-180 <= w <= 180 and -180 <= e <= 180) or w == e:
-        raise ValueError(f"--region: longitudes W and E must differ and lie in [-180, 180], got W={w:g}, E={e:g}")
-    return (s, n), (w, e)
-
-
 def parse_requirement(text: str) -> tuple[str, dict[str, Any]]:
     """``"GROUP:elev=10,half=30,n=1"`` -> ``("GROUP", {...})``; ``half=none`` for no cone."""
     group, sep, body = str(text).partition(":")
@@ -157,56 +142,6 @@ def parse_requirement(text: str) -> tuple[str, dict[str, Any]]:
     if not out:
         raise ValueError(f"--requirement {text!r}: give at least one of elev=, half=, n=")
     return group, out
-
-
-def _load(args: argparse.Namespace):
-    """Return ``(constellation, default_start, label)``."""
-    from ..timescale import parse_time
-
-    if args.elements:
-        from ..elements import load
-
-        path = Path(args.elements)
-        if not path.exists():
-            raise FileNotFoundError(f"element file {str(path)!r} does not exist")
-        if path.is_dir():
-            raise IsADirectoryError(f"element file {str(path)!r} is a directory")
-        sats = load(path)
-        if len(sats) == 0:
-            raise ValueError(f"{path}: no element sets found (expected TLE, 3LE or OMM)")
-        epochs = np.sort(sats.epochs)
-        median = epochs[(epochs.size - 1) // 2]
-        return sats, median.astype("datetime64[h]").astype("datetime64[ns]"), str(path)
-    from .. import design
-
-    sats = design.jinan368()
-    plan = design.shipped_plan()
-    return sats, parse_time(plan.epoch), f"{plan.name} plan"
-
-
-def _grid(args: argparse.Namespace):
-    from .. import grid as G
-
-    chosen = [o for o, v in (("--sites", args.sites), ("--region", args.region), ("--equal-area", args.equal_area))
-              if v]
-    if len(chosen) > 1:
-        raise ValueError(f"choose one of --sites, --region, --equal-area (got {' and '.join(chosen)})")
-    if not (args.grid_deg > 0 and math.isfinite(args.grid_deg)):
-        raise ValueError(f"--grid-deg must be a positive number of degrees, got {args.grid_deg:g}")
-    if args.sites:
-        path = Path(args.sites)
-        if not path.is_file():
-            raise FileNotFoundError(f"sites file {str(path)!r} does not exist")
-        return G.points_from_csv(path)
-    if args.region:
-        lat, lon = parse_region(args.region)
-        return G.region(lat=lat, lon=lon, res_deg=args.grid_deg)
-    if args.equal_area:
-        return G.equal_area(args.grid_deg)
-    try:
-        return G.global_grid(args.grid_deg)
-    except ValueError as exc:
-        raise ValueError(f"--grid-deg: {exc}") from None
 
 
 def _requirements(args: argparse.Namespace, sats) -> dict | None:
@@ -331,20 +266,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
     if args.half_angle is not None and not 0 < args.half_angle <= 180:
         raise ValueError(f"--half-angle must lie in (0, 180] degrees, got {args.half_angle:g}")
-    grid = _grid(args)
-
-    sats, default_start, label = _load(args)
-    if args.group:
-        present = list(dict.fromkeys(str(g) for g in sats.groups))
-        missing = [g for g in args.group if g not in present]
-        if missing:
-            raise ValueError(f"--group: no satellites in group(s) {', '.join(missing)}; groups present: "
-                             f"{', '.join(g or '(none)' for g in present)}")
-        sats = sats.select(group=args.group)
-    if args.launched:
-        sats = sats.select(launched=True)
-        if len(sats) == 0:
-            raise ValueError("--launched: none of the selected satellites is launched")
+    grid = build_grid(args.grid_deg, region=args.region, sites=args.sites, equal_area=args.equal_area)
+    sats, default_start, label = load_elements(args.elements)
+    sats = select(sats, args.group, args.launched)
     if args.start:
         try:
             start = parse_time(args.start)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from ._common import build_grid, load_elements, select
 
 EPILOG = """\
 examples:
@@ -55,52 +55,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no summary")
     p.set_defaults(func=run)
     return p
-
-
-def _load(args):
-    from ..timescale import parse_time
-
-    if args.elements:
-        from ..elements import load
-
-        path = Path(args.elements)
-        if not path.exists():
-            raise FileNotFoundError(f"element file {str(path)!r} does not exist")
-        if path.is_dir():
-            raise IsADirectoryError(f"element file {str(path)!r} is a directory")
-        sats = load(path)
-        if len(sats) == 0:
-            raise ValueError(f"{path}: no element sets found (expected TLE, 3LE or OMM)")
-        epochs = np.sort(sats.epochs)
-        median = epochs[(epochs.size - 1) // 2]
-        return sats, median.astype("datetime64[h]").astype("datetime64[ns]"), str(path), None
-    from .. import design
-
-    plan = design.shipped_plan()
-    return design.jinan368(), parse_time(plan.epoch), f"{plan.name} plan", ["nav"]
-
-
-def _grid(args):
-    from .. import grid as G
-
-    if args.sites and args.region:
-        raise ValueError("choose one of --sites and --region")
-    if not (args.grid_deg > 0 and math.isfinite(args.grid_deg)):
-        raise ValueError(f"--grid-deg must be a positive number of degrees, got {args.grid_deg:g}")
-    if args.sites:
-        path = Path(args.sites)
-        if not path.is_file():
-            raise FileNotFoundError(f"sites file {str(path)!r} does not exist")
-        return G.points_from_csv(path)
-    if args.region:
-        from .coverage import parse_region
-
-        lat, lon = parse_region(args.region)
-        return G.region(lat=lat, lon=lon, res_deg=args.grid_deg)
-    try:
-        return G.global_grid(args.grid_deg)
-    except ValueError as exc:
-        raise ValueError(f"--grid-deg: {exc}") from None
 
 
 def summarize(ds, run_s: float | None = None, output: str | None = None) -> str:
@@ -154,20 +108,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
     if not args.threshold > 0:
         raise ValueError(f"--threshold must be a positive PDOP, got {args.threshold:g}")
-    grid = _grid(args)
-    sats, default_start, label, default_group = _load(args)
-    groups = args.group or default_group
-    if groups:
-        present = list(dict.fromkeys(str(g) for g in sats.groups))
-        missing = [g for g in groups if g not in present]
-        if missing:
-            raise ValueError(f"--group: no satellites in group(s) {', '.join(missing)}; groups present: "
-                             f"{', '.join(g or '(none)' for g in present)}")
-        sats = sats.select(group=groups)
-    if args.launched:
-        sats = sats.select(launched=True)
-        if len(sats) == 0:
-            raise ValueError("--launched: none of the selected satellites is launched")
+    grid = build_grid(args.grid_deg, region=args.region, sites=args.sites)
+    sats, default_start, label = load_elements(args.elements)
+    # the plan's navigation-augmentation group by default; every satellite of an element file
+    groups = args.group or (None if args.elements else ["nav"])
+    sats = select(sats, groups, args.launched)
     if args.start:
         try:
             start = parse_time(args.start)

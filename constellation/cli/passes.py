@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-import tempfile
 from pathlib import Path
+from ._common import load_elements, select
 
 EPILOG = """\
 examples:
@@ -51,43 +50,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _load(args: argparse.Namespace):
-    """Return ``(constellation, default_start, label)``."""
-    from ..timescale import parse_time
-
-    if args.elements:
-        from ..elements import load
-
-        path = Path(args.elements)
-        if not path.exists():
-            raise FileNotFoundError(f"element file {str(path)!r} does not exist")
-        if path.is_dir():
-            raise IsADirectoryError(f"element file {str(path)!r} is a directory")
-        sats = load(path)
-        if len(sats) == 0:
-            raise ValueError(f"{path}: no element sets found (expected TLE, 3LE or OMM)")
-        return sats, parse_time("now"), str(path)
-    from .. import design
-
-    plan = design.shipped_plan()
-    return design.jinan368(), parse_time(plan.epoch), f"{plan.name} plan"
-
-
-def _select(args: argparse.Namespace, sats):
-    if args.group:
-        present = list(dict.fromkeys(str(g) for g in sats.groups))
-        missing = [g for g in args.group if g not in present]
-        if missing:
-            raise ValueError(f"--group: no satellites in group(s) {', '.join(missing)}; groups present: "
-                             f"{', '.join(g or '(none)' for g in present)}")
-        sats = sats.select(group=args.group)
-    if args.launched:
-        sats = sats.select(launched=True)
-        if len(sats) == 0:
-            raise ValueError("--launched: none of the selected satellites is launched")
-    return sats
-
-
 def format_table(table, limit: int | None = None) -> str:
     """A passes table as fixed-width text: UTC times to the second, angles to 0.1 degree."""
     rows = table if limit is None else table.head(limit)
@@ -119,17 +81,9 @@ def write_csv_atomic(table, path: str | os.PathLike) -> Path:
     out = table.copy()
     for col in ("rise", "culmination", "set"):
         out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            out.to_csv(f, index=False, float_format="%.6f")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from ..io import write_text
+
+    write_text(path, out.to_csv(index=False, float_format="%.6f"))
     return path
 
 
@@ -153,8 +107,8 @@ def run(args: argparse.Namespace) -> int:
         site = _parse_sites(args.site)
     except ValueError as exc:
         raise ValueError(f"--site: {exc}") from None
-    sats, default_start, label = _load(args)
-    sats = _select(args, sats)
+    sats, default_start, label = load_elements(args.elements, file_start="now")
+    sats = select(sats, args.group, args.launched)
     if args.start:
         try:
             start = parse_time(args.start)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from ._common import load_elements, select
 
 EPILOG = """\
 examples:
@@ -67,12 +68,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _load_elements(path: str | None):
-    import constellation as C
-
-    return C.load(path) if path else C.jinan368()
-
-
 def _read_result(path: str):
     p = Path(path)
     if not p.exists():
@@ -105,14 +100,8 @@ def run(args: argparse.Namespace) -> int:
     if args.tracks or args.footprints:
         import constellation as C
 
-        sats = _load_elements(args.file)
-        if args.group:
-            groups = set(np.asarray(sats.groups).astype(str))
-            missing = [g for g in args.group if g not in groups]
-            if missing:
-                raise ValueError(f"no group {', '.join(missing)}; the elements have groups "
-                                 f"{', '.join(sorted(groups)) or '(none)'}")
-            sats = sats.select(mask=np.isin(np.asarray(sats.groups).astype(str), args.group))
+        sats, _, _ = load_elements(args.file, file_start="now")
+        sats = select(sats, args.group)
         if len(sats) == 0:
             raise ValueError("no satellites to draw")
         start = C.parse_time(args.start) if args.start else np.max(sats.epochs).astype("datetime64[m]")

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import numpy as np
+from ._common import load_elements, parse_site, select
 
 EPILOG = """\
 examples:
@@ -47,40 +48,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def parse_site(text: str) -> tuple[float, float, float]:
-    """``"LAT,LON[,H_M]"`` -> (lat_deg, lon_deg, height_m); ``ValueError`` naming what is wrong."""
-    parts = [s.strip() for s in str(text).split(",")]
-    if len(parts) not in (2, 3):
-        raise ValueError(f"--site {text!r}: expected LAT,LON or LAT,LON,HEIGHT_M (degrees, degrees, metres)")
-    try:
-        vals = [float(s) for s in parts]
-    except ValueError:
-        raise ValueError(f"--site {text!r}: expected numbers LAT,LON[,HEIGHT_M]") from None
-    lat, lon = vals[0], vals[1]
-    if not -90.0 <= lat <= 90.0:
-        raise ValueError(f"--site {text!r}: latitude {lat} is outside [-90, 90]")
-    if not -360.0 <= lon <= 360.0:
-        raise ValueError(f"--site {text!r}: longitude {lon} is outside [-360, 360]")
-    return lat, lon, (vals[2] if len(vals) == 3 else 0.0)
-
-
-def _load(args: argparse.Namespace):
-    import constellation as C
-
-    sats = C.load(args.elements) if args.elements else C.jinan368()
-    if args.group:
-        groups = [g.strip() for g in args.group.split(",") if g.strip()]
-        known = sorted(set(sats.groups))
-        unknown = [g for g in groups if g not in known]
-        if unknown:
-            raise ValueError(f"--group {args.group!r}: no satellites in group(s) {', '.join(unknown)}; "
-                             f"groups here: {', '.join(g or '(none)' for g in known)}")
-        sats = sats.select(group=groups)
-    if args.launched:
-        sats = sats.select(launched=True)
-    return sats
-
-
 def _fmt(x: float, spec: str) -> str:
     return "nan" if not np.isfinite(x) else format(x, spec)
 
@@ -97,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         duration_s, step_s = parse_duration(args.duration), parse_duration(args.step)
         if step_s <= 0:
             raise ValueError(f"--step must be positive, got {args.step!r}")
-    sats = _load(args)
+    sats, _, _ = load_elements(args.elements, file_start="now")
+    sats = select(sats, args.group, args.launched)
     if len(sats) == 0:
         raise ValueError("no satellites left after --group/--launched selection")
 

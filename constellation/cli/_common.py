@@ -1,0 +1,127 @@
+"""What the subcommands share: reading the element set (or the shipped plan), selecting satellites,
+and parsing sites, regions and grids from the command line.  Every error is a ``ValueError`` or
+``FileNotFoundError`` whose text names the option and what was wrong, so it prints as one line, exit 2.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["load_elements", "select", "parse_site", "parse_region", "build_grid"]
+
+
+def load_elements(path: str | None, *, file_start: str = "median"):
+    """Return ``(constellation, default_start, label)`` for an element file, or for the shipped Jinan-368
+    plan when ``path`` is empty.
+
+    ``default_start`` is the plan epoch for the plan; for a file, the median element epoch rounded down to
+    the hour (``file_start="median"``) or the current time (``file_start="now"``).
+    """
+    from ..timescale import parse_time
+
+    if not path:
+        from .. import design
+
+        plan = design.shipped_plan()
+        return design.jinan368(), parse_time(plan.epoch), f"{plan.name} plan"
+    from ..elements import load
+
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"element file {str(p)!r} does not exist")
+    if p.is_dir():
+        raise IsADirectoryError(f"element file {str(p)!r} is a directory")
+    sats = load(p)
+    if len(sats) == 0:
+        raise ValueError(f"{p}: no element sets found (expected TLE, 3LE or OMM)")
+    if file_start == "now":
+        return sats, parse_time("now"), str(p)
+    epochs = np.sort(sats.epochs)
+    median = epochs[(epochs.size - 1) // 2]
+    return sats, median.astype("datetime64[h]").astype("datetime64[ns]"), str(p)
+
+
+def select(sats, groups: Sequence[str] | str | None = None, launched: bool = False):
+    """Keep the satellites of ``groups`` (names, or one comma-separated string) and, with ``launched``,
+    only launched ones; an unknown group or an empty result is an error naming the option."""
+    if groups:
+        wanted = [g.strip() for g in (groups.split(",") if isinstance(groups, str) else groups) if g.strip()]
+        present = list(dict.fromkeys(str(g) for g in sats.groups))
+        missing = [g for g in wanted if g not in present]
+        if missing:
+            raise ValueError(f"--group: no satellites in group(s) {', '.join(missing)}; groups present: "
+                             f"{', '.join(g or '(none)' for g in present)}")
+        sats = sats.select(group=wanted)
+    if launched:
+        sats = sats.select(launched=True)
+        if len(sats) == 0:
+            raise ValueError("--launched: none of the selected satellites is launched")
+    return sats
+
+
+def parse_site(text: str, option: str = "--site") -> tuple[float, float, float]:
+    """``"LAT,LON[,HEIGHT_M]"`` -> ``(lat_deg, lon_deg, height_m)`` (WGS84 degrees, metres)."""
+    parts = [s.strip() for s in str(text).split(",")]
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError
+        vals = [float(s) for s in parts]
+    except ValueError:
+        raise ValueError(f"{option} {text!r}: expected LAT,LON or LAT,LON,HEIGHT_M "
+                         f"(degrees, degrees, metres)") from None
+    lat, lon = vals[0], vals[1]
+    if not all(math.isfinite(v) for v in vals):
+        raise ValueError(f"{option} {text!r}: values must be finite numbers")
+    if not -90.0 <= lat <= 90.0:
+        raise ValueError(f"{option} {text!r}: latitude {lat} is outside [-90, 90]")
+    if not -360.0 <= lon <= 360.0:
+        raise ValueError(f"{option} {text!r}: longitude {lon} is outside [-360, 360]")
+    return lat, lon, (vals[2] if len(vals) == 3 else 0.0)
+
+
+def parse_region(text: str, option: str = "--region") -> tuple[tuple[float, float], tuple[float, float]]:
+    """``"S,N,W,E"`` (degrees) -> ``((S, N), (W, E))``; W > E crosses the antimeridian."""
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        if len(parts) != 4:
+            raise ValueError
+        s, n, w, e = (float(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"{option}: expected S,N,W,E in degrees (e.g. 20,55,70,140), got {text!r}") from None
+    if not (-90 <= s < n <= 90):
+        raise ValueError(f"{option}: latitudes must satisfy -90 <= S < N <= 90, got S={s:g}, N={n:g}")
+    if not (-180 <= w <= 180 and -180 <= e <= 180) or w == e:
+        raise ValueError(f"{option}: longitudes W and E must differ and lie in [-180, 180], "
+                         f"got W={w:g}, E={e:g}")
+    return (s, n), (w, e)
+
+
+def build_grid(grid_deg: float, *, region: str | None = None, sites: str | None = None,
+               equal_area: bool = False):
+    """The grid the options describe: sites from a CSV file, a regional box, an equal-area grid, or (the
+    default) a regular global grid of ``grid_deg`` degrees."""
+    from .. import grid as G
+
+    chosen = [o for o, v in (("--sites", sites), ("--region", region), ("--equal-area", equal_area)) if v]
+    if len(chosen) > 1:
+        raise ValueError(f"choose one of --sites, --region, --equal-area (got {' and '.join(chosen)})")
+    if not (grid_deg > 0 and math.isfinite(grid_deg)):
+        raise ValueError(f"--grid-deg must be a positive number of degrees, got {grid_deg:g}")
+    if sites:
+        path = Path(sites)
+        if not path.is_file():
+            raise FileNotFoundError(f"sites file {str(path)!r} does not exist")
+        return G.points_from_csv(path)
+    if region:
+        lat, lon = parse_region(region)
+        return G.region(lat=lat, lon=lon, res_deg=grid_deg)
+    if equal_area:
+        return G.equal_area(grid_deg)
+    try:
+        return G.global_grid(grid_deg)
+    except ValueError as exc:
+        raise ValueError(f"--grid-deg: {exc}") from None
