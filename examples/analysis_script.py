@@ -38,7 +38,8 @@ def summarise(label: str, region: str, ds) -> dict:
         "coverage %": 100 * area_weighted(ds, "coverage_fraction"),
         "always covered %": 100 * w[frac >= 1.0].sum() / w.sum(),
         "mean in view": area_weighted(ds, "sats_in_view_mean"),
-        "worst revisit min": np.nanmax(revisit) / 60 if np.isfinite(revisit).any() else 0.0,
+        # NaN revisit means a cell never lost coverage; a region without any gap has no worst revisit
+        "worst revisit min": np.nanmax(revisit) / 60 if np.isfinite(revisit).any() else "no gap",
         "mean response min": area_weighted(ds, "response_mean_s") / 60,
     }
 
