@@ -130,20 +130,29 @@ def _sgp4_chunks(c: Constellation, times: np.ndarray, chunk_satsteps: int
 
 
 def itrs_chunks(sats: Any, times: np.ndarray, *, chunk_satsteps: int = DEFAULT_CHUNK_SATSTEPS,
-                dut1: Any = None, polar_motion_arcsec: Any = None,
+                dut1: Any = None, polar_motion_arcsec: Any = None, warn: bool = True,
                 ) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
     """Yield ``(time_slice, r_itrs_km, error)`` over consecutive time chunks.
 
     ``r_itrs_km`` has shape ``(n_sat, len(chunk), 3)``; failed steps are NaN and ``error`` holds the
     python-sgp4 code, carried forward from each satellite's first failure (also across chunks).  This is
     the streaming form for consumers that need positions only (coverage, passes), so memory stays bounded.
+    With ``warn``, one :class:`PropagationWarning` names the satellites that failed once the last chunk
+    is consumed.
     """
     c = as_constellation(sats)
     times = as_datetime64(times)
     eo = earth_orientation(times, dut1, polar_motion_arcsec)
     m, _ = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
+    first = np.full(len(c), -1)
+    code = np.zeros(len(c), dtype=np.uint8)
     for sl, err, r, _ in _sgp4_chunks(c, times, chunk_satsteps):
+        f, k = _first_failures(err)
+        new = (first < 0) & (f >= 0)
+        first[new], code[new] = f[new] + sl.start, k[new]
         yield sl, frames.rotate_positions(r, m[sl]), err
+    if warn:
+        _warn_failures(c, first, code, times, stacklevel=2)
 
 
 #: Chunk size :func:`propagate` uses by default: small enough that the frame kernel of the last chunk
@@ -192,7 +201,7 @@ def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: A
     out, error = propagate_arrays(c, times, dut1=dut1, polar_motion_arcsec=polar_motion_arcsec,
                                   chunk_satsteps=chunk_satsteps, velocities=velocities, warn=False)
     if warn:
-        _warn_failures(c, error, times)
+        _warn_failures(c, *_first_failures(error), times)
     return _to_dataset(c, times, out, error, polar_motion_arcsec is not None)
 
 
@@ -236,26 +245,36 @@ def propagate_arrays(sats: Any, times: Any, *, dut1: Any = None, polar_motion_ar
             if pending is not None:
                 pending.result()
     if warn:
-        _warn_failures(c, error, times)
+        _warn_failures(c, *_first_failures(error), times)
     if velocities:
         out.update(vout)
     return out, error
 
 
-def _warn_failures(c: Constellation, error: np.ndarray, times: np.ndarray) -> None:
-    bad = np.flatnonzero((error != 0).any(axis=1))
+def _first_failures(error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per satellite: the index of its first failed step (-1 if none) and that step's error code."""
+    failed = error != 0
+    if failed.size == 0:
+        return np.full(error.shape[0], -1), np.zeros(error.shape[0], dtype=error.dtype)
+    first = np.where(failed.any(axis=1), failed.argmax(axis=1), -1)
+    code = np.where(first >= 0, error[np.arange(error.shape[0]), np.maximum(first, 0)], 0)
+    return first, code
+
+
+def _warn_failures(c: Constellation, first: np.ndarray, code: np.ndarray, times: np.ndarray,
+                   stacklevel: int = 3) -> None:
+    """One :class:`PropagationWarning` naming the satellites that failed, when, and why."""
+    bad = np.flatnonzero(first >= 0)
     if bad.size == 0:
         return
     parts = []
     for i in bad[:20]:
-        j = int(np.argmax(error[i] != 0))
-        code = int(error[i, j])
-        label = c[int(i)].name or str(c[int(i)].catalog_number)
-        parts.append(f"{label} (#{c[int(i)].catalog_number}) from {np.datetime_as_string(times[j], 's')}: "
-                     f"error {code}, {SGP4_ERRORS.get(code, 'unknown')}")
+        sat, k = c[int(i)], int(code[i])
+        parts.append(f"{sat.name or sat.catalog_number} (#{sat.catalog_number}) from "
+                     f"{np.datetime_as_string(times[first[i]], 's')}: error {k}, {SGP4_ERRORS.get(k, 'unknown')}")
     more = f"; and {bad.size - 20} more" if bad.size > 20 else ""
-    warnings.warn(f"{bad.size} of {len(c)} satellites failed to propagate and are NaN from then on: "
-                  + "; ".join(parts) + more, PropagationWarning, stacklevel=3)
+    warnings.warn(f"{bad.size} of {len(c)} satellites failed to propagate and are skipped (NaN) from then on: "
+                  + "; ".join(parts) + more, PropagationWarning, stacklevel=stacklevel)
 
 
 _VAR_ATTRS = {

@@ -172,3 +172,29 @@ def test_package_attribute_is_callable_even_after_importing_the_module(stations)
     t = constellation.time_range("2020-06-25T12:00", duration="10m", step_s=600)
     ds = constellation.propagate(stations[:1], t)
     assert ds.sizes["time"] == 2
+
+
+def test_streaming_chunks_report_decayed_satellites_once(shared_data):
+    """itrs_chunks (what coverage, DOP and passes stream from) names the satellites that decay in one
+    warning once the last chunk is consumed, and they are NaN from their failing time on."""
+    import warnings
+
+    from sgp4.api import Satrec
+
+    from constellation.propagate import PropagationWarning
+
+    lines = [ln.rstrip() for ln in (shared_data / "SGP4-VER.TLE").read_text().splitlines()
+             if ln.startswith(("1 28872", "2 28872", "1 29141", "2 29141"))]
+    sats = constellation.as_constellation([Satrec.twoline2rv(a[:69], b[:69]) for a, b in zip(lines[::2], lines[1::2])])
+    times = constellation.time_range(sats[0].epoch, duration="12h", step_s=600)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chunks = list(itrs_chunks(sats, times, chunk_satsteps=10))
+    messages = [str(w.message) for w in caught if issubclass(w.category, PropagationWarning)]
+    assert len(messages) == 1 and "28872" in messages[0] and "error 6" in messages[0]
+    r = np.concatenate([c[1] for c in chunks], axis=1)
+    err = np.concatenate([c[2] for c in chunks], axis=1)
+    bad = err != 0
+    assert bad.any() and np.isnan(r[bad]).all() and np.isfinite(r[~bad]).all()
+    # once failed, always failed
+    assert (np.diff(bad.astype(int), axis=1) >= 0).all()
