@@ -77,6 +77,9 @@ _CAP_MARGIN_RAD = 1e-5  # 64 m of extra cap radius for rounding in the pruning (
 #: Per-satellite, per-step geometry columns from :func:`sat_geometry`.
 GEO_FIELDS = ("s_h_km", "s_z_km", "r_km", "lat_gc_rad", "lon_rad", "cap_rad")
 _TWO_PI = 2.0 * math.pi
+_SAFETY = 10.0  # factor on every error bound of the analytic fast path
+#: The analytic arc ends are trusted only for masks of at least this (sine): well-separated roots.
+FAST_MIN_SIN_EL = 0.02
 
 
 @njit(cache=CACHE, inline="always")
@@ -209,14 +212,38 @@ def row_geometry(grid) -> dict[str, np.ndarray]:
             raise ValueError(f"grid rows must share one {name}")
     rho = np.hypot(p[first, 0], p[first, 1]) if rs.size else np.zeros(0)
     z = p[first, 2] if rs.size else np.zeros(0)
+    cphi = np.cos(lat[first]) if rs.size else np.zeros(0)
+    sphi = np.sin(lat[first]) if rs.size else np.zeros(0)
+    lon0 = np.radians(np.asarray(grid.row_lon0_deg, float))
+    dlon = np.radians(np.asarray(grid.row_dlon_deg, float))
+    # How far the cells are from the row model the analytic arc ends assume (km for positions, 1 for
+    # normals): cell k at longitude lon0 + k dlon, P = (rho cos, rho sin, z), U = (cphi cos, cphi sin, sphi).
+    if rs.size:
+        row_of = np.repeat(np.arange(rs.size), rc)
+        k = np.arange(p.shape[0]) - rs[row_of]
+        lon = lon0[row_of] + k * dlon[row_of]
+        cl, sl = np.cos(lon), np.sin(lon)
+        ep = np.maximum.reduce([np.abs(rho[row_of] * cl - p[:, 0]), np.abs(rho[row_of] * sl - p[:, 1]),
+                                np.abs(z[row_of] - p[:, 2])])
+        eu = np.maximum.reduce([np.abs(cphi[row_of] * cl - u[:, 0]), np.abs(cphi[row_of] * sl - u[:, 1]),
+                                np.abs(sphi[row_of] - u[:, 2])])
+        err_p = np.maximum.reduceat(ep, rs)
+        err_u = np.maximum.reduceat(eu, rs)
+    else:
+        err_p = err_u = np.zeros(0)
+    # the analytic fast path only where the model holds to well under a micrometre
+    row_fast = (err_p <= 1e-9) & (err_u <= 1e-12) & (rc > 1)
+    pnorm = np.hypot(rho, z)
     return dict(
         cell_p=p, cell_u=u, row_start=rs, row_count=rc,
         row_full=np.asarray(grid.row_full_circle, np.bool_),
-        row_lon0=np.radians(np.asarray(grid.row_lon0_deg, float)),
-        row_dlon=np.radians(np.asarray(grid.row_dlon_deg, float)),
-        row_rho=rho, row_z=z, row_cphi=np.cos(lat[first]) if rs.size else np.zeros(0),
-        row_sphi=np.sin(lat[first]) if rs.size else np.zeros(0),
+        row_lon0=lon0, row_dlon=dlon,
+        row_rho=rho, row_z=z, row_cphi=cphi, row_sphi=sphi,
         row_phigc=np.arctan2(z, rho),
+        row_fast=row_fast,
+        # margin error budget of the exact test at a cell (km): em_a + em_b * |S| (see _arc_fast)
+        row_em_a=_SAFETY * (1e-10 + 2.0 * err_p + pnorm * err_u),
+        row_em_b=_SAFETY * (1e-10 / 7000.0 + err_u),
         r_min_km=float(np.sqrt((p ** 2).sum(1)).min()) if p.size else 6356.0,
     )
 

@@ -41,29 +41,38 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def shells(sats) -> list[tuple[int, float, float, bool]]:
+def shells(sats) -> list[tuple[int, float, float, str]]:
     """Cluster satellites by mean altitude (rounded to ``ALT_BIN_KM``) and inclination (to ``INC_BIN_DEG``).
 
-    Returns ``(count, altitude_km, inclination_deg, walker_like)`` for clusters of at least ``MIN_SHELL``
-    members, largest first.  Mean altitude is the SGP4 mean semi-major axis minus the WGS-72 equatorial
-    radius; ``walker_like`` means near-circular orbits (e < 0.01) spread over at least three planes (RAAN
-    rounded to 5 degrees).
+    Returns ``(count, altitude_km, inclination_deg, kind)`` for clusters of at least ``MIN_SHELL``
+    members, largest first, with the members' mean altitude and inclination.  Mean altitude is the SGP4
+    mean semi-major axis minus the WGS-72 equatorial radius.  ``kind`` is ``"sun-synchronous"`` when the
+    inclination is within 0.5 deg of the J2 sun-synchronous value for that altitude, ``"Walker-like"`` for
+    other near-circular orbits (e < 0.01) spread over at least three planes (RAAN rounded to 5 degrees),
+    else ``""``.
     """
+    from ..design import sun_synchronous_inclination
+
     groups: dict[tuple[float, float], list] = defaultdict(list)
     for s in sats:
         r = s.satrec
         alt_km = (r.a - 1.0) * r.radiusearthkm
         inc_deg = np.degrees(r.inclo)
         key = (round(alt_km / ALT_BIN_KM) * ALT_BIN_KM, round(inc_deg / INC_BIN_DEG) * INC_BIN_DEG)
-        groups[key].append((inc_deg, np.degrees(r.nodeo), r.ecco))
+        groups[key].append((inc_deg, np.degrees(r.nodeo), r.ecco, alt_km))
     out = []
-    for (alt, _), members in groups.items():
+    for members in groups.values():
         if len(members) < MIN_SHELL:
             continue
         inc = float(np.mean([m[0] for m in members]))
+        alt = float(np.mean([m[3] for m in members]))
         planes = {round(m[1] / 5.0) % 72 for m in members}
-        walker = len(planes) >= 3 and max(m[2] for m in members) < 0.01
-        out.append((len(members), alt, inc, walker))
+        circular = max(m[2] for m in members) < 0.01
+        if circular and 0 < alt < 5000 and abs(inc - sun_synchronous_inclination(alt)) < 0.5:
+            kind = "sun-synchronous"
+        else:
+            kind = "Walker-like" if circular and len(planes) >= 3 else ""
+        out.append((len(members), alt, inc, kind))
     out.sort(key=lambda x: (-x[0], x[1], x[2]))
     return out
 
@@ -106,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
     found = shells(cons)
     print(f"shells (altitude rounded to {ALT_BIN_KM:g} km, inclination to {INC_BIN_DEG:g} deg, "
           f">= {MIN_SHELL} members): {len(found)}")
-    for count, alt, inc, walker in found[:MAX_SHELLS_SHOWN]:
-        print(f"  {'Walker-like shell' if walker else 'shell'} {alt:.0f} km {inc:.1f} deg: {count}")
+    for count, alt, inc, kind in found[:MAX_SHELLS_SHOWN]:
+        print(f"  {(kind + ' shell') if kind else 'shell'} {alt:.0f} km {inc:.1f} deg: {count}")
     if len(found) > MAX_SHELLS_SHOWN:
         rest = found[MAX_SHELLS_SHOWN:]
         print(f"  ... {len(rest)} more shells with {sum(f[0] for f in rest)} satellites")
