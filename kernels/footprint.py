@@ -305,7 +305,7 @@ def _emit(runs, nr, s, start, length):
     return nr + 1
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE)
 def row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon,
              row_rho, row_z, row_cphi, row_sphi, row_phigc, sin_el, use_cone, cos_half, contiguous,
              runs, nr):
@@ -550,11 +550,220 @@ def contiguous_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
                                             >= math.sin(math.radians(CONTIGUOUS_CONE_MIN_MASK_DEG)))
 
 
+@njit(cache=CACHE)
+def _arc_fast(s_h, s_z, r, rho, z, cphi, sphi, sin_el, em_a, em_b):
+    """Analytic arc of one satellite in one row, with a bound on its error (elevation mask only,
+    ``sin_el >= FAST_MIN_SIN_EL``).
+
+    Returns ``(status, w_rad, slack_rad)``: status 0 - no cell of the row is served (proved); 1 - the
+    served cells are those within ``w_rad`` of the satellite's meridian, for every cell whose angular
+    distance from the arc end ``w_rad`` exceeds ``slack_rad``; 2 - no bound: use the exact walk.
+
+    Error analysis.  With ``c = cos(lon)`` the exact margin ``m(c) = A c + B - s sqrt(C - D c)`` (module
+    docstring) has ``dm/dc >= A``, so at a cell with ``c`` the margin is at least ``A |c - c*|`` in
+    magnitude, ``c*`` the zero of ``m``; the exact test evaluated in floating point can only err where
+    the margin is below ``em = em_a + em_b |S|`` (rounding of :func:`serves`, about 1e-11 km, and the
+    cells' measured departure from the row model, times a safety factor).  ``c*`` is the larger root of
+    ``(A c + B)^2 = s^2 (C - D c)``, ``(-qb + s sqrt(E)) / (2 A^2)`` with the discriminant factored as
+    ``s^2 E``, ``E = 4 A^2 C + 4 A B D + s^2 D^2`` (no cancellation of the ``4 A^2 B^2`` terms); its
+    rounding error is bounded by ``eps_c`` = 1e-13 (450 ulp) times the sum of the magnitudes of the
+    terms, times the cancellation ratio of ``E``.  A cell at angle ``w +- delta`` from the meridian has
+    ``|c - c*| >= sin(w) sin(delta) - (1 - cos(delta))``, so ``delta >= 2.5 K / sin(w)`` with
+    ``K = eps_c + em / A <= 0.1 sin(w)^2`` guarantees ``A |c - c*| > A eps_c + em``; 1e-13 rad more
+    covers the rounding of the longitudes and of ``acos``.  Anything outside these conditions (small
+    ``A``: near-polar rows or a satellite over the pole; ``c*`` near +-1; a root that is not the zero of
+    ``m``) returns 2.
+    """
+    A = s_h * cphi
+    Bp = s_z * sphi
+    Bq = rho * cphi + z * sphi
+    B = Bp - Bq
+    C = s_h * s_h + s_z * s_z + (rho * rho + z * z) - 2.0 * s_z * z
+    D = 2.0 * s_h * rho
+    s = sin_el
+    if not (A > 1.0 and D > 0.0):
+        return 2, 0.0, 0.0
+    em = em_a + em_b * r
+    a2 = A * A
+    E = 4.0 * a2 * C + 4.0 * A * B * D + s * s * D * D
+    Cm = s_h * s_h + s_z * s_z + (rho * rho + z * z) + 2.0 * abs(s_z * z)
+    Em = 4.0 * a2 * Cm + 4.0 * A * (abs(Bp) + abs(Bq)) * D + s * s * D * D
+    if not (E > 0.01 * Em):
+        return 2, 0.0, 0.0
+    sq = s * math.sqrt(E)
+    ce = (-(2.0 * A * B + s * s * D) + sq) / (2.0 * a2)
+    terms = 1.0 + (abs(Bp) + abs(Bq)) / A + s * s * D / a2 + s * math.sqrt(Em) / (2.0 * a2)
+    eps_c = 1e-13 * terms * (Em / E)
+    # the root must be the zero of m (A c + B = s |d| > 0), not of A c + B + s |d|
+    if not (A * ce + B > 1e-6 * (abs(Bp) + abs(Bq) + A)):
+        return 2, 0.0, 0.0
+    K = eps_c + em / A
+    if ce >= 1.0:
+        if A * (ce - 1.0) > A * eps_c + em:
+            return 0, 0.0, 0.0  # every cell has c <= 1 < c*: margin < -(A eps_c + em)
+        return 2, 0.0, 0.0
+    if ce <= -1.0:
+        return 2, 0.0, 0.0
+    sw = math.sqrt((1.0 - ce) * (1.0 + ce))
+    if not (K <= 0.1 * sw * sw):
+        return 2, 0.0, 0.0
+    return 1, math.acos(ce), 2.5 * K / sw + 1e-13
+
+
+@njit(cache=CACHE, inline="always")
+def _clear_of_cells(u, slack):
+    """Whether the point ``u`` (cell units) is farther than ``slack`` from every cell centre (integers)."""
+    f = u - math.floor(u)
+    return f > slack and 1.0 - f > slack
+
+
+@njit(cache=CACHE)
+def _fast_segments(s_h, s_z, r, lon_s, rho, z, cphi, sphi, lon0, d, n, full, sin_el, em_a, em_b):
+    """The cells of one row (``n`` cells from ``lon0``, spacing ``d`` rad; ``full``: a whole circle) that a
+    satellite (``s_h, s_z, r`` km, longitude ``lon_s`` rad) serves under an elevation mask, from the
+    analytic arc of :func:`_arc_fast` where its error bound clears every cell centre.
+
+    Returns ``(code, a0, l0, a1, l1)``: code 0 - proved empty; 1 - served cells are the (wrapping) runs
+    ``a0, l0`` and ``a1, l1`` (cell offsets and lengths, a zero length is no run); 2 - undecided, walk
+    with the exact test.  Scalars only, so the call is cheap in the hot loop."""
+    st, w, slack = _arc_fast(s_h, s_z, r, rho, z, cphi, sphi, sin_el, em_a, em_b)
+    if st != 1:
+        return st, 0, 0, 0, 0
+    M = _TWO_PI / d
+    wc = w / d
+    sl = slack / d
+    if not (wc + 1.0 < 0.5 * M):  # the cells just outside the arc must be under 180 deg from the meridian
+        return 2, 0, 0, 0, 0
+    dx = lon_s - lon0
+    if dx < 0.0:
+        dx += _TWO_PI
+    if dx >= _TWO_PI:
+        dx -= _TWO_PI
+    x = dx / d
+    if full:
+        ur = x + wc
+        ul = x - wc
+        if not (_clear_of_cells(ur, sl) and _clear_of_cells(ul, sl)):
+            return 2, 0, 0, 0, 0
+        kr = int(math.floor(ur))
+        kl = int(math.ceil(ul))
+        if kl > kr:
+            return 0, 0, 0, 0, 0
+        length = kr - kl + 1
+        if length >= n:
+            return 1, 0, n, 0, 0
+        if kl < 0:
+            kl += n
+        elif kl >= n:
+            kl -= n
+        return 1, kl, length, 0, 0
+    # partial row: one copy of the arc per copy of the meridian (x - M, x, x + M), clipped to the row
+    for m in range(-1, 2):
+        xc = x + m * M
+        ur = xc + wc
+        ul = xc - wc
+        if ur >= -1.0 and ul <= n and not (_clear_of_cells(ur, sl) and _clear_of_cells(ul, sl)):
+            return 2, 0, 0, 0, 0
+    a0 = l0 = a1 = l1 = 0
+    got = 0
+    for m in range(-1, 2):
+        xc = x + m * M
+        kr = min(int(math.floor(xc + wc)), n - 1)
+        kl = max(int(math.ceil(xc - wc)), 0)
+        if kl <= kr:
+            if got == 0:
+                a0, l0 = kl, kr - kl + 1
+            else:
+                a1, l1 = kl, kr - kl + 1
+            got += 1
+    return 1, a0, l0, a1, l1
+
+
+@njit(cache=CACHE, parallel=True)
+def sat_table(geo, sat_serv):
+    """Per step, the serving satellites sorted by geocentric latitude (so a row finds the satellites
+    whose cap can reach it by bisection).
+
+    Returns ``order`` int64 (n_t, n_sat) (satellite indices, the first ``n_ok[t]`` valid), ``lat_sorted``
+    float64 (n_t, n_sat) (their latitudes, rad), ``n_ok`` int64 (n_t,) and ``cap_max`` float64 (n_t,)
+    (largest cap angle of the step, rad).  Satellites with NaN geometry or no service are left out.
+    """
+    nt, ns = geo.shape[0], geo.shape[1]
+    order = np.zeros((nt, ns), np.int64)
+    lat_sorted = np.zeros((nt, ns))
+    n_ok = np.zeros(nt, np.int64)
+    cap_max = np.zeros(nt)
+    for t in prange(nt):
+        lat = np.empty(ns)
+        idx = np.empty(ns, np.int64)
+        m = 0
+        cm = 0.0
+        for s in range(ns):
+            cap = geo[t, s, 5]
+            if sat_serv[s] >= 0 and cap == cap:
+                lat[m] = geo[t, s, 3]
+                idx[m] = s
+                m += 1
+                if cap > cm:
+                    cm = cap
+        o = np.argsort(lat[:m], kind="mergesort")
+        for i in range(m):
+            order[t, i] = idx[o[i]]
+            lat_sorted[t, i] = lat[o[i]]
+        n_ok[t] = m
+        cap_max[t] = cm
+    return order, lat_sorted, n_ok, cap_max
+
+
+@njit(cache=CACHE)
+def _lower_bound(a, t, n, v):
+    """First index i in a[t, :n] (sorted) with a[t, i] >= v."""
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[t, mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=CACHE)
+def _grow(runs, nr, need):
+    """A bigger copy of the run buffer (first ``nr`` rows kept) holding at least ``need`` runs."""
+    bigger = np.empty((2 * runs.shape[0] + need, 3), np.int64)
+    bigger[:nr] = runs[:nr]
+    return bigger
+
+
+@njit(cache=CACHE)
+def _collect_in(runs, nruns, k, n, stamp, mark, sat_list):
+    """Satellites of ``runs`` whose run contains cell offset ``k``: marked ``stamp`` in ``mark`` and
+    listed in ``sat_list``; returns how many."""
+    m = 0
+    for q in range(nruns):
+        off = k - runs[q, 1]
+        if off < 0:
+            off += n
+        if off < runs[q, 2]:
+            s = runs[q, 0]
+            mark[s] = stamp
+            sat_list[m] = s
+            m += 1
+    return m
+
+
+def fast_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
+    """Per satellite: whether its arc ends may come from the analytic bound (:func:`_arc_fast`)."""
+    return (~np.asarray(use_cone, bool)) & (np.asarray(sin_el, float) >= FAST_MIN_SIN_EL)
+
+
 @njit(cache=CACHE, parallel=True)
 def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
-                  row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_serv, sat_sin_el,
-                  sat_use_cone, sat_cos_half, sat_contig, serv_min_sats, with_any, refine, state,
-                  row_cov, siv):
+                  row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, row_fast, row_em_a, row_em_b,
+                  sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, sat_fast, use_fast,
+                  serv_min_sats, with_any, refine, state, row_cov, siv):
     """Stream one time chunk through the per-cell reductions, parallel over grid rows.
 
     Parameters
@@ -567,10 +776,13 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
         Global index of this chunk's first new sample.
     t_ticks : int64 (n_t1,)
         Microsecond ticks from the window start of the steps of ``pos``.
-    cell_p ... row_phigc : arrays from :func:`row_geometry`
+    cell_p ... row_em_b : arrays from :func:`row_geometry`
     sat_serv : int64 (n_sat,)
         Service index of each satellite (-1: serves nothing).
     sat_sin_el, sat_use_cone, sat_cos_half, sat_contig : per-satellite requirement
+    sat_fast : bool (n_sat,) from :func:`fast_ok`; use_fast : bool
+        Where both (and the row's ``row_fast``) allow it, arc ends come from the analytic bound of
+        :func:`_arc_fast` (identical cells; ``use_fast=False`` walks every end with the exact test).
     serv_min_sats : int64 (n_serv,)
     with_any : bool
         Add an output "any" (covered when any service covers; count = sum of service counts).
@@ -583,12 +795,14 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
     siv : int16 (n_out, n_new, n_cells) or (0, 0, 0)
         Output when non-empty: satellites in view per cell at each new sample.
 
-    Transition time (``refine``): each satellite that rose or set at the cell between the two samples
-    contributes one event at ``t_prev + f (t - t_prev)``, ``f`` the zero of its service margin
-    (:func:`margin`) interpolated through the samples ``t-2, t-1, t`` (:func:`crossing_fraction`); events are replayed in time order from the previous counts and the
-    transition is placed at the last event that switched the output's coverage.  (For one required
-    satellite this is the first rise or the last set; with N > 1 each satellite's crossing is
-    interpolated independently, which is the approximation.)
+    Each row keeps its cells' counts of the previous sample in a compact array; only cells whose count
+    changed touch the state.  Transition time (``refine``): each satellite that rose or set at the cell
+    between the two samples contributes one event at ``t_prev + f (t - t_prev)``, ``f`` the zero of its
+    service margin (:func:`margin`) interpolated through the samples ``t-2, t-1, t``
+    (:func:`crossing_fraction`); events are replayed in time order (ties in satellite order) from the
+    previous counts and the transition is placed at the last event that switched the output's coverage.
+    (For one required satellite this is the first rise or the last set; with N > 1 each satellite's
+    crossing is interpolated independently, which is the approximation.)
     """
     n_t1, ns = pos.shape[0], pos.shape[1]
     n_serv = serv_min_sats.shape[0]
@@ -597,20 +811,37 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
     first_new = n_lead
     has_prev = n_lead > 0
     write_siv = siv.shape[0] > 0
+    n_cells = state.shape[1]
+    st2 = state.reshape((n_out * n_cells, state.shape[2]))  # one flat view: no per-cell slicing below
+    order, lat_sorted, n_ok, cap_max = sat_table(geo, sat_serv)
     for r in prange(n_rows):
         n = row_count[r]
         c0 = row_start[r]
+        phi = row_phigc[r]
+        fast_row = use_fast and row_fast[r]
+        rho_r, z_r, cphi_r, sphi_r = row_rho[r], row_z[r], row_cphi[r], row_sphi[r]
+        lon0_r, dlon_r, full_r, em_a_r, em_b_r = row_lon0[r], row_dlon[r], row_full[r], row_em_a[r], row_em_b[r]
         cap = 2 * ns + 8
         runs_a = np.empty((cap, 3), np.int64)
         runs_b = np.empty((cap, 3), np.int64)
         n_prev = 0
         diff = np.zeros((n_serv, n + 1), np.int32)
+        cprev = np.empty((n_serv, n), np.int32)
+        for j in range(n_serv):
+            for k in range(n):
+                cprev[j, k] = state[j, c0 + k, CNT_PREV]
         cnt = np.zeros(n_serv, np.int64)
         prevc = np.zeros(n_serv, np.int64)
         sim = np.zeros(n_serv, np.int64)
         ev_f = np.empty(ns + 1)
+        ev_s = np.empty(ns + 1, np.int64)
         ev_j = np.empty(ns + 1, np.int64)
         ev_d = np.empty(ns + 1, np.int64)
+        mark_p = np.full(ns, -1, np.int64)
+        mark_c = np.full(ns, -1, np.int64)
+        list_p = np.empty(ns, np.int64)
+        list_c = np.empty(ns, np.int64)
+        stamp = 0
         outc = np.zeros(n_out, np.int64)
         outv = np.zeros(n_out, np.int64)
         flip = np.zeros(n_out, np.bool_)
@@ -621,18 +852,49 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
                     if state[o, c0 + k, PREV] == 1:
                         rcov[o] += 1
         for t in range(n_t1):
-            runs_b, n_cur = _build_runs(r, t, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
-                                        row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
-                                        sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, runs_b)
             if t < first_new - 1:
                 continue
+            # the runs of this row at step t: satellites whose cap reaches the row, by bisection in latitude
+            n_cur = 0
+            m_ok = n_ok[t]
+            cm = cap_max[t]
+            iq = _lower_bound(lat_sorted, t, m_ok, phi - cm)
+            while iq < m_ok and lat_sorted[t, iq] <= phi + cm:
+                s = order[t, iq]
+                iq += 1
+                if not (abs(phi - geo[t, s, 3]) <= geo[t, s, 5]):
+                    continue
+                code = 2
+                if fast_row and sat_fast[s]:
+                    code, a0, l0, a1, l1 = _fast_segments(geo[t, s, 0], geo[t, s, 1], geo[t, s, 2], geo[t, s, 4],
+                                                          rho_r, z_r, cphi_r, sphi_r, lon0_r, dlon_r, n, full_r,
+                                                          sat_sin_el[s], em_a_r, em_b_r)
+                    if code == 1:
+                        if n_cur + 2 > runs_b.shape[0]:
+                            runs_b = _grow(runs_b, n_cur, n_cur + 2)
+                        if l0 > 0:
+                            n_cur = _emit(runs_b, n_cur, s, a0, l0)
+                        if l1 > 0:
+                            n_cur = _emit(runs_b, n_cur, s, a1, l1)
+                if code == 2:
+                    while True:
+                        nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
+                                       row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
+                                       sat_sin_el[s], sat_use_cone[s], sat_cos_half[s], sat_contig[s], runs_b,
+                                       n_cur)
+                        if nr2 <= runs_b.shape[0]:
+                            n_cur = nr2
+                            break
+                        runs_b = _grow(runs_b, n_cur, nr2)
             if t < first_new:
                 runs_a, runs_b = runs_b, runs_a
                 n_prev = n_cur
                 continue
             tt = t - first_new
             i = i0 + tt
-            diff[:, :] = 0
+            for j in range(n_serv):
+                for k in range(n + 1):
+                    diff[j, k] = 0
             for q in range(n_cur):
                 j = sat_serv[runs_b[q, 0]]
                 st0 = runs_b[q, 1]
@@ -646,121 +908,128 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
             for j in range(n_serv):
                 cnt[j] = 0
             for k in range(n):
-                c = c0 + k
                 changed = False
                 for j in range(n_serv):
                     cnt[j] += diff[j, k]
-                    if cnt[j] != state[j, c, CNT_PREV]:
+                    if cnt[j] != cprev[j, k]:
                         changed = True
+                if write_siv:
+                    tot = 0
+                    for j in range(n_serv):
+                        siv[j, tt, c0 + k] = cnt[j]
+                        tot += cnt[j]
+                    if with_any:
+                        siv[n_serv, tt, c0 + k] = tot
+                if not changed and i != 0:
+                    continue
+                c = c0 + k
                 if i == 0:
                     tot = 0
                     anyc = 0
                     for j in range(n_serv):
                         cv = 1 if cnt[j] >= serv_min_sats[j] else 0
-                        begin(state[j], c, t_ticks[t], cv, 0)
-                        add_count(state[j], c, 0, cnt[j])
+                        begin(st2, j * n_cells + c, t_ticks[t], cv, 0)
+                        add_count(st2, j * n_cells + c, 0, cnt[j])
+                        cprev[j, k] = cnt[j]
                         rcov[j] += cv
                         tot += cnt[j]
                         anyc |= cv
                     if with_any:
-                        begin(state[n_serv], c, t_ticks[t], anyc, 0)
-                        add_count(state[n_serv], c, 0, tot)
+                        begin(st2, n_serv * n_cells + c, t_ticks[t], anyc, 0)
+                        add_count(st2, n_serv * n_cells + c, 0, tot)
                         rcov[n_serv] += anyc
-                elif changed:
-                    tot = 0
-                    anyc = 0
-                    anyf = False
-                    for j in range(n_serv):
-                        prevc[j] = state[j, c, CNT_PREV]
-                        cv = 1 if cnt[j] >= serv_min_sats[j] else 0
-                        outc[j] = cnt[j]
-                        outv[j] = cv
-                        flip[j] = cv != state[j, c, PREV]
-                        anyf = anyf or flip[j]
-                        tot += cnt[j]
-                        anyc |= cv
-                    if with_any:
-                        outc[n_serv] = tot
-                        outv[n_serv] = anyc
-                        flip[n_serv] = anyc != state[n_serv, c, PREV]
-                        anyf = anyf or flip[n_serv]
-                    ne = 0
-                    if anyf and refine:
-                        p = 0
-                        q = 0
-                        while p < n_prev or q < n_cur:
-                            sp = runs_a[p, 0] if p < n_prev else ns
-                            sq = runs_b[q, 0] if q < n_cur else ns
-                            s = sp if sp < sq else sq
-                            inp = False
-                            inc = False
-                            if sp == s:
-                                inp, p = _in_runs_of(runs_a, p, n_prev, s, k, n)
-                            if sq == s:
-                                inc, q = _in_runs_of(runs_b, q, n_cur, s, k, n)
-                            if inp != inc:
-                                m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], cell_p[c, 0],
-                                            cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
-                                            cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
-                                m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0],
-                                            cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
-                                            cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
-                                m2 = np.nan
-                                if t >= 2:
-                                    m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2],
-                                                cell_p[c, 0], cell_p[c, 1], cell_p[c, 2], cell_u[c, 0],
-                                                cell_u[c, 1], cell_u[c, 2], sat_sin_el[s], sat_use_cone[s],
-                                                sat_cos_half[s])
-                                f = crossing_fraction(m2, m0, m1, inc)
-                                # insertion in time order (stable: ties keep satellite order)
-                                w = ne
-                                while w > 0 and ev_f[w - 1] > f:
-                                    ev_f[w] = ev_f[w - 1]
-                                    ev_j[w] = ev_j[w - 1]
-                                    ev_d[w] = ev_d[w - 1]
-                                    w -= 1
-                                ev_f[w] = f
-                                ev_j[w] = sat_serv[s]
-                                ev_d[w] = 1 if inc else -1
-                                ne += 1
-                    t_prev = t_ticks[t - 1]
-                    t_cur = t_ticks[t]
-                    for o in range(n_out):
-                        st = state[o]
-                        if flip[o]:
-                            e = -1
-                            if refine and ne > 0:
-                                for j in range(n_serv):
-                                    sim[j] = prevc[j]
-                                cov = st[c, PREV]
-                                fs = -1.0
-                                for w in range(ne):
-                                    sim[ev_j[w]] += ev_d[w]
-                                    if o < n_serv:
-                                        nv = 1 if sim[o] >= serv_min_sats[o] else 0
-                                    else:
-                                        nv = 0
-                                        for j in range(n_serv):
-                                            if sim[j] >= serv_min_sats[j]:
-                                                nv = 1
-                                    if nv != cov:
-                                        cov = nv
-                                        fs = ev_f[w]
-                                if fs >= 0.0:
-                                    e = t_prev + int(round(fs * (t_cur - t_prev)))
-                            if e < 0:
-                                e = t_cur if outv[o] == 1 else t_prev
-                            add_edge(st, c, e)
-                            rcov[o] += 1 if outv[o] == 1 else -1
-                        if outc[o] != st[c, CNT_PREV]:
-                            add_count(st, c, i, outc[o])
-                if write_siv:
-                    tot = 0
-                    for j in range(n_serv):
-                        siv[j, tt, c] = cnt[j]
-                        tot += cnt[j]
-                    if with_any:
-                        siv[n_serv, tt, c] = tot
+                    continue
+                tot = 0
+                anyc = 0
+                anyf = False
+                for j in range(n_serv):
+                    prevc[j] = cprev[j, k]
+                    cv = 1 if cnt[j] >= serv_min_sats[j] else 0
+                    outc[j] = cnt[j]
+                    outv[j] = cv
+                    flip[j] = cv != state[j, c, PREV]
+                    anyf = anyf or flip[j]
+                    tot += cnt[j]
+                    anyc |= cv
+                if with_any:
+                    outc[n_serv] = tot
+                    outv[n_serv] = anyc
+                    flip[n_serv] = anyc != state[n_serv, c, PREV]
+                    anyf = anyf or flip[n_serv]
+                ne = 0
+                if anyf and refine:
+                    stamp += 1
+                    mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p)
+                    mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c)
+                    # satellites that rose (in cur only) or set (in prev only), each one event
+                    for side in range(2):
+                        lst = list_c if side == 0 else list_p
+                        other = mark_p if side == 0 else mark_c
+                        cnt_side = mc if side == 0 else mp
+                        inc = side == 0
+                        for q in range(cnt_side):
+                            s = lst[q]
+                            if other[s] == stamp:
+                                continue
+                            m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], cell_p[c, 0],
+                                        cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
+                                        cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
+                            m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0],
+                                        cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
+                                        cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
+                            m2 = np.nan
+                            if t >= 2:
+                                m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2],
+                                            cell_p[c, 0], cell_p[c, 1], cell_p[c, 2], cell_u[c, 0],
+                                            cell_u[c, 1], cell_u[c, 2], sat_sin_el[s], sat_use_cone[s],
+                                            sat_cos_half[s])
+                            f = crossing_fraction(m2, m0, m1, inc)
+                            # insertion in time order, ties in satellite order
+                            w = ne
+                            while w > 0 and (ev_f[w - 1] > f or (ev_f[w - 1] == f and ev_s[w - 1] > s)):
+                                ev_f[w] = ev_f[w - 1]
+                                ev_s[w] = ev_s[w - 1]
+                                ev_j[w] = ev_j[w - 1]
+                                ev_d[w] = ev_d[w - 1]
+                                w -= 1
+                            ev_f[w] = f
+                            ev_s[w] = s
+                            ev_j[w] = sat_serv[s]
+                            ev_d[w] = 1 if inc else -1
+                            ne += 1
+                t_prev = t_ticks[t - 1]
+                t_cur = t_ticks[t]
+                for o in range(n_out):
+                    oc = o * n_cells + c
+                    if flip[o]:
+                        e = -1
+                        if refine and ne > 0:
+                            for j in range(n_serv):
+                                sim[j] = prevc[j]
+                            cov = st2[oc, PREV]
+                            fs = -1.0
+                            for w in range(ne):
+                                sim[ev_j[w]] += ev_d[w]
+                                if o < n_serv:
+                                    nv = 1 if sim[o] >= serv_min_sats[o] else 0
+                                else:
+                                    nv = 0
+                                    for j in range(n_serv):
+                                        if sim[j] >= serv_min_sats[j]:
+                                            nv = 1
+                                if nv != cov:
+                                    cov = nv
+                                    fs = ev_f[w]
+                            if fs >= 0.0:
+                                e = t_prev + int(round(fs * (t_cur - t_prev)))
+                        if e < 0:
+                            e = t_cur if outv[o] == 1 else t_prev
+                        add_edge(st2, oc, e)
+                        rcov[o] += 1 if outv[o] == 1 else -1
+                    if outc[o] != st2[oc, CNT_PREV]:
+                        add_count(st2, oc, i, outc[o])
+                for j in range(n_serv):
+                    cprev[j, k] = cnt[j]
             for o in range(n_out):
                 row_cov[o, r, tt] = rcov[o]
             runs_a, runs_b = runs_b, runs_a
