@@ -148,9 +148,10 @@ def _ticks(times: np.ndarray) -> np.ndarray:
 
 
 def _auto_chunk(n_sat: int, n_rows: int, n_t: int) -> int:
-    # about 70 bytes per satellite-step (positions, geometry) and 4 per row-step; ~150 MB in all
-    per_step = 80 * max(n_sat, 1) + 4 * n_rows
-    return int(max(1, min(n_t, 150_000_000 // per_step)))
+    # about 100 bytes per satellite-step (positions, geometry, latitude order) and 4 per row-step; at most
+    # 128 steps, so that a chunk's satellite geometry stays in cache while every row walks through it
+    per_step = 100 * max(n_sat, 1) + 4 * n_rows
+    return int(max(1, min(n_t, 128, 150_000_000 // per_step)))
 
 
 def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requirements, refine_edges,

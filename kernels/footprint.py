@@ -40,6 +40,15 @@ arc from the estimate until the exact test changes, so the arc's end cells are d
 and contiguity (proved above for exact arithmetic) fills in the cells between.  Floating-point rounding
 could only matter for a cell whose margin is within about 1e-15 of zero.
 
+Analytic fast path (elevation mask of at least ``asin(FAST_MIN_SIN_EL)``, no cone, rows whose cells match
+the row model to 1e-9 km, as :func:`row_geometry` measures).  :func:`_arc_fast` bounds the error of
+``c*`` and turns it into an angular slack around each arc end: every cell centre farther than the slack
+from the end has an exact margin larger than the rounding of :func:`serves` (and the cells' departure
+from the model) by a safety factor of 10, so its exact test is certain and is skipped.  Where the slack
+reaches a cell centre, or the bound does not apply (``c*`` near +-1, small ``A``, a large cancellation),
+the exact walk above decides, so the cells are the same either way.  (In the default case 97 % of the
+satellite-row pairs take the fast path; the typical slack is 1e-9 of a cell.)
+
 Rows are pruned first by a conservative cap: the Earth central angle
 ``lambda = 90 deg - eps' - asin(r_min cos(eps') / |S|)`` with ``eps' = eps - 0.25 deg`` (the normal vs
 radial bound) and ``r_min`` the smallest geocentric radius of any cell (smaller radius, larger cap), and for
@@ -47,7 +56,8 @@ a cone (when ``eps' >= 0``) ``asin(|S| sin(eta) / r_min) - eta``; a row can only
 its geocentric latitude is within ``lambda`` of the sub-satellite point's.
 
 The satellites' visibility within a row is kept as runs ``(satellite, first cell, length)``; counts per
-cell come from a difference array and a prefix sum.  Consecutive samples' runs also give, for a cell
+cell come from a difference array and a prefix sum.  Per step, the serving satellites are sorted by
+latitude once (:func:`sat_table`), so each row only visits those whose cap can reach it.  Consecutive samples' runs also give, for a cell
 whose coverage changes, the satellites that rose or set there, whose margins are interpolated to refine
 the transition time (see :func:`coverage_rows`).
 
@@ -63,9 +73,9 @@ import numpy as np
 from numba import njit, prange
 
 from . import CACHE
-from .reductions import CNT_PREV, PREV, add_count, add_edge, begin
+from .reductions import CNT_LAST, CNT_MAX, CNT_MIN, CNT_PREV, CNT_SUM, PREV, add_edge, begin
 
-__all__ = ["serves", "margin", "sat_geometry", "row_runs", "visible_pairs", "coverage_rows",
+__all__ = ["serves", "margin", "sat_geometry", "row_runs", "visible_pairs", "coverage_rows", "sat_table", "fast_ok",
            "row_geometry", "contiguous_ok", "CONTIGUOUS_CONE_MIN_MASK_DEG", "NORMAL_RADIAL_BOUND_DEG", "GEO_FIELDS"]
 
 #: Bound on the angle between the WGS84 ellipsoid normal and the geocentric radial of any point at or
@@ -248,7 +258,7 @@ def row_geometry(grid) -> dict[str, np.ndarray]:
     )
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE)
 def _vis(pos, t, s, cell_p, cell_u, c, sin_el, use_cone, cos_half):
     return serves(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0], cell_p[c, 1], cell_p[c, 2],
                   cell_u[c, 0], cell_u[c, 1], cell_u[c, 2], sin_el, use_cone, cos_half)
@@ -550,7 +560,7 @@ def contiguous_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
                                             >= math.sin(math.radians(CONTIGUOUS_CONE_MIN_MASK_DEG)))
 
 
-@njit(cache=CACHE)
+@njit(cache=CACHE, inline="always")
 def _arc_fast(s_h, s_z, r, rho, z, cphi, sphi, sin_el, em_a, em_b):
     """Analytic arc of one satellite in one row, with a bound on its error (elevation mask only,
     ``sin_el >= FAST_MIN_SIN_EL``).
@@ -567,7 +577,7 @@ def _arc_fast(s_h, s_z, r, rho, z, cphi, sphi, sin_el, em_a, em_b):
     ``(A c + B)^2 = s^2 (C - D c)``, ``(-qb + s sqrt(E)) / (2 A^2)`` with the discriminant factored as
     ``s^2 E``, ``E = 4 A^2 C + 4 A B D + s^2 D^2`` (no cancellation of the ``4 A^2 B^2`` terms); its
     rounding error is bounded by ``eps_c`` = 1e-13 (450 ulp) times the sum of the magnitudes of the
-    terms, times the cancellation ratio of ``E``.  A cell at angle ``w +- delta`` from the meridian has
+    terms, times the cancellation ratio of ``E`` (up to 1e4 accepted).  A cell at angle ``w +- delta`` from the meridian has
     ``|c - c*| >= sin(w) sin(delta) - (1 - cos(delta))``, so ``delta >= 2.5 K / sin(w)`` with
     ``K = eps_c + em / A <= 0.1 sin(w)^2`` guarantees ``A |c - c*| > A eps_c + em``; 1e-13 rad more
     covers the rounding of the longitudes and of ``acos``.  Anything outside these conditions (small
@@ -578,36 +588,41 @@ def _arc_fast(s_h, s_z, r, rho, z, cphi, sphi, sin_el, em_a, em_b):
     Bp = s_z * sphi
     Bq = rho * cphi + z * sphi
     B = Bp - Bq
-    C = s_h * s_h + s_z * s_z + (rho * rho + z * z) - 2.0 * s_z * z
+    rr = rho * rho + z * z
+    C = s_h * s_h + s_z * s_z + rr - 2.0 * s_z * z
     D = 2.0 * s_h * rho
     s = sin_el
     if not (A > 1.0 and D > 0.0):
         return 2, 0.0, 0.0
-    em = em_a + em_b * r
     a2 = A * A
-    E = 4.0 * a2 * C + 4.0 * A * B * D + s * s * D * D
-    Cm = s_h * s_h + s_z * s_z + (rho * rho + z * z) + 2.0 * abs(s_z * z)
-    Em = 4.0 * a2 * Cm + 4.0 * A * (abs(Bp) + abs(Bq)) * D + s * s * D * D
-    if not (E > 0.01 * Em):
+    s2 = s * s
+    E = 4.0 * a2 * C + 4.0 * A * B * D + s2 * D * D
+    Bm = abs(Bp) + abs(Bq)
+    Em = 4.0 * a2 * (s_h * s_h + s_z * s_z + rr + 2.0 * abs(s_z * z)) + 4.0 * A * Bm * D + s2 * D * D
+    # E cancels by about (altitude / radius)^2 (E = 4 A^2 |d|^2 at the horizon point + s^2 D^2): accept a
+    # ratio Em / E up to 1e4, and carry it into the bound (then sqrt(Em) <= 100 sqrt(E))
+    if not (E > 1e-4 * Em):
         return 2, 0.0, 0.0
-    sq = s * math.sqrt(E)
-    ce = (-(2.0 * A * B + s * s * D) + sq) / (2.0 * a2)
-    terms = 1.0 + (abs(Bp) + abs(Bq)) / A + s * s * D / a2 + s * math.sqrt(Em) / (2.0 * a2)
-    eps_c = 1e-13 * terms * (Em / E)
+    sqE = math.sqrt(E)
+    inv = 0.5 / a2
+    ce = (s * sqE - (2.0 * A * B + s2 * D)) * inv
+    inv_a = 2.0 * A * inv
+    eps_c = 1e-13 * (Em / E) * (1.0 + Bm * inv_a + 2.0 * inv * (s2 * D + s * math.sqrt(Em)))
     # the root must be the zero of m (A c + B = s |d| > 0), not of A c + B + s |d|
-    if not (A * ce + B > 1e-6 * (abs(Bp) + abs(Bq) + A)):
+    if not (A * ce + B > 1e-6 * (Bm + A)):
         return 2, 0.0, 0.0
-    K = eps_c + em / A
+    em = em_a + em_b * r
+    K = eps_c + em * inv_a
     if ce >= 1.0:
         if A * (ce - 1.0) > A * eps_c + em:
             return 0, 0.0, 0.0  # every cell has c <= 1 < c*: margin < -(A eps_c + em)
         return 2, 0.0, 0.0
     if ce <= -1.0:
         return 2, 0.0, 0.0
-    sw = math.sqrt((1.0 - ce) * (1.0 + ce))
-    if not (K <= 0.1 * sw * sw):
+    sw2 = (1.0 - ce) * (1.0 + ce)
+    if not (K <= 0.1 * sw2):
         return 2, 0.0, 0.0
-    return 1, math.acos(ce), 2.5 * K / sw + 1e-13
+    return 1, math.acos(ce), 2.5 * K / math.sqrt(sw2) + 1e-13
 
 
 @njit(cache=CACHE, inline="always")
@@ -629,9 +644,10 @@ def _fast_segments(s_h, s_z, r, lon_s, rho, z, cphi, sphi, lon0, d, n, full, sin
     st, w, slack = _arc_fast(s_h, s_z, r, rho, z, cphi, sphi, sin_el, em_a, em_b)
     if st != 1:
         return st, 0, 0, 0, 0
-    M = _TWO_PI / d
-    wc = w / d
-    sl = slack / d
+    inv_d = 1.0 / d
+    M = _TWO_PI * inv_d
+    wc = w * inv_d
+    sl = slack * inv_d
     if not (wc + 1.0 < 0.5 * M):  # the cells just outside the arc must be under 180 deg from the meridian
         return 2, 0, 0, 0, 0
     dx = lon_s - lon0
@@ -639,7 +655,7 @@ def _fast_segments(s_h, s_z, r, lon_s, rho, z, cphi, sphi, lon0, d, n, full, sin
         dx += _TWO_PI
     if dx >= _TWO_PI:
         dx -= _TWO_PI
-    x = dx / d
+    x = dx * inv_d
     if full:
         ur = x + wc
         ul = x - wc
@@ -759,6 +775,263 @@ def fast_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
     return (~np.asarray(use_cone, bool)) & (np.asarray(sin_el, float) >= FAST_MIN_SIN_EL)
 
 
+@njit(cache=CACHE, nogil=True)
+def _row_chunk(r, pos, geo, order, lat_sorted, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
+               row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, row_fast,
+               row_em_a, row_em_b, sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, sat_fast,
+               use_fast, serv_min_sats, with_any, refine, st2, n_cells, row_cov, siv):
+    """One row of :func:`coverage_rows` over the chunk (its cells are this call's alone)."""
+    n_t1, ns = pos.shape[0], pos.shape[1]
+    n_serv = serv_min_sats.shape[0]
+    n_out = n_serv + (1 if with_any else 0)
+    first_new = n_lead
+    has_prev = n_lead > 0
+    write_siv = siv.shape[0] > 0
+    simple = n_serv == 1 and not with_any and not write_siv
+    ms0 = serv_min_sats[0]
+    n = row_count[r]
+    c0 = row_start[r]
+    phi = row_phigc[r]
+    fast_row = use_fast and row_fast[r]
+    rho_r, z_r, cphi_r, sphi_r = row_rho[r], row_z[r], row_cphi[r], row_sphi[r]
+    lon0_r, dlon_r, full_r, em_a_r, em_b_r = row_lon0[r], row_dlon[r], row_full[r], row_em_a[r], row_em_b[r]
+    cap = 2 * ns + 8
+    runs_a = np.empty((cap, 3), np.int64)
+    runs_b = np.empty((cap, 3), np.int64)
+    n_prev = 0
+    diff = np.zeros((n_serv, n + 1), np.int32)
+    cnt = np.zeros(n_serv, np.int64)
+    sim = np.zeros(n_serv, np.int64)
+    ev_f = np.empty(ns + 1)
+    ev_s = np.empty(ns + 1, np.int64)
+    ev_j = np.empty(ns + 1, np.int64)
+    ev_d = np.empty(ns + 1, np.int64)
+    mark_p = np.full(ns, -1, np.int64)
+    mark_c = np.full(ns, -1, np.int64)
+    list_p = np.empty(ns, np.int64)
+    list_c = np.empty(ns, np.int64)
+    stamp = 0
+    outc = np.zeros(n_out, np.int64)
+    outv = np.zeros(n_out, np.int64)
+    flip = np.zeros(n_out, np.bool_)
+    rcov = np.zeros(n_out, np.int64)
+    # compact per-cell state of this row: coverage and count at the last sample, count sum/min/max
+    cov_prev = np.zeros((n_out, n), np.int64)
+    loc_cnt = np.zeros((n_out, n), np.int64)
+    loc_sum = np.zeros((n_out, n), np.int64)
+    loc_min = np.zeros((n_out, n), np.int64)
+    loc_max = np.zeros((n_out, n), np.int64)
+    if has_prev:
+        for o in range(n_out):
+            for k in range(n):
+                oc = o * n_cells + c0 + k
+                cov_prev[o, k] = st2[oc, PREV]
+                rcov[o] += st2[oc, PREV]
+                prev = st2[oc, CNT_PREV]
+                loc_cnt[o, k] = prev
+                loc_sum[o, k] = st2[oc, CNT_SUM] + prev * (i0 - st2[oc, CNT_LAST])
+                loc_min[o, k] = st2[oc, CNT_MIN]
+                loc_max[o, k] = st2[oc, CNT_MAX]
+    for t in range(n_t1):
+        if t < first_new - 1:
+            continue
+        # the runs of this row at step t: satellites whose cap reaches the row, by bisection in latitude
+        n_cur = 0
+        m_ok = n_ok[t]
+        cm = cap_max[t]
+        iq = _lower_bound(lat_sorted, t, m_ok, phi - cm)
+        while iq < m_ok and lat_sorted[t, iq] <= phi + cm:
+            s = order[t, iq]
+            iq += 1
+            if not (abs(phi - geo[t, s, 3]) <= geo[t, s, 5]):
+                continue
+            code = 2
+            if fast_row and sat_fast[s]:
+                code, a0, l0, a1, l1 = _fast_segments(geo[t, s, 0], geo[t, s, 1], geo[t, s, 2], geo[t, s, 4],
+                                                      rho_r, z_r, cphi_r, sphi_r, lon0_r, dlon_r, n, full_r,
+                                                      sat_sin_el[s], em_a_r, em_b_r)
+                if code == 1:
+                    if n_cur + 2 > runs_b.shape[0]:
+                        runs_b = _grow(runs_b, n_cur, n_cur + 2)
+                    if l0 > 0:
+                        n_cur = _emit(runs_b, n_cur, s, a0, l0)
+                    if l1 > 0:
+                        n_cur = _emit(runs_b, n_cur, s, a1, l1)
+            if code == 2:
+                while True:
+                    nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
+                                   row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
+                                   sat_sin_el[s], sat_use_cone[s], sat_cos_half[s], sat_contig[s], runs_b,
+                                   n_cur)
+                    if nr2 <= runs_b.shape[0]:
+                        n_cur = nr2
+                        break
+                    runs_b = _grow(runs_b, n_cur, nr2)
+        if t < first_new:
+            runs_a, runs_b = runs_b, runs_a
+            n_prev = n_cur
+            continue
+        tt = t - first_new
+        i = i0 + tt
+        for j in range(n_serv):
+            for k in range(n + 1):
+                diff[j, k] = 0
+        for q in range(n_cur):
+            j = sat_serv[runs_b[q, 0]]
+            st0 = runs_b[q, 1]
+            end = st0 + runs_b[q, 2]
+            diff[j, st0] += 1
+            if end <= n:
+                diff[j, end] -= 1
+            else:
+                diff[j, 0] += 1
+                diff[j, end - n] -= 1
+        for j in range(n_serv):
+            cnt[j] = 0
+        c_run = 0
+        for k in range(n):
+            if simple:
+                # one service, no siv: a cell whose coverage stays only updates its count statistics
+                c_run += diff[0, k]
+                if i != 0 and (1 if c_run >= ms0 else 0) == cov_prev[0, k]:
+                    loc_sum[0, k] += c_run
+                    if c_run < loc_min[0, k]:
+                        loc_min[0, k] = c_run
+                    if c_run > loc_max[0, k]:
+                        loc_max[0, k] = c_run
+                    loc_cnt[0, k] = c_run
+                    continue
+                cnt[0] = c_run - diff[0, k]  # the general path below adds diff[0, k] back
+            tot = 0
+            anyc = 0
+            anyf = False
+            for j in range(n_serv):
+                cnt[j] += diff[j, k]
+                v = cnt[j]
+                tot += v
+                cv = 1 if v >= serv_min_sats[j] else 0
+                anyc |= cv
+                outc[j] = v
+                outv[j] = cv
+                flip[j] = cv != cov_prev[j, k]
+                anyf = anyf or flip[j]
+            if with_any:
+                outc[n_serv] = tot
+                outv[n_serv] = anyc
+                flip[n_serv] = anyc != cov_prev[n_serv, k]
+                anyf = anyf or flip[n_serv]
+            if write_siv:
+                for o in range(n_out):
+                    siv[o, tt, c0 + k] = outc[o]
+            if i == 0:
+                c = c0 + k
+                for o in range(n_out):
+                    begin(st2, o * n_cells + c, t_ticks[t], outv[o], 0)
+                    rcov[o] += outv[o]
+                    cov_prev[o, k] = outv[o]
+                    v = outc[o]
+                    loc_sum[o, k] = v
+                    loc_min[o, k] = v
+                    loc_max[o, k] = v
+                    loc_cnt[o, k] = v
+                continue
+            if anyf:
+                c = c0 + k
+                ne = 0
+                if refine:
+                    stamp += 1
+                    mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p)
+                    mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c)
+                    # satellites that rose (in cur only) or set (in prev only), each one event
+                    for side in range(2):
+                        inc = side == 0
+                        cnt_side = mc if inc else mp
+                        for q in range(cnt_side):
+                            s = list_c[q] if inc else list_p[q]
+                            if (mark_p[s] if inc else mark_c[s]) == stamp:
+                                continue
+                            m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], cell_p[c, 0],
+                                        cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
+                                        cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
+                            m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0],
+                                        cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
+                                        cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
+                            m2 = np.nan
+                            if t >= 2:
+                                m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2],
+                                            cell_p[c, 0], cell_p[c, 1], cell_p[c, 2], cell_u[c, 0],
+                                            cell_u[c, 1], cell_u[c, 2], sat_sin_el[s], sat_use_cone[s],
+                                            sat_cos_half[s])
+                            f = crossing_fraction(m2, m0, m1, inc)
+                            # insertion in time order, ties in satellite order
+                            w = ne
+                            while w > 0 and (ev_f[w - 1] > f or (ev_f[w - 1] == f and ev_s[w - 1] > s)):
+                                ev_f[w] = ev_f[w - 1]
+                                ev_s[w] = ev_s[w - 1]
+                                ev_j[w] = ev_j[w - 1]
+                                ev_d[w] = ev_d[w - 1]
+                                w -= 1
+                            ev_f[w] = f
+                            ev_s[w] = s
+                            ev_j[w] = sat_serv[s]
+                            ev_d[w] = 1 if inc else -1
+                            ne += 1
+                t_prev = t_ticks[t - 1]
+                t_cur = t_ticks[t]
+                for o in range(n_out):
+                    if not flip[o]:
+                        continue
+                    oc = o * n_cells + c
+                    e = -1
+                    if refine and ne > 0:
+                        for j in range(n_serv):
+                            sim[j] = loc_cnt[j, k]  # the previous sample's counts
+                        cov = cov_prev[o, k]
+                        fs = -1.0
+                        for w in range(ne):
+                            sim[ev_j[w]] += ev_d[w]
+                            if o < n_serv:
+                                nv = 1 if sim[o] >= serv_min_sats[o] else 0
+                            else:
+                                nv = 0
+                                for j in range(n_serv):
+                                    if sim[j] >= serv_min_sats[j]:
+                                        nv = 1
+                            if nv != cov:
+                                cov = nv
+                                fs = ev_f[w]
+                        if fs >= 0.0:
+                            e = t_prev + int(round(fs * (t_cur - t_prev)))
+                    if e < 0:
+                        e = t_cur if outv[o] == 1 else t_prev
+                    add_edge(st2, oc, e)
+                    cov_prev[o, k] = outv[o]
+                    rcov[o] += 1 if outv[o] == 1 else -1
+            for o in range(n_out):
+                v = outc[o]
+                loc_sum[o, k] += v
+                if v < loc_min[o, k]:
+                    loc_min[o, k] = v
+                if v > loc_max[o, k]:
+                    loc_max[o, k] = v
+                loc_cnt[o, k] = v
+        for o in range(n_out):
+            row_cov[o, r, tt] = rcov[o]
+        runs_a, runs_b = runs_b, runs_a
+        n_prev = n_cur
+    # counts back into the state: the sum over every sample absorbed (before i_end), the count since
+    # i_end, minimum and maximum (reductions.add_count's lazy sum, closed at the chunk's end)
+    i_end = i0 + (n_t1 - first_new)
+    for o in range(n_out):
+        for k in range(n):
+            oc = o * n_cells + c0 + k
+            st2[oc, CNT_SUM] = loc_sum[o, k]
+            st2[oc, CNT_PREV] = loc_cnt[o, k]
+            st2[oc, CNT_LAST] = i_end
+            st2[oc, CNT_MIN] = loc_min[o, k]
+            st2[oc, CNT_MAX] = loc_max[o, k]
+
+
 @njit(cache=CACHE, parallel=True)
 def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
                   row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, row_fast, row_em_a, row_em_b,
@@ -804,233 +1077,12 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
     (For one required satellite this is the first rise or the last set; with N > 1 each satellite's
     crossing is interpolated independently, which is the approximation.)
     """
-    n_t1, ns = pos.shape[0], pos.shape[1]
-    n_serv = serv_min_sats.shape[0]
-    n_out = n_serv + (1 if with_any else 0)
     n_rows = row_start.shape[0]
-    first_new = n_lead
-    has_prev = n_lead > 0
-    write_siv = siv.shape[0] > 0
     n_cells = state.shape[1]
-    st2 = state.reshape((n_out * n_cells, state.shape[2]))  # one flat view: no per-cell slicing below
+    st2 = state.reshape((state.shape[0] * n_cells, state.shape[2]))  # one flat view: no per-cell slicing
     order, lat_sorted, n_ok, cap_max = sat_table(geo, sat_serv)
     for r in prange(n_rows):
-        n = row_count[r]
-        c0 = row_start[r]
-        phi = row_phigc[r]
-        fast_row = use_fast and row_fast[r]
-        rho_r, z_r, cphi_r, sphi_r = row_rho[r], row_z[r], row_cphi[r], row_sphi[r]
-        lon0_r, dlon_r, full_r, em_a_r, em_b_r = row_lon0[r], row_dlon[r], row_full[r], row_em_a[r], row_em_b[r]
-        cap = 2 * ns + 8
-        runs_a = np.empty((cap, 3), np.int64)
-        runs_b = np.empty((cap, 3), np.int64)
-        n_prev = 0
-        diff = np.zeros((n_serv, n + 1), np.int32)
-        cprev = np.empty((n_serv, n), np.int32)
-        for j in range(n_serv):
-            for k in range(n):
-                cprev[j, k] = state[j, c0 + k, CNT_PREV]
-        cnt = np.zeros(n_serv, np.int64)
-        prevc = np.zeros(n_serv, np.int64)
-        sim = np.zeros(n_serv, np.int64)
-        ev_f = np.empty(ns + 1)
-        ev_s = np.empty(ns + 1, np.int64)
-        ev_j = np.empty(ns + 1, np.int64)
-        ev_d = np.empty(ns + 1, np.int64)
-        mark_p = np.full(ns, -1, np.int64)
-        mark_c = np.full(ns, -1, np.int64)
-        list_p = np.empty(ns, np.int64)
-        list_c = np.empty(ns, np.int64)
-        stamp = 0
-        outc = np.zeros(n_out, np.int64)
-        outv = np.zeros(n_out, np.int64)
-        flip = np.zeros(n_out, np.bool_)
-        rcov = np.zeros(n_out, np.int64)
-        if has_prev:
-            for o in range(n_out):
-                for k in range(n):
-                    if state[o, c0 + k, PREV] == 1:
-                        rcov[o] += 1
-        for t in range(n_t1):
-            if t < first_new - 1:
-                continue
-            # the runs of this row at step t: satellites whose cap reaches the row, by bisection in latitude
-            n_cur = 0
-            m_ok = n_ok[t]
-            cm = cap_max[t]
-            iq = _lower_bound(lat_sorted, t, m_ok, phi - cm)
-            while iq < m_ok and lat_sorted[t, iq] <= phi + cm:
-                s = order[t, iq]
-                iq += 1
-                if not (abs(phi - geo[t, s, 3]) <= geo[t, s, 5]):
-                    continue
-                code = 2
-                if fast_row and sat_fast[s]:
-                    code, a0, l0, a1, l1 = _fast_segments(geo[t, s, 0], geo[t, s, 1], geo[t, s, 2], geo[t, s, 4],
-                                                          rho_r, z_r, cphi_r, sphi_r, lon0_r, dlon_r, n, full_r,
-                                                          sat_sin_el[s], em_a_r, em_b_r)
-                    if code == 1:
-                        if n_cur + 2 > runs_b.shape[0]:
-                            runs_b = _grow(runs_b, n_cur, n_cur + 2)
-                        if l0 > 0:
-                            n_cur = _emit(runs_b, n_cur, s, a0, l0)
-                        if l1 > 0:
-                            n_cur = _emit(runs_b, n_cur, s, a1, l1)
-                if code == 2:
-                    while True:
-                        nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
-                                       row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
-                                       sat_sin_el[s], sat_use_cone[s], sat_cos_half[s], sat_contig[s], runs_b,
-                                       n_cur)
-                        if nr2 <= runs_b.shape[0]:
-                            n_cur = nr2
-                            break
-                        runs_b = _grow(runs_b, n_cur, nr2)
-            if t < first_new:
-                runs_a, runs_b = runs_b, runs_a
-                n_prev = n_cur
-                continue
-            tt = t - first_new
-            i = i0 + tt
-            for j in range(n_serv):
-                for k in range(n + 1):
-                    diff[j, k] = 0
-            for q in range(n_cur):
-                j = sat_serv[runs_b[q, 0]]
-                st0 = runs_b[q, 1]
-                end = st0 + runs_b[q, 2]
-                diff[j, st0] += 1
-                if end <= n:
-                    diff[j, end] -= 1
-                else:
-                    diff[j, 0] += 1
-                    diff[j, end - n] -= 1
-            for j in range(n_serv):
-                cnt[j] = 0
-            for k in range(n):
-                changed = False
-                for j in range(n_serv):
-                    cnt[j] += diff[j, k]
-                    if cnt[j] != cprev[j, k]:
-                        changed = True
-                if write_siv:
-                    tot = 0
-                    for j in range(n_serv):
-                        siv[j, tt, c0 + k] = cnt[j]
-                        tot += cnt[j]
-                    if with_any:
-                        siv[n_serv, tt, c0 + k] = tot
-                if not changed and i != 0:
-                    continue
-                c = c0 + k
-                if i == 0:
-                    tot = 0
-                    anyc = 0
-                    for j in range(n_serv):
-                        cv = 1 if cnt[j] >= serv_min_sats[j] else 0
-                        begin(st2, j * n_cells + c, t_ticks[t], cv, 0)
-                        add_count(st2, j * n_cells + c, 0, cnt[j])
-                        cprev[j, k] = cnt[j]
-                        rcov[j] += cv
-                        tot += cnt[j]
-                        anyc |= cv
-                    if with_any:
-                        begin(st2, n_serv * n_cells + c, t_ticks[t], anyc, 0)
-                        add_count(st2, n_serv * n_cells + c, 0, tot)
-                        rcov[n_serv] += anyc
-                    continue
-                tot = 0
-                anyc = 0
-                anyf = False
-                for j in range(n_serv):
-                    prevc[j] = cprev[j, k]
-                    cv = 1 if cnt[j] >= serv_min_sats[j] else 0
-                    outc[j] = cnt[j]
-                    outv[j] = cv
-                    flip[j] = cv != state[j, c, PREV]
-                    anyf = anyf or flip[j]
-                    tot += cnt[j]
-                    anyc |= cv
-                if with_any:
-                    outc[n_serv] = tot
-                    outv[n_serv] = anyc
-                    flip[n_serv] = anyc != state[n_serv, c, PREV]
-                    anyf = anyf or flip[n_serv]
-                ne = 0
-                if anyf and refine:
-                    stamp += 1
-                    mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p)
-                    mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c)
-                    # satellites that rose (in cur only) or set (in prev only), each one event
-                    for side in range(2):
-                        lst = list_c if side == 0 else list_p
-                        other = mark_p if side == 0 else mark_c
-                        cnt_side = mc if side == 0 else mp
-                        inc = side == 0
-                        for q in range(cnt_side):
-                            s = lst[q]
-                            if other[s] == stamp:
-                                continue
-                            m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], cell_p[c, 0],
-                                        cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
-                                        cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
-                            m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0],
-                                        cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
-                                        cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
-                            m2 = np.nan
-                            if t >= 2:
-                                m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2],
-                                            cell_p[c, 0], cell_p[c, 1], cell_p[c, 2], cell_u[c, 0],
-                                            cell_u[c, 1], cell_u[c, 2], sat_sin_el[s], sat_use_cone[s],
-                                            sat_cos_half[s])
-                            f = crossing_fraction(m2, m0, m1, inc)
-                            # insertion in time order, ties in satellite order
-                            w = ne
-                            while w > 0 and (ev_f[w - 1] > f or (ev_f[w - 1] == f and ev_s[w - 1] > s)):
-                                ev_f[w] = ev_f[w - 1]
-                                ev_s[w] = ev_s[w - 1]
-                                ev_j[w] = ev_j[w - 1]
-                                ev_d[w] = ev_d[w - 1]
-                                w -= 1
-                            ev_f[w] = f
-                            ev_s[w] = s
-                            ev_j[w] = sat_serv[s]
-                            ev_d[w] = 1 if inc else -1
-                            ne += 1
-                t_prev = t_ticks[t - 1]
-                t_cur = t_ticks[t]
-                for o in range(n_out):
-                    oc = o * n_cells + c
-                    if flip[o]:
-                        e = -1
-                        if refine and ne > 0:
-                            for j in range(n_serv):
-                                sim[j] = prevc[j]
-                            cov = st2[oc, PREV]
-                            fs = -1.0
-                            for w in range(ne):
-                                sim[ev_j[w]] += ev_d[w]
-                                if o < n_serv:
-                                    nv = 1 if sim[o] >= serv_min_sats[o] else 0
-                                else:
-                                    nv = 0
-                                    for j in range(n_serv):
-                                        if sim[j] >= serv_min_sats[j]:
-                                            nv = 1
-                                if nv != cov:
-                                    cov = nv
-                                    fs = ev_f[w]
-                            if fs >= 0.0:
-                                e = t_prev + int(round(fs * (t_cur - t_prev)))
-                        if e < 0:
-                            e = t_cur if outv[o] == 1 else t_prev
-                        add_edge(st2, oc, e)
-                        rcov[o] += 1 if outv[o] == 1 else -1
-                    if outc[o] != st2[oc, CNT_PREV]:
-                        add_count(st2, oc, i, outc[o])
-                for j in range(n_serv):
-                    cprev[j, k] = cnt[j]
-            for o in range(n_out):
-                row_cov[o, r, tt] = rcov[o]
-            runs_a, runs_b = runs_b, runs_a
-            n_prev = n_cur
+        _row_chunk(np.int64(r), pos, geo, order, lat_sorted, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
+                   row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
+                   row_fast, row_em_a, row_em_b, sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig,
+                   sat_fast, use_fast, serv_min_sats, with_any, refine, st2, n_cells, row_cov, siv)

@@ -173,3 +173,74 @@ def test_coverage_dataset_sample_statistics_match_oracle_global():
     np.testing.assert_array_equal(ds["access_count"].values.ravel(), starts.sum(0))
     w = grid.weights()
     np.testing.assert_allclose(ds["area_covered_fraction"].values, (cov * w).sum(1) / w.sum(), rtol=1e-12)
+
+
+def _margin_at(S, lat, lon, sin_el):
+    """The exact test's margin ``d . U - sin_el |d|`` (km) of a cell at (lat, lon) deg, as the oracle computes it."""
+    g = points([lat], [lon])
+    P, U = g.itrs_km()[0], g.up()[0]
+    d = S - P
+    return d[0] * U[0] + d[1] * U[1] + d[2] * U[2] - sin_el * math.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+
+
+@pytest.mark.parametrize("side", ["east", "west"])
+def test_cell_centres_on_the_arc_end_guard_band(side):
+    """Cell centres placed within 1e-13 to 1e-4 deg of a served arc's end (the analytic fast path must
+    hand the ones inside its error bound to the exact test, and decide the others right): counts equal
+    the oracle's, and both paths are exercised."""
+    from constellation.kernels import footprint as fp
+
+    sats = Constellation([make_sat(1, 6378.137 + 550.0, 0.001, 53.0, 40.0, 0.0, 0.0)])
+    times = time_range(START, duration="2m", step_s=60)
+    _, r, _ = next(itrs_chunks(sats, times))
+    S = r[0, 1]  # the middle sample
+    mask = 10.0
+    s_el = math.sin(math.radians(mask))
+    lat = round(math.degrees(math.atan2(S[2], math.hypot(S[0], S[1])))) + 2.0
+    lon_s = math.degrees(math.atan2(S[1], S[0]))
+    sgn = 1.0 if side == "east" else -1.0
+    lo, hi = lon_s, lon_s + sgn * 40.0  # served at the meridian, not 40 deg away: bisect the end
+    assert _margin_at(S, lat, lo, s_el) > 0 > _margin_at(S, lat, hi, s_el)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if _margin_at(S, lat, mid, s_el) >= 0 else (lo, mid)
+    end = lo
+    codes = set()
+    served = set()
+    for delta_deg in (-1e-4, -1e-7, -1e-9, -1e-11, -1e-13, 0.0, 1e-13, 1e-11, 1e-9, 1e-7, 1e-4):
+        c = end + sgn * delta_deg  # the cell centre next to the arc end; 3 more cells beyond it
+        w = c - 0.5 if side == "east" else c - 3.5
+        w = (w + 180.0) % 360.0 - 180.0
+        grid = region((lat - 0.5, lat + 0.5), (w, (w + 184.0) % 360.0 - 180.0), 1.0)
+        got = coverage_counts(sats, times, grid, min_elevation_deg=mask)
+        want = oracle_counts(sats, times, grid, mask)
+        bad = np.argwhere(got != want)
+        assert bad.size == 0, f"{side} delta={delta_deg} deg: mismatches {bad[:5].tolist()}"
+        k = 0 if side == "east" else 3
+        served.add(int(want[1, k]))
+        rg = fp.row_geometry(grid)
+        geo = fp.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), np.array([s_el]), np.array([False]),
+                              np.array([-1.0]), rg["r_min_km"])
+        code = fp._fast_segments(geo[0, 0, 0], geo[0, 0, 1], geo[0, 0, 2], geo[0, 0, 4], rg["row_rho"][0],
+                                 rg["row_z"][0], rg["row_cphi"][0], rg["row_sphi"][0], rg["row_lon0"][0],
+                                 rg["row_dlon"][0], rg["row_count"][0], rg["row_full"][0], s_el,
+                                 rg["row_em_a"][0], rg["row_em_b"][0])[0]
+        codes.add(int(code))
+    assert served == {0, 1}, "the cells straddle the arc end"
+    assert codes == {1, 2}, f"both the analytic path and the exact fallback are exercised, got {codes}"
+
+
+def test_fast_arc_ends_equal_exact_walk(monkeypatch):
+    """The analytic arc ends against the exact walk of every end: the same counts on a fine grid."""
+    import importlib
+
+    cov_mod = importlib.import_module("constellation.coverage")
+    sats = random_sats(13, ("leo", "polar"), n_each=6)
+    times = time_range(START, duration="40m", step_s=120)
+    grid = global_grid(1.0)
+    fast = coverage_counts(sats, times, grid, min_elevation_deg=10.0)
+    monkeypatch.setattr(cov_mod, "_FAST_ARCS", False)
+    exact = coverage_counts(sats, times, grid, min_elevation_deg=10.0)
+    assert_same(fast, exact, "fast vs exact arc ends")
