@@ -260,14 +260,22 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically, as :func:`write_dataset` does:
     through a hidden temporary file in the same folder, flushed to disk, then renamed into place.  Used for
     element sets and CSV tables; returns the path written."""
-    path = Path(path)
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+
+    return _write_atomically(Path(path), write)
+
+
+def _write_atomically(path: Path, write) -> Path:
+    """Call ``write(tmp)`` for a hidden temporary beside ``path``, flush it to disk and rename it into
+    place; on any error remove the temporary and re-raise, leaving ``path`` as it was."""
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
     tmp = parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        write(tmp)
         _fsync_path(tmp)
         _move_into_place(tmp, path)
     except BaseException:
@@ -299,25 +307,18 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
     """
     path = Path(path)
     fmt = output_format(path, format)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
     if path.is_dir() and not _is_zarr_store(path):
         raise FileExistsError(f"cannot write {str(path)!r}: it is a directory that is not a Zarr store "
                               f"(refusing to replace it)")
     encoded = _encode(ds)
-    tmp = parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    try:
+
+    def write(tmp: Path) -> None:
         if fmt == "netcdf":
             encoded.to_netcdf(tmp, engine="h5netcdf")
         else:
             encoded.to_zarr(tmp, mode="w-", zarr_format=2, consolidated=True)
-        _fsync_path(tmp)
-        _move_into_place(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
-    return path
+
+    return _write_atomically(path, write)
 
 
 def read_dataset(path: str | os.PathLike, *, format: str | None = None):
