@@ -26,11 +26,12 @@ import xarray as xr
 from .grid import Grid, global_grid
 from .kernels import footprint as fp
 from .kernels import reductions as red
-from .propagate import itrs_chunks
+from .propagate import ItrsWindow, _warn_failures, auto_node_step_s, hermite_error_km
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
-__all__ = ["Requirement", "coverage", "coverage_counts", "EDGE_RULES"]
+__all__ = ["Requirement", "coverage", "coverage_counts", "EDGE_RULES", "Plan", "make_plan", "chunk_state",
+           "chunk_positions", "Assembler"]
 
 EDGE_RULES = {
     "count": "gaps touching the start or end of the analysis window are counted as gaps (a cell never "
@@ -38,6 +39,10 @@ EDGE_RULES = {
     "exclude": "gaps touching the start or end of the analysis window are left out of every gap statistic "
                "(STK 'optimistic' rule); the window length stays the full window",
 }
+#: Target of the automatic node step of Hermite positions (m): see :func:`constellation.propagate.
+#: auto_node_step_s`; the estimated error of each run is in its attributes.
+POSITION_TOL_M = 1.0
+_STENCIL = 4  # nodes per Hermite interpolation (degree 7)
 #: Arc ends from the analytic estimate where its error bound clears every cell centre (identical
 #: results; False walks every arc end with the exact test - for tests that compare the two).
 _FAST_ARCS = True
@@ -154,8 +159,66 @@ def _auto_chunk(n_sat: int, n_rows: int, n_t: int) -> int:
     return int(max(1, min(n_t, 128, 150_000_000 // per_step)))
 
 
-def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requirements, refine_edges,
-         chunk_steps, progress, want_siv):
+@dataclass
+class Plan:
+    """Everything one time chunk of a coverage run needs, resolved once (picklable: it is what a dask
+    worker receives).  Built by :func:`make_plan`; chunk ``k`` covers samples ``bounds[k]``."""
+
+    c: Any
+    times: np.ndarray
+    ticks: np.ndarray
+    grid: Grid
+    rg: dict
+    sat: dict
+    serv_min: np.ndarray
+    labels: list | None
+    reqs: list
+    with_any: bool
+    refine: bool
+    want_siv: bool
+    bounds: list
+    positions: str = "hermite"
+    node_step_s: float = 0.0
+    stencil: int = 4
+
+    def window(self):
+        """The :class:`constellation.propagate.ItrsWindow` serving this plan's positions (one per
+        process: it is cached on the plan and not pickled)."""
+        win = self.__dict__.get("_window")
+        if win is None:
+            win = ItrsWindow(self.c, self.times, method=self.positions, node_step_s=self.node_step_s or 1.0,
+                             stencil=self.stencil)
+            self.__dict__["_window"] = win
+        return win
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d.pop("_window", None)
+        return d
+
+    @property
+    def n_out(self) -> int:
+        return int(self.serv_min.size) + (1 if self.with_any else 0)
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.rg["cell_p"].shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.rg["row_start"].size)
+
+
+def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
+              half_angle_deg: float | None = None, min_sats: int = 1,
+              requirements: dict[str, Requirement] | None = None, refine_edges: bool = True,
+              chunk_steps: int | None = None, want_siv: bool = False, positions: str = "hermite",
+              position_tol_m: float = POSITION_TOL_M) -> Plan:
+    """Validate the inputs of a coverage run and resolve them into a :class:`Plan`."""
+    if positions not in ("hermite", "exact"):
+        raise ValueError(f"positions must be 'hermite' or 'exact', got {positions!r}")
+    if not position_tol_m > 0:
+        raise ValueError(f"position_tol_m must be positive, got {position_tol_m!r}")
     c = as_constellation(sats)
     times = as_datetime64(times)
     if times.ndim != 1 or times.size == 0:
@@ -167,78 +230,194 @@ def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requ
         raise ValueError(f"grid must be a constellation.grid.Grid, got {type(grid).__name__}")
     sat, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements)
     rg = fp.row_geometry(grid)
-    r_min = rg.pop("r_min_km")
-    n_t, ns, n_cells, n_rows = times.size, len(c), grid.n_cells, grid.row_start.size
-    n_serv = serv_min.size
-    with_any = requirements is not None
-    n_out = n_serv + (1 if with_any else 0)
+    n_t = times.size
     if chunk_steps is None:
-        chunk_steps = _auto_chunk(ns, n_rows, n_t)
+        chunk_steps = _auto_chunk(len(c), grid.row_start.size, n_t)
+    if int(chunk_steps) != chunk_steps or int(chunk_steps) < 1:
+        raise ValueError(f"chunk_steps must be a whole number >= 1, got {chunk_steps}")
     chunk_steps = int(chunk_steps)
-    if chunk_steps < 1:
-        raise ValueError(f"chunk_steps must be >= 1, got {chunk_steps}")
-    ticks = _ticks(times)
-    state = np.empty((n_out, n_cells, red.N_FIELDS), np.int64)
-    for o in range(n_out):
-        state[o] = red.start(n_cells)
-    row_cov_all = np.zeros((n_out, n_rows, n_t), np.int32)
-    siv_all = np.zeros((n_out, n_t, n_cells), np.int16) if want_siv else None
-    empty_siv = np.zeros((0, 0, 0), np.int16)
-    prev_pos = None
-    chunks = itrs_chunks(c, times, chunk_satsteps=chunk_steps * max(ns, 1)) if ns else \
-        ((slice(i, min(i + chunk_steps, n_t)), np.zeros((0, min(i + chunk_steps, n_t) - i, 3)), None)
-         for i in range(0, n_t, chunk_steps))
+    bounds = [(i, min(i + chunk_steps, n_t)) for i in range(0, n_t, chunk_steps)]
+    node_step_s = 0.0
+    if positions == "hermite" and len(c):
+        node_step_s = float(auto_node_step_s(c, tol_km=position_tol_m / 1000.0, stencil=_STENCIL))
+    return Plan(c=c, times=times, ticks=_ticks(times), grid=grid, rg=rg, sat=sat, serv_min=serv_min,
+                labels=labels, reqs=reqs, with_any=requirements is not None, refine=bool(refine_edges),
+                want_siv=bool(want_siv), bounds=bounds, positions=positions, node_step_s=node_step_s,
+                stencil=_STENCIL)
+
+
+def _positions(plan: Plan, progress: bool):
+    """Yield ``(k, pos)`` for every chunk ``k``: ``pos`` float64 ``(n_chunk, n_sat, 3)`` ITRS km,
+    time-major, from the plan's :class:`~constellation.propagate.ItrsWindow`.  With ``"exact"`` positions
+    (python-sgp4, which holds the GIL) the next chunk is propagated in a background thread while the
+    caller runs the kernels on this one (they release the GIL); Hermite positions are cheap enough to
+    compute in line."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        chunks = tqdm(chunks, total=-(-n_t // chunk_steps), desc="coverage", unit="chunk")
-    for sl, r_itrs, _err in chunks:
-        pos = np.transpose(r_itrs, (1, 0, 2))
+        bar = tqdm(total=len(plan.bounds), desc="coverage", unit="chunk")
+    ns = len(plan.c)
+
+    def get(k):
+        a, b = plan.bounds[k]
+        return plan.window().block(a, b)[0] if ns else np.zeros((b - a, 0, 3))
+
+    try:
+        if plan.positions == "exact" and ns:
+            with ThreadPoolExecutor(max_workers=1) as ex:
+                fut = ex.submit(get, 0)
+                for k in range(len(plan.bounds)):
+                    pos = fut.result()
+                    if k + 1 < len(plan.bounds):
+                        fut = ex.submit(get, k + 1)
+                    yield k, pos
+                    if bar is not None:
+                        bar.update(1)
+        else:
+            for k in range(len(plan.bounds)):
+                yield k, get(k)
+                if bar is not None:
+                    bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    if ns:
+        win = plan.window()
+        first, code = win.failures()
+        _warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
+                       stacklevel=4)
+
+
+def chunk_positions(plan: Plan, k: int) -> tuple[np.ndarray, int]:
+    """Positions of chunk ``k`` with its lead (up to two samples before it): ``(pos, n_lead)``, ``pos``
+    float64 ``(n_lead + n_chunk, n_sat, 3)``.  Bit-identical to the streamed positions whatever the order
+    chunks are computed in (:class:`~constellation.propagate.ItrsWindow` guarantees it)."""
+    a, b = plan.bounds[k]
+    n_lead = min(2, a)
+    if not len(plan.c):
+        return np.zeros((n_lead + b - a, 0, 3)), n_lead
+    return plan.window().block(a - n_lead, b)[0], n_lead
+
+
+def chunk_state(plan: Plan, k: int, pos: np.ndarray | None = None, n_lead: int | None = None,
+                out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Partial result of chunk ``k``: its reduction state ``(n_out * n_cells, N_FIELDS)`` (opening at the
+    chunk's lead sample, so consecutive chunks meet in :func:`constellation.kernels.reductions.combine`),
+    its covered cells per row ``(n_out, n_rows, n_chunk)`` and (point grids) satellites in view
+    ``(n_out, n_chunk, n_cells)`` or None.  Positions are computed here unless given (with their lead);
+    ``out`` is an optional state buffer to reuse."""
+    if pos is None:
+        pos, n_lead = chunk_positions(plan, k)
+    a, b = plan.bounds[k]
+    rg, sat = plan.rg, plan.sat
+    n_out, n_cells, n_new = plan.n_out, plan.n_cells, b - a
+    t_ticks = plan.ticks[a - n_lead:b]
+    geo = fp.sat_geometry(pos, sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"], rg["r_min_km"])
+    state = np.empty((n_out, n_cells, red.N_FIELDS), np.int64) if out is None else out.reshape(
+        n_out, n_cells, red.N_FIELDS)
+    row_cov = np.zeros((n_out, plan.n_rows, n_new), np.int32)
+    siv = np.zeros((n_out, n_new, n_cells), np.int16) if plan.want_siv else np.zeros((0, 0, 0), np.int16)
+    fp.coverage_rows(pos, geo, n_lead, a, t_ticks, rg["cell_p"], rg["cell_u"],
+                     rg["row_start"], rg["row_count"], rg["row_full"], rg["row_lon0"], rg["row_dlon"],
+                     rg["row_rho"], rg["row_z"], rg["row_cphi"], rg["row_sphi"], rg["row_phigc"],
+                     rg["row_fast"], rg["row_em_a"], rg["row_em_b"],
+                     sat["sat_serv"], sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"],
+                     sat["sat_contig"], sat["sat_fast"], bool(_FAST_ARCS), plan.serv_min, plan.with_any,
+                     plan.refine, state, row_cov, siv)
+    return state.reshape(n_out * n_cells, red.N_FIELDS), row_cov, (siv if plan.want_siv else None)
+
+
+class Assembler:
+    """Folds chunk results, in time order, into the whole run's state, coverage series and counts."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        n_t = plan.times.size
+        self.state = None
+        self.next_k = 0
+        self.row_cov = np.zeros((plan.n_out, plan.n_rows, n_t), np.int32)
+        self.siv = np.zeros((plan.n_out, n_t, plan.n_cells), np.int16) if plan.want_siv else None
+
+    def add(self, k: int, state: np.ndarray, row_cov: np.ndarray, siv: np.ndarray | None) -> None:
+        """Fold chunk ``k`` (chunks must come in order; ``state`` may be kept as the accumulator)."""
+        if k != self.next_k:
+            raise ValueError(f"chunk {k} arrived out of order (expected {self.next_k})")
+        a, b = self.plan.bounds[k]
+        if self.state is None:
+            self.state = state
+        else:
+            red.combine_into(self.state, state)
+        self.row_cov[:, :, a:b] = row_cov
+        if self.siv is not None:
+            self.siv[:, a:b] = siv
+        self.next_k += 1
+
+    def result(self) -> dict:
+        p = self.plan
+        if self.next_k != len(p.bounds):
+            raise ValueError(f"only {self.next_k} of {len(p.bounds)} chunks were folded")
+        return dict(c=p.c, times=p.times, grid=p.grid,
+                    state=self.state.reshape(p.n_out, p.n_cells, red.N_FIELDS), row_cov=self.row_cov,
+                    siv=self.siv, labels=p.labels, reqs=p.reqs, with_any=p.with_any, positions=_position_attrs(p))
+
+
+def _position_attrs(plan: Plan) -> dict:
+    """Dataset attributes describing how the positions were obtained (with the estimated Hermite error)."""
+    if plan.positions == "exact" or not len(plan.c):
+        return dict(positions="SGP4 (python-sgp4) at every sample, TEME -> ITRS", position_error_max_m=0.0)
+    err_km = hermite_error_km(plan.c, plan.times, node_step_s=plan.node_step_s, stencil=plan.stencil,
+                              n_intervals=16)
+    return dict(positions=f"SGP4 at nodes every {plan.node_step_s:g} s, Hermite interpolation of positions "
+                          f"and velocities over {plan.stencil} nodes (degree {2 * plan.stencil - 1}), TEME -> ITRS",
+                position_node_step_s=float(plan.node_step_s),
+                position_error_max_m=round(float(err_km) * 1000.0, 3),
+                position_error_rule="largest interpolation error against SGP4 at every sample, over 16 node "
+                                    "intervals spread over the window (three points each), all satellites")
+
+
+def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requirements, refine_edges,
+         chunk_steps, progress, want_siv, positions="hermite"):
+    plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+                     min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
+                     chunk_steps=chunk_steps, want_siv=want_siv, positions=positions)
+    asm = Assembler(plan)
+    spare = None
+    prev_pos = None
+    for k, pos in _positions(plan, progress):
         n_lead = 0 if prev_pos is None else prev_pos.shape[0]
         if n_lead:
             pos = np.concatenate([prev_pos, pos], axis=0)
-        pos = np.ascontiguousarray(pos, dtype=np.float64)
-        t_idx = np.arange(sl.start - n_lead, sl.stop)
-        geo = fp.sat_geometry(pos, sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"], r_min)
-        n_new = sl.stop - sl.start
-        row_cov = np.zeros((n_out, n_rows, n_new), np.int32)
-        siv = np.zeros((n_out, n_new, n_cells), np.int16) if want_siv else empty_siv
-        fp.coverage_rows(pos, geo, n_lead, sl.start, ticks[t_idx], rg["cell_p"], rg["cell_u"],
-                         rg["row_start"], rg["row_count"], rg["row_full"], rg["row_lon0"], rg["row_dlon"],
-                         rg["row_rho"], rg["row_z"], rg["row_cphi"], rg["row_sphi"], rg["row_phigc"],
-                         rg["row_fast"], rg["row_em_a"], rg["row_em_b"],
-                         sat["sat_serv"], sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"],
-                         sat["sat_contig"], sat["sat_fast"], bool(_FAST_ARCS), serv_min, with_any,
-                         bool(refine_edges), state, row_cov, siv)
-        row_cov_all[:, :, sl] = row_cov
-        if want_siv:
-            siv_all[:, sl] = siv
+        part, row_cov, siv = chunk_state(plan, k, pos, n_lead, out=spare)
+        asm.add(k, part, row_cov, siv)
+        if part is not asm.state:
+            spare = part  # the accumulator keeps the first chunk's buffer; later parts reuse this one
         prev_pos = pos[-2:].copy()  # two samples back: quadratic edge refinement across chunks
-    # close the timelines at the window end
-    state[:, :, red.T1] = ticks[-1]
-    state[:, :, red.IEND] = n_t
-    return dict(c=c, times=times, grid=grid, state=state, row_cov=row_cov_all, siv=siv_all, labels=labels,
-                reqs=reqs, with_any=with_any)
+    return asm.result()
 
 
 def coverage_counts(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
                     half_angle_deg: float | None = None, requirements: dict[str, Requirement] | None = None,
-                    chunk_steps: int | None = None) -> np.ndarray:
+                    chunk_steps: int | None = None, positions: str = "hermite") -> np.ndarray:
     """Satellites serving each cell at each sample: int16 ``(n_time, n_cell)``, or
     ``(n_service + 1, n_time, n_cell)`` with ``requirements`` (last entry: the sum, "any").
 
-    Materialises time x cells, so meant for small cases (tests, point grids).
+    Materialises time x cells, so meant for small cases (tests, point grids).  ``positions`` as for
+    :func:`coverage`.
     """
     out = _run(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
                min_sats=1, requirements=requirements, refine_edges=False, chunk_steps=chunk_steps,
-               progress=False, want_siv=True)
+               progress=False, want_siv=True, positions=positions)
     return out["siv"] if requirements is not None else out["siv"][0]
 
 
 def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
              half_angle_deg: float | None = None, min_sats: int = 1,
              requirements: dict[str, Requirement] | None = None, window_edges: str = "count",
-             refine_edges: bool = True, chunk_steps: int | None = None, progress: bool = False) -> xr.Dataset:
+             refine_edges: bool = True, chunk_steps: int | None = None, progress: bool = False,
+             positions: str = "hermite") -> xr.Dataset:
     """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
 
     Parameters
@@ -262,6 +441,11 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         identical whatever the chunking.
     progress : bool
         Show a tqdm progress bar over chunks.
+    positions : "hermite" (default) or "exact"
+        Satellite positions at the samples: SGP4 at nodes a few minutes apart with degree-7 Hermite
+        interpolation (:class:`constellation.propagate.ItrsWindow`, node step chosen for
+        :data:`POSITION_TOL_M`; the run's estimated error is in the ``position_error_max_m`` attribute),
+        or SGP4 at every sample.
 
     Returns
     -------
@@ -275,7 +459,8 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     grid = global_grid(1.0) if grid is None else grid
     out = _run(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
                min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
-               chunk_steps=chunk_steps, progress=progress, want_siv=(grid.kind == "points"))
+               chunk_steps=chunk_steps, progress=progress, want_siv=(grid.kind == "points"),
+               positions=positions)
     return _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
                     min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats)
 
@@ -366,6 +551,7 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
         history=f"{datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')} constellation.coverage()",
         software=f"constellation {__version__}",
     )
+    attrs.update(out.get("positions", {}))
     if with_any:
         attrs["requirements"] = "; ".join(
             f"{k}: min_elevation_deg={r.min_elevation_deg:g}, half_angle_deg="

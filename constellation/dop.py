@@ -3,8 +3,10 @@
 :func:`dop` propagates the satellites in time chunks (:func:`constellation.propagate.itrs_chunks`), and at
 every step accumulates, for every grid cell, the 10 unique sums of ``H^T H`` over the satellites above
 the elevation mask, then inverts it (kernels in :mod:`constellation.kernels.dop`, where the formulas and
-their sources are given).  Only the satellites whose visibility cap reaches a grid row are tested against
-that row's cells, so the work grows with the footprints, not with satellites x cells.
+their sources are given).  The satellites in view of each cell come from the coverage engine's footprint
+search (:mod:`constellation.kernels.footprint`: per row, the runs of cells each satellite serves, decided
+by the same exact elevation test), so DOP and :func:`constellation.coverage.coverage` count the same
+satellites, and the work grows with the footprints, not with satellites x cells.
 
 The result follows the coverage contract's layout (dims ``lat``/``lon`` for regular grids, ``cell``
 otherwise; CF attributes) with per-cell figures of merit: mean, maximum and minimum of each DOP over the
@@ -23,6 +25,7 @@ import numpy as np
 
 from .grid import Grid, global_grid
 from .kernels import dop as K
+from .kernels import footprint as fp
 from .propagate import itrs_chunks
 from .satellite import as_constellation
 from .timescale import as_datetime64
@@ -118,13 +121,12 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
     if not float(threshold) > 0:
         raise ValueError(f"threshold must be a positive PDOP, got {threshold}")
     n_cell, n_t = grid.n_cells, times.size
-    cells = np.ascontiguousarray(grid.itrs_km())
-    up = np.ascontiguousarray(grid.up())
+    rg = fp.row_geometry(grid)  # cell positions, ellipsoid normals (up) and rows, as coverage uses them
     east, north = _enu_axes(grid)
-    rows = (grid.row_start.astype(np.int64), grid.row_count.astype(np.int64), np.radians(grid.row_lat_deg),
-            np.radians(grid.row_lon0_deg), np.radians(grid.row_dlon_deg), grid.row_full_circle.astype(np.bool_))
-    el = math.radians(float(min_elevation_deg))
-    sin_mask, cos_mask = math.sin(el), math.cos(el)
+    sin_el = math.sin(math.radians(float(min_elevation_deg)))
+    contiguous = bool(fp.contiguous_ok(np.array([sin_el]), np.array([False]))[0])
+    rows = tuple(rg[k] for k in ("row_start", "row_count", "row_full", "row_lon0", "row_dlon", "row_rho",
+                                 "row_z", "row_cphi", "row_sphi", "row_phigc"))
 
     dop_sum = np.zeros((n_cell, 5))
     dop_max = np.full((n_cell, 5), -np.inf)
@@ -135,22 +137,21 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
     nv_sum = np.zeros(n_cell)
     nv_min = np.full(n_cell, np.inf)
     nv_max = np.zeros(n_cell)
-    scratch = np.zeros((n_cell, 10))
     points = grid.kind == "points"
     series = np.full((n_t, n_cell, 5), np.nan) if points else np.zeros((0, 0, 5))
     series_n = np.zeros((n_t, n_cell)) if points else np.zeros((0, 0))
 
     for sl, r in chunks:
-        pos = np.ascontiguousarray(np.transpose(r, (1, 0, 2)))  # (n_t, n_sat, 3)
-        sat_r = np.sqrt(np.einsum("tsk,tsk->ts", pos, pos))
-        with np.errstate(invalid="ignore"):
-            sat_lat = np.arcsin(pos[..., 2] / sat_r)
-        sat_lon = np.arctan2(pos[..., 1], pos[..., 0])
+        pos = np.ascontiguousarray(np.transpose(r, (1, 0, 2)), dtype=np.float64)  # (n_t, n_sat, 3)
+        ns = pos.shape[1]
+        geo = fp.sat_geometry(pos, np.full(ns, sin_el), np.zeros(ns, np.bool_), np.full(ns, -1.0),
+                              rg["r_min_km"])
+        order, lat_sorted, n_ok, cap_max = fp.sat_table(geo, np.zeros(ns, np.int64))
         ser = series[sl] if points else series
         ser_n = series_n[sl] if points else series_n
-        K.accumulate_dop(pos, sat_lat, sat_lon, sat_r, cells, east, north, up, *rows, sin_mask, cos_mask,
-                         float(threshold), dop_sum, dop_max, dop_min, dop_n, below, few, nv_sum, nv_min,
-                         nv_max, ser, ser_n, scratch)
+        K.accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, rg["cell_p"], rg["cell_u"], east, north,
+                         *rows, sin_el, contiguous, float(threshold), dop_sum, dop_max, dop_min, dop_n, below,
+                         few, nv_sum, nv_min, nv_max, ser, ser_n)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = dop_sum / dop_n

@@ -10,13 +10,16 @@ Measurements and Performance*, 2nd ed., 2006, section 6.1.2; Kaplan and Hegarty,
 sums over the satellites in view (``Σe², Σen, Σeu, Σn², Σnu, Σu², Σe, Σn, Σu, N``) and invert it by a
 Cholesky factorisation; fewer than 4 satellites (or a singular geometry) gives NaN.
 
-Which satellites can be in view of which cells is narrowed row by row (:func:`row_candidates`): on a
-sphere a satellite at geocentric distance ``r`` is above elevation ``e`` only within the geocentric angle
-``psi = acos(R cos(e) / r) - e`` of its sub-satellite point, and a latitude row meets that cap in one
-longitude interval, ``cos(dlon) >= (cos(psi) - sin(lat) sin(lat_s)) / (cos(lat) cos(lat_s))``.  The cap
-is widened by a margin that covers the ellipsoid (normal vs. radius, under 0.2 degree; Earth radius
-between the polar and equatorial values), and every candidate is then tested exactly.  The candidate
-search is a separate function so the coverage engine's footprint helpers can replace it.
+Which satellites are in view of which cells comes from the coverage engine's footprint search
+(:mod:`constellation.kernels.footprint`), so DOP and coverage see exactly the same satellites: per step,
+:func:`~constellation.kernels.footprint.sat_geometry` gives each satellite's geocentric latitude,
+longitude and conservative cap angle and :func:`~constellation.kernels.footprint.sat_table` sorts the
+satellites by latitude; per grid row, the satellites whose cap can reach the row are found by bisection,
+and :func:`~constellation.kernels.footprint.row_runs` returns the runs of that row's cells each one
+serves, every run end decided by the exact elevation test
+:func:`~constellation.kernels.footprint.serves` (``d . U >= sin(mask) |d|``).  Only the cells of those
+runs get the satellite's line of sight added to their sums, so the work grows with the footprints, not
+with satellites x cells.
 """
 
 from __future__ import annotations
@@ -27,74 +30,13 @@ import numpy as np
 from numba import njit, prange
 
 from . import CACHE
+from .footprint import row_runs
 
-__all__ = ["row_candidates", "dop_from_sums", "accumulate_dop", "N_STATS", "DOP_NAMES"]
+__all__ = ["dop_from_sums", "accumulate_dop", "N_STATS", "DOP_NAMES"]
 
 #: Order of the five DOP values in every array the kernels fill.
 DOP_NAMES = ("gdop", "pdop", "hdop", "vdop", "tdop")
 N_STATS = 5
-
-_R_POLAR_KM = 6356.752
-_MARGIN_RAD = math.radians(1.0)
-
-
-@njit(cache=CACHE)
-def footprint_cos_psi(r_km, sin_mask, cos_mask):
-    """Cosine of the widest geocentric angle at which a satellite at ``r_km`` from the centre can be above
-    the mask (spherical Earth of polar radius, widened by one degree)."""
-    arg = _R_POLAR_KM * cos_mask / r_km
-    if arg >= 1.0:
-        return 2.0  # not above the mask anywhere (satellite inside the Earth): nothing
-    mask = math.atan2(sin_mask, cos_mask)
-    psi = math.acos(arg) - mask + _MARGIN_RAD
-    if psi >= math.pi:
-        return -2.0  # everywhere
-    return math.cos(psi)
-
-
-@njit(cache=CACHE)
-def row_candidates(sat_lat, sat_lon, cos_psi, row_lat, lon0, dlon, count, full_circle):
-    """Candidate cells of one grid row for one satellite: up to two index ranges ``(a0, b0, a1, b1)``
-    (inclusive; ``a > b`` means empty), cells ``lon0 + i * dlon`` for ``0 <= i < count``.
-
-    ``sat_lat``, ``sat_lon``: geocentric latitude and longitude of the satellite (rad); ``cos_psi`` from
-    :func:`footprint_cos_psi`; ``row_lat``, ``lon0``, ``dlon`` in radians.
-    """
-    sl, cl = math.sin(row_lat), math.cos(row_lat)
-    ss, cs = math.sin(sat_lat), math.cos(sat_lat)
-    den = cl * cs
-    num = cos_psi - sl * ss
-    if den <= 1e-12:
-        if num <= 0.0:
-            return 0, count - 1, 1, 0
-        return 1, 0, 1, 0
-    rhs = num / den
-    if rhs > 1.0:
-        return 1, 0, 1, 0
-    if rhs <= -1.0:
-        return 0, count - 1, 1, 0
-    half = math.acos(rhs)
-    if dlon <= 0.0:  # a single point
-        d = (sat_lon - lon0 + math.pi) % (2.0 * math.pi) - math.pi
-        if abs(d) <= half:
-            return 0, 0, 1, 0
-        return 1, 0, 1, 0
-    # window [sat_lon - half, sat_lon + half] relative to lon0, brought into [0, 2 pi)
-    start = (sat_lon - half - lon0) % (2.0 * math.pi)
-    lo = int(math.ceil(start / dlon - 1e-9))
-    hi = int(math.floor((start + 2.0 * half) / dlon + 1e-9))
-    if full_circle:
-        if hi - lo + 1 >= count:
-            return 0, count - 1, 1, 0
-        lo_m = lo % count
-        hi_m = lo_m + (hi - lo)
-        if hi_m < count:
-            return lo_m, hi_m, 1, 0
-        return lo_m, count - 1, 0, hi_m - count
-    # partial row (spans less than a turn): the part of the window past one turn from lon0 comes back
-    # round to the row start
-    w_hi = int(math.floor((start + 2.0 * half - 2.0 * math.pi) / dlon + 1e-9))
-    return lo, min(hi, count - 1), 0, min(w_hi, count - 1)
 
 
 @njit(cache=CACHE)
@@ -149,71 +91,112 @@ def dop_from_sums(s):
 
 
 @njit(cache=CACHE, parallel=True)
-def accumulate_dop(pos, sat_lat, sat_lon, sat_r, cells, east, north, up, row_start, row_count, row_lat,
-                   row_lon0, row_dlon, row_full, sin_mask, cos_mask, threshold,
-                   dop_sum, dop_max, dop_min, dop_n, below, few, nview_sum, nview_min, nview_max,
-                   series, series_n, scratch):
+def accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, cell_p, cell_u, east, north, row_start,
+                   row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
+                   sin_el, contiguous, threshold, dop_sum, dop_max, dop_min, dop_n, below, few, nview_sum,
+                   nview_min, nview_max, series, series_n):
     """Add ``n_t`` steps to the per-cell DOP statistics, parallel over grid rows.
 
-    ``pos`` (n_t, n_sat, 3): ITRS km; ``sat_lat``/``sat_lon``/``sat_r`` (n_t, n_sat): geocentric latitude,
-    longitude (rad) and distance (km); ``cells``, ``east``, ``north``, ``up`` (n_cell, 3); rows as in
-    :class:`constellation.grid.Grid` (angles in radians).  Per cell (updated in place): ``dop_sum``,
-    ``dop_max``, ``dop_min`` (n_cell, 5) and ``dop_n`` (n_cell, 5) over the steps where the DOP is
-    defined; ``below`` steps with PDOP <= ``threshold``; ``few`` steps with fewer than 4 in view;
-    satellites in view sum/min/max.  When ``series`` has ``n_t`` rows, per-step DOPs (n_t, n_cell, 5) and
-    counts ``series_n`` (n_t, n_cell) are written too.  ``scratch`` (n_cell, 10) holds the sums.
-    NaN satellite positions are skipped.
+    Parameters
+    ----------
+    pos : float64 (n_t, n_sat, 3)
+        ITRS km (a NaN position is in view nowhere).
+    geo : float64 (n_t, n_sat, 6)
+        From :func:`constellation.kernels.footprint.sat_geometry` for these positions and the mask.
+    order, lat_sorted, n_ok, cap_max
+        From :func:`constellation.kernels.footprint.sat_table` (every satellite serving).
+    cell_p ... row_phigc
+        From :func:`constellation.kernels.footprint.row_geometry`: cell positions (km), unit ellipsoid
+        normals (the local up) and the per-row arrays.
+    east, north : float64 (n_cell, 3)
+        Unit east and north vectors of each cell.
+    sin_el : float
+        Sine of the elevation mask; ``contiguous`` from :func:`~constellation.kernels.footprint.contiguous_ok`.
+    threshold : float
+        PDOP threshold of ``below``.
+
+    Per cell (updated in place): ``dop_sum``, ``dop_max``, ``dop_min`` (n_cell, 5) and ``dop_n``
+    (n_cell, 5) over the steps where the DOP is defined; ``below`` steps with PDOP <= ``threshold``;
+    ``few`` steps with fewer than 4 in view; ``nview_sum``/``_min``/``_max`` satellites in view.  When
+    ``series`` has ``n_t`` rows, per-step DOPs (n_t, n_cell, 5) and counts ``series_n`` (n_t, n_cell)
+    are written too.
+
+    The satellites in view of a cell are exactly those whose :func:`~constellation.kernels.footprint.row_runs`
+    runs contain it (the coverage engine's footprint search and elevation test).
     """
-    n_t, n_sat = pos.shape[0], pos.shape[1]
+    n_t = pos.shape[0]
     n_rows = row_start.size
     write_series = series.shape[0] == n_t
     for k in prange(n_rows):
         c0 = row_start[k]
         nc = row_count[k]
+        phi = row_phigc[k]
+        sums = np.zeros((nc, 10))
+        runs = np.empty((8, 3), np.int64)
         for t in range(n_t):
-            for c in range(c0, c0 + nc):
-                for m in range(10):
-                    scratch[c, m] = 0.0
-            for s in range(n_sat):
-                r = sat_r[t, s]
-                if not (r > 0.0):
-                    continue
-                cpsi = footprint_cos_psi(r, sin_mask, cos_mask)
-                a0, b0, a1, b1 = row_candidates(sat_lat[t, s], sat_lon[t, s], cpsi, row_lat[k], row_lon0[k],
-                                                row_dlon[k], nc, row_full[k])
+            sums[:, :] = 0.0
+            # satellites whose cap can reach this row: bisection in the latitude-sorted table
+            m_ok = n_ok[t]
+            cm = cap_max[t]
+            lo = 0
+            hi = m_ok
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if lat_sorted[t, mid] < phi - cm:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            iq = lo
+            while iq < m_ok and lat_sorted[t, iq] <= phi + cm:
+                s = order[t, iq]
+                iq += 1
+                nr = row_runs(k, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
+                              row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sin_el, False, -1.0,
+                              contiguous, runs, 0)
+                if nr > runs.shape[0]:
+                    runs = np.empty((2 * nr, 3), np.int64)
+                    nr = row_runs(k, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
+                                  row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sin_el,
+                                  False, -1.0, contiguous, runs, 0)
                 px, py, pz = pos[t, s, 0], pos[t, s, 1], pos[t, s, 2]
-                for part in range(2):
-                    lo = a0 if part == 0 else a1
-                    hi = b0 if part == 0 else b1
-                    for i in range(lo, hi + 1):
+                for q in range(nr):
+                    first = runs[q, 1]
+                    for j in range(runs[q, 2]):
+                        i = first + j
+                        if i >= nc:
+                            i -= nc
                         c = c0 + i
-                        dx, dy, dz = px - cells[c, 0], py - cells[c, 1], pz - cells[c, 2]
-                        d = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        u = (dx * up[c, 0] + dy * up[c, 1] + dz * up[c, 2]) / d
-                        if u < sin_mask:
-                            continue
-                        e = (dx * east[c, 0] + dy * east[c, 1] + dz * east[c, 2]) / d
-                        n = (dx * north[c, 0] + dy * north[c, 1] + dz * north[c, 2]) / d
-                        scratch[c, 0] += e * e
-                        scratch[c, 1] += e * n
-                        scratch[c, 2] += e * u
-                        scratch[c, 3] += n * n
-                        scratch[c, 4] += n * u
-                        scratch[c, 5] += u * u
-                        scratch[c, 6] += e
-                        scratch[c, 7] += n
-                        scratch[c, 8] += u
-                        scratch[c, 9] += 1.0
-            for c in range(c0, c0 + nc):
-                nv = scratch[c, 9]
+                        dx, dy, dz = px - cell_p[c, 0], py - cell_p[c, 1], pz - cell_p[c, 2]
+                        inv = 1.0 / math.sqrt(dx * dx + dy * dy + dz * dz)
+                        u = (dx * cell_u[c, 0] + dy * cell_u[c, 1] + dz * cell_u[c, 2]) * inv
+                        e = (dx * east[c, 0] + dy * east[c, 1] + dz * east[c, 2]) * inv
+                        n = (dx * north[c, 0] + dy * north[c, 1] + dz * north[c, 2]) * inv
+                        sums[i, 0] += e * e
+                        sums[i, 1] += e * n
+                        sums[i, 2] += e * u
+                        sums[i, 3] += n * n
+                        sums[i, 4] += n * u
+                        sums[i, 5] += u * u
+                        sums[i, 6] += e
+                        sums[i, 7] += n
+                        sums[i, 8] += u
+                        sums[i, 9] += 1.0
+            for i in range(nc):
+                c = c0 + i
+                nv = sums[i, 9]
                 nview_sum[c] += nv
                 if nv < nview_min[c]:
                     nview_min[c] = nv
                 if nv > nview_max[c]:
                     nview_max[c] = nv
-                out = dop_from_sums(scratch[c])
-                if nv < 4.0:
+                if nv < 4.0:  # no DOP: NaN in the series, nothing in the statistics
                     few[c] += 1
+                    if write_series:
+                        for m in range(5):
+                            series[t, c, m] = np.nan
+                        series_n[t, c] = nv
+                    continue
+                out = dop_from_sums(sums[i])
                 if out[1] <= threshold:
                     below[c] += 1
                 for m in range(5):

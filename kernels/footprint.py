@@ -73,7 +73,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import CACHE
-from .reductions import CNT_LAST, CNT_MAX, CNT_MIN, CNT_PREV, CNT_SUM, PREV, add_edge, begin
+from .reductions import CNT_LAST, CNT_MAX, CNT_MIN, CNT_PREV, CNT_SUM, IEND, T1, add_edge, begin
 
 __all__ = ["serves", "margin", "sat_geometry", "row_runs", "visible_pairs", "coverage_rows", "sat_table", "fast_ok",
            "row_geometry", "contiguous_ok", "CONTIGUOUS_CONE_MIN_MASK_DEG", "NORMAL_RADIAL_BOUND_DEG", "GEO_FIELDS"]
@@ -157,7 +157,7 @@ def crossing_fraction(m2, m0, m1, rising):
     return f
 
 
-@njit(cache=CACHE, parallel=True)
+@njit(cache=CACHE, parallel=True, nogil=True)
 def sat_geometry(pos, sat_sin_el, sat_use_cone, sat_cos_half, r_min_km):
     """Per satellite and step: horizontal and polar ITRS components, radius, geocentric latitude,
     longitude and the conservative cap angle used to prune rows.
@@ -174,6 +174,16 @@ def sat_geometry(pos, sat_sin_el, sat_use_cone, sat_cos_half, r_min_km):
     nt, ns = pos.shape[0], pos.shape[1]
     out = np.empty((nt, ns, 6))
     bound = math.radians(NORMAL_RADIAL_BOUND_DEG)
+    # per satellite: widened mask e, r_min cos(e), and the cone's half-angle (if it prunes)
+    e_s = np.empty(ns)
+    rcos_e = np.empty(ns)
+    eta_s = np.full(ns, -1.0)
+    for s in range(ns):
+        e = math.asin(min(1.0, max(-1.0, sat_sin_el[s]))) - bound
+        e_s[s] = e
+        rcos_e[s] = r_min_km * math.cos(e)
+        if sat_use_cone[s] and e >= 0.0:
+            eta_s[s] = math.acos(min(1.0, max(-1.0, sat_cos_half[s])))
     for k in prange(nt * ns):
         t = k // ns
         s = k - t * ns
@@ -185,14 +195,14 @@ def sat_geometry(pos, sat_sin_el, sat_use_cone, sat_cos_half, r_min_km):
         out[t, s, 2] = r
         out[t, s, 3] = math.atan2(z, h)
         out[t, s, 4] = math.atan2(y, x)
-        e = math.asin(min(1.0, max(-1.0, sat_sin_el[s]))) - bound
-        arg = r_min_km * math.cos(e) / r
+        e = e_s[s]
+        arg = rcos_e[s] / r
         if not (arg < 1.0) or e <= -0.5 * math.pi:
             cap = math.pi
         else:
             cap = 0.5 * math.pi - e - math.asin(arg)
-        if sat_use_cone[s] and e >= 0.0:
-            eta = math.acos(min(1.0, max(-1.0, sat_cos_half[s])))
+        eta = eta_s[s]
+        if eta >= 0.0:
             a2 = r * math.sin(eta) / r_min_km
             if a2 < 1.0:
                 cc = math.asin(a2) - eta
@@ -745,6 +755,20 @@ def _lower_bound(a, t, n, v):
     return lo
 
 
+@njit(cache=CACHE, inline="always")
+def _bisect(a, n, v, strict):
+    """First index i in a[:n] (sorted) with a[i] >= v (``strict``: a[i] > v)."""
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < v or (strict and a[mid] == v):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 @njit(cache=CACHE)
 def _grow(runs, nr, need):
     """A bigger copy of the run buffer (first ``nr`` rows kept) holding at least ``need`` runs."""
@@ -775,33 +799,264 @@ def fast_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
     return (~np.asarray(use_cone, bool)) & (np.asarray(sin_el, float) >= FAST_MIN_SIN_EL)
 
 
+#: A&S 4.4.46 (Abramowitz and Stegun, *Handbook of Mathematical Functions*, 1964): for 0 <= x <= 1,
+#: ``acos(x) = sqrt(1 - x) (a0 + a1 x + ... + a7 x^7) + e(x)`` with ``|e(x)| <= 2e-8``.
+_AS_ACOS = (1.5707963050, -0.2145988016, 0.0889789874, -0.0501743046, 0.0308918810, -0.0170881256,
+            0.0066700901, -0.0012624911)
+#: Error bound (rad) carried into the fast path's slack for :func:`_acos_poly`: the published 2e-8 plus
+#: margin for rounding (``tests/test_coverage_oracle.py`` checks it on a dense sample).
+ACOS_POLY_ERR = 5e-8
+_BIG = np.int64(1) << np.int64(40)  # "no sample yet" for a running minimum
+
+
+@njit(cache=CACHE, inline="always", error_model="numpy")
+def _acos_poly(x):
+    """``acos(x)`` for ``-1 <= x <= 1`` to within :data:`ACOS_POLY_ERR` rad, branch-free (vectorises)."""
+    ax = abs(x)
+    p = _AS_ACOS[7]
+    p = p * ax + _AS_ACOS[6]
+    p = p * ax + _AS_ACOS[5]
+    p = p * ax + _AS_ACOS[4]
+    p = p * ax + _AS_ACOS[3]
+    p = p * ax + _AS_ACOS[2]
+    p = p * ax + _AS_ACOS[1]
+    p = p * ax + _AS_ACOS[0]
+    a = math.sqrt(max(1.0 - ax, 0.0)) * p
+    return a if x >= 0.0 else math.pi - a
+
+
+@njit(cache=CACHE, error_model="numpy")
+def acos_poly(x):
+    """Array form of the fast path's ``acos`` (for tests of its error bound)."""
+    out = np.empty(x.size)
+    for i in range(x.size):
+        out[i] = _acos_poly(x[i])
+    return out
+
+
 @njit(cache=CACHE, nogil=True)
-def _row_chunk(r, pos, geo, order, lat_sorted, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
+def sat_tables(geo, sat_serv, sat_sin_el, sat_fast):
+    """Per step, the serving satellites sorted by geocentric latitude, as contiguous columns (so a row
+    reaches the satellites whose cap can reach it by bisection and reads their geometry in order).
+
+    Returns ``tab`` float64 (n_t, 8, n_sat) - rows ``s_h, s_z, r, lat_gc, lon, cap`` (as
+    :data:`GEO_FIELDS`), ``sin_el`` (NaN where the satellite may not take the analytic fast path, see
+    :func:`fast_ok`) and ``1 / s_h`` - ``order`` int64 (n_t, n_sat) (satellite index of each column),
+    ``n_ok`` int64 (n_t,) (valid columns) and ``cap_max`` float64 (n_t,).  Satellites with NaN geometry
+    or no service are left out.  Each step starts from the previous step's order, in which latitudes
+    have barely moved, and finishes it by insertion sort (a full sort only when the set changes).
+    """
+    nt, ns = geo.shape[0], geo.shape[1]
+    tab = np.zeros((nt, 8, ns))
+    order = np.zeros((nt, ns), np.int64)
+    n_ok = np.zeros(nt, np.int64)
+    cap_max = np.zeros(nt)
+    lat = np.empty(ns)
+    idx = np.empty(ns, np.int64)
+    valid_prev = -1
+    for t in range(nt):
+        m = 0
+        cm = 0.0
+        n_valid = 0
+        for s in range(ns):
+            cap = geo[t, s, 5]
+            if sat_serv[s] >= 0 and cap == cap:
+                n_valid += 1
+        same = t > 0 and n_valid == valid_prev
+        if same:
+            for i in range(n_valid):
+                if not (geo[t, order[t - 1, i], 5] == geo[t, order[t - 1, i], 5]):
+                    same = False
+                    break
+        if same:
+            # the same satellites as the previous step: finish its order by insertion sort
+            for i in range(n_valid):
+                s = order[t - 1, i]
+                idx[i] = s
+                lat[i] = geo[t, s, 3]
+            m = n_valid
+            for i in range(1, m):
+                v = lat[i]
+                si = idx[i]
+                w = i
+                while w > 0 and lat[w - 1] > v:
+                    lat[w] = lat[w - 1]
+                    idx[w] = idx[w - 1]
+                    w -= 1
+                lat[w] = v
+                idx[w] = si
+        else:
+            for s in range(ns):
+                cap = geo[t, s, 5]
+                if sat_serv[s] >= 0 and cap == cap:
+                    lat[m] = geo[t, s, 3]
+                    idx[m] = s
+                    m += 1
+            o = np.argsort(lat[:m], kind="mergesort")
+            tmp_l = lat[:m].copy()
+            tmp_i = idx[:m].copy()
+            for i in range(m):
+                lat[i] = tmp_l[o[i]]
+                idx[i] = tmp_i[o[i]]
+        valid_prev = n_valid
+        for i in range(m):
+            s = idx[i]
+            order[t, i] = s
+            for f in range(6):
+                tab[t, f, i] = geo[t, s, f]
+            tab[t, 6, i] = sat_sin_el[s] if sat_fast[s] else np.nan
+            tab[t, 7, i] = 1.0 / geo[t, s, 0]
+            if geo[t, s, 5] > cm:
+                cm = geo[t, s, 5]
+        n_ok[t] = m
+        cap_max[t] = cm
+    return tab, order, n_ok, cap_max
+
+
+@njit(cache=CACHE, error_model="numpy")
+def _arcs_full_row(tab, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0, d, n, em_a, em_b, code, k_lo,
+                   k_len):
+    """Fast path for a full-circle row: for the table columns ``lo..hi`` of step ``t``
+    (:func:`sat_tables`), the served arc of each satellite from the analytic bound of :func:`_arc_fast`,
+    written without branches, divisions or ``acos`` so that the loop vectorises.
+
+    Writes ``code[i]``: 0 - the satellite serves no cell of the row (outside its cap, or proved
+    empty); 1 - it serves the ``k_len`` cells from offset ``k_lo`` (wrapping); 2 - undecided: the exact
+    walk of :func:`row_runs` decides.
+
+    The conditions are :func:`_arc_fast`'s and :func:`_fast_segments`'s with three bounds loosened so
+    that no accepted cell can differ: (1) the cancellation ratio ``Em / E`` (at most 1e4, as there) and
+    ``sqrt(Em)`` (at most ``100 sqrt(E)``) are replaced by those maxima in ``eps_c``, so
+    ``eps_c = 1e-9 (1 + Bm / A + (s^2 D + 100 s sqrt(E)) / A^2)`` bounds :func:`_arc_fast`'s; the
+    reciprocals ``1 / A`` come from ``1 / s_h`` and ``1 / cos(phi)`` (a few ulp, far inside the 1e-9);
+    (2) ``acos`` is :func:`_acos_poly`, whose error :data:`ACOS_POLY_ERR` is added to the slack; (3) the
+    slack test ``dist > 2.5 K / sin(w)`` (``dist`` the angular distance of the arc end from the nearest
+    cell centre, less the acos and longitude-rounding allowances) is evaluated squared,
+    ``dist^2 sin^2(w) > (2.5 K)^2``, with a factor 1.01 on ``2.5 K`` for its rounding.
+    """
+    rr = rho * rho + z * z
+    Bq = rho * cphi + z * sphi
+    aBq = abs(Bq)
+    inv_d = 1.0 / d
+    M = _TWO_PI * inv_d
+    extra = (ACOS_POLY_ERR + 1e-13) * inv_d
+    # 1-D views indexed from 0: no negative-index wraparound in the loop, so it vectorises
+    v_sh = tab[t, 0, lo:hi]
+    v_sz = tab[t, 1, lo:hi]
+    v_r = tab[t, 2, lo:hi]
+    v_lat = tab[t, 3, lo:hi]
+    v_lon = tab[t, 4, lo:hi]
+    v_cap = tab[t, 5, lo:hi]
+    v_s = tab[t, 6, lo:hi]
+    v_ish = tab[t, 7, lo:hi]
+    for i in range(hi - lo):
+        s_h = v_sh[i]
+        s_z = v_sz[i]
+        r = v_r[i]
+        lat = v_lat[i]
+        lon = v_lon[i]
+        capv = v_cap[i]
+        s = v_s[i]
+        inv_sh = v_ish[i]
+        A = s_h * cphi
+        Bp = s_z * sphi
+        B = Bp - Bq
+        hz = s_h * s_h + s_z * s_z
+        C = hz + rr - 2.0 * s_z * z
+        D = 2.0 * s_h * rho
+        a2 = A * A
+        s2 = s * s
+        E = 4.0 * a2 * C + 4.0 * A * B * D + s2 * D * D
+        Bm = abs(Bp) + aBq
+        Em = 4.0 * a2 * (hz + rr + 2.0 * abs(s_z * z)) + 4.0 * A * Bm * D + s2 * D * D
+        sqE = math.sqrt(max(E, 0.0))
+        inv_a = inv_sh * inv_cphi
+        inv = 0.5 * inv_a * inv_a
+        ce = (s * sqE - (2.0 * A * B + s2 * D)) * inv
+        eps_c = 1e-9 * (1.0 + Bm * inv_a + 2.0 * inv * (s2 * D + 100.0 * s * sqE))
+        good = (A > 1.0) & (D > 0.0) & (E > 1e-4 * Em) & (A * ce + B > 1e-6 * (Bm + A))
+        em = em_a + em_b * r
+        K = eps_c + em * inv_a
+        none = (ce >= 1.0) & (A * (ce - 1.0) > A * eps_c + em)
+        sw2 = (1.0 - ce) * (1.0 + ce)
+        cec = min(max(ce, -1.0), 1.0)
+        wc = _acos_poly(cec) * inv_d
+        dx = lon - lon0
+        dx = dx + _TWO_PI if dx < 0.0 else dx
+        dx = dx - _TWO_PI if dx >= _TWO_PI else dx
+        x = dx * inv_d
+        ur = x + wc
+        ul = x - wc
+        fr = math.floor(ur)
+        cl = math.ceil(ul)
+        gr = ur - fr
+        gl = cl - ul
+        dist = min(min(gr, 1.0 - gr), min(gl, 1.0 - gl)) - extra
+        kk = 2.525 * K * inv_d
+        arc = (ce < 1.0) & (ce > -1.0) & (wc + 1.0 < 0.5 * M) & (K <= 0.1 * sw2) & (dist > 0.0) & \
+            (dist * dist * sw2 > kk * kk)
+        inside = abs(phi - lat) <= capv
+        cd = 1 if arc else 2
+        cd = 0 if none else cd
+        cd = cd if good else 2
+        cd = cd if inside else 0
+        ln = fr - cl + 1.0
+        cd = 0 if (cd == 1) & (ln <= 0.0) else cd
+        kl = cl if cl >= 0.0 else cl + n
+        kl = kl - n if kl >= n else kl
+        code[i] = cd
+        k_lo[i] = int(kl) if cd == 1 else 0
+        k_len[i] = int(min(ln, n)) if cd == 1 else 0
+
+
+@njit(cache=CACHE, inline="always")
+def _add_run(diff, j, a, length, n):
+    """+1 on the cells ``a .. a + length - 1`` (modulo ``n``) of ``diff[j]``'s prefix sum."""
+    end = a + length
+    wrap = end > n
+    diff[j, a] += 1
+    diff[j, end - n if wrap else end] -= 1
+    diff[j, 0] += 1 if wrap else 0
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
                row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, row_fast,
                row_em_a, row_em_b, sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, sat_fast,
-               use_fast, serv_min_sats, with_any, refine, st2, n_cells, row_cov, siv):
+               use_fast, serv_min_sats, with_any, refine, geo, st2, n_cells, row_cov, siv):
     """One row of :func:`coverage_rows` over the chunk (its cells are this call's alone)."""
     n_t1, ns = pos.shape[0], pos.shape[1]
     n_serv = serv_min_sats.shape[0]
     n_out = n_serv + (1 if with_any else 0)
     first_new = n_lead
-    has_prev = n_lead > 0
     write_siv = siv.shape[0] > 0
-    simple = n_serv == 1 and not with_any and not write_siv
+    one = n_serv == 1 and not with_any
     ms0 = serv_min_sats[0]
     n = row_count[r]
     c0 = row_start[r]
     phi = row_phigc[r]
     fast_row = use_fast and row_fast[r]
+    vec_row = fast_row and row_full[r] and n > 1 and row_cphi[r] > 0.0
+    inv_cphi_r = 1.0 / row_cphi[r] if vec_row else 0.0
     rho_r, z_r, cphi_r, sphi_r = row_rho[r], row_z[r], row_cphi[r], row_sphi[r]
     lon0_r, dlon_r, full_r, em_a_r, em_b_r = row_lon0[r], row_dlon[r], row_full[r], row_em_a[r], row_em_b[r]
-    cap = 2 * ns + 8
-    runs_a = np.empty((cap, 3), np.int64)
-    runs_b = np.empty((cap, 3), np.int64)
+    runs_a = np.empty((2 * ns + 8, 3), np.int64)
+    runs_b = np.empty((2 * ns + 8, 3), np.int64)
     n_prev = 0
-    diff = np.zeros((n_serv, n + 1), np.int32)
-    cnt = np.zeros(n_serv, np.int64)
+    code = np.empty(ns, np.int64)
+    k_lo = np.empty(ns, np.int64)
+    k_len = np.empty(ns, np.int64)
+    diff = np.zeros((n_serv, n + 1), np.int64)
+    cur = np.zeros((n_out, n), np.int64)   # satellites serving each cell at this sample, per output
+    prv = np.zeros((n_out, n), np.int64)   # ... at the previous sample
+    cov_cur = np.zeros((n_out, n), np.int64)
+    cov_prev = np.zeros((n_out, n), np.int64)
+    loc_sum = np.zeros((n_out, n), np.int64)
+    loc_min = np.zeros((n_out, n), np.int64)
+    loc_max = np.zeros((n_out, n), np.int64)
     sim = np.zeros(n_serv, np.int64)
+    flip_k = np.empty(n + 1, np.int64)
+    flip_seen = np.full(n, -1, np.int64)
     ev_f = np.empty(ns + 1)
     ev_s = np.empty(ns + 1, np.int64)
     ev_j = np.empty(ns + 1, np.int64)
@@ -811,53 +1066,34 @@ def _row_chunk(r, pos, geo, order, lat_sorted, n_ok, cap_max, n_lead, i0, t_tick
     list_p = np.empty(ns, np.int64)
     list_c = np.empty(ns, np.int64)
     stamp = 0
-    outc = np.zeros(n_out, np.int64)
-    outv = np.zeros(n_out, np.int64)
-    flip = np.zeros(n_out, np.bool_)
     rcov = np.zeros(n_out, np.int64)
-    # compact per-cell state of this row: coverage and count at the last sample, count sum/min/max
-    cov_prev = np.zeros((n_out, n), np.int64)
-    loc_cnt = np.zeros((n_out, n), np.int64)
-    loc_sum = np.zeros((n_out, n), np.int64)
-    loc_min = np.zeros((n_out, n), np.int64)
-    loc_max = np.zeros((n_out, n), np.int64)
-    if has_prev:
-        for o in range(n_out):
-            for k in range(n):
-                oc = o * n_cells + c0 + k
-                cov_prev[o, k] = st2[oc, PREV]
-                rcov[o] += st2[oc, PREV]
-                prev = st2[oc, CNT_PREV]
-                loc_cnt[o, k] = prev
-                loc_sum[o, k] = st2[oc, CNT_SUM] + prev * (i0 - st2[oc, CNT_LAST])
-                loc_min[o, k] = st2[oc, CNT_MIN]
-                loc_max[o, k] = st2[oc, CNT_MAX]
-    for t in range(n_t1):
-        if t < first_new - 1:
-            continue
-        # the runs of this row at step t: satellites whose cap reaches the row, by bisection in latitude
+    t_start = max(first_new - 1, 0)
+    for t in range(t_start, n_t1):
+        # -- the runs of this row at step t: satellites whose cap reaches the row, found by bisection --
         n_cur = 0
         m_ok = n_ok[t]
         cm = cap_max[t]
-        iq = _lower_bound(lat_sorted, t, m_ok, phi - cm)
-        while iq < m_ok and lat_sorted[t, iq] <= phi + cm:
-            s = order[t, iq]
-            iq += 1
-            if not (abs(phi - geo[t, s, 3]) <= geo[t, s, 5]):
-                continue
-            code = 2
-            if fast_row and sat_fast[s]:
-                code, a0, l0, a1, l1 = _fast_segments(geo[t, s, 0], geo[t, s, 1], geo[t, s, 2], geo[t, s, 4],
-                                                      rho_r, z_r, cphi_r, sphi_r, lon0_r, dlon_r, n, full_r,
-                                                      sat_sin_el[s], em_a_r, em_b_r)
-                if code == 1:
-                    if n_cur + 2 > runs_b.shape[0]:
-                        runs_b = _grow(runs_b, n_cur, n_cur + 2)
-                    if l0 > 0:
-                        n_cur = _emit(runs_b, n_cur, s, a0, l0)
-                    if l1 > 0:
-                        n_cur = _emit(runs_b, n_cur, s, a1, l1)
-            if code == 2:
+        lo = _bisect(tab[t, 3], m_ok, phi - cm, False)
+        hi = _bisect(tab[t, 3], m_ok, phi + cm, True)
+        if vec_row:
+            _arcs_full_row(tab, t, lo, hi, phi, rho_r, z_r, cphi_r, sphi_r, inv_cphi_r, lon0_r, dlon_r, n, em_a_r,
+                           em_b_r, code, k_lo, k_len)
+        if n_cur + 2 * (hi - lo) > runs_b.shape[0]:
+            runs_b = _grow(runs_b, n_cur, 2 * (hi - lo))
+        if vec_row:
+            # arcs decided by the bound: appended without branches; the undecided ones walk below
+            n_walk = 0
+            for q in range(hi - lo):
+                cd = code[q]
+                runs_b[n_cur, 0] = order[t, lo + q]
+                runs_b[n_cur, 1] = k_lo[q]
+                runs_b[n_cur, 2] = k_len[q]
+                n_cur += 1 if cd == 1 else 0
+                code[n_walk] = lo + q
+                n_walk += 1 if cd == 2 else 0
+            for q in range(n_walk):
+                iq = code[q]
+                s = order[t, iq]
                 while True:
                     nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
                                    row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
@@ -866,184 +1102,246 @@ def _row_chunk(r, pos, geo, order, lat_sorted, n_ok, cap_max, n_lead, i0, t_tick
                     if nr2 <= runs_b.shape[0]:
                         n_cur = nr2
                         break
-                    runs_b = _grow(runs_b, n_cur, nr2)
-        if t < first_new:
+                    runs_b = _grow(runs_b, n_cur, nr2 + 2 * (n_walk - q))
+        for iq in range(lo, lo if vec_row else hi):
+            # other rows (partial, near-polar, off-model) and requirements: one satellite at a time
+            s = order[t, iq]
+            if not (abs(phi - tab[t, 3, iq]) <= tab[t, 5, iq]):
+                continue
+            if fast_row and sat_fast[s]:
+                cd, a0, l0, a1, l1 = _fast_segments(tab[t, 0, iq], tab[t, 1, iq], tab[t, 2, iq], tab[t, 4, iq],
+                                                    rho_r, z_r, cphi_r, sphi_r, lon0_r, dlon_r, n, full_r,
+                                                    sat_sin_el[s], em_a_r, em_b_r)
+                if cd == 0:
+                    continue
+                if cd == 1:
+                    if n_cur + 2 > runs_b.shape[0]:
+                        runs_b = _grow(runs_b, n_cur, n_cur + 2)
+                    if l0 > 0:
+                        n_cur = _emit(runs_b, n_cur, s, a0, l0)
+                    if l1 > 0:
+                        n_cur = _emit(runs_b, n_cur, s, a1, l1)
+                    continue
+            while True:
+                nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
+                               row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
+                               sat_sin_el[s], sat_use_cone[s], sat_cos_half[s], sat_contig[s], runs_b,
+                               n_cur)
+                if nr2 <= runs_b.shape[0]:
+                    n_cur = nr2
+                    break
+                runs_b = _grow(runs_b, n_cur, nr2 + 2 * (hi - iq))
+        # -- satellites in view per cell and service: difference array, prefix sum --
+        for q in range(n_cur):
+            _add_run(diff, sat_serv[runs_b[q, 0]], runs_b[q, 1], runs_b[q, 2], n)
+        if one and t >= first_new and i0 + (t - first_new) != 0:
+            # one service, an ordinary sample: prefix sum, count statistics and flips in one pass
+            tt = t - first_new
+            acc = 0
+            n_flip = 0
+            for k in range(n):
+                acc += diff[0, k]
+                diff[0, k] = 0
+                cur[0, k] = acc
+                cv = 1 if acc >= ms0 else 0
+                cov_cur[0, k] = cv
+                flip_k[n_flip] = k
+                n_flip += cv ^ cov_prev[0, k]
+                loc_sum[0, k] += acc
+                loc_min[0, k] = min(loc_min[0, k], acc)
+                loc_max[0, k] = max(loc_max[0, k], acc)
+            diff[0, n] = 0
+            if write_siv:
+                for k in range(n):
+                    siv[0, tt, c0 + k] = cur[0, k]
+            if n_flip > 0:
+                stamp = _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv,
+                               sat_sin_el, sat_use_cone, sat_cos_half, serv_min_sats, refine, t_ticks,
+                               runs_a, n_prev, runs_b, n_cur, prv, cov_cur, cov_prev, rcov, st2, sim,
+                               ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip)
+            row_cov[0, r, tt] = rcov[0]
             runs_a, runs_b = runs_b, runs_a
             n_prev = n_cur
+            cur, prv = prv, cur
             continue
-        tt = t - first_new
-        i = i0 + tt
         for j in range(n_serv):
-            for k in range(n + 1):
+            acc = 0
+            mj = serv_min_sats[j]
+            for k in range(n):
+                acc += diff[j, k]
                 diff[j, k] = 0
-        for q in range(n_cur):
-            j = sat_serv[runs_b[q, 0]]
-            st0 = runs_b[q, 1]
-            end = st0 + runs_b[q, 2]
-            diff[j, st0] += 1
-            if end <= n:
-                diff[j, end] -= 1
-            else:
-                diff[j, 0] += 1
-                diff[j, end - n] -= 1
-        for j in range(n_serv):
-            cnt[j] = 0
-        c_run = 0
-        for k in range(n):
-            if simple:
-                # one service, no siv: a cell whose coverage stays only updates its count statistics
-                c_run += diff[0, k]
-                if i != 0 and (1 if c_run >= ms0 else 0) == cov_prev[0, k]:
-                    loc_sum[0, k] += c_run
-                    if c_run < loc_min[0, k]:
-                        loc_min[0, k] = c_run
-                    if c_run > loc_max[0, k]:
-                        loc_max[0, k] = c_run
-                    loc_cnt[0, k] = c_run
-                    continue
-                cnt[0] = c_run - diff[0, k]  # the general path below adds diff[0, k] back
-            tot = 0
-            anyc = 0
-            anyf = False
+                cur[j, k] = acc
+                cov_cur[j, k] = 1 if acc >= mj else 0
+            diff[j, n] = 0
+        if with_any:
+            for k in range(n):
+                cur[n_serv, k] = 0
+                cov_cur[n_serv, k] = 0
             for j in range(n_serv):
-                cnt[j] += diff[j, k]
-                v = cnt[j]
-                tot += v
-                cv = 1 if v >= serv_min_sats[j] else 0
-                anyc |= cv
-                outc[j] = v
-                outv[j] = cv
-                flip[j] = cv != cov_prev[j, k]
-                anyf = anyf or flip[j]
-            if with_any:
-                outc[n_serv] = tot
-                outv[n_serv] = anyc
-                flip[n_serv] = anyc != cov_prev[n_serv, k]
-                anyf = anyf or flip[n_serv]
+                for k in range(n):
+                    cur[n_serv, k] += cur[j, k]
+                    cov_cur[n_serv, k] |= cov_cur[j, k]
+        if t < first_new:
+            # the previous chunk's last sample: this chunk's timelines open there (reductions.begin)
+            for o in range(n_out):
+                for k in range(n):
+                    oc = o * n_cells + c0 + k
+                    begin(st2, oc, t_ticks[t], cov_cur[o, k], i0)
+                    cov_prev[o, k] = cov_cur[o, k]
+                    rcov[o] += cov_cur[o, k]
+                    loc_sum[o, k] = 0
+                    loc_min[o, k] = _BIG
+                    loc_max[o, k] = -1
+        else:
+            tt = t - first_new
+            i = i0 + tt
             if write_siv:
                 for o in range(n_out):
-                    siv[o, tt, c0 + k] = outc[o]
+                    for k in range(n):
+                        siv[o, tt, c0 + k] = cur[o, k]
             if i == 0:
-                c = c0 + k
                 for o in range(n_out):
-                    begin(st2, o * n_cells + c, t_ticks[t], outv[o], 0)
-                    rcov[o] += outv[o]
-                    cov_prev[o, k] = outv[o]
-                    v = outc[o]
-                    loc_sum[o, k] = v
-                    loc_min[o, k] = v
-                    loc_max[o, k] = v
-                    loc_cnt[o, k] = v
-                continue
-            if anyf:
-                c = c0 + k
-                ne = 0
-                if refine:
-                    stamp += 1
-                    mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p)
-                    mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c)
-                    # satellites that rose (in cur only) or set (in prev only), each one event
-                    for side in range(2):
-                        inc = side == 0
-                        cnt_side = mc if inc else mp
-                        for q in range(cnt_side):
-                            s = list_c[q] if inc else list_p[q]
-                            if (mark_p[s] if inc else mark_c[s]) == stamp:
-                                continue
-                            m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], cell_p[c, 0],
-                                        cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
-                                        cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
-                            m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0],
-                                        cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
-                                        cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
-                            m2 = np.nan
-                            if t >= 2:
-                                m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2],
-                                            cell_p[c, 0], cell_p[c, 1], cell_p[c, 2], cell_u[c, 0],
-                                            cell_u[c, 1], cell_u[c, 2], sat_sin_el[s], sat_use_cone[s],
-                                            sat_cos_half[s])
-                            f = crossing_fraction(m2, m0, m1, inc)
-                            # insertion in time order, ties in satellite order
-                            w = ne
-                            while w > 0 and (ev_f[w - 1] > f or (ev_f[w - 1] == f and ev_s[w - 1] > s)):
-                                ev_f[w] = ev_f[w - 1]
-                                ev_s[w] = ev_s[w - 1]
-                                ev_j[w] = ev_j[w - 1]
-                                ev_d[w] = ev_d[w - 1]
-                                w -= 1
-                            ev_f[w] = f
-                            ev_s[w] = s
-                            ev_j[w] = sat_serv[s]
-                            ev_d[w] = 1 if inc else -1
-                            ne += 1
-                t_prev = t_ticks[t - 1]
-                t_cur = t_ticks[t]
+                    for k in range(n):
+                        begin(st2, o * n_cells + c0 + k, t_ticks[t], cov_cur[o, k], 0)
+                        cov_prev[o, k] = cov_cur[o, k]
+                        rcov[o] += cov_cur[o, k]
+                        loc_sum[o, k] = cur[o, k]
+                        loc_min[o, k] = cur[o, k]
+                        loc_max[o, k] = cur[o, k]
+            else:
+                # count statistics of every cell (vectorised); coverage flips counted on the way
+                n_flip = 0
                 for o in range(n_out):
-                    if not flip[o]:
-                        continue
-                    oc = o * n_cells + c
-                    e = -1
-                    if refine and ne > 0:
-                        for j in range(n_serv):
-                            sim[j] = loc_cnt[j, k]  # the previous sample's counts
-                        cov = cov_prev[o, k]
-                        fs = -1.0
-                        for w in range(ne):
-                            sim[ev_j[w]] += ev_d[w]
-                            if o < n_serv:
-                                nv = 1 if sim[o] >= serv_min_sats[o] else 0
-                            else:
-                                nv = 0
-                                for j in range(n_serv):
-                                    if sim[j] >= serv_min_sats[j]:
-                                        nv = 1
-                            if nv != cov:
-                                cov = nv
-                                fs = ev_f[w]
-                        if fs >= 0.0:
-                            e = t_prev + int(round(fs * (t_cur - t_prev)))
-                    if e < 0:
-                        e = t_cur if outv[o] == 1 else t_prev
-                    add_edge(st2, oc, e)
-                    cov_prev[o, k] = outv[o]
-                    rcov[o] += 1 if outv[o] == 1 else -1
+                    for k in range(n):
+                        v = cur[o, k]
+                        loc_sum[o, k] += v
+                        loc_min[o, k] = min(loc_min[o, k], v)
+                        loc_max[o, k] = max(loc_max[o, k], v)
+                        f_o = cov_cur[o, k] ^ cov_prev[o, k]
+                        if f_o and flip_seen[k] != t:
+                            flip_seen[k] = t
+                            flip_k[n_flip] = k
+                            n_flip += 1
+                if n_flip > 0:
+                    stamp = _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv,
+                                   sat_sin_el, sat_use_cone, sat_cos_half, serv_min_sats, refine, t_ticks,
+                                   runs_a, n_prev, runs_b, n_cur, prv, cov_cur, cov_prev, rcov, st2, sim,
+                                   ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k,
+                                   n_flip)
             for o in range(n_out):
-                v = outc[o]
-                loc_sum[o, k] += v
-                if v < loc_min[o, k]:
-                    loc_min[o, k] = v
-                if v > loc_max[o, k]:
-                    loc_max[o, k] = v
-                loc_cnt[o, k] = v
-        for o in range(n_out):
-            row_cov[o, r, tt] = rcov[o]
+                row_cov[o, r, tt] = rcov[o]
         runs_a, runs_b = runs_b, runs_a
         n_prev = n_cur
-    # counts back into the state: the sum over every sample absorbed (before i_end), the count since
-    # i_end, minimum and maximum (reductions.add_count's lazy sum, closed at the chunk's end)
+        cur, prv = prv, cur
+    # counts into the state: sum over the chunk's samples, the last count, minimum and maximum
     i_end = i0 + (n_t1 - first_new)
     for o in range(n_out):
         for k in range(n):
             oc = o * n_cells + c0 + k
             st2[oc, CNT_SUM] = loc_sum[o, k]
-            st2[oc, CNT_PREV] = loc_cnt[o, k]
+            st2[oc, CNT_PREV] = prv[o, k]
             st2[oc, CNT_LAST] = i_end
             st2[oc, CNT_MIN] = loc_min[o, k]
             st2[oc, CNT_MAX] = loc_max[o, k]
+            st2[oc, T1] = t_ticks[n_t1 - 1]
+            st2[oc, IEND] = i_end
 
 
-@njit(cache=CACHE, parallel=True)
+@njit(cache=CACHE, error_model="numpy")
+def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, sat_sin_el, sat_use_cone,
+           sat_cos_half, serv_min_sats, refine, t_ticks, runs_a, n_prev, runs_b, n_cur, prv, cov_cur, cov_prev,
+           rcov, st2, sim, ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip):
+    """Record the coverage transitions of row ``r`` between samples ``t-1`` and ``t`` at the cells
+    ``flip_k[:n_flip]`` (where some output's ``cov_cur`` differs from ``cov_prev``), refined as
+    :func:`coverage_rows` describes.  Returns the updated marker stamp."""
+    t_prev = t_ticks[t - 1]
+    t_cur = t_ticks[t]
+    for q_f in range(n_flip):
+        k = flip_k[q_f]
+        c = c0 + k
+        ne = 0
+        if refine:
+            stamp += 1
+            mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p)
+            mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c)
+            # satellites that rose (in cur only) or set (in prev only), each one event
+            for side in range(2):
+                inc = side == 0
+                cnt_side = mc if inc else mp
+                for q in range(cnt_side):
+                    s = list_c[q] if inc else list_p[q]
+                    if (mark_p[s] if inc else mark_c[s]) == stamp:
+                        continue
+                    m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], cell_p[c, 0],
+                                cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
+                                cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
+                    m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0],
+                                cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
+                                cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
+                    m2 = np.nan
+                    if t >= 2:
+                        m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2],
+                                    cell_p[c, 0], cell_p[c, 1], cell_p[c, 2], cell_u[c, 0],
+                                    cell_u[c, 1], cell_u[c, 2], sat_sin_el[s], sat_use_cone[s],
+                                    sat_cos_half[s])
+                    f = crossing_fraction(m2, m0, m1, inc)
+                    # insertion in time order, ties in satellite order
+                    w = ne
+                    while w > 0 and (ev_f[w - 1] > f or (ev_f[w - 1] == f and ev_s[w - 1] > s)):
+                        ev_f[w] = ev_f[w - 1]
+                        ev_s[w] = ev_s[w - 1]
+                        ev_j[w] = ev_j[w - 1]
+                        ev_d[w] = ev_d[w - 1]
+                        w -= 1
+                    ev_f[w] = f
+                    ev_s[w] = s
+                    ev_j[w] = sat_serv[s]
+                    ev_d[w] = 1 if inc else -1
+                    ne += 1
+        for o in range(n_out):
+            now = cov_cur[o, k]
+            if now == cov_prev[o, k]:
+                continue
+            e = -1
+            if refine and ne > 0:
+                for j in range(n_serv):
+                    sim[j] = prv[j, k]  # the previous sample's counts
+                cov = cov_prev[o, k]
+                fs = -1.0
+                for w in range(ne):
+                    sim[ev_j[w]] += ev_d[w]
+                    if o < n_serv:
+                        nv = 1 if sim[o] >= serv_min_sats[o] else 0
+                    else:
+                        nv = 0
+                        for j in range(n_serv):
+                            if sim[j] >= serv_min_sats[j]:
+                                nv = 1
+                    if nv != cov:
+                        cov = nv
+                        fs = ev_f[w]
+                if fs >= 0.0:
+                    e = t_prev + int(round(fs * (t_cur - t_prev)))
+            if e < 0:
+                e = t_cur if now == 1 else t_prev
+            add_edge(st2, o * n_cells + c, e)
+            cov_prev[o, k] = now
+            rcov[o] += 1 if now == 1 else -1
+    return stamp
+
+
+@njit(cache=CACHE, parallel=True, nogil=True)
 def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
                   row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, row_fast, row_em_a, row_em_b,
                   sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, sat_fast, use_fast,
                   serv_min_sats, with_any, refine, state, row_cov, siv):
-    """Stream one time chunk through the per-cell reductions, parallel over grid rows.
+    """One time chunk's partial reduction state, parallel over grid rows.
 
     Parameters
     ----------
     pos : float64 (n_t1, n_sat, 3)
-        ITRS km positions; the first ``n_lead`` (0 to 2) steps are the previous chunk's last samples
-        (already absorbed: used for the transitions into this chunk's first sample).
+        ITRS km positions; the first ``n_lead`` (0 to 2) steps are the samples just before the chunk
+        (``n_lead`` is 0 only for the chunk that starts the window).
     geo : float64 (n_t1, n_sat, 6) from :func:`sat_geometry`
     i0 : int
         Global index of this chunk's first new sample.
@@ -1062,17 +1360,19 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
     refine : bool
         Interpolate transition times between samples from the margins of the satellites that rose or set.
     state : int64 (n_out, n_cells, N_FIELDS)
-        Reduction state (:mod:`.reductions`), updated in place.
+        Output: the chunk's reduction state (:mod:`.reductions`), overwritten.  With a lead, each cell's
+        timeline opens at the last lead sample (:func:`.reductions.begin`), so the state meets the
+        previous chunk's in :func:`.reductions.combine`; without one it opens at sample 0.
     row_cov : int32 (n_out, n_rows, n_new)
         Output: covered cells per row at each new sample.
     siv : int16 (n_out, n_new, n_cells) or (0, 0, 0)
         Output when non-empty: satellites in view per cell at each new sample.
 
-    Each row keeps its cells' counts of the previous sample in a compact array; only cells whose count
-    changed touch the state.  Transition time (``refine``): each satellite that rose or set at the cell
-    between the two samples contributes one event at ``t_prev + f (t - t_prev)``, ``f`` the zero of its
-    service margin (:func:`margin`) interpolated through the samples ``t-2, t-1, t``
-    (:func:`crossing_fraction`); events are replayed in time order (ties in satellite order) from the
+    Each row keeps its cells' counts of the previous sample in a compact array; only cells whose
+    coverage changed touch the state's timeline.  Transition time (``refine``): each satellite that rose
+    or set at the cell between the two samples contributes one event at ``t_prev + f (t - t_prev)``,
+    ``f`` the zero of its service margin (:func:`margin`) interpolated through the samples ``t-2, t-1,
+    t`` (:func:`crossing_fraction`); events are replayed in time order (ties in satellite order) from the
     previous counts and the transition is placed at the last event that switched the output's coverage.
     (For one required satellite this is the first rise or the last set; with N > 1 each satellite's
     crossing is interpolated independently, which is the approximation.)
@@ -1080,9 +1380,9 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
     n_rows = row_start.shape[0]
     n_cells = state.shape[1]
     st2 = state.reshape((state.shape[0] * n_cells, state.shape[2]))  # one flat view: no per-cell slicing
-    order, lat_sorted, n_ok, cap_max = sat_table(geo, sat_serv)
+    tab, order, n_ok, cap_max = sat_tables(geo, sat_serv, sat_sin_el, sat_fast)
     for r in prange(n_rows):
-        _row_chunk(np.int64(r), pos, geo, order, lat_sorted, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
+        _row_chunk(np.int64(r), pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
                    row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
                    row_fast, row_em_a, row_em_b, sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig,
-                   sat_fast, use_fast, serv_min_sats, with_any, refine, st2, n_cells, row_cov, siv)
+                   sat_fast, use_fast, serv_min_sats, with_any, refine, geo, st2, n_cells, row_cov, siv)

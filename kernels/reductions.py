@@ -68,7 +68,7 @@ from numba import njit
 from . import CACHE
 
 __all__ = ["N_FIELDS", "TICKS_PER_S", "start", "begin", "begin_cells", "add_count", "add_edge", "absorb_samples",
-           "combine", "finish", "FOM_NAMES"]
+           "combine", "combine_into", "finish", "FOM_NAMES"]
 
 #: State time unit: ticks per second (microseconds).
 TICKS_PER_S = 1_000_000
@@ -249,47 +249,75 @@ def combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     Raises ValueError where the two do not meet (``left``'s end time and status must be ``right``'s
     start time and status).  Empty states are identities.
     """
-    if left.shape != right.shape:
+    left = np.asarray(left)
+    right = np.asarray(right)
+    if left.shape != right.shape or left.ndim != 2 or left.shape[1] != N_FIELDS:
         raise ValueError(f"cannot combine states of shapes {left.shape} and {right.shape}")
-    out = right.copy()
-    le, re = left[:, S0] < 0, right[:, S0] < 0
-    both = ~le & ~re
-    out[re] = left[re]
-    L, R = left[both], right[both]
-    if np.any(L[:, T1] != R[:, T0]) or np.any(L[:, PREV] != R[:, S0]):
+    both = (left[:, S0] >= 0) & (right[:, S0] >= 0)
+    if np.any(both & ((left[:, T1] != right[:, T0]) | (left[:, PREV] != right[:, S0]))):
         raise ValueError("states do not meet: left's end time/status must equal right's start time/status")
-    o = R.copy()
-    o[:, S0], o[:, T0], o[:, I0] = L[:, S0], L[:, T0], L[:, I0]
-    # timeline: left's trailing interval and right's leading one are the same interval
-    ln, rn = L[:, NEDGE] > 0, R[:, NEDGE] > 0
-    o[:, NEDGE] = L[:, NEDGE] + R[:, NEDGE]
-    o[:, FIRST_EDGE] = np.where(ln, L[:, FIRST_EDGE], R[:, FIRST_EDGE])
-    o[:, LAST_EDGE] = np.where(rn, R[:, LAST_EDGE], L[:, LAST_EDGE])
-    for a, b in ((GAP_N, GAP_N), (GAP_SUM, GAP_SUM), (GAP_SQA, GAP_SQA), (GAP_SQB, GAP_SQB),
-                 (GAP_SQC, GAP_SQC), (ACC_N, ACC_N), (ACC_SUM, ACC_SUM)):
-        o[:, a] = L[:, a] + R[:, b]
-    o[:, GAP_MAX] = np.maximum(L[:, GAP_MAX], R[:, GAP_MAX])
-    o[:, ACC_MAX] = np.maximum(L[:, ACC_MAX], R[:, ACC_MAX])
-    join = ln & rn  # the joined interval is interior: close it
-    if join.any():
-        tmp = o[join]
-        length = R[join, FIRST_EDGE] - L[join, LAST_EDGE]
-        cov = L[join, PREV]
-        _close_many(tmp, cov, length)
-        o[join] = tmp
-    o[:, FIRST_COV] = np.where(L[:, FIRST_COV] >= 0, L[:, FIRST_COV], R[:, FIRST_COV])
-    # counts: close left's lazy sum and continue with right's
-    ltot = _count_total(L)
-    lhas, rhas = L[:, CNT_PREV] >= 0, R[:, CNT_PREV] >= 0
-    o[:, CNT_SUM] = np.where(rhas, ltot + R[:, CNT_SUM], L[:, CNT_SUM])
-    o[:, CNT_PREV] = np.where(rhas, R[:, CNT_PREV], L[:, CNT_PREV])
-    o[:, CNT_LAST] = np.where(rhas, R[:, CNT_LAST], L[:, CNT_LAST])
-    o[:, CNT_MIN] = np.where(lhas & rhas, np.minimum(L[:, CNT_MIN], R[:, CNT_MIN]),
-                             np.where(lhas, L[:, CNT_MIN], R[:, CNT_MIN]))
-    o[:, CNT_MAX] = np.where(lhas & rhas, np.maximum(L[:, CNT_MAX], R[:, CNT_MAX]),
-                             np.where(lhas, L[:, CNT_MAX], R[:, CNT_MAX]))
-    out[both] = o
+    out = np.empty_like(right, dtype=np.int64)
+    _combine_cells(left.astype(np.int64, copy=False), right.astype(np.int64, copy=False), out)
     return out
+
+
+def combine_into(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """:func:`combine` written into ``left`` (int64, C-contiguous, ``(n, N_FIELDS)``), which is returned:
+    the streaming driver's form, with no new allocation per chunk."""
+    both = (left[:, S0] >= 0) & (right[:, S0] >= 0)
+    if np.any(both & ((left[:, T1] != right[:, T0]) | (left[:, PREV] != right[:, S0]))):
+        raise ValueError("states do not meet: left's end time/status must equal right's start time/status")
+    _combine_cells(left, right, left)
+    return left
+
+
+@njit(cache=CACHE, nogil=True)
+def _combine_cells(L, R, out):
+    """:func:`combine` cell by cell (the states are known to meet); ``out`` may be ``L``."""
+    lc = np.empty(N_FIELDS, np.int64)
+    for c in range(L.shape[0]):
+        if R[c, S0] < 0:
+            for f in range(N_FIELDS):
+                out[c, f] = L[c, f]
+            continue
+        for f in range(N_FIELDS):
+            lc[f] = L[c, f]
+        for f in range(N_FIELDS):
+            out[c, f] = R[c, f]
+        if lc[S0] < 0:
+            continue
+        out[c, S0] = lc[S0]
+        out[c, T0] = lc[T0]
+        out[c, I0] = lc[I0]
+        # timeline: left's trailing interval and right's leading one are the same interval
+        ln = lc[NEDGE] > 0
+        rn = R[c, NEDGE] > 0
+        out[c, NEDGE] = lc[NEDGE] + R[c, NEDGE]
+        out[c, FIRST_EDGE] = lc[FIRST_EDGE] if ln else R[c, FIRST_EDGE]
+        out[c, LAST_EDGE] = R[c, LAST_EDGE] if rn else lc[LAST_EDGE]
+        for f in (GAP_N, GAP_SUM, GAP_SQA, GAP_SQB, GAP_SQC, ACC_N, ACC_SUM):
+            out[c, f] = lc[f] + R[c, f]
+        out[c, GAP_MAX] = max(lc[GAP_MAX], R[c, GAP_MAX])
+        out[c, ACC_MAX] = max(lc[ACC_MAX], R[c, ACC_MAX])
+        if ln and rn:  # the joined interval is interior: close it
+            _close_interval(out, c, lc[PREV], R[c, FIRST_EDGE] - lc[LAST_EDGE])
+        out[c, FIRST_COV] = lc[FIRST_COV] if lc[FIRST_COV] >= 0 else R[c, FIRST_COV]
+        # counts: close left's lazy sum and continue with right's
+        lp = lc[CNT_PREV]
+        ltot = lc[CNT_SUM] + (lp * (lc[IEND] - lc[CNT_LAST]) if lp >= 0 else 0)
+        lhas = lp >= 0
+        rhas = R[c, CNT_PREV] >= 0
+        if rhas:
+            out[c, CNT_SUM] = ltot + R[c, CNT_SUM]
+            if lhas:
+                out[c, CNT_MIN] = min(lc[CNT_MIN], R[c, CNT_MIN])
+                out[c, CNT_MAX] = max(lc[CNT_MAX], R[c, CNT_MAX])
+        else:
+            out[c, CNT_SUM] = lc[CNT_SUM]
+            out[c, CNT_PREV] = lc[CNT_PREV]
+            out[c, CNT_LAST] = lc[CNT_LAST]
+            out[c, CNT_MIN] = lc[CNT_MIN]
+            out[c, CNT_MAX] = lc[CNT_MAX]
 
 
 @njit(cache=CACHE)

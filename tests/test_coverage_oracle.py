@@ -113,7 +113,7 @@ def test_counts_equal_brute_force(name, kinds, make_grid, mask, cone, duration, 
     sats = random_sats(abs(hash(name)) % 2 ** 32, kinds, n_each=4)
     times = time_range(START, duration=duration, step_s=step)
     grid = make_grid()
-    got = coverage_counts(sats, times, grid, min_elevation_deg=mask, half_angle_deg=cone)
+    got = coverage_counts(sats, times, grid, min_elevation_deg=mask, half_angle_deg=cone, positions="exact")
     assert_same(got, oracle_counts(sats, times, grid, mask, cone), name)
 
 
@@ -125,7 +125,7 @@ def test_points_poles_antimeridian_and_height():
                   [0.0, 0.0, 180.0, -180.0, 151.0, 7.0, -147.0, 0.0],
                   height_m=[0, 0, 0, 0, 0, 5000, 10000, 10000])
     for mask, cone in ((10.0, None), (0.0, None), (5.0, 40.0)):
-        got = coverage_counts(sats, times, grid, min_elevation_deg=mask, half_angle_deg=cone)
+        got = coverage_counts(sats, times, grid, min_elevation_deg=mask, half_angle_deg=cone, positions="exact")
         assert_same(got, oracle_counts(sats, times, grid, mask, cone), f"points mask={mask} cone={cone}")
 
 
@@ -133,7 +133,7 @@ def test_point_grid_dataset_sats_in_view_matches_oracle():
     sats = random_sats(3, ("leo",), n_each=8)
     times = time_range(START, duration="4h", step_s=60)
     grid = points([30.0, -10.0, 70.0], [100.0, -60.0, 20.0], names=["a", "b", "c"], height_m=[0, 5000, 0])
-    ds = coverage(sats, times, grid, min_elevation_deg=5.0)
+    ds = coverage(sats, times, grid, min_elevation_deg=5.0, positions="exact")
     want = oracle_counts(sats, times, grid, 5.0)
     assert ds["sats_in_view"].dtype == np.int16 and ds["sats_in_view"].dims == ("time", "cell")
     assert_same(ds["sats_in_view"].values.astype(np.int64), want, "sats_in_view")
@@ -149,7 +149,7 @@ def test_per_service_counts_equal_oracle_per_group():
     grid = global_grid(6.0)
     reqs = {"eo": Requirement(min_elevation_deg=20.0, half_angle_deg=40.0),
             "nav": Requirement(min_elevation_deg=5.0)}
-    got = coverage_counts(sats, times, grid, requirements=reqs)
+    got = coverage_counts(sats, times, grid, requirements=reqs, positions="exact")
     eo = oracle_counts(sats, times, grid, 20.0, 40.0, group="eo")
     nav = oracle_counts(sats, times, grid, 5.0, None, group="nav")
     assert_same(got[0], eo, "eo")
@@ -162,7 +162,7 @@ def test_coverage_dataset_sample_statistics_match_oracle_global():
     sats = random_sats(5, ("leo",), n_each=6)
     times = time_range(START, duration="3h", step_s=120)
     grid = global_grid(10.0)
-    ds = coverage(sats, times, grid, min_elevation_deg=10.0, refine_edges=False)
+    ds = coverage(sats, times, grid, min_elevation_deg=10.0, refine_edges=False, positions="exact")
     want = oracle_counts(sats, times, grid, 10.0)
     cov = want >= 1
     np.testing.assert_array_equal(ds["sats_in_view_max"].values.ravel(), want.max(0))
@@ -214,7 +214,7 @@ def test_cell_centres_on_the_arc_end_guard_band(side):
         w = c - 0.5 if side == "east" else c - 3.5
         w = (w + 180.0) % 360.0 - 180.0
         grid = region((lat - 0.5, lat + 0.5), (w, (w + 184.0) % 360.0 - 180.0), 1.0)
-        got = coverage_counts(sats, times, grid, min_elevation_deg=mask)
+        got = coverage_counts(sats, times, grid, min_elevation_deg=mask, positions="exact")
         want = oracle_counts(sats, times, grid, mask)
         bad = np.argwhere(got != want)
         assert bad.size == 0, f"{side} delta={delta_deg} deg: mismatches {bad[:5].tolist()}"
@@ -230,6 +230,68 @@ def test_cell_centres_on_the_arc_end_guard_band(side):
         codes.add(int(code))
     assert served == {0, 1}, "the cells straddle the arc end"
     assert codes == {1, 2}, f"both the analytic path and the exact fallback are exercised, got {codes}"
+
+
+@pytest.mark.parametrize("side", ["east", "west"])
+def test_full_circle_row_guard_band(side):
+    """The vectorised fast path of full-circle rows (:func:`_arcs_full_row`, polynomial acos and
+    loosened bounds) next to a served arc's end: a whole-circle row whose cell centre sits 1e-13 to
+    1e-4 deg from the end gives the oracle's counts, and the bound both decides (code 1) and hands over
+    (code 2)."""
+    from constellation.grid import _rows_grid
+    from constellation.kernels import footprint as fp
+
+    sats = Constellation([make_sat(1, 6378.137 + 550.0, 0.001, 53.0, 40.0, 0.0, 0.0)])
+    times = time_range(START, duration="2m", step_s=60)
+    _, r, _ = next(itrs_chunks(sats, times))
+    S = r[0, 1]
+    mask = 10.0
+    s_el = math.sin(math.radians(mask))
+    lat = round(math.degrees(math.atan2(S[2], math.hypot(S[0], S[1])))) + 2.0
+    lon_s = math.degrees(math.atan2(S[1], S[0]))
+    sgn = 1.0 if side == "east" else -1.0
+    lo, hi = lon_s, lon_s + sgn * 40.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if _margin_at(S, lat, mid, s_el) >= 0 else (lo, mid)
+    end = lo
+    codes = set()
+    served = set()
+    one = np.ones(1)
+    for delta_deg in (-1e-4, -1e-7, -1e-9, -1e-11, -1e-13, 0.0, 1e-13, 1e-11, 1e-9, 1e-7, 1e-4):
+        c = end + sgn * delta_deg  # a cell centre of the 1-degree full-circle row
+        grid = _rows_grid("rows", np.array([lat]), np.array([c - 100.0]), one, np.array([360]),
+                          np.array([True]), one)
+        got = coverage_counts(sats, times, grid, min_elevation_deg=mask, positions="exact")
+        want = oracle_counts(sats, times, grid, mask)
+        bad = np.argwhere(got != want)
+        assert bad.size == 0, f"{side} delta={delta_deg} deg: mismatches {bad[:5].tolist()}"
+        served.add(int(want[1, 100]))
+        rg = fp.row_geometry(grid)
+        assert rg["row_fast"][0] and rg["row_full"][0]
+        geo = fp.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), np.array([s_el]), np.array([False]),
+                              np.array([-1.0]), rg["r_min_km"])
+        tab, order, n_ok, cap_max = fp.sat_tables(geo, np.zeros(1, np.int64), np.array([s_el]),
+                                                  np.array([True]))
+        code, k_lo, k_len = (np.zeros(1, np.int64) for _ in range(3))
+        fp._arcs_full_row(tab, 0, 0, 1, rg["row_phigc"][0], rg["row_rho"][0], rg["row_z"][0], rg["row_cphi"][0],
+                          rg["row_sphi"][0], 1.0 / rg["row_cphi"][0], rg["row_lon0"][0], rg["row_dlon"][0], 360,
+                          rg["row_em_a"][0], rg["row_em_b"][0], code, k_lo, k_len)
+        codes.add(int(code[0]))
+    assert served == {0, 1}, "the cells straddle the arc end"
+    assert codes == {1, 2}, f"both the vectorised bound and the exact fallback are exercised, got {codes}"
+
+
+def test_acos_poly_error_bound():
+    """The fast path's acos (A&S 4.4.46) stays within ACOS_POLY_ERR of numpy's on a dense sample."""
+    from constellation.kernels import footprint as fp
+
+    x = np.concatenate([np.linspace(-1.0, 1.0, 2_000_001), 1.0 - np.logspace(-16, -1, 2001),
+                        -1.0 + np.logspace(-16, -1, 2001)])
+    err = np.abs(fp.acos_poly(x) - np.arccos(x))
+    assert err.max() < 2.5e-8 < fp.ACOS_POLY_ERR
 
 
 def test_fast_arc_ends_equal_exact_walk(monkeypatch):

@@ -4,6 +4,9 @@ Tolerances: 1e-9 against the closed form and against the brute-force numpy DOP (
 rounding).  GPS (31 satellites, 2022-02-04, 5 deg mask): PDOP over a near-uniform global set of points and
 a day has median in [1, 3] and 95th percentile below 3.5 (the usual GPS figures: PDOP mostly 1-3, rarely
 above ~3 with a full constellation), and at least 4 satellites are always in view.
+Satellites in view: exactly (integer equality) the counts of the coverage engine
+(:func:`constellation.coverage.coverage_counts`) for the same satellites, times, grid and mask, since DOP
+uses the same footprint search and elevation test.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pytest
 import xarray as xr
 
 import constellation as C
+from constellation.coverage import coverage_counts
 from constellation.dop import dop, dop_from_positions
 from constellation.grid import equal_area, global_grid, points, region
 from constellation.kernels.frames import itrs_from_geodetic
@@ -78,22 +82,26 @@ def test_closed_form_geometry():
     assert np.isnan(ds3.pdop.values).all() and float(ds3.insufficient_fraction.values[0]) == 1.0
 
 
-@pytest.mark.parametrize("make_grid", [
-    lambda: global_grid(15.0),
-    lambda: region(lat=(-40, 70), lon=(150, -120), res_deg=10.0),
-    lambda: equal_area(20.0),
-    lambda: points([0.0, 89.5, -60.0, 36.65], [179.9, 10.0, -75.0, 117.0], height_m=[0, 0, 2500.0, 50.0]),
+@pytest.mark.parametrize("make_grid, mask_deg", [
+    (lambda: global_grid(15.0), 5.0),
+    (lambda: global_grid(15.0), -3.0),  # a negative mask (below the horizon plane)
+    (lambda: region(lat=(-40, 70), lon=(150, -120), res_deg=10.0), 5.0),
+    (lambda: region(lat=(-40, 70), lon=(150, -120), res_deg=10.0), 25.0),
+    (lambda: equal_area(20.0), 5.0),
+    (lambda: points([0.0, 89.5, -60.0, 36.65], [179.9, 10.0, -75.0, 117.0], height_m=[0, 0, 2500.0, 50.0]),
+     5.0),
 ])
-def test_equals_brute_force_numpy(make_grid):
+def test_equals_brute_force_numpy(make_grid, mask_deg):
     rng = np.random.default_rng(7)
     n_sat, n_t = 40, 6
     v = rng.normal(size=(n_sat, n_t, 3))
     radius = rng.uniform(6900.0, 16000.0, size=(n_sat, 1, 1))  # LEO to MEO: small and large footprints
     r = v / np.linalg.norm(v, axis=-1, keepdims=True) * radius
+    r[3, 2] = np.nan  # a failed propagation: in view nowhere at that step
     times = C.time_range("2026-01-01", duration=(n_t - 1) * 60, step_s=60)
     grid = make_grid()
-    ds = dop_from_positions(r, times, grid, min_elevation_deg=5.0, threshold=3.0)
-    ref, count = brute_dop(r, grid.lat_deg, grid.lon_deg, grid.height_m, 5.0)
+    ds = dop_from_positions(r, times, grid, min_elevation_deg=mask_deg, threshold=3.0)
+    ref, count = brute_dop(r, grid.lat_deg, grid.lon_deg, grid.height_m, mask_deg)
     assert (count >= 4).any() and (count < 4).any()  # both cases exercised
     flat = lambda name: np.asarray(ds[name].values, float).reshape(-1)  # noqa: E731
     with warnings.catch_warnings():  # nanmean/nanmax of cells that never have 4 in view: NaN, as ours
@@ -112,6 +120,41 @@ def test_equals_brute_force_numpy(make_grid):
             np.testing.assert_allclose(ds[name].values, ref[..., m], rtol=1e-9)
         np.testing.assert_array_equal(ds.sats_in_view.values, count)
     assert ds["pdop_mean"].dims == grid.dims
+
+
+@pytest.mark.parametrize("make_grid", [
+    lambda: global_grid(10.0),
+    lambda: region(lat=(-35, 60), lon=(160, -150), res_deg=4.0),  # crosses the antimeridian
+    lambda: points([36.65, -33.9, 0.0, 64.1, -77.8], [117.0, 18.4, -179.95, -21.9, 166.7],
+                   names=list("abcde"), height_m=[50.0, 1200.0, 0.0, 3000.0, 8000.0]),
+])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_sats_in_view_equal_coverage_counts(make_grid, seed):
+    # DOP and the coverage engine must see the same satellites in every cell at every step: random
+    # satellites of the plan (all three shells), a random start and mask; integer equality.
+    rng = np.random.default_rng(seed)
+    plan = C.jinan368()
+    sats = plan.select(mask=np.isin(np.arange(len(plan)), rng.choice(len(plan), 60, replace=False)))
+    start = np.datetime64("2026-01-01T00:00") + np.timedelta64(int(rng.integers(0, 86400)), "s")
+    times = C.time_range(start, duration=5 * 120, step_s=120)
+    mask_deg = float(rng.uniform(0.0, 30.0))
+    grid = make_grid()
+    expect = coverage_counts(sats, times, grid, min_elevation_deg=mask_deg, positions="exact")  # (time, cell)
+    assert expect.shape == (times.size, grid.n_cells) and expect.max() >= 4 and (expect < 4).any()
+    flat = lambda ds, name: np.asarray(ds[name].values, float).reshape(-1)  # noqa: E731
+    if grid.kind == "points":
+        ds = dop(sats, times, grid, min_elevation_deg=mask_deg)
+        np.testing.assert_array_equal(ds.sats_in_view.values, expect)
+    else:  # per-step counts of a grid: one step per call (sats_in_view_min = max = the count)
+        for i in range(times.size):
+            ds = dop(sats, times[i:i + 1], grid, min_elevation_deg=mask_deg)
+            np.testing.assert_array_equal(flat(ds, "sats_in_view_min"), expect[i])
+            np.testing.assert_array_equal(flat(ds, "sats_in_view_max"), expect[i])
+        ds = dop(sats, times, grid, min_elevation_deg=mask_deg)
+    np.testing.assert_array_equal(flat(ds, "sats_in_view_min"), expect.min(axis=0))
+    np.testing.assert_array_equal(flat(ds, "sats_in_view_max"), expect.max(axis=0))
+    np.testing.assert_allclose(flat(ds, "sats_in_view_mean"), expect.mean(axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(flat(ds, "insufficient_fraction"), (expect < 4).mean(axis=0))
 
 
 def test_gps_figures(shared_data):
