@@ -82,7 +82,7 @@ def worker_engine(p: dict) -> dict:
 
     sats, times, grid = _setup(p)
     rss_setup = _rss_bytes()
-    kw = dict(min_elevation_deg=p["min_elevation_deg"])
+    kw = dict(min_elevation_deg=p["min_elevation_deg"], positions=p.get("positions", "hermite"))
     run_times = []
     ds = None
     if p.get("small_warmup"):  # warm up (numba cache load) on two steps only, then time full runs
@@ -210,6 +210,8 @@ def table_default(args) -> None:
     eng = _spawn("engine", base, args.threads)
     n_sat, n_cell, n_step = eng["n_sat"], eng["n_cell"], eng["n_step"]
     t_eng = float(np.median(eng["times_s"]))
+    eng_x = _spawn("engine", dict(base, positions="exact"), args.threads)
+    t_eng_x = float(np.median(eng_x["times_s"]))
     prop = _spawn("propagate", base, args.threads)
     t_prop = float(np.median(prop["times_s"]))
     nb = _spawn("numba_bf", base, args.threads)
@@ -225,6 +227,8 @@ def table_default(args) -> None:
     print(f"{'method':<44}{'time':>12}{'engine is':>14}{'peak RSS':>12}   how measured")
     rows = [
         ("coverage() engine", t_eng, None, eng["rss_bytes"], f"median of {len(eng['times_s'])} warm runs"),
+        ("coverage() engine, positions='exact'", t_eng_x, t_eng_x / t_eng, eng_x["rss_bytes"],
+         "SGP4 at every step (python-sgp4), median"),
         ("numba brute force (all pairs, prange)", t_nb, t_nb / t_eng, nb["rss_bytes"],
          f"{nb['steps']} steps x{n_step / nb['steps']:.1f} + propagation {t_prop:.2f} s"),
         ("numpy brute force (all pairs, blocks)", t_np, t_np / t_eng, npb["rss_bytes"],

@@ -41,7 +41,7 @@ EDGE_RULES = {
 }
 #: Target of the automatic node step of Hermite positions (m): see :func:`constellation.propagate.
 #: auto_node_step_s`; the estimated error of each run is in its attributes.
-POSITION_TOL_M = 1.0
+POSITION_TOL_M = 5.0
 _STENCIL = 4  # nodes per Hermite interpolation (degree 7)
 #: Arc ends from the analytic estimate where its error bound clears every cell centre (identical
 #: results; False walks every arc end with the exact test - for tests that compare the two).
@@ -153,10 +153,11 @@ def _ticks(times: np.ndarray) -> np.ndarray:
 
 
 def _auto_chunk(n_sat: int, n_rows: int, n_t: int) -> int:
-    # about 100 bytes per satellite-step (positions, geometry, latitude order) and 4 per row-step; at most
-    # 128 steps, so that a chunk's satellite geometry stays in cache while every row walks through it
-    per_step = 100 * max(n_sat, 1) + 4 * n_rows
-    return int(max(1, min(n_t, 128, 150_000_000 // per_step)))
+    # about 150 bytes per satellite-step (positions, geometry, the latitude-sorted table) and 4 per
+    # row-step: at most ~150 MB of chunk working memory, and at most 512 steps (longer chunks gain
+    # nothing: the per-chunk costs are already small there)
+    per_step = 150 * max(n_sat, 1) + 4 * n_rows
+    return int(max(1, min(n_t, 512, 150_000_000 // per_step)))
 
 
 @dataclass
@@ -417,7 +418,8 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
              half_angle_deg: float | None = None, min_sats: int = 1,
              requirements: dict[str, Requirement] | None = None, window_edges: str = "count",
              refine_edges: bool = True, chunk_steps: int | None = None, progress: bool = False,
-             positions: str = "hermite") -> xr.Dataset:
+             positions: str = "hermite", client: Any = None, checkpoint: Any = None,
+             resume: bool = False) -> xr.Dataset:
     """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
 
     Parameters
@@ -446,6 +448,18 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         interpolation (:class:`constellation.propagate.ItrsWindow`, node step chosen for
         :data:`POSITION_TOL_M`; the run's estimated error is in the ``position_error_max_m`` attribute),
         or SGP4 at every sample.
+    client : distributed.Client, optional
+        Run the time chunks on this dask cluster (:func:`constellation.distributed.run_dask`): the plan is
+        sent to each worker once and chunk states are combined on the workers.  Without ``chunk_steps``
+        the window is cut into about 4 chunks per worker thread.  Bit-identical to the run without a
+        client.  Needs the optional ``dask`` extra.
+    checkpoint : path, optional
+        A Zarr store (:mod:`constellation.checkpoint`) that receives each finished chunk's partial results
+        as the run goes, then the final Dataset (read it with :func:`constellation.io.read_dataset`).  An
+        existing store is refused unless ``resume``.
+    resume : bool
+        With ``checkpoint``: continue the run in that store, computing only the chunks it lacks; a store
+        made from different inputs is refused.  Bit-identical to an uninterrupted run.
 
     Returns
     -------
@@ -457,12 +471,28 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     if window_edges not in red_edges():
         raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
     grid = global_grid(1.0) if grid is None else grid
-    out = _run(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
-               min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
-               chunk_steps=chunk_steps, progress=progress, want_siv=(grid.kind == "points"),
-               positions=positions)
-    return _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
-                    min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats)
+    if client is None and checkpoint is None:
+        if resume:
+            raise ValueError("resume=True needs checkpoint= (the store to resume)")
+        out = _run(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+                   min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
+                   chunk_steps=chunk_steps, progress=progress, want_siv=(grid.kind == "points"),
+                   positions=positions)
+    else:  # the same plan, on a dask cluster and/or through a checkpoint store
+        from .checkpoint import run_plan
+
+        plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+                         min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
+                         chunk_steps=chunk_steps, want_siv=(grid.kind == "points"), positions=positions)
+        out = run_plan(plan, client=client, checkpoint=checkpoint, resume=resume, progress=progress,
+                       rechunk=chunk_steps is None)
+    ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
+                  min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats)
+    if checkpoint is not None:
+        from .checkpoint import write_final
+
+        write_final(checkpoint, ds)
+    return ds
 
 
 def red_edges() -> tuple[str, ...]:

@@ -339,6 +339,9 @@ def read_dataset(path: str | os.PathLike, *, format: str | None = None):
     if fmt == "netcdf":
         opened = xr.open_dataset(path, engine="h5netcdf")
     else:
+        from .checkpoint import check_complete
+
+        check_complete(path)  # a resumable run's store that has not finished: say so, do not read it
         opened = xr.open_zarr(path, consolidated=None)
     with opened:
         loaded = opened.load()

@@ -1157,7 +1157,7 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
             if n_flip > 0:
                 stamp = _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv,
                                sat_sin_el, sat_use_cone, sat_cos_half, serv_min_sats, refine, t_ticks,
-                               runs_a, n_prev, runs_b, n_cur, prv, cov_cur, cov_prev, rcov, st2, sim,
+                               runs_a, n_prev, runs_b, n_cur, prv, cur, cov_cur, cov_prev, rcov, st2, sim,
                                ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip)
             row_cov[0, r, tt] = rcov[0]
             runs_a, runs_b = runs_b, runs_a
@@ -1225,7 +1225,7 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
                 if n_flip > 0:
                     stamp = _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv,
                                    sat_sin_el, sat_use_cone, sat_cos_half, serv_min_sats, refine, t_ticks,
-                                   runs_a, n_prev, runs_b, n_cur, prv, cov_cur, cov_prev, rcov, st2, sim,
+                                   runs_a, n_prev, runs_b, n_cur, prv, cur, cov_cur, cov_prev, rcov, st2, sim,
                                    ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k,
                                    n_flip)
             for o in range(n_out):
@@ -1249,8 +1249,8 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
 
 @njit(cache=CACHE, error_model="numpy")
 def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, sat_sin_el, sat_use_cone,
-           sat_cos_half, serv_min_sats, refine, t_ticks, runs_a, n_prev, runs_b, n_cur, prv, cov_cur, cov_prev,
-           rcov, st2, sim, ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip):
+           sat_cos_half, serv_min_sats, refine, t_ticks, runs_a, n_prev, runs_b, n_cur, prv, cur, cov_cur,
+           cov_prev, rcov, st2, sim, ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip):
     """Record the coverage transitions of row ``r`` between samples ``t-1`` and ``t`` at the cells
     ``flip_k[:n_flip]`` (where some output's ``cov_cur`` differs from ``cov_prev``), refined as
     :func:`coverage_rows` describes.  Returns the updated marker stamp."""
@@ -1262,8 +1262,14 @@ def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, s
         ne = 0
         if refine:
             stamp += 1
-            mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p)
-            mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c)
+            n_p = 0
+            n_c = 0
+            for j in range(n_serv):
+                n_p += prv[j, k]
+                n_c += cur[j, k]
+            # (no satellite served the cell at a sample: nothing to look for in that sample's runs)
+            mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p) if n_p > 0 else 0
+            mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c) if n_c > 0 else 0
             # satellites that rose (in cur only) or set (in prev only), each one event
             for side in range(2):
                 inc = side == 0

@@ -63,7 +63,7 @@ NaN for a cell never covered.  If ``T == 0`` (one sample) ``coverage_fraction`` 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from . import CACHE
 
@@ -264,18 +264,37 @@ def combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def combine_into(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """:func:`combine` written into ``left`` (int64, C-contiguous, ``(n, N_FIELDS)``), which is returned:
     the streaming driver's form, with no new allocation per chunk."""
-    both = (left[:, S0] >= 0) & (right[:, S0] >= 0)
-    if np.any(both & ((left[:, T1] != right[:, T0]) | (left[:, PREV] != right[:, S0]))):
+    if left.shape != right.shape or left.ndim != 2 or left.shape[1] != N_FIELDS:
+        raise ValueError(f"cannot combine states of shapes {left.shape} and {right.shape}")
+    if _n_unmet(left, right):
         raise ValueError("states do not meet: left's end time/status must equal right's start time/status")
     _combine_cells(left, right, left)
     return left
 
 
 @njit(cache=CACHE, nogil=True)
+def _n_unmet(L, R):
+    """Cells where both states are begun and left's end time/status is not right's start."""
+    bad = 0
+    for c in range(L.shape[0]):
+        if L[c, S0] >= 0 and R[c, S0] >= 0 and (L[c, T1] != R[c, T0] or L[c, PREV] != R[c, S0]):
+            bad += 1
+    return bad
+
+
+@njit(cache=CACHE, nogil=True, parallel=True)
 def _combine_cells(L, R, out):
     """:func:`combine` cell by cell (the states are known to meet); ``out`` may be ``L``."""
+    n = L.shape[0]
+    n_blocks = (n + 4095) // 4096
+    for b in prange(n_blocks):
+        _combine_block(L, R, out, b * 4096, min(n, (b + 1) * 4096))
+
+
+@njit(cache=CACHE, nogil=True)
+def _combine_block(L, R, out, c_lo, c_hi):
     lc = np.empty(N_FIELDS, np.int64)
-    for c in range(L.shape[0]):
+    for c in range(c_lo, c_hi):
         if R[c, S0] < 0:
             for f in range(N_FIELDS):
                 out[c, f] = L[c, f]

@@ -4,6 +4,11 @@ Runs :func:`constellation.coverage.coverage` for a constellation (default: the s
 over a time window, writes the result with :func:`constellation.io.write_dataset` and prints a
 one-paragraph summary: area-weighted mean coverage, the fraction of the area covered continuously, the
 worst revisit gap and where it is, the mean number of satellites in view, the run time and the output.
+
+A ``.zarr`` output is a resumable run (:mod:`constellation.checkpoint`): each finished time chunk's partial
+results are written to the store as the run goes, and ``--resume`` continues a killed run where it
+stopped (bit-identical result; a store from other inputs is refused).  ``--scheduler ADDRESS`` runs the
+chunks on a dask cluster (:mod:`constellation.distributed`).  A ``.nc`` output is written once, at the end.
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ examples:
   constellation coverage --region=20,55,70,140 --grid-deg 0.5 --min-elevation 20
   constellation coverage --per-group --requirement eo:elev=15,half=25 --output services.nc
   constellation coverage gps-ops.txt --min-elevation 5 --min-sats 4 --grid-deg 5
+  constellation coverage --duration 7d --output week.zarr            # resumable: kill it, then
+  constellation coverage --duration 7d --output week.zarr --resume   # ... finishes where it stopped
+  constellation coverage --scheduler tcp://10.0.0.5:8786 --output week.zarr --duration 7d
 
 A region that starts with a minus sign needs '=': --region=-10,10,-20,20.
 --per-group defaults: eo: half-angle 30 deg (off-nadir pointing limit of small agile imagers) and
@@ -96,7 +104,20 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-refine", action="store_true",
                    help="do not interpolate access and gap edges between samples")
     p.add_argument("-o", "--output", default="coverage.nc", metavar="PATH",
-                   help="output file, .nc (NetCDF-4) or .zarr (default: coverage.nc in the current folder)")
+                   help="output file, .nc (NetCDF-4) or .zarr (default: coverage.nc in the current folder); "
+                        "a .zarr output keeps each finished time chunk as it goes, so the run can be resumed")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run stored in the --output .zarr store (computes only the chunks it "
+                        "lacks; refused if the store was made from different inputs)")
+    p.add_argument("--chunk-steps", type=int, default=None, metavar="N",
+                   help="time steps per chunk (default: automatic); a resumable run saves one chunk at a time. "
+                        "The result does not depend on it")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the time chunks on the dask cluster whose scheduler is at ADDRESS "
+                        "(e.g. tcp://10.0.0.5:8786); needs the 'dask' extra")
+    p.add_argument("--exact-positions", action="store_true",
+                   help="SGP4 at every sample (default: SGP4 at nodes minutes apart + Hermite interpolation, "
+                        "error estimated per run in the position_error_max_m attribute)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=run)
 
@@ -244,10 +265,15 @@ def run(args: argparse.Namespace) -> int:
 
     t_start = time.perf_counter()
     # cheap checks first, so bad input fails before any work
-    output_format(args.output)
+    checkpointed = output_format(args.output) == "zarr"
     out_dir = Path(args.output).resolve().parent
     if not out_dir.is_dir():
         raise FileNotFoundError(f"--output: folder {str(out_dir)!r} does not exist")
+    if args.resume and not checkpointed:
+        raise ValueError(f"--resume needs a .zarr --output (a resumable store), got {args.output!r}")
+    if checkpointed and not args.resume and Path(args.output).exists():
+        raise ValueError(f"--output {args.output!r} already exists: add --resume to continue the run stored "
+                         f"there, or remove it to start again")
     try:
         duration_s = parse_duration(args.duration)
     except ValueError as exc:
@@ -285,15 +311,36 @@ def run(args: argparse.Namespace) -> int:
     kwargs: dict[str, Any] = dict(
         min_elevation_deg=args.min_elevation, half_angle_deg=args.half_angle, min_sats=args.min_sats,
         window_edges="exclude" if args.exclude_window_edges else "count", refine_edges=not args.no_refine,
-        progress=progress)
-    if progress:  # the bar advances per time chunk: ask for ~40 of them (the result does not depend on it)
+        progress=progress, positions="exact" if args.exact_positions else "hermite")
+    if args.chunk_steps is not None:
+        if args.chunk_steps < 1:
+            raise ValueError(f"--chunk-steps must be at least 1, got {args.chunk_steps}")
+        kwargs["chunk_steps"] = args.chunk_steps
+    elif progress:  # the bar advances per time chunk: ask for ~40 of them (the result does not depend on it)
         kwargs["chunk_steps"] = max(1, -(-times.size // 40))
     if requirements is not None:
         kwargs["requirements"] = requirements
-    ds = coverage(sats, times, grid, **kwargs)
+    if checkpointed:
+        kwargs.update(checkpoint=args.output, resume=args.resume)
+    client = None
+    if args.scheduler:
+        from ..distributed import require_distributed
+
+        client = require_distributed().Client(args.scheduler, timeout="30s")
+        kwargs["client"] = client
+    try:
+        ds = coverage(sats, times, grid, **kwargs)
+    finally:
+        if client is not None:
+            client.close()
     ds = cf_attrs(ds, history=f"constellation coverage: {label}, {grid.description or grid.kind}, "
                               f"{args.duration} every {args.step}")
-    path = write_dataset(ds, args.output)
+    if checkpointed:  # the store holds the result already: record it again with the command's history
+        from ..checkpoint import write_final
+
+        path = write_final(args.output, ds)
+    else:
+        path = write_dataset(ds, args.output)
     if not args.quiet:
         print(summarize(ds, run_s=time.perf_counter() - t_start, output=str(path)), file=sys.stdout)
     return 0

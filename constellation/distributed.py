@@ -1,0 +1,303 @@
+"""Coverage on a dask cluster: time chunks computed on the workers, reduced with the reductions' combine.
+
+:func:`run_dask` runs one :class:`constellation.coverage.Plan` on a ``distributed.Client``:
+
+1. the plan is sent to every worker once (``client.scatter(plan, broadcast=True)``); it holds the
+   satellites' SGP4 elements, the sample times, the grid's row geometry and the per-satellite requirement,
+   and each worker keeps its own :class:`constellation.propagate.ItrsWindow` cached on it, so the
+   TEME -> ITRS matrices and the Hermite node tables are built once per worker, not once per chunk;
+2. one task per time chunk calls :func:`constellation.coverage.chunk_state` (positions included, with the
+   two lead samples before the chunk), a module-level function that workers import; its numba kernels
+   come from the on-disk cache (:data:`constellation.kernels.CACHE`), so each worker process compiles
+   nothing it already has and loads each kernel once;
+3. the chunk states, ``(n_out * n_cells, N_FIELDS)`` int64 each, are joined on the workers by a binary
+   tree of :func:`constellation.kernels.reductions.combine` tasks (adjacent chunks only: the combine is
+   associative but not commutative), so only the final state travels back, plus each chunk's small
+   covered-cells-per-row series ``(n_out, n_rows, n_chunk)`` int32 and (point grids) satellites in view;
+4. :class:`constellation.coverage.Assembler` receives the final state as if it were one chunk spanning the
+   window and the per-chunk series in order, and gives the same dict as the serial driver.
+
+Every number in the state is an exact integer (microsecond ticks, squared gaps in three integer parts) and
+positions are bit-identical whatever block computes them, so the result is bit-identical to the
+single-process run for any chunking and any tree shape.
+
+Sizes, for planning many machines (``n_out`` services, ``n_cells`` cells, ``n_rows`` grid rows): each
+worker receives the plan once (about ``1 kB x n_sat`` for the SGP4 elements and requirement arrays, plus
+``~120 B x n_cells`` of row geometry and ``8 B x n_time`` of ticks), then only a chunk index per task;
+each chunk produces a state of ``192 B x n_out x n_cells`` (24 int64 fields) that stays on the worker
+until combined, and sends back ``4 B x n_out x n_rows x n_chunk`` of row series.  Tree combines move one
+state between workers per join (``log2(n_chunks)`` levels), so the traffic is about
+``n_chunks x 192 B x n_out x n_cells`` in total, independent of the number of satellites.
+:func:`transfer_sizes` measures these for a plan.
+
+dask is an optional dependency (extra ``dask``): it is imported only here, when a client is given.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import pickle
+from typing import Any
+
+import numpy as np
+from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
+
+from .coverage import Assembler, Plan, chunk_state
+from .kernels import reductions as red
+from .satellite import Constellation
+
+__all__ = ["run_dask", "chunk_task", "dask_chunk_steps", "with_chunk_steps", "transfer_sizes",
+           "require_distributed"]
+
+#: Chunks per worker thread that :func:`dask_chunk_steps` aims for (load balance vs per-chunk overhead).
+CHUNKS_PER_THREAD = 4
+
+
+# -- sending SGP4 models to workers --------------------------------------------------------------------
+#
+# python-sgp4's compiled ``Satrec`` cannot be pickled, and most of its fields are read-only, so a model is
+# sent as the arguments of the ``sgp4init`` call that rebuilds it (gravity model, operation mode, epoch and
+# the mean elements), plus the writable metadata (exact epoch as two Julian-date parts, catalogue text,
+# element-set fields).  A TLE-made model was initialised with epoch ``(jd + jdF) - 2433281.5`` and one made
+# by ``Satrec.sgp4init`` with ``(jd - 2433281.5) + jdF``; the two can differ in the last bit, so both are
+# tried and the one whose rebuilt model matches the original in every readable field and in its positions
+# and velocities at five times (-1 to +7 days), bit for bit, is sent.  A model that no candidate reproduces
+# is refused (pickle raises), never sent approximately.  The check is made once per model object (cached by
+# id, with the object kept alive); a model rebuilt on a worker remembers its arguments, so passing the plan
+# on from worker to worker (dask's broadcast) costs no check.
+
+_GRAVITY = (WGS72, WGS84, WGS72OLD)
+_META = ("satnum_str", "classification", "intldesg", "epochyr", "epochdays", "revnum", "elnum", "ephtype",
+         "jdsatepoch", "jdsatepochF")
+_CHECK_DAYS = np.array([0.0, -1.0, 0.5, 1.0, 7.0])
+#: fields that the last propagation overwrites (not part of the model)
+_TRANSIENT = frozenset(("t", "error", "am", "em", "im", "Om", "om", "mm", "nm"))
+#: every readable data field of a Satrec, but the transient ones
+_FIELDS = tuple(n for n in dir(Satrec) if not n.startswith("_") and n not in _TRANSIENT
+                and not callable(getattr(Satrec(), n)))
+#: verified rebuild arguments per model: id -> (model, args, meta); the model is kept so ids stay unique
+_VERIFIED: dict[int, tuple] = {}
+_VERIFIED_MAX = 1_000_000
+
+
+def _bits(v: Any) -> Any:
+    return np.float64(v).view(np.int64).item() if isinstance(v, float) else v
+
+
+def _model_fields(s: Satrec) -> tuple:
+    return tuple(_bits(getattr(s, n)) for n in _FIELDS)
+
+
+def _init_args(s: Satrec, which: int, epoch: float) -> tuple:
+    return (which, s.operationmode, s.satnum, epoch, s.bstar, s.ndot, s.nddot, s.ecco, s.argpo, s.inclo,
+            s.mo, s.no_kozai, s.nodeo)
+
+
+def _rebuild_satrec(args: tuple, meta: tuple, remember: bool = False) -> Satrec:
+    s = Satrec()
+    s.sgp4init(*args)
+    for name, v in zip(_META, meta):
+        setattr(s, name, v)
+    if remember:  # a model rebuilt from verified arguments is sent on (worker to worker) with the same ones
+        _remember(s, args, meta)
+    return s
+
+
+def _remember(s: Satrec, args: tuple, meta: tuple) -> None:
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[id(s)] = (s, args, meta)
+
+
+def _same_states(s: Satrec, r: Satrec) -> bool:
+    """Whether ``s`` and ``r`` give the same error codes, positions and velocities, bit for bit, at a few
+    times around ``s``'s epoch (through a SatrecArray, which copies the models: neither is touched)."""
+    fr = s.jdsatepochF + _CHECK_DAYS
+    e, p, v = SatrecArray([s, r]).sgp4(np.full(fr.shape, s.jdsatepoch), fr)
+    return e[0].tobytes() == e[1].tobytes() and p[0].tobytes() == p[1].tobytes() and \
+        v[0].tobytes() == v[1].tobytes()
+
+
+def _verified_args(s: Satrec) -> tuple:
+    """``(args, meta)`` that rebuild ``s`` exactly (checked once per model object, then cached)."""
+    hit = _VERIFIED.get(id(s))
+    if hit is not None and hit[0] is s:
+        return hit[1], hit[2]
+    ref = _model_fields(s)
+    meta = tuple(getattr(s, name) for name in _META)
+    epochs = dict.fromkeys(((s.jdsatepoch + s.jdsatepochF) - 2433281.5,
+                            (s.jdsatepoch - 2433281.5) + s.jdsatepochF))
+    for which in _GRAVITY:
+        for epoch in epochs:
+            args = _init_args(s, which, epoch)
+            try:
+                r = _rebuild_satrec(args, meta)
+            except Exception:  # noqa: BLE001 - a candidate that cannot be built is simply not the one
+                continue
+            if _model_fields(r) == ref and _same_states(s, r):
+                _remember(s, args, meta)
+                return args, meta
+    raise pickle.PicklingError(f"SGP4 model of catalogue number {s.satnum_str} cannot be rebuilt exactly on a "
+                               f"worker (no sgp4init call reproduces it bit for bit)")
+
+
+def _reduce_satrec(s: Satrec):
+    return _rebuild_satrec, (*_verified_args(s), True)
+
+
+def _rebuild_constellation(state: dict) -> Constellation:
+    c = Constellation.__new__(Constellation)
+    c.__dict__.update(state)
+    return c
+
+
+def _reduce_constellation(c: Constellation):
+    # the cached SatrecArray (a compiled object that cannot be pickled) is rebuilt where it is needed
+    state = {k: (None if k == "_satrec_array" else v) for k, v in c.__dict__.items()}
+    return _rebuild_constellation, (state,)
+
+
+copyreg.pickle(Satrec, _reduce_satrec)
+copyreg.pickle(Constellation, _reduce_constellation)
+
+
+# -- running a plan ------------------------------------------------------------------------------------
+
+def require_distributed():
+    """Import and return ``distributed``, or raise an ImportError saying how to install it."""
+    try:
+        import distributed
+    except ImportError as exc:  # pragma: no cover - dask is installed in the dev environment
+        raise ImportError("coverage(client=...) needs dask.distributed, an optional dependency: install it "
+                          "with  pip install 'jinan-constellation[dask]'  (or  pip install "
+                          "'dask[distributed]')") from exc
+    return distributed
+
+
+def chunk_task(plan: Plan, k: int) -> tuple[np.ndarray, tuple]:
+    """What a worker computes for chunk ``k``: ``(state, (row_cov, siv, first_fail, fail_code))``.
+
+    ``state`` is the chunk's reduction state (it stays on the worker for the combine tree); the second
+    item is what travels back: the chunk's covered cells per row, satellites in view (point grids, else
+    None) and the propagation failures the worker's window has seen so far (first failed node/time per
+    satellite, -1 where none, and its SGP4 code), so the client can warn about decayed satellites as the
+    serial run does.
+    """
+    state, row_cov, siv = chunk_state(plan, k)
+    if len(plan.c):
+        first, code = plan.window().failures()
+    else:
+        first, code = np.zeros(0, np.int64), np.zeros(0, np.uint8)
+    return state, (row_cov, siv, first, code)
+
+
+def _state_of(item: tuple) -> np.ndarray:
+    return item[0]
+
+
+def _small_of(item: tuple) -> tuple:
+    return item[1]
+
+
+def _combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return red.combine(left, right)
+
+
+def dask_chunk_steps(plan: Plan, n_threads: int) -> int:
+    """Time steps per chunk for ``n_threads`` worker threads: at least :data:`CHUNKS_PER_THREAD` chunks
+    per thread, a chunk count that is a multiple of ``n_threads`` (so every thread gets the same number of
+    chunks), and never longer chunks than the plan's own (memory-bounded) ones."""
+    n_t = int(plan.times.size)
+    n_threads = max(1, int(n_threads))
+    auto = max(b - a for a, b in plan.bounds)
+    n_chunks = max(CHUNKS_PER_THREAD * n_threads, -(-n_t // auto))
+    n_chunks = -(-n_chunks // n_threads) * n_threads
+    return int(max(1, -(-n_t // n_chunks)))
+
+
+def with_chunk_steps(plan: Plan, chunk_steps: int) -> Plan:
+    """A copy of ``plan`` cut into chunks of ``chunk_steps`` samples (the result does not depend on it)."""
+    if int(chunk_steps) != chunk_steps or int(chunk_steps) < 1:
+        raise ValueError(f"chunk_steps must be a whole number >= 1, got {chunk_steps}")
+    n_t = int(plan.times.size)
+    s = int(chunk_steps)
+    return dataclasses.replace(plan, bounds=[(i, min(i + s, n_t)) for i in range(0, n_t, s)])
+
+
+def _tree(client, futures: list) -> Any:
+    """Join adjacent states pairwise on the workers until one is left (the order is kept)."""
+    level = list(futures)
+    while len(level) > 1:
+        nxt = [client.submit(_combine, level[i], level[i + 1], pure=False)
+               for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
+    """Run ``plan`` on the dask cluster of ``client`` (a ``distributed.Client``); return the dict the
+    serial driver returns (``state``, ``row_cov``, ``siv``, ...), bit-identical to it.
+
+    The plan's chunks are used as they are (see :func:`dask_chunk_steps` / :func:`with_chunk_steps` to
+    cut them for a cluster).  With ``progress``, a tqdm bar advances as chunks finish.
+    """
+    distributed = require_distributed()
+    from .propagate import _warn_failures
+
+    n_chunks = len(plan.bounds)
+    plan_f = client.scatter(plan, broadcast=True, hash=False)
+    items = [client.submit(chunk_task, plan_f, k, pure=False, priority=-k) for k in range(n_chunks)]
+    states = [client.submit(_state_of, f, pure=False) for f in items]
+    smalls = [client.submit(_small_of, f, pure=False) for f in items]
+    del items  # the chunk tuples are released once both halves are taken
+    total = _tree(client, states)
+    del states
+    if progress:
+        from tqdm.auto import tqdm
+
+        with tqdm(total=n_chunks, desc="coverage", unit="chunk") as bar:
+            for _ in distributed.as_completed(smalls):
+                bar.update(1)
+    small = client.gather(smalls)
+    state = client.gather(total)
+    del total, smalls, plan_f
+
+    # the combined state spans the whole window: fold it as the one chunk of a one-chunk plan
+    whole = dataclasses.replace(plan, bounds=[(0, int(plan.times.size))])
+    asm = Assembler(whole)
+    row_cov = np.concatenate([s[0] for s in small], axis=2)
+    siv = np.concatenate([s[1] for s in small], axis=1) if plan.want_siv else None
+    asm.add(0, np.ascontiguousarray(state, dtype=np.int64), row_cov, siv)
+
+    if len(plan.c):
+        never = np.iinfo(np.int64).max
+        first = np.full(len(plan.c), never, np.int64)
+        code = np.zeros(len(plan.c), np.uint8)
+        for _, _, f, c in small:
+            f = np.where(f < 0, never, f)
+            new = f < first
+            first[new], code[new] = f[new], c[new]
+        if np.any(first != never):
+            first = np.where(first == never, -1, first)
+            win = plan.window()
+            _warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
+                           stacklevel=4)
+    return asm.result()
+
+
+def transfer_sizes(plan: Plan) -> dict[str, int]:
+    """Bytes that move in a :func:`run_dask` run of ``plan`` (pickled sizes, uncompressed):
+    ``plan`` (sent once to each worker), ``state`` (one chunk's state: kept on its worker, moved once
+    per tree join), ``row_cov`` (the per-chunk series sent back, largest chunk), ``n_chunks``."""
+    n_chunk = max(b - a for a, b in plan.bounds)
+    state = np.zeros((plan.n_out * plan.n_cells, red.N_FIELDS), np.int64)
+    row = np.zeros((plan.n_out, plan.n_rows, n_chunk), np.int32)
+    siv = (plan.n_out * n_chunk * plan.n_cells * 2) if plan.want_siv else 0
+    return dict(plan=len(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)),
+                state=len(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)),
+                row_cov=len(pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)) + siv,
+                n_chunks=len(plan.bounds), n_sat=len(plan.c), n_cells=plan.n_cells,
+                n_time=int(plan.times.size), n_out=plan.n_out)

@@ -1,0 +1,138 @@
+"""Coverage on a dask cluster (constellation.distributed): bit-identical to the single-process run on a
+LocalCluster of 2 worker processes; chunks computed on their own and folded equal the streaming driver;
+SGP4 models travel to workers exactly."""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import sys
+
+import numpy as np
+import pytest
+
+from constellation.coverage import Requirement, coverage
+from constellation.design import jinan368
+from constellation.grid import global_grid, points
+from constellation.timescale import time_range
+
+distributed = pytest.importorskip("distributed")
+from constellation import distributed as dist  # noqa: E402 - after the importorskip
+
+cov = importlib.import_module("constellation.coverage")  # the module (constellation.coverage is the function)
+REQS = {"eo": Requirement(10.0, 30.0), "comm": Requirement(10.0), "nav": Requirement(5.0, None, 2)}
+
+
+@pytest.fixture(scope="module")
+def case():
+    sats = jinan368()[::9]  # 41 satellites of all three groups
+    assert len(sats) == 41 and set(sats.groups) == {"eo", "comm", "nav"}
+    return sats, time_range("2026-01-01", duration="2h", step_s=60), global_grid(10.0)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  worker_dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+def _identical(a, b):
+    """Bit-identical data variables and coordinates (xarray's own check, plus the bits of every float)."""
+    import xarray as xr
+
+    xr.testing.assert_identical(a.drop_attrs(), b.drop_attrs())
+    for v in a.variables:
+        x, y = np.asarray(a[v].values), np.asarray(b[v].values)
+        assert x.dtype == y.dtype, v
+        if x.dtype.kind == "f":
+            assert np.array_equal(x.view(np.int64), y.view(np.int64)), v
+    assert {k: v for k, v in a.attrs.items() if k != "history"} == \
+        {k: v for k, v in b.attrs.items() if k != "history"}
+
+
+def test_cluster_run_is_bit_identical(case, client):
+    sats, times, grid = case
+    for kw in (dict(), dict(requirements=REQS, window_edges="exclude")):
+        ref = coverage(sats, times, grid, **kw)
+        got = coverage(sats, times, grid, client=client, **kw)
+        _identical(got, ref)
+        assert float(ref["coverage_fraction"].max()) > 0  # a case with something to compare
+    # a chunking of its own (7 chunks of 19 steps, 4 tree levels) and exact positions
+    ref = coverage(sats, times, grid, positions="exact", requirements=REQS)
+    got = coverage(sats, times, grid, positions="exact", requirements=REQS, client=client, chunk_steps=19)
+    _identical(got, ref)
+
+
+def test_cluster_run_points_and_checkpoint(case, client, tmp_path):
+    from constellation import io
+
+    sats, times, _ = case
+    sites = points([36.65, 39.47, -89.9, 0.0], [117.12, 75.99, 0.0, -170.0], names=["a", "b", "c", "d"])
+    ref = coverage(sats, times, sites, requirements=REQS)
+    got = coverage(sats, times, sites, requirements=REQS, client=client, chunk_steps=25)
+    _identical(got, ref)
+    assert "sats_in_view" in got
+    # the cluster also fills a checkpoint store, written as chunks come back in any order
+    store = tmp_path / "run.zarr"
+    got = coverage(sats, times, sites, requirements=REQS, client=client, chunk_steps=25, checkpoint=store)
+    _identical(got, ref)
+    _identical(io.read_dataset(store), ref)
+
+
+def test_chunks_on_their_own_fold_to_the_streaming_result(case):
+    """chunk_state(plan, k) for each k (positions computed per chunk, as a worker does), folded by the
+    Assembler, equals the serial streaming driver bit for bit (Hermite and exact positions)."""
+    sats, times, grid = case
+    for positions in ("hermite", "exact"):
+        kw = dict(min_elevation_deg=10.0, half_angle_deg=None, min_sats=1, requirements=REQS, refine_edges=True,
+                  chunk_steps=17, want_siv=False, positions=positions)
+        ref = cov._run(sats, times, grid, progress=False, **kw)
+        plan = cov.make_plan(sats, times, grid, **kw)
+        asm = cov.Assembler(plan)
+        parts = {k: cov.chunk_state(plan, k) for k in reversed(range(len(plan.bounds)))}  # out of order
+        for k in range(len(plan.bounds)):  # folded in order
+            asm.add(k, *parts.pop(k))
+        out = asm.result()
+        assert len(plan.bounds) == 8
+        np.testing.assert_array_equal(out["state"], ref["state"])
+        np.testing.assert_array_equal(out["row_cov"], ref["row_cov"])
+
+
+def test_plan_pickles_exactly(case, shared_data):
+    """The plan (with its SGP4 models) survives pickling: every satellite's model is rebuilt bit for bit
+    (real catalogues, deep-space GNSS included), and a cached SatrecArray does not travel."""
+    sats, times, grid = case
+    plan = cov.make_plan(sats, times, grid)
+    plan.c.satrec_array()  # a cached compiled array must not break pickling
+    back = pickle.loads(pickle.dumps(plan))
+    assert back.bounds == plan.bounds and "_window" not in back.__dict__
+    from constellation.elements import load
+
+    for name in ("gnss/gps-ops_2022-02-04.txt", "gnss/glo-ops_2022-02-04.txt", "gnss/beidou_2022-02-04.txt",
+                 "celestrak_stations_2020-06-25_omm.xml", "celestrak_resource_2025-05-25_omm.json"):
+        c = load(shared_data / name)
+        c2 = pickle.loads(pickle.dumps(c))
+        jd = np.full(5, 2459615.5)
+        fr = np.array([0.0, 0.25, 1.0, 3.0, 10.0])
+        e1, r1, v1 = c.satrec_array().sgp4(jd, fr)
+        e2, r2, v2 = c2.satrec_array().sgp4(jd, fr)
+        assert np.array_equal(e1, e2) and r1.tobytes() == r2.tobytes() and v1.tobytes() == v2.tobytes(), name
+        assert [s.satrec.satnum_str for s in c] == [s.satrec.satnum_str for s in c2]
+
+
+def test_chunk_steps_for_a_cluster(case):
+    sats, times, grid = case
+    plan = cov.make_plan(sats, times, grid)
+    steps = dist.dask_chunk_steps(plan, 2)
+    assert steps == 16  # 121 samples / (4 chunks x 2 threads), rounded up
+    assert len(dist.with_chunk_steps(plan, steps).bounds) == 8
+    sizes = dist.transfer_sizes(dist.with_chunk_steps(plan, steps))
+    assert sizes["state"] >= plan.n_out * plan.n_cells * 24 * 8 and sizes["n_chunks"] == 8
+
+
+def test_missing_dask_is_a_clear_error(case, monkeypatch):
+    sats, times, grid = case
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r"jinan-constellation\[dask\]"):
+        coverage(sats, times, grid, client=object())
