@@ -806,7 +806,7 @@ _AS_ACOS = (1.5707963050, -0.2145988016, 0.0889789874, -0.0501743046, 0.03089188
 #: Error bound (rad) carried into the fast path's slack for :func:`_acos_poly`: the published 2e-8 plus
 #: margin for rounding (``tests/test_coverage_oracle.py`` checks it on a dense sample).
 ACOS_POLY_ERR = 5e-8
-_BIG = np.int64(1) << np.int64(40)  # "no sample yet" for a running minimum
+_BIG = np.int32(2 ** 31 - 1)  # "no sample yet" for a running minimum
 
 
 @njit(cache=CACHE, inline="always", error_model="numpy")
@@ -1031,7 +1031,7 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
     first_new = n_lead
     write_siv = siv.shape[0] > 0
     one = n_serv == 1 and not with_any
-    ms0 = serv_min_sats[0]
+    ms0 = np.int32(min(serv_min_sats[0], 2 ** 31 - 1))
     n = row_count[r]
     c0 = row_start[r]
     phi = row_phigc[r]
@@ -1046,14 +1046,15 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
     code = np.empty(ns, np.int64)
     k_lo = np.empty(ns, np.int64)
     k_len = np.empty(ns, np.int64)
-    diff = np.zeros((n_serv, n + 1), np.int64)
-    cur = np.zeros((n_out, n), np.int64)   # satellites serving each cell at this sample, per output
-    prv = np.zeros((n_out, n), np.int64)   # ... at the previous sample
-    cov_cur = np.zeros((n_out, n), np.int64)
-    cov_prev = np.zeros((n_out, n), np.int64)
+    # per-cell arrays of this row: counts in int32 (twice the SIMD width), sums in int64
+    diff = np.zeros((n_serv, n + 1), np.int32)
+    cur = np.zeros((n_out, n), np.int32)   # satellites serving each cell at this sample, per output
+    prv = np.zeros((n_out, n), np.int32)   # ... at the previous sample
+    cov_cur = np.zeros((n_out, n), np.int32)
+    cov_prev = np.zeros((n_out, n), np.int32)
     loc_sum = np.zeros((n_out, n), np.int64)
-    loc_min = np.zeros((n_out, n), np.int64)
-    loc_max = np.zeros((n_out, n), np.int64)
+    loc_min = np.zeros((n_out, n), np.int32)
+    loc_max = np.zeros((n_out, n), np.int32)
     sim = np.zeros(n_serv, np.int64)
     flip_k = np.empty(n + 1, np.int64)
     flip_seen = np.full(n, -1, np.int64)
@@ -1135,22 +1136,37 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
         for q in range(n_cur):
             _add_run(diff, sat_serv[runs_b[q, 0]], runs_b[q, 1], runs_b[q, 2], n)
         if one and t >= first_new and i0 + (t - first_new) != 0:
-            # one service, an ordinary sample: prefix sum, count statistics and flips in one pass
+            # one service, an ordinary sample: prefix sum (a serial chain), then the count statistics
+            # and the coverage flips in a loop that vectorises, then the (few) flipped cells listed
             tt = t - first_new
+            d_0 = diff[0]
+            cur_0 = cur[0]
+            cc_0 = cov_cur[0]
+            cp_0 = cov_prev[0]
+            ls_0 = loc_sum[0]
+            lmin_0 = loc_min[0]
+            lmax_0 = loc_max[0]
             acc = 0
+            for k in range(n):
+                acc += d_0[k]
+                d_0[k] = 0
+                cur_0[k] = acc
+            d_0[n] = 0
             n_flip = 0
             for k in range(n):
-                acc += diff[0, k]
-                diff[0, k] = 0
-                cur[0, k] = acc
-                cv = 1 if acc >= ms0 else 0
-                cov_cur[0, k] = cv
-                flip_k[n_flip] = k
-                n_flip += cv ^ cov_prev[0, k]
-                loc_sum[0, k] += acc
-                loc_min[0, k] = min(loc_min[0, k], acc)
-                loc_max[0, k] = max(loc_max[0, k], acc)
-            diff[0, n] = 0
+                v = cur_0[k]
+                cv = np.int32(1) if v >= ms0 else np.int32(0)
+                n_flip += cv ^ cp_0[k]
+                cc_0[k] = cv
+                ls_0[k] += v
+                lmin_0[k] = min(lmin_0[k], v)
+                lmax_0[k] = max(lmax_0[k], v)
+            if n_flip > 0:
+                n_flip = 0
+                for k in range(n):
+                    if cc_0[k] != cp_0[k]:
+                        flip_k[n_flip] = k
+                        n_flip += 1
             if write_siv:
                 for k in range(n):
                     siv[0, tt, c0 + k] = cur[0, k]
