@@ -181,6 +181,8 @@ class Plan:
     positions: str = "hermite"
     node_step_s: float = 0.0
     stencil: int = 4
+    position_error_m: float = 0.0
+    position_note: str = ""
 
     def window(self):
         """The :class:`constellation.propagate.ItrsWindow` serving this plan's positions (one per
@@ -238,13 +240,36 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
         raise ValueError(f"chunk_steps must be a whole number >= 1, got {chunk_steps}")
     chunk_steps = int(chunk_steps)
     bounds = [(i, min(i + chunk_steps, n_t)) for i in range(0, n_t, chunk_steps)]
-    node_step_s = 0.0
+    node_step_s, err_m, note = 0.0, 0.0, ""
     if positions == "hermite" and len(c):
-        node_step_s = float(auto_node_step_s(c, tol_km=position_tol_m / 1000.0, stencil=_STENCIL))
+        node_step_s, err_m, note = _node_step(c, times, position_tol_m)
+        if not node_step_s:
+            positions = "exact"
     return Plan(c=c, times=times, ticks=_ticks(times), grid=grid, rg=rg, sat=sat, serv_min=serv_min,
                 labels=labels, reqs=reqs, with_any=requirements is not None, refine=bool(refine_edges),
                 want_siv=bool(want_siv), bounds=bounds, positions=positions, node_step_s=node_step_s,
-                stencil=_STENCIL)
+                stencil=_STENCIL, position_error_m=err_m, position_note=note)
+
+
+def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
+    """Node step (s) for Hermite positions of ``c`` over ``times``: :func:`auto_node_step_s`'s choice for
+    ``tol_m``, halved while the run's estimated error (:func:`hermite_error_km`) exceeds twice ``tol_m``
+    (orbits the rule does not model well: decaying or eccentric ones).  Returns ``(step_s, error_m,
+    note)``; a step of 0 means no step down to the sample spacing keeps the error within bounds, so the run
+    should take SGP4 at every sample."""
+    step = float(auto_node_step_s(c, tol_km=tol_m / 1000.0, stencil=_STENCIL))
+    span = float((times[-1] - times[0]) / np.timedelta64(1, "s")) if times.size > 1 else 0.0
+    dt = span / (times.size - 1) if times.size > 1 else step
+    note = ""
+    while True:
+        err_m = 1000.0 * hermite_error_km(c, times, node_step_s=step, stencil=_STENCIL, n_intervals=16)
+        if err_m <= 2.0 * tol_m:
+            return step, err_m, note
+        if step / 2.0 < max(dt, 1.0):
+            return 0.0, 0.0, (f"Hermite positions at every node step down to the sample spacing left an "
+                              f"estimated {err_m:.1f} m error: SGP4 at every sample instead")
+        note = f"node step halved from the rule's choice: {err_m:.1f} m estimated at {step:g} s"
+        step /= 2.0
 
 
 def _positions(plan: Plan, progress: bool):
@@ -339,8 +364,16 @@ class Assembler:
         n_t = plan.times.size
         self.state = None
         self.next_k = 0
-        self.row_cov = np.zeros((plan.n_out, plan.n_rows, n_t), np.int32)
         self.siv = np.zeros((plan.n_out, n_t, plan.n_cells), np.int16) if plan.want_siv else None
+        # area-weighted covered fraction per sample, from covered cells per row (a row's cells share one
+        # weight); kept instead of the per-row series so memory does not grow with the window
+        g = plan.grid
+        w = np.asarray(g.weights(), float)
+        rs = np.asarray(g.row_start)
+        self.row_w = np.ascontiguousarray(w[rs] if rs.size else np.zeros(0))
+        total = float((self.row_w * np.asarray(g.row_count)).sum())
+        self.total_w = total if total > 0 else 1.0
+        self.acf = np.zeros((plan.n_out, n_t))
 
     def add(self, k: int, state: np.ndarray, row_cov: np.ndarray, siv: np.ndarray | None) -> None:
         """Fold chunk ``k`` (chunks must come in order; ``state`` may be kept as the accumulator)."""
@@ -351,7 +384,7 @@ class Assembler:
             self.state = state
         else:
             red.combine_into(self.state, state)
-        self.row_cov[:, :, a:b] = row_cov
+        red.area_fraction(row_cov, self.row_w, self.total_w, self.acf[:, a:b])
         if self.siv is not None:
             self.siv[:, a:b] = siv
         self.next_k += 1
@@ -361,22 +394,24 @@ class Assembler:
         if self.next_k != len(p.bounds):
             raise ValueError(f"only {self.next_k} of {len(p.bounds)} chunks were folded")
         return dict(c=p.c, times=p.times, grid=p.grid,
-                    state=self.state.reshape(p.n_out, p.n_cells, red.N_FIELDS), row_cov=self.row_cov,
+                    state=self.state.reshape(p.n_out, p.n_cells, red.N_FIELDS), acf=self.acf,
                     siv=self.siv, labels=p.labels, reqs=p.reqs, with_any=p.with_any, positions=_position_attrs(p))
 
 
 def _position_attrs(plan: Plan) -> dict:
     """Dataset attributes describing how the positions were obtained (with the estimated Hermite error)."""
     if plan.positions == "exact" or not len(plan.c):
-        return dict(positions="SGP4 (python-sgp4) at every sample, TEME -> ITRS", position_error_max_m=0.0)
-    err_km = hermite_error_km(plan.c, plan.times, node_step_s=plan.node_step_s, stencil=plan.stencil,
-                              n_intervals=16)
-    return dict(positions=f"SGP4 at nodes every {plan.node_step_s:g} s, Hermite interpolation of positions "
-                          f"and velocities over {plan.stencil} nodes (degree {2 * plan.stencil - 1}), TEME -> ITRS",
-                position_node_step_s=float(plan.node_step_s),
-                position_error_max_m=round(float(err_km) * 1000.0, 3),
-                position_error_rule="largest interpolation error against SGP4 at every sample, over 16 node "
-                                    "intervals spread over the window (three points each), all satellites")
+        return dict(positions="SGP4 (python-sgp4) at every sample, TEME -> ITRS", position_error_max_m=0.0,
+                    **({"position_note": plan.position_note} if plan.position_note else {}))
+    out = dict(positions=f"SGP4 at nodes every {plan.node_step_s:g} s, Hermite interpolation of positions "
+                         f"and velocities over {plan.stencil} nodes (degree {2 * plan.stencil - 1}), TEME -> ITRS",
+               position_node_step_s=float(plan.node_step_s),
+               position_error_max_m=round(float(plan.position_error_m), 3),
+               position_error_rule="largest interpolation error against SGP4 at every sample, over 16 node "
+                                   "intervals spread over the window (three points each), all satellites")
+    if plan.position_note:
+        out["position_note"] = plan.position_note
+    return out
 
 
 def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requirements, refine_edges,
@@ -526,12 +561,7 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
     area = np.asarray(grid.area_km2, float)
     data_vars["cell_area_km2"] = (gdims, shape_cells(area), dict(
         long_name="cell area on the WGS84 ellipsoid (NaN for points)", units="km2"))
-    # area-weighted covered fraction per sample, from covered cells per row (rows have one cell weight)
-    w = np.asarray(grid.weights(), float)
-    rs, rc = np.asarray(grid.row_start), np.asarray(grid.row_count)
-    row_w = w[rs] if rs.size else np.zeros(0)
-    total = float((row_w * rc).sum())
-    acf = np.einsum("orT,r->oT", out["row_cov"].astype(np.float64), row_w) / (total if total > 0 else 1.0)
+    acf = out["acf"]
     data_vars["area_covered_fraction"] = (lead + ("time",), acf if with_any else acf[0], dict(
         long_name="area-weighted fraction of the grid covered at each sample (unweighted for points)",
         units="1", stk_name="Coverage: Percent Area Covered vs time (as a fraction)"))

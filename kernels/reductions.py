@@ -425,3 +425,17 @@ def finish(st: np.ndarray, window_edges: str = "count") -> dict[str, np.ndarray]
             "first_access_s": np.where(st[:, FIRST_COV] >= 0, (st[:, FIRST_COV] - st[:, T0]) / S, np.nan),
         }
     return out
+
+
+@njit(cache=CACHE, nogil=True)
+def area_fraction(row_cov, row_w, total_w, out):
+    """Area-weighted covered fraction per output and sample: ``out[o, i] = sum_r row_cov[o, r, i] row_w[r]
+    / total_w`` (covered cells per row times the row's cell weight), summed over rows in order, so a
+    sample's value does not depend on which chunk it came in."""
+    n_out, n_rows, n_t = row_cov.shape
+    for o in range(n_out):
+        for i in range(n_t):
+            acc = 0.0
+            for r in range(n_rows):
+                acc += row_cov[o, r, i] * row_w[r]
+            out[o, i] = acc / total_w

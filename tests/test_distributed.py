@@ -96,7 +96,7 @@ def test_chunks_on_their_own_fold_to_the_streaming_result(case):
         out = asm.result()
         assert len(plan.bounds) == 8
         np.testing.assert_array_equal(out["state"], ref["state"])
-        np.testing.assert_array_equal(out["row_cov"], ref["row_cov"])
+        np.testing.assert_array_equal(out["acf"], ref["acf"])
 
 
 def test_plan_pickles_exactly(case, shared_data):
