@@ -166,16 +166,9 @@ def _write_meta(path: Path, info: dict) -> None:
 
 
 def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
+    from .io import fsync_dir
+
+    fsync_dir(path)
 
 
 def _done_chunks(path: Path, n_chunks: int) -> set[int]:

@@ -216,8 +216,13 @@ def _fsync_path(path: Path) -> None:
     for f in files:
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a directory's entries (renames into it) to disk, where the platform allows."""
     try:
-        fd = os.open(path.parent, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:  # pragma: no cover - platforms without directory fds
         return
     try:

@@ -1009,6 +1009,20 @@ def _arcs_full_row(tab, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0, d, n
         k_len[i] = int(min(ln, n)) if cd == 1 else 0
 
 
+@njit(cache=CACHE)
+def _walk(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon, row_rho, row_z,
+          row_cphi, row_sphi, row_phigc, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, runs, nr, spare):
+    """Append satellite ``s``'s runs in row ``r`` at step ``t`` by the exact walk of :func:`row_runs`,
+    growing ``runs`` (by ``spare`` more) when full; returns ``(runs, n_runs)``."""
+    while True:
+        nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon,
+                       row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_sin_el[s], sat_use_cone[s],
+                       sat_cos_half[s], sat_contig[s], runs, nr)
+        if nr2 <= runs.shape[0]:
+            return runs, nr2
+        runs = _grow(runs, nr, nr2 + spare)
+
+
 @njit(cache=CACHE, inline="always")
 def _add_run(diff, j, a, length, n):
     """+1 on the cells ``a .. a + length - 1`` (modulo ``n``) of ``diff[j]``'s prefix sum."""
@@ -1093,17 +1107,10 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
                 code[n_walk] = lo + q
                 n_walk += 1 if cd == 2 else 0
             for q in range(n_walk):
-                iq = code[q]
-                s = order[t, iq]
-                while True:
-                    nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
-                                   row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
-                                   sat_sin_el[s], sat_use_cone[s], sat_cos_half[s], sat_contig[s], runs_b,
-                                   n_cur)
-                    if nr2 <= runs_b.shape[0]:
-                        n_cur = nr2
-                        break
-                    runs_b = _grow(runs_b, n_cur, nr2 + 2 * (n_walk - q))
+                runs_b, n_cur = _walk(r, t, order[t, code[q]], pos, geo, cell_p, cell_u, row_start, row_count,
+                                      row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi,
+                                      row_phigc, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, runs_b,
+                                      n_cur, 2 * (n_walk - q))
         for iq in range(lo, lo if vec_row else hi):
             # other rows (partial, near-polar, off-model) and requirements: one satellite at a time
             s = order[t, iq]
@@ -1123,15 +1130,9 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
                     if l1 > 0:
                         n_cur = _emit(runs_b, n_cur, s, a1, l1)
                     continue
-            while True:
-                nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
-                               row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
-                               sat_sin_el[s], sat_use_cone[s], sat_cos_half[s], sat_contig[s], runs_b,
-                               n_cur)
-                if nr2 <= runs_b.shape[0]:
-                    n_cur = nr2
-                    break
-                runs_b = _grow(runs_b, n_cur, nr2 + 2 * (hi - iq))
+            runs_b, n_cur = _walk(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
+                                  row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_sin_el,
+                                  sat_use_cone, sat_cos_half, sat_contig, runs_b, n_cur, 2 * (hi - iq))
         # -- satellites in view per cell and service: difference array, prefix sum --
         for q in range(n_cur):
             _add_run(diff, sat_serv[runs_b[q, 0]], runs_b[q, 1], runs_b[q, 2], n)

@@ -183,19 +183,15 @@ def _margin_at(S, lat, lon, sin_el):
     return d[0] * U[0] + d[1] * U[1] + d[2] * U[2] - sin_el * math.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
 
 
-@pytest.mark.parametrize("side", ["east", "west"])
-def test_cell_centres_on_the_arc_end_guard_band(side):
-    """Cell centres placed within 1e-13 to 1e-4 deg of a served arc's end (the analytic fast path must
-    hand the ones inside its error bound to the exact test, and decide the others right): counts equal
-    the oracle's, and both paths are exercised."""
-    from constellation.kernels import footprint as fp
-
+def _arc_end_case(side):
+    """One LEO satellite at its middle sample, a row 2 deg poleward of it, and the longitude (deg) where
+    its 10 deg-mask arc ends on the ``side`` of its meridian, bisected on the oracle's exact margin.
+    Returns ``(sats, times, r_itrs, sin_mask, row_lat_deg, end_lon_deg, sign)``."""
     sats = Constellation([make_sat(1, 6378.137 + 550.0, 0.001, 53.0, 40.0, 0.0, 0.0)])
     times = time_range(START, duration="2m", step_s=60)
     _, r, _ = next(itrs_chunks(sats, times))
     S = r[0, 1]  # the middle sample
-    mask = 10.0
-    s_el = math.sin(math.radians(mask))
+    s_el = math.sin(math.radians(10.0))
     lat = round(math.degrees(math.atan2(S[2], math.hypot(S[0], S[1])))) + 2.0
     lon_s = math.degrees(math.atan2(S[1], S[0]))
     sgn = 1.0 if side == "east" else -1.0
@@ -206,7 +202,18 @@ def test_cell_centres_on_the_arc_end_guard_band(side):
         if mid in (lo, hi):
             break
         lo, hi = (mid, hi) if _margin_at(S, lat, mid, s_el) >= 0 else (lo, mid)
-    end = lo
+    return sats, times, r, s_el, lat, lo, sgn
+
+
+@pytest.mark.parametrize("side", ["east", "west"])
+def test_cell_centres_on_the_arc_end_guard_band(side):
+    """Cell centres placed within 1e-13 to 1e-4 deg of a served arc's end (the analytic fast path must
+    hand the ones inside its error bound to the exact test, and decide the others right): counts equal
+    the oracle's, and both paths are exercised."""
+    from constellation.kernels import footprint as fp
+
+    sats, times, r, s_el, lat, end, sgn = _arc_end_case(side)
+    mask = 10.0
     codes = set()
     served = set()
     for delta_deg in (-1e-4, -1e-7, -1e-9, -1e-11, -1e-13, 0.0, 1e-13, 1e-11, 1e-9, 1e-7, 1e-4):
@@ -241,22 +248,8 @@ def test_full_circle_row_guard_band(side):
     from constellation.grid import _rows_grid
     from constellation.kernels import footprint as fp
 
-    sats = Constellation([make_sat(1, 6378.137 + 550.0, 0.001, 53.0, 40.0, 0.0, 0.0)])
-    times = time_range(START, duration="2m", step_s=60)
-    _, r, _ = next(itrs_chunks(sats, times))
-    S = r[0, 1]
+    sats, times, r, s_el, lat, end, sgn = _arc_end_case(side)
     mask = 10.0
-    s_el = math.sin(math.radians(mask))
-    lat = round(math.degrees(math.atan2(S[2], math.hypot(S[0], S[1])))) + 2.0
-    lon_s = math.degrees(math.atan2(S[1], S[0]))
-    sgn = 1.0 if side == "east" else -1.0
-    lo, hi = lon_s, lon_s + sgn * 40.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if mid in (lo, hi):
-            break
-        lo, hi = (mid, hi) if _margin_at(S, lat, mid, s_el) >= 0 else (lo, mid)
-    end = lo
     codes = set()
     served = set()
     one = np.ones(1)
