@@ -1,6 +1,6 @@
 """Ground coverage of a constellation: figures of merit per grid cell, streamed over time chunks.
 
-:func:`coverage` propagates the satellites chunk by chunk (:func:`constellation.propagate.itrs_chunks`),
+:func:`coverage` propagates the satellites chunk by chunk (:class:`constellation.propagate.ItrsWindow`),
 finds the cells each satellite serves with the row-by-row footprint kernels of
 :mod:`constellation.kernels.footprint` (exact WGS84 elevation test, optional nadir cone, identical to a
 brute force of every satellite against every cell) and folds each sample into mergeable per-cell

@@ -940,7 +940,8 @@ def _csv_value(v: Any) -> str:
 def dumps(sats: Any, fmt: str = "3le") -> str:
     """Return ``sats`` (a :class:`Constellation` or anything :func:`as_constellation` accepts) as text.
 
-    ``fmt``: ``"tle"`` (two lines per satellite), ``"3le"`` (a name line, without ``"0 "``, then the two
+    ``fmt``: ``"tle"`` (two lines per satellite), ``"3le"`` (a name line, without ``"0 "`` unless the name
+    itself begins ``"0 "``, ``"1 "`` or ``"2 "``, then the two
     lines; satellites with no name get no name line), ``"omm-json"`` (a CelesTrak-style JSON list) or
     ``"omm-csv"`` (CelesTrak's CSV header and column order).  Lines end with ``"\\n"``.
     """
@@ -953,7 +954,9 @@ def dumps(sats: Any, fmt: str = "3le") -> str:
         for s in cons:
             l1, l2 = format_tle(s)
             if fmt == "3le" and s.name:
-                out.append(s.name)
+                # a name that could pass for a TLE line, or that starts like a "0 " name line, gets the
+                # "0 " prefix (the reader strips it), so it reads back as this satellite's name
+                out.append("0 " + s.name if s.name[:2] in ("0 ", "1 ", "2 ") else s.name)
             out += (l1, l2)
         return "".join(line + "\n" for line in out)
     rows = [omm_fields(s) for s in cons]

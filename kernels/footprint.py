@@ -46,8 +46,10 @@ the row model to 1e-9 km, as :func:`row_geometry` measures).  :func:`_arc_fast` 
 from the end has an exact margin larger than the rounding of :func:`serves` (and the cells' departure
 from the model) by a safety factor of 10, so its exact test is certain and is skipped.  Where the slack
 reaches a cell centre, or the bound does not apply (``c*`` near +-1, small ``A``, a large cancellation),
-the exact walk above decides, so the cells are the same either way.  (In the default case 97 % of the
-satellite-row pairs take the fast path; the typical slack is 1e-9 of a cell.)
+the exact walk above decides, so the cells are the same either way.  Full-circle rows evaluate this bound
+for all their candidate satellites in one vectorised, branch-free loop (:func:`_arcs_full_row`: a
+polynomial ``acos`` whose error joins the slack, bounds loosened so no division is needed); in the
+default case 99.5 % of the candidates are decided there and the rest walk.
 
 Rows are pruned first by a conservative cap: the Earth central angle
 ``lambda = 90 deg - eps' - asin(r_min cos(eps') / |S|)`` with ``eps' = eps - 0.25 deg`` (the normal vs
@@ -57,12 +59,13 @@ its geocentric latitude is within ``lambda`` of the sub-satellite point's.
 
 The satellites' visibility within a row is kept as runs ``(satellite, first cell, length)``; counts per
 cell come from a difference array and a prefix sum.  Per step, the serving satellites are sorted by
-latitude once (:func:`sat_table`), so each row only visits those whose cap can reach it.  Consecutive samples' runs also give, for a cell
+latitude once (:func:`sat_tables`, insertion sort from the previous step), so each row only visits those
+whose cap can reach it.  Consecutive samples' runs also give, for a cell
 whose coverage changes, the satellites that rose or set there, whose margins are interpolated to refine
 the transition time (see :func:`coverage_rows`).
 
 Public njit helpers (reused by navigation DOP): :func:`serves`, :func:`margin`, :func:`sat_geometry`,
-:func:`row_runs`, :func:`visible_pairs`.
+:func:`sat_table`, :func:`row_runs`.
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ from numba import njit, prange
 from . import CACHE
 from .reductions import CNT_LAST, CNT_MAX, CNT_MIN, CNT_PREV, CNT_SUM, IEND, T1, add_edge, begin
 
-__all__ = ["serves", "margin", "sat_geometry", "row_runs", "visible_pairs", "coverage_rows", "sat_table", "fast_ok",
+__all__ = ["serves", "margin", "sat_geometry", "row_runs", "coverage_rows", "sat_table", "sat_tables", "fast_ok",
            "row_geometry", "contiguous_ok", "CONTIGUOUS_CONE_MIN_MASK_DEG", "NORMAL_RADIAL_BOUND_DEG", "GEO_FIELDS"]
 
 #: Bound on the angle between the WGS84 ellipsoid normal and the geocentric radial of any point at or
@@ -466,104 +469,6 @@ def row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, 
     return nr
 
 
-@njit(cache=CACHE)
-def _build_runs(r, t, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon,
-                row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_serv, sat_sin_el, sat_use_cone,
-                sat_cos_half, sat_contig, runs):
-    """All runs of row ``r`` at step ``t``, satellites in increasing order; grows ``runs`` as needed.
-    Returns ``(runs, n_runs)``."""
-    ns = pos.shape[1]
-    nr = 0
-    phi = row_phigc[r]
-    for s in range(ns):
-        if not (abs(phi - geo[t, s, 3]) <= geo[t, s, 5]) or sat_serv[s] < 0:
-            continue  # the row is outside the satellite's cap (cheap test before the call)
-        while True:
-            nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
-                           row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_sin_el[s],
-                           sat_use_cone[s], sat_cos_half[s], sat_contig[s], runs, nr)
-            if nr2 <= runs.shape[0]:
-                nr = nr2
-                break
-            bigger = np.empty((2 * runs.shape[0] + nr2, 3), np.int64)
-            bigger[:nr] = runs[:nr]
-            runs = bigger
-    return runs, nr
-
-
-@njit(cache=CACHE, inline="always")
-def _in_runs_of(runs, p, nruns, s, k, n):
-    """Scan the runs of satellite ``s`` starting at index ``p``; return (whether cell offset ``k`` is
-    in one of them, index after them)."""
-    inside = False
-    while p < nruns and runs[p, 0] == s:
-        off = k - runs[p, 1]
-        if off < 0:
-            off += n
-        if off < runs[p, 2]:
-            inside = True
-        p += 1
-    return inside, p
-
-
-@njit(cache=CACHE, parallel=True)
-def visible_pairs(pos_t, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon, row_rho,
-                  row_z, row_cphi, row_sphi, row_phigc, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig,
-                  r_min_km):
-    """Every (cell, satellite) pair served at one instant, as CSR arrays (the footprint search of the
-    coverage engine, for consumers such as navigation DOP that need the serving satellites per cell).
-
-    Parameters
-    ----------
-    pos_t : float64 (n_sat, 3), ITRS km (NaN: serves nothing)
-    cell_p ... row_phigc, r_min_km : from :func:`row_geometry`
-    sat_sin_el, sat_cos_half : float64 (n_sat,); sat_use_cone, sat_contig : bool (n_sat,)
-        Per-satellite requirement (sine of the elevation mask, cosine of the cone half-angle);
-        ``sat_contig`` from :func:`contiguous_ok`.
-
-    Returns
-    -------
-    cell_ptr : int64 (n_cell + 1,)
-        Satellites serving cell ``c`` are ``sat_idx[cell_ptr[c]:cell_ptr[c + 1]]``, in increasing order.
-    sat_idx : int64 (n_pairs,)
-    """
-    pos = pos_t.reshape((1, pos_t.shape[0], 3))
-    geo = sat_geometry(pos, sat_sin_el, sat_use_cone, sat_cos_half, r_min_km)
-    ns = pos.shape[1]
-    n_rows = row_start.shape[0]
-    n_cells = cell_p.shape[0]
-    counts = np.zeros(n_cells, np.int64)
-    serv = np.zeros(ns, np.int64)
-    for r in prange(n_rows):
-        runs = np.empty((2 * ns + 8, 3), np.int64)
-        runs, nr = _build_runs(r, 0, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
-                               row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, serv, sat_sin_el,
-                               sat_use_cone, sat_cos_half, sat_contig, runs)
-        n = row_count[r]
-        c0 = row_start[r]
-        for q in range(nr):
-            for j in range(runs[q, 2]):
-                counts[c0 + (runs[q, 1] + j) % n] += 1
-    cell_ptr = np.zeros(n_cells + 1, np.int64)
-    for c in range(n_cells):
-        cell_ptr[c + 1] = cell_ptr[c] + counts[c]
-    sat_idx = np.empty(cell_ptr[n_cells], np.int64)
-    for r in prange(n_rows):
-        runs = np.empty((2 * ns + 8, 3), np.int64)
-        runs, nr = _build_runs(r, 0, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
-                               row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, serv, sat_sin_el,
-                               sat_use_cone, sat_cos_half, sat_contig, runs)
-        n = row_count[r]
-        c0 = row_start[r]
-        fill = np.zeros(n, np.int64)
-        for q in range(nr):  # runs come in satellite order, so each cell's list is sorted
-            for j in range(runs[q, 2]):
-                k = (runs[q, 1] + j) % n
-                sat_idx[cell_ptr[c0 + k] + fill[k]] = runs[q, 0]
-                fill[k] += 1
-    return cell_ptr, sat_idx
-
-
 def contiguous_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
     """Per satellite: whether its served cells in a row are provably one arc (module docstring)."""
     return (~np.asarray(use_cone, bool)) | (np.asarray(sin_el, float)
@@ -739,20 +644,6 @@ def sat_table(geo, sat_serv):
         n_ok[t] = m
         cap_max[t] = cm
     return order, lat_sorted, n_ok, cap_max
-
-
-@njit(cache=CACHE)
-def _lower_bound(a, t, n, v):
-    """First index i in a[t, :n] (sorted) with a[t, i] >= v."""
-    lo = 0
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if a[t, mid] < v:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 @njit(cache=CACHE, inline="always")
