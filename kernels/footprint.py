@@ -627,23 +627,35 @@ def sat_table(geo, sat_serv):
     for t in prange(nt):
         lat = np.empty(ns)
         idx = np.empty(ns, np.int64)
-        m = 0
+        m = _sort_step(geo, t, sat_serv, lat, idx)
         cm = 0.0
-        for s in range(ns):
-            cap = geo[t, s, 5]
-            if sat_serv[s] >= 0 and cap == cap:
-                lat[m] = geo[t, s, 3]
-                idx[m] = s
-                m += 1
-                if cap > cm:
-                    cm = cap
-        o = np.argsort(lat[:m], kind="mergesort")
         for i in range(m):
-            order[t, i] = idx[o[i]]
-            lat_sorted[t, i] = lat[o[i]]
+            order[t, i] = idx[i]
+            lat_sorted[t, i] = lat[i]
+            cm = max(cm, geo[t, idx[i], 5])
         n_ok[t] = m
         cap_max[t] = cm
     return order, lat_sorted, n_ok, cap_max
+
+
+@njit(cache=CACHE)
+def _sort_step(geo, t, sat_serv, lat, idx):
+    """The serving satellites of step ``t`` with valid geometry, sorted by latitude (stable) into ``lat``
+    and ``idx``; returns how many."""
+    m = 0
+    for s in range(geo.shape[1]):
+        cap = geo[t, s, 5]
+        if sat_serv[s] >= 0 and cap == cap:
+            lat[m] = geo[t, s, 3]
+            idx[m] = s
+            m += 1
+    o = np.argsort(lat[:m], kind="mergesort")
+    tmp_l = lat[:m].copy()
+    tmp_i = idx[:m].copy()
+    for i in range(m):
+        lat[i] = tmp_l[o[i]]
+        idx[i] = tmp_i[o[i]]
+    return m
 
 
 @njit(cache=CACHE, inline="always")
@@ -777,18 +789,7 @@ def sat_tables(geo, sat_serv, sat_sin_el, sat_fast):
                 lat[w] = v
                 idx[w] = si
         else:
-            for s in range(ns):
-                cap = geo[t, s, 5]
-                if sat_serv[s] >= 0 and cap == cap:
-                    lat[m] = geo[t, s, 3]
-                    idx[m] = s
-                    m += 1
-            o = np.argsort(lat[:m], kind="mergesort")
-            tmp_l = lat[:m].copy()
-            tmp_i = idx[:m].copy()
-            for i in range(m):
-                lat[i] = tmp_l[o[i]]
-                idx[i] = tmp_i[o[i]]
+            m = _sort_step(geo, t, sat_serv, lat, idx)
         valid_prev = n_valid
         for i in range(m):
             s = idx[i]
