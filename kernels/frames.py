@@ -217,6 +217,18 @@ def rotate_geodetic_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg,
     _finish_angles(x[:, cols], y[:, cols], lat_deg[:, cols], lon_deg[:, cols])
 
 
+@njit(cache=CACHE, inline="always", nogil=True)
+def rotate_one(r_teme, i, j, m, out, oi, oj):
+    """``out[oi, oj] = m[j] @ r_teme[i, j]``: one TEME position (km) to ITRS with the matrix of time ``j``
+    (the single expression every rotation of positions uses, so all give the same numbers)."""
+    a = r_teme[i, j, 0]
+    b = r_teme[i, j, 1]
+    c = r_teme[i, j, 2]
+    out[oi, oj, 0] = m[j, 0, 0] * a + m[j, 0, 1] * b + m[j, 0, 2] * c
+    out[oi, oj, 1] = m[j, 1, 0] * a + m[j, 1, 1] * b + m[j, 1, 2] * c
+    out[oi, oj, 2] = m[j, 2, 0] * a + m[j, 2, 1] * b + m[j, 2, 2] * c
+
+
 @njit(cache=CACHE, parallel=True, nogil=True)
 def rotate_positions(r_teme, m):
     """Positions only: TEME ``(n_sat, n_time, 3)`` km -> ITRS km with per-time matrices ``m`` (n_time, 3, 3)."""
@@ -225,12 +237,7 @@ def rotate_positions(r_teme, m):
     for k in prange(ns * nt):
         i = k // nt
         j = k - i * nt
-        a = r_teme[i, j, 0]
-        b = r_teme[i, j, 1]
-        c = r_teme[i, j, 2]
-        out[i, j, 0] = m[j, 0, 0] * a + m[j, 0, 1] * b + m[j, 0, 2] * c
-        out[i, j, 1] = m[j, 1, 0] * a + m[j, 1, 1] * b + m[j, 1, 2] * c
-        out[i, j, 2] = m[j, 2, 0] * a + m[j, 2, 1] * b + m[j, 2, 2] * c
+        rotate_one(r_teme, i, j, m, out, i, j)
     return out
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import CACHE
+from .frames import rotate_one
 
 __all__ = ["hermite_weights", "hermite_itrs", "hermite_itrs_serial", "rotate_time_major"]
 
@@ -178,9 +179,4 @@ def rotate_time_major(r_teme, m, out):
     for q in prange(nt * ns):
         j = q // ns
         i = q - j * ns
-        a = r_teme[i, j, 0]
-        b = r_teme[i, j, 1]
-        c = r_teme[i, j, 2]
-        out[j, i, 0] = m[j, 0, 0] * a + m[j, 0, 1] * b + m[j, 0, 2] * c
-        out[j, i, 1] = m[j, 1, 0] * a + m[j, 1, 1] * b + m[j, 1, 2] * c
-        out[j, i, 2] = m[j, 2, 0] * a + m[j, 2, 1] * b + m[j, 2, 2] * c
+        rotate_one(r_teme, i, j, m, out, j, i)
