@@ -272,12 +272,12 @@ def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
         step /= 2.0
 
 
-def _positions(plan: Plan, progress: bool):
+def _positions(plan: Plan, progress: bool, slot=None):
     """Yield ``(k, pos)`` for every chunk ``k``: ``pos`` float64 ``(n_chunk, n_sat, 3)`` ITRS km,
     time-major, from the plan's :class:`~constellation.propagate.ItrsWindow`.  With ``"exact"`` positions
     (python-sgp4, which holds the GIL) the next chunk is propagated in a background thread while the
     caller runs the kernels on this one (they release the GIL); Hermite positions are cheap enough to
-    compute in line."""
+    compute in line, into ``slot(k)`` when given (a buffer the caller reuses from chunk to chunk)."""
     from concurrent.futures import ThreadPoolExecutor
 
     bar = None
@@ -287,9 +287,9 @@ def _positions(plan: Plan, progress: bool):
         bar = tqdm(total=len(plan.bounds), desc="coverage", unit="chunk")
     ns = len(plan.c)
 
-    def get(k):
+    def get(k, out=None):
         a, b = plan.bounds[k]
-        return plan.window().block(a, b)[0] if ns else np.zeros((b - a, 0, 3))
+        return plan.window().block(a, b, out=out)[0] if ns else np.zeros((b - a, 0, 3))
 
     try:
         if plan.positions == "exact" and ns:
@@ -304,7 +304,7 @@ def _positions(plan: Plan, progress: bool):
                         bar.update(1)
         else:
             for k in range(len(plan.bounds)):
-                yield k, get(k)
+                yield k, get(k, None if slot is None else slot(k))
                 if bar is not None:
                     bar.update(1)
     finally:
@@ -421,16 +421,26 @@ def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requ
                      chunk_steps=chunk_steps, want_siv=want_siv, positions=positions)
     asm = Assembler(plan)
     spare = None
-    prev_pos = None
-    for k, pos in _positions(plan, progress):
-        n_lead = 0 if prev_pos is None else prev_pos.shape[0]
-        if n_lead:
-            pos = np.concatenate([prev_pos, pos], axis=0)
+    # one position buffer for the whole run: two lead rows (the samples before the chunk, for quadratic
+    # edge refinement across chunks), then the chunk itself
+    n_max = max(b - a for a, b in plan.bounds)
+    buf = np.empty((2 + n_max, len(plan.c), 3))
+
+    def slot(k):
+        a, b = plan.bounds[k]
+        return buf[2:2 + b - a]
+
+    for k, pos in _positions(plan, progress, slot):
+        a, b = plan.bounds[k]
+        if pos.base is not buf:
+            buf[2:2 + b - a] = pos
+        n_lead = min(2, a)
+        pos = buf[2 - n_lead:2 + b - a]
         part, row_cov, siv = chunk_state(plan, k, pos, n_lead, out=spare)
         asm.add(k, part, row_cov, siv)
         if part is not asm.state:
             spare = part  # the accumulator keeps the first chunk's buffer; later parts reuse this one
-        prev_pos = pos[-2:].copy()  # two samples back: quadratic edge refinement across chunks
+        buf[:2] = pos[-2:].copy() if pos.shape[0] >= 2 else buf[1:3].copy()
     return asm.result()
 
 

@@ -435,6 +435,11 @@ def _stencil_constants(stencil: int) -> tuple[float, float]:
     return float(prod.max()), float(np.abs(w_v.sum(axis=1)).max())
 
 
+#: The Earth's rotation rate (rad/s; IERS Conventions 2010, table 1.1), added to the orbit's angular rate
+#: in the Hermite error rule because the interpolation runs in the Earth-fixed frame.
+_EARTH_RATE_RAD_S = 7.292115e-5
+
+
 def auto_node_step_s(sats: Any, tol_km: float = 0.005, *, stencil: int = 2, min_s: float = 1.0,
                      max_s: float = 3600.0) -> float:
     """A node step (whole seconds) that keeps the Hermite error near ``tol_km`` for every satellite.
@@ -444,10 +449,11 @@ def auto_node_step_s(sats: Any, tol_km: float = 0.005, *, stencil: int = 2, min_
 
     * truncation, at most ``|r^(2s)| h^(2s) c_s`` with ``c_s = max_u prod_l (u - x_l)^2 / (2s)!``
       (``1/384`` for the cubic, ``s = 2``; Burden & Faires, "Numerical Analysis", Theorem 3.9).  For a
-      Keplerian orbit the derivatives peak at perigee, of order ``r_p w_p^(2s)`` with ``w_p = v_p / r_p``
-      the perigee angular rate and ``v_p`` from the vis-viva equation (SGP4's mean semi-major axis and
-      eccentricity); the rule uses ``3 (1 + 2 e) r_p w_p^(2s)``, above what was measured for circular LEO
-      to GEO and a Molniya orbit (``tests/test_positions.py``);
+      Keplerian orbit the derivatives peak at perigee, of order ``r_p w^(2s)`` with ``w = w_p + w_E``:
+      ``w_p = v_p / r_p`` the perigee angular rate, ``v_p`` from the vis-viva equation (SGP4's mean
+      semi-major axis and eccentricity), and ``w_E`` the Earth's rotation rate, because the interpolation
+      runs in the Earth-fixed frame; the rule uses ``3 (1 + 2 e) r_p w^(2s)``, above what was measured
+      for circular LEO to GEO and a Molniya orbit (``tests/test_positions.py``);
     * SGP4's velocity is not exactly the time derivative of its position (central differences: about 3e-6
       of the speed for LEO and GPS, 2.4e-4 at a Molniya perigee), and the Hermite velocity weights turn an
       offset ``dv`` into up to ``c_v h dv`` of position (``c_v = max_u |sum_l w_v| / h``, 0.0962 for the
@@ -469,7 +475,7 @@ def auto_node_step_s(sats: Any, tol_km: float = 0.005, *, stencil: int = 2, min_
     r_p = a * (1.0 - e)
     with np.errstate(all="ignore"):
         v_p = np.sqrt(mu * np.maximum(2.0 / r_p - 1.0 / a, 0.0))
-        w_p = v_p / r_p
+        w_p = v_p / r_p + _EARTH_RATE_RAD_S
         amp = 3.0 * (1.0 + 2.0 * e) * r_p
         dv = (1e-5 + 3.5e-4 * e) * v_p
     ok = np.isfinite(amp) & np.isfinite(w_p) & np.isfinite(dv) & (a > 0)
@@ -493,6 +499,15 @@ def _fingerprint(x: Any) -> Any:
     return hash(np.ascontiguousarray(np.asarray(x, dtype=np.float64)).tobytes())
 
 
+def _at_nodes(x: Any, t_ns: np.ndarray, node_t: np.ndarray) -> Any:
+    """An Earth-orientation input given per analysis time (``dut1`` or a pole coordinate) at the node
+    times: linear in time between the analysis times, held at the ends; ``None`` and scalars as they are."""
+    if x is None or np.ndim(x) == 0:
+        return x
+    x = np.broadcast_to(np.asarray(x, dtype=float), t_ns.shape)
+    return np.interp(node_t.view(np.int64).astype(float), t_ns.astype(float), x)
+
+
 class ItrsWindow:
     """Earth-fixed positions over one analysis window, served block by block.
 
@@ -510,8 +525,12 @@ class ItrsWindow:
     -------
     ``"hermite"``: SGP4 positions and velocities at the nodes (near-Earth satellites in the numba kernel
     :func:`constellation.kernels.sgp4_near.sgp4_near`, which runs on every core without the GIL; the others
-    with python-sgp4's ``SatrecArray``), Hermite interpolation over ``stencil`` nodes to each time (2: cubic;
-    4: degree 7; 6: degree 11; :func:`constellation.kernels.interp.hermite_itrs`), then TEME -> ITRS.
+    with python-sgp4's ``SatrecArray``), turned into ITRS positions and velocities at the nodes
+    (``v_itrs = M v_teme + dM/dt r_teme``), then Hermite interpolation over ``stencil`` nodes to each time
+    (2: cubic; 4: degree 7; 6: degree 11; :func:`constellation.kernels.interp.hermite_itrs`) in the
+    Earth-fixed frame, where the motion is as smooth as in TEME (the Earth's rotation adds its rate,
+    ``7.29e-5 rad/s``, to the orbit's; :func:`auto_node_step_s` allows for it).  Earth orientation given
+    per analysis time (``dut1``, polar motion) is taken at the nodes linearly in time.
     ``"exact"``: SGP4 at every time, then TEME -> ITRS (the same numbers as :func:`itrs_chunks`).
     """
 
@@ -544,10 +563,19 @@ class ItrsWindow:
         self._step_ns = step_ns
         self._t0_ns = int(t_ns[0])
         self._dt_ns = t_ns - t_ns[0]
-        eo = earth_orientation(times, dut1, polar_motion_arcsec)
-        self._m, _ = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
         n_int = max(1, -(-int(self._dt_ns[-1]) // step_ns))  # intervals, the last ending at/after times[-1]
         self.n_node = n_int + 1 + 2 * self._shift
+        if method == "exact":  # TEME -> ITRS at every time
+            eo = earth_orientation(times, dut1, polar_motion_arcsec)
+            self._m, _ = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
+        else:  # at the nodes only: node states are turned into ITRS, and interpolation happens there
+            node_t = self._node_times(0, self.n_node)
+            eo = earth_orientation(node_t, _at_nodes(dut1, t_ns, node_t),
+                                   None if polar_motion_arcsec is None else
+                                   (_at_nodes(polar_motion_arcsec[0], t_ns, node_t),
+                                    _at_nodes(polar_motion_arcsec[1], t_ns, node_t)))
+            self._m_node, self._mdot_node = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s,
+                                                                         eo.xp_rad, eo.yp_rad)
         # interval k = [t0 + k h, t0 + (k + 1) h]; its stencil starts at window node k (node times are
         # t0 + (n - shift) h for window node n)
         self._kidx = np.minimum(self._dt_ns // step_ns, n_int - 1).astype(np.int64)
@@ -559,7 +587,8 @@ class ItrsWindow:
         self._scanned = 0  # nodes (hermite) / times (exact) [0, _scanned) already checked for failures
         self._lock = threading.Lock()
         self._tables = _sgp4_tables(c) if method == "hermite" else None
-        self._last_nodes: tuple | None = None  # (n0, n1, r, v, err) of the previous hermite block
+        # per thread: node buffers (r, v, err) and the nodes [n0, n1) they hold from that thread's last block
+        self._local = threading.local()
 
     @property
     def node_times(self) -> np.ndarray:
@@ -571,26 +600,29 @@ class ItrsWindow:
         return (self._t0_ns + k * self._step_ns).view("datetime64[ns]")
 
     def _record(self, err: np.ndarray, offset: int) -> None:
-        """Note first failures from SGP4 error codes ``err`` (n_sat, n) at window indices ``offset...``."""
+        """Note first failures from SGP4 error codes ``err`` (n, n_sat), time- or node-major, at window
+        indices ``offset ..``."""
         bad = err != 0
         if not bad.any():
             return
-        rows = np.flatnonzero(bad.any(axis=1))
-        first = bad[rows].argmax(axis=1)
+        rows = np.flatnonzero(bad.any(axis=0))
+        first = bad[:, rows].argmax(axis=0)
         new = first + offset < self._fail[rows]
         rows, first = rows[new], first[new]
         self._fail[rows] = first + offset
-        self._code[rows] = err[rows, first]
+        self._code[rows] = err[first, rows]
 
-    def _node_states(self, k0: int, k1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """SGP4 at nodes ``k0 .. k1 - 1``: node-major ``(r_km, v_km_s)`` (n, n_sat, 3) TEME and error codes
-        (n_sat, n).  Near-Earth satellites run in the numba kernel, the others in python-sgp4."""
+    def _node_states(self, k0: int, k1: int, r: np.ndarray | None = None, v: np.ndarray | None = None,
+                     err: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """SGP4 at nodes ``k0 .. k1 - 1``: node-major TEME ``(r_km, v_km_s)`` (n, n_sat, 3) and error codes
+        (n, n_sat), into the given arrays when passed.  Near-Earth satellites run in the numba kernel, the
+        others in python-sgp4."""
         tab = self._tables
         jd, fr = julian_utc(self._node_times(k0, k1))
         n, ns = k1 - k0, len(self.constellation)
-        r = np.empty((n, ns, 3))
-        v = np.empty((n, ns, 3))
-        err = np.zeros((n, ns), dtype=np.uint8)
+        r = np.empty((n, ns, 3)) if r is None else r
+        v = np.empty((n, ns, 3)) if v is None else v
+        err = np.zeros((n, ns), dtype=np.uint8) if err is None else err
         if tab.near.size:
             kernel = sgp4_near.sgp4_near if n * tab.near.size >= _PARALLEL_SGP4 else sgp4_near.sgp4_near_serial
             kernel(tab.params, tab.near, jd, fr, r, v, err)
@@ -599,21 +631,34 @@ class ItrsWindow:
             r[:, tab.deep] = rd.transpose(1, 0, 2)
             v[:, tab.deep] = vd.transpose(1, 0, 2)
             err[:, tab.deep] = e.T
-        return r, v, np.ascontiguousarray(err.T)
+        return r, v, err
 
     def _nodes_reusing_last(self, n0: int, n1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`_node_states` for nodes ``n0 .. n1 - 1``, reusing the nodes the previous block shares
-        with this one (consecutive blocks share ``stencil - 1`` or more nodes); keeps this block's."""
-        last = self._last_nodes
-        if last is not None and last[0] <= n0 < last[1] and n1 > last[1]:
-            a0, a1, lr, lv, le = last
-            r2, v2, e2 = self._node_states(a1, n1)
-            r = np.concatenate([lr[n0 - a0:], r2])
-            v = np.concatenate([lv[n0 - a0:], v2])
-            err = np.concatenate([le[:, n0 - a0:], e2], axis=1)
-        else:
-            r, v, err = self._node_states(n0, n1)
-        self._last_nodes = (n0, n1, r, v, err)
+        """ITRS node states ``(r_km, v_km_s)`` (n, n_sat, 3) and SGP4 codes (n, n_sat) for nodes
+        ``n0 .. n1 - 1``, in this thread's node buffers, reusing the nodes this thread's previous block
+        shares with this one (consecutive blocks share ``stencil - 1`` or more nodes).  Returns views of
+        the buffers, valid until the thread's next block."""
+        loc = self._local
+        n, ns = n1 - n0, len(self.constellation)
+        a0, a1 = getattr(loc, "nodes", (0, 0))
+        bufs = getattr(loc, "bufs", None)
+        keep = a1 - n0 if a0 <= n0 < a1 else 0  # nodes already in the buffers, from row n0 - a0
+        if bufs is None or bufs[0].shape[0] < n:
+            new = (np.empty((n, ns, 3)), np.empty((n, ns, 3)), np.zeros((n, ns), np.uint8))
+            if keep:
+                for old, nb in zip(bufs, new):
+                    nb[:min(keep, n)] = old[n0 - a0:n0 - a0 + min(keep, n)]
+            bufs = loc.bufs = new
+        elif keep and n0 > a0:
+            for buf in bufs:
+                buf[:keep] = buf[n0 - a0:a1 - a0].copy()
+        keep = min(keep, n)
+        r, v, err = bufs[0][:n], bufs[1][:n], bufs[2][:n]
+        if keep < n:
+            self._node_states(n0 + keep, n1, r[keep:], v[keep:], err[keep:])
+            kernel = interp.states_to_itrs if (n - keep) * ns >= _PARALLEL_SGP4 else interp.states_to_itrs_serial
+            kernel(r[keep:], v[keep:], self._m_node, self._mdot_node, n0 + keep)
+        loc.nodes = (n0, n1)
         return r, v, err
 
     def _scan(self, upto: int) -> None:
@@ -622,16 +667,18 @@ class ItrsWindow:
         for a in range(self._scanned, upto, step):
             b = min(a + step, upto)
             if self.method == "exact":
-                err, _, _ = self.constellation.satrec_array().sgp4(*julian_utc(self.times[a:b]))
+                err = self.constellation.satrec_array().sgp4(*julian_utc(self.times[a:b]))[0].T
             else:
                 err = self._node_states(a, b)[2]
             self._record(err, a)
         self._scanned = max(self._scanned, upto)
 
-    def block(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    def block(self, start: int, stop: int, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Positions for ``times[start:stop]``: ``(r_itrs_km, error)``.
 
-        ``r_itrs_km`` is float64 ``(stop - start, n_sat, 3)``, time-major and C-contiguous, in km (ITRS);
+        ``r_itrs_km`` is float64 ``(stop - start, n_sat, 3)``, time-major and C-contiguous, in km (ITRS):
+        ``out`` when given (a C-contiguous float64 array of that shape, filled in place; a caller that
+        streams blocks through one buffer saves allocating, and first touching, a new one each time);
         ``error`` is uint8 ``(stop - start, n_sat)``: the python-sgp4 code (0 = ok) of the satellite's first
         failure wherever its position is NaN.  ``"exact"``: NaN from the first failed time on, as
         :func:`itrs_chunks`.  ``"hermite"``: a satellite whose SGP4 fails at a node is NaN from the first
@@ -644,7 +691,11 @@ class ItrsWindow:
             raise ValueError(f"block [{start}, {stop}) is outside the window's {nt} times")
         c = self.constellation
         ns, nb = len(c), stop - start
-        out = np.empty((nb, ns, 3))
+        if out is None:
+            out = np.empty((nb, ns, 3))
+        elif out.shape != (nb, ns, 3) or out.dtype != np.float64 or not out.flags.c_contiguous:
+            raise ValueError(f"out must be a C-contiguous float64 array of shape {(nb, ns, 3)}, got "
+                             f"{out.dtype} {out.shape}")
         error = np.zeros((nb, ns), dtype=np.uint8)
         if nb == 0 or ns == 0:
             return out, error
@@ -654,7 +705,7 @@ class ItrsWindow:
                 err, r, _ = teme_states(c, self.times[start:stop])
                 if self._scanned < stop:
                     lo = max(self._scanned, start)
-                    self._record(err[:, lo - start:], lo)
+                    self._record(err[:, lo - start:].T, lo)
                     self._scanned = stop
                 fail = self._fail.copy()
                 code = self._code.copy()
@@ -665,12 +716,12 @@ class ItrsWindow:
                 r, v, err = self._nodes_reusing_last(k_lo, k_hi + 1)
                 if self._scanned <= k_hi:
                     lo = max(self._scanned, k_lo)
-                    self._record(err[:, lo - k_lo:], lo)
+                    self._record(err[lo - k_lo:], lo)
                     self._scanned = k_hi + 1
                 fail = self._fail.copy()
                 code = self._code.copy()
-        m = self._m[start:stop]
         if self.method == "exact":
+            m = self._m[start:stop]
             hit = np.flatnonzero(fail < stop)
             if hit.size:
                 after = np.arange(start, stop)[:, None] >= fail[None, hit]
@@ -683,9 +734,10 @@ class ItrsWindow:
         kidx, u = self._kidx[start:stop], self._u[start:stop]
         w_r, w_v = interp.hermite_weights(u, self.stencil, self.node_step_s)
         kernel = interp.hermite_itrs if nb * ns >= _PARALLEL_INTERP else interp.hermite_itrs_serial
-        kernel(r, v, k_lo, kidx, u, w_r, w_v, fail, m, out)
+        kernel(r, v, k_lo, kidx, w_r, w_v, out)
         hit = np.flatnonzero(fail <= k_hi)
-        if hit.size:  # the rule of the kernel: NaN where the stencil reaches a failure, except on good nodes
+        if hit.size:  # NaN where the stencil reaches a failure, except on good nodes
+            interp.mask_failures(r, k_lo, kidx, u, self.stencil, fail, hit, out)
             f = fail[hit][None, :]
             k = kidx[:, None]
             bad = (k + (self.stencil - 1) >= f) & ~((u[:, None] == 0.0) & (k + (self.stencil - 1) == f))
@@ -759,9 +811,10 @@ def hermite_error_km(sats: Any, times: Any, *, node_step_s: Any = DEFAULT_NODE_S
 
     Takes ``n_intervals`` node intervals spread evenly over the window's node grid (the one
     :func:`itrs_block` uses with the same ``node_step_s`` and ``stencil``), runs SGP4 (python-sgp4) at the
-    stencil's nodes and at three points inside each interval, and returns the largest distance between
-    interpolated and exact positions over all satellites and samples (TEME; the rotation to ITRS keeps
-    distances).  The points are ``u = 1/2``, where the truncation error (``prod_l (u - x_l)^2``) peaks,
+    stencil's nodes and at three points inside each interval, turns the nodes' states into ITRS as
+    :class:`ItrsWindow` does, and returns the largest distance between interpolated and exact ITRS
+    positions over all satellites and samples (Earth orientation from :func:`earth_orientation`'s
+    defaults).  The points are ``u = 1/2``, where the truncation error (``prod_l (u - x_l)^2``) peaks,
     and ``u = 1/4, 3/4``, near where an offset ``dv`` between SGP4's velocity and the derivative of its
     position peaks (for the cubic, ``u (1 - u) (1 - 2u) h dv``, which cancels at ``u = 1/2``).  Satellites
     failing at a sampled time are left out.  Cost: ``(stencil + 3) * n_intervals`` SGP4 steps per
@@ -788,7 +841,12 @@ def hermite_error_km(sats: Any, times: Any, *, node_step_s: Any = DEFAULT_NODE_S
     shift = stencil // 2 - 1
     offsets = [step_ns // 4, step_ns // 2, (3 * step_ns) // 4]
     parts = [t0 + (l - shift) * step_ns for l in range(stencil)] + [t0 + o for o in offsets]
-    err, r, v = c.satrec_array().sgp4(*julian_utc(np.concatenate(parts).view("datetime64[ns]")))
+    t_all = np.concatenate(parts).view("datetime64[ns]")
+    err, r, v = c.satrec_array().sgp4(*julian_utc(t_all))
+    eo = earth_orientation(t_all)
+    m, mdot = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
+    r, v = (np.einsum("tij,stj->sti", m, r),
+            np.einsum("tij,stj->sti", m, v) + np.einsum("tij,stj->sti", mdot, r))
     ok_nodes = np.ones((len(c), n), dtype=bool)
     for l in range(stencil):
         ok_nodes &= err[:, l * n:(l + 1) * n] == 0

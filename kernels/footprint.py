@@ -805,7 +805,7 @@ def sat_tables(geo, sat_serv, sat_sin_el, sat_fast):
     return tab, order, n_ok, cap_max
 
 
-@njit(cache=CACHE, error_model="numpy")
+@njit(cache=CACHE, error_model="numpy", fastmath={"contract"})
 def _arcs_full_row(tab, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0, d, n, em_a, em_b, code, k_lo,
                    k_len):
     """Fast path for a full-circle row: for the table columns ``lo..hi`` of step ``t``
@@ -825,6 +825,10 @@ def _arcs_full_row(tab, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0, d, n
     slack test ``dist > 2.5 K / sin(w)`` (``dist`` the angular distance of the arc end from the nearest
     cell centre, less the acos and longitude-rounding allowances) is evaluated squared,
     ``dist^2 sin^2(w) > (2.5 K)^2``, with a factor 1.01 on ``2.5 K`` for its rounding.
+
+    LLVM may fuse multiply-adds here (numba ``fastmath={"contract"}``, nothing else): a fused
+    ``a * b + c`` rounds once where the separate operations round twice, so every bound above, which
+    allows a rounding error per operation, holds as it is (the loop ran 15-20% faster with it).
     """
     rr = rho * rho + z * z
     Bq = rho * cphi + z * sphi

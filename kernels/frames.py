@@ -219,11 +219,14 @@ def rotate_geodetic_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg,
 
 @njit(cache=CACHE, inline="always", nogil=True)
 def rotate_one(r_teme, i, j, m, out, oi, oj):
-    """``out[oi, oj] = m[j] @ r_teme[i, j]``: one TEME position (km) to ITRS with the matrix of time ``j``
-    (the single expression every rotation of positions uses, so all give the same numbers)."""
-    a = r_teme[i, j, 0]
-    b = r_teme[i, j, 1]
-    c = r_teme[i, j, 2]
+    """``out[oi, oj] = m[j] @ r_teme[i, j]``: one TEME position (km) to ITRS with the matrix of time ``j``."""
+    rotate_xyz(m, j, r_teme[i, j, 0], r_teme[i, j, 1], r_teme[i, j, 2], out, oi, oj)
+
+
+@njit(cache=CACHE, inline="always", nogil=True)
+def rotate_xyz(m, j, a, b, c, out, oi, oj):
+    """``out[oi, oj] = m[j] @ (a, b, c)``: the single expression every rotation of positions uses, so all
+    give the same numbers."""
     out[oi, oj, 0] = m[j, 0, 0] * a + m[j, 0, 1] * b + m[j, 0, 2] * c
     out[oi, oj, 1] = m[j, 1, 0] * a + m[j, 1, 1] * b + m[j, 1, 2] * c
     out[oi, oj, 2] = m[j, 2, 0] * a + m[j, 2, 1] * b + m[j, 2, 2] * c

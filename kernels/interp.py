@@ -1,16 +1,19 @@
 """Interpolation kernels: SGP4 states at coarse nodes -> Earth-fixed positions at the analysis times.
 
-Between two nodes ``t_k`` and ``t_k + h`` where SGP4 gave position ``p`` and velocity ``v`` (TEME, km and
-km/s), the position at ``t = t_k + u h`` (``0 <= u <= 1``) is the cubic Hermite polynomial
+SGP4's TEME positions and velocities at the nodes are first turned into ITRS positions and velocities
+(:func:`states_to_itrs`: ``r = M r_teme``, ``v = M v_teme + dM/dt r_teme`` with ``M = W^T R3(theta)`` of
+:func:`constellation.kernels.frames.teme_to_itrs_matrices`, AIAA 2006-6753 Appendix C).  Between two nodes
+``t_k`` and ``t_k + h`` where the position is ``p`` and the velocity ``v``, the position at
+``t = t_k + u h`` (``0 <= u <= 1``) is then the cubic Hermite polynomial
 
     r(u) = h00(u) p_k + h10(u) h v_k + h01(u) p_k+1 + h11(u) h v_k+1,
     h00 = 2u^3 - 3u^2 + 1,  h10 = u^3 - 2u^2 + u,  h01 = -2u^3 + 3u^2,  h11 = u^3 - u^2
 
 (the cubic that matches both end positions and velocities: de Boor, "A Practical Guide to Splines",
 ch. II; Burden & Faires, "Numerical Analysis", sec. 3.4).  Its error is
-``r''''(xi) h^4 u^2 (1 - u)^2 / 24``, largest at the middle of an interval: ``|r''''| h^4 / 384``.  The
-interpolated TEME position is then turned into ITRS with the per-time matrix ``M = W^T R3(theta)`` of
-:func:`constellation.kernels.frames.teme_to_itrs_matrices` (AIAA 2006-6753 Appendix C).
+``r(xi) h^4 u^2 (1 - u)^2 / 24``, largest at the middle of an interval: ``|r| h^4 / 384``.
+Interpolating in the Earth-fixed frame leaves no rotation to do per output time; the Earth's rotation
+only adds its rate to the orbit's in the derivatives.
 
 With a wider stencil (positions and velocities at ``s`` nodes around the interval, ``s = 4`` or ``6``)
 the polynomial has degree ``2 s - 1`` and the truncation error falls like ``h^(2 s)``, so the nodes can be
@@ -27,9 +30,10 @@ import numpy as np
 from numba import njit, prange
 
 from . import CACHE
-from .frames import rotate_one
+from .frames import rotate_one, rotate_xyz
 
-__all__ = ["hermite_weights", "hermite_itrs", "hermite_itrs_serial", "rotate_time_major"]
+__all__ = ["hermite_weights", "hermite_itrs", "hermite_itrs_serial", "mask_failures", "rotate_time_major",
+           "states_to_itrs", "states_to_itrs_serial"]
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
@@ -66,109 +70,173 @@ def hermite_weights(u, stencil, h_s):
     return w_r, w_v
 
 
+#: Satellites per tile and output times per task of :func:`hermite_itrs`: a tile's share of the stencil's
+#: node rows (8 rows x 256 satellites x 24 bytes for the degree-7 stencil, 48 KiB) stays in the core's
+#: cache while the task runs through its times, instead of streaming whole node rows from memory per time.
+TILE_SATS = 256
+TILE_TIMES = 32
+
+
 @njit(cache=CACHE, parallel=True, nogil=True, error_model="numpy")
-def hermite_itrs(r_node, v_node, n0, kidx, u, w_r, w_v, fail_node, m, out):
-    """Hermite interpolation of TEME node states over a stencil of nodes, rotated to ITRS, into ``out``.
+def hermite_itrs(r_node, v_node, n0, kidx, w_r, w_v, out):
+    """Hermite interpolation of ITRS node states over a stencil of nodes, into ``out``.
 
     Parameters
     ----------
     r_node, v_node : float64 (n_node, n_sat, 3), C-contiguous
-        SGP4 TEME positions (km) and velocities (km/s) at window nodes ``n0 .. n0 + n_node - 1``,
-        node-major so that neighbouring satellites read neighbouring memory.
+        ITRS positions (km) and velocities (km/s) at window nodes ``n0 .. n0 + n_node - 1``
+        (:func:`states_to_itrs`), node-major so that one node's states are one contiguous run of memory.
     n0 : int
         Window index of the first node in ``r_node``.
     kidx : int64 (n_time,)
-        Window index of the first node of each output time's stencil; its interval starts at node
-        ``kidx + stencil/2 - 1``.
-    u : float64 (n_time,)
-        Fraction of that interval, in ``[0, 1]``.
+        Window index of the first node of each output time's stencil.
     w_r, w_v : float64 (n_time, stencil)
-        Weights from :func:`hermite_weights` (``w_v`` already scaled by the node step).
-    fail_node : int64 (n_sat,)
-        Window index of each satellite's first node where SGP4 failed (any number above the last node
-        when none).  A time is NaN when its stencil reaches a failed node, except the start node of the
-        first interval whose stencil does (``u == 0``), which is returned as it is.  So each satellite is
-        valid up to a time and NaN from there on, and no failed node is ever interpolated through.
-    m : float64 (n_time, 3, 3)
-        TEME -> ITRS matrices at the output times.
+        Weights from :func:`hermite_weights` (``w_v`` already scaled by the node step); stencil 2, 4 or 6.
     out : float64 (n_time, n_sat, 3), C-contiguous
         ITRS positions (km), written in place.
+
+    Every satellite is interpolated as if all its nodes were good; :func:`mask_failures` then applies
+    the rule for satellites with a failed node.  The work is cut into tasks of :data:`TILE_SATS`
+    satellites by :data:`TILE_TIMES` times; per time a task takes the weighted sum of the stencil's node
+    states as one flat run of ``3 x`` satellites numbers (a loop LLVM turns into packed SIMD arithmetic).
+    Every element gets the same operations whatever the cut, so the numbers do not depend on it.
     """
-    for j in prange(kidx.shape[0]):
-        _hermite_time(r_node, v_node, n0, kidx, u, w_r, w_v, fail_node, m, out, j)
+    ns, nt = out.shape[1], kidx.shape[0]
+    n_tile = (ns + TILE_SATS - 1) // TILE_SATS
+    n_run = (nt + TILE_TIMES - 1) // TILE_TIMES
+    for task in prange(n_tile * n_run):
+        run = task // n_tile
+        tile = task - run * n_tile
+        _hermite_task(r_node, v_node, n0, kidx, w_r, w_v, out, tile, run)
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
-def hermite_itrs_serial(r_node, v_node, n0, kidx, u, w_r, w_v, fail_node, m, out):
+def hermite_itrs_serial(r_node, v_node, n0, kidx, w_r, w_v, out):
     """:func:`hermite_itrs` on the calling thread only, for small blocks: the same operations per element
     (so the same numbers), without waking a thread team (milliseconds when the cores are shared)."""
-    for j in range(kidx.shape[0]):
-        _hermite_time(r_node, v_node, n0, kidx, u, w_r, w_v, fail_node, m, out, j)
+    ns, nt = out.shape[1], kidx.shape[0]
+    n_tile = (ns + TILE_SATS - 1) // TILE_SATS
+    n_run = (nt + TILE_TIMES - 1) // TILE_TIMES
+    for run in range(n_run):
+        for tile in range(n_tile):
+            _hermite_task(r_node, v_node, n0, kidx, w_r, w_v, out, tile, run)
 
 
 @njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _hermite_time(r_node, v_node, n0, kidx, u, w_r, w_v, fail_node, m, out, j):
-    """All satellites at output time ``j`` (see :func:`hermite_itrs`)."""
-    ns = r_node.shape[1]
+def _hermite_task(r_node, v_node, n0, kidx, w_r, w_v, out, tile, run):
+    """Satellites ``tile * TILE_SATS ..`` at times ``run * TILE_TIMES ..`` (see :func:`hermite_itrs`)."""
+    s0 = tile * TILE_SATS
+    s1 = min(s0 + TILE_SATS, out.shape[1])
+    j1 = min((run + 1) * TILE_TIMES, kidx.shape[0])
+    for j in range(run * TILE_TIMES, j1):
+        _hermite_time(r_node, v_node, n0, kidx, w_r, w_v, out, j, s0, s1)
+
+
+@njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
+def _hermite_time(r_node, v_node, n0, kidx, w_r, w_v, out, j, s0, s1):
+    """Satellites ``s0 .. s1 - 1`` at output time ``j``: the stencil's weighted sum, each operand a
+    contiguous flat run."""
+    a = kidx[j] - n0
+    o = out[j, s0:s1].reshape(-1)
     st = w_r.shape[1]
-    mid = st // 2 - 1
-    nan = np.nan
-    k = kidx[j]
-    a = k - n0
-    m00, m01, m02 = m[j, 0, 0], m[j, 0, 1], m[j, 0, 2]
-    m10, m11, m12 = m[j, 1, 0], m[j, 1, 1], m[j, 1, 2]
-    m20, m21, m22 = m[j, 2, 0], m[j, 2, 1], m[j, 2, 2]
-    on_node = u[j] == 0.0
-    for i in range(ns):
-        f = fail_node[i]
-        if k + st - 1 < f:
-            if st == 2:
-                x = _sum2(w_r, w_v, r_node, v_node, j, a, i, 0)
-                y = _sum2(w_r, w_v, r_node, v_node, j, a, i, 1)
-                z = _sum2(w_r, w_v, r_node, v_node, j, a, i, 2)
-            elif st == 4:
-                x = _sum4(w_r, w_v, r_node, v_node, j, a, i, 0)
-                y = _sum4(w_r, w_v, r_node, v_node, j, a, i, 1)
-                z = _sum4(w_r, w_v, r_node, v_node, j, a, i, 2)
-            else:
-                x = _sum_any(w_r, w_v, r_node, v_node, j, a, i, 0)
-                y = _sum_any(w_r, w_v, r_node, v_node, j, a, i, 1)
-                z = _sum_any(w_r, w_v, r_node, v_node, j, a, i, 2)
-        elif on_node and k + st - 1 == f:  # the last good time: on a node, first stencil to reach f
-            x = r_node[a + mid, i, 0]
-            y = r_node[a + mid, i, 1]
-            z = r_node[a + mid, i, 2]
-        else:
-            out[j, i, 0] = nan
-            out[j, i, 1] = nan
-            out[j, i, 2] = nan
-            continue
-        out[j, i, 0] = m00 * x + m01 * y + m02 * z
-        out[j, i, 1] = m10 * x + m11 * y + m12 * z
-        out[j, i, 2] = m20 * x + m21 * y + m22 * z
+    if st == 2:
+        _sum2(o, r_node[a, s0:s1].reshape(-1), r_node[a + 1, s0:s1].reshape(-1), v_node[a, s0:s1].reshape(-1),
+              v_node[a + 1, s0:s1].reshape(-1), w_r[j, 0], w_r[j, 1], w_v[j, 0], w_v[j, 1])
+    elif st == 4:
+        _sum4(o, r_node[a, s0:s1].reshape(-1), r_node[a + 1, s0:s1].reshape(-1),
+              r_node[a + 2, s0:s1].reshape(-1), r_node[a + 3, s0:s1].reshape(-1), v_node[a, s0:s1].reshape(-1),
+              v_node[a + 1, s0:s1].reshape(-1), v_node[a + 2, s0:s1].reshape(-1),
+              v_node[a + 3, s0:s1].reshape(-1), w_r[j, 0], w_r[j, 1], w_r[j, 2], w_r[j, 3], w_v[j, 0],
+              w_v[j, 1], w_v[j, 2], w_v[j, 3])
+    else:
+        _sum6(o, r_node, v_node, a, w_r, w_v, j, s0, s1)
 
 
 @njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _sum2(w_r, w_v, r, v, j, a, i, c):
-    # pairwise sums: short dependency chains, so independent satellites overlap in the pipeline
-    return ((w_r[j, 0] * r[a, i, c] + w_r[j, 1] * r[a + 1, i, c])
-            + (w_v[j, 0] * v[a, i, c] + w_v[j, 1] * v[a + 1, i, c]))
+def _sum2(o, r0, r1, v0, v1, a0, a1, b0, b1):
+    # pairwise sums: short dependency chains, the same grouping for every element
+    for q in range(o.shape[0]):
+        o[q] = (a0 * r0[q] + a1 * r1[q]) + (b0 * v0[q] + b1 * v1[q])
 
 
 @njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _sum4(w_r, w_v, r, v, j, a, i, c):
-    return (((w_r[j, 0] * r[a, i, c] + w_r[j, 1] * r[a + 1, i, c])
-             + (w_r[j, 2] * r[a + 2, i, c] + w_r[j, 3] * r[a + 3, i, c]))
-            + ((w_v[j, 0] * v[a, i, c] + w_v[j, 1] * v[a + 1, i, c])
-               + (w_v[j, 2] * v[a + 2, i, c] + w_v[j, 3] * v[a + 3, i, c])))
+def _sum4(o, r0, r1, r2, r3, v0, v1, v2, v3, a0, a1, a2, a3, b0, b1, b2, b3):
+    for q in range(o.shape[0]):
+        o[q] = (((a0 * r0[q] + a1 * r1[q]) + (a2 * r2[q] + a3 * r3[q]))
+                + ((b0 * v0[q] + b1 * v1[q]) + (b2 * v2[q] + b3 * v3[q])))
 
 
 @njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _sum_any(w_r, w_v, r, v, j, a, i, c):
-    x = 0.0
-    for l in range(w_r.shape[1]):
-        x += w_r[j, l] * r[a + l, i, c] + w_v[j, l] * v[a + l, i, c]
-    return x
+def _sum6(o, r_node, v_node, a, w_r, w_v, j, s0, s1):
+    r0, r1, r2 = r_node[a, s0:s1].reshape(-1), r_node[a + 1, s0:s1].reshape(-1), r_node[a + 2, s0:s1].reshape(-1)
+    r3, r4, r5 = r_node[a + 3, s0:s1].reshape(-1), r_node[a + 4, s0:s1].reshape(-1), r_node[a + 5, s0:s1].reshape(-1)
+    v0, v1, v2 = v_node[a, s0:s1].reshape(-1), v_node[a + 1, s0:s1].reshape(-1), v_node[a + 2, s0:s1].reshape(-1)
+    v3, v4, v5 = v_node[a + 3, s0:s1].reshape(-1), v_node[a + 4, s0:s1].reshape(-1), v_node[a + 5, s0:s1].reshape(-1)
+    a0, a1, a2, a3, a4, a5 = w_r[j, 0], w_r[j, 1], w_r[j, 2], w_r[j, 3], w_r[j, 4], w_r[j, 5]
+    b0, b1, b2, b3, b4, b5 = w_v[j, 0], w_v[j, 1], w_v[j, 2], w_v[j, 3], w_v[j, 4], w_v[j, 5]
+    for q in range(o.shape[0]):
+        o[q] = ((((a0 * r0[q] + a1 * r1[q]) + (a2 * r2[q] + a3 * r3[q])) + (a4 * r4[q] + a5 * r5[q]))
+                + (((b0 * v0[q] + b1 * v1[q]) + (b2 * v2[q] + b3 * v3[q])) + (b4 * v4[q] + b5 * v5[q])))
+
+
+@njit(cache=CACHE, parallel=True, nogil=True, error_model="numpy")
+def states_to_itrs(r, v, m, mdot, n0):
+    """TEME node states to ITRS in place: ``r = M r``, ``v = M v + dM/dt r`` (AIAA 2006-6753 eqs. C-2 to
+    C-4, the matrices of :func:`constellation.kernels.frames.teme_to_itrs_matrices`).
+
+    ``r``, ``v`` float64 (n, n_sat, 3) km and km/s at window nodes ``n0 .. n0 + n - 1``; ``m``, ``mdot``
+    (n_node, 3, 3) for every node of the window.  Positions use the expression of
+    :func:`constellation.kernels.frames.rotate_xyz`, so a node's ITRS position is the same number the
+    exact path gives at that time.
+    """
+    ns = r.shape[1]
+    for q in prange(r.shape[0] * ns):
+        j = q // ns
+        _state_to_itrs(r, v, m, mdot, n0 + j, j, q - j * ns)
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def states_to_itrs_serial(r, v, m, mdot, n0):
+    """:func:`states_to_itrs` on the calling thread only (the same numbers)."""
+    ns = r.shape[1]
+    for j in range(r.shape[0]):
+        for i in range(ns):
+            _state_to_itrs(r, v, m, mdot, n0 + j, j, i)
+
+
+@njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
+def _state_to_itrs(r, v, m, mdot, k, j, i):
+    a, b, c = r[j, i, 0], r[j, i, 1], r[j, i, 2]
+    d, e, f = v[j, i, 0], v[j, i, 1], v[j, i, 2]
+    rotate_xyz(m, k, a, b, c, r, j, i)
+    rotate_xyz(m, k, d, e, f, v, j, i)
+    v[j, i, 0] += mdot[k, 0, 0] * a + mdot[k, 0, 1] * b + mdot[k, 0, 2] * c
+    v[j, i, 1] += mdot[k, 1, 0] * a + mdot[k, 1, 1] * b + mdot[k, 1, 2] * c
+    v[j, i, 2] += mdot[k, 2, 0] * a + mdot[k, 2, 1] * b + mdot[k, 2, 2] * c
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def mask_failures(r_node, n0, kidx, u, stencil, fail_node, hit, out):
+    """Apply the failure rule to satellites ``hit`` (int64) after :func:`hermite_itrs`.
+
+    ``fail_node`` (int64, n_sat) is each satellite's first node where SGP4 failed.  A time is NaN when
+    its stencil (nodes ``kidx .. kidx + stencil - 1``) reaches a failed node, except the middle node of
+    the first stencil that does when the time falls on it (``u == 0``), which gets the node's own ITRS
+    position.  So each satellite is valid up to a time and NaN from there on, and no failed node is ever
+    interpolated through.
+    """
+    mid = stencil // 2 - 1
+    for j in range(kidx.shape[0]):
+        k = kidx[j]
+        a = k - n0
+        for h in range(hit.shape[0]):
+            i = hit[h]
+            f = fail_node[i]
+            if k + stencil - 1 < f:
+                continue
+            on_node = u[j] == 0.0 and k + stencil - 1 == f
+            for c in range(3):
+                out[j, i, c] = r_node[a + mid, i, c] if on_node else np.nan
 
 
 @njit(cache=CACHE, parallel=True, nogil=True, error_model="numpy")
