@@ -617,21 +617,7 @@ class ItrsWindow:
         """SGP4 at nodes ``k0 .. k1 - 1``: node-major TEME ``(r_km, v_km_s)`` (n, n_sat, 3) and error codes
         (n, n_sat), into the given arrays when passed.  Near-Earth satellites run in the numba kernel, the
         others in python-sgp4."""
-        tab = self._tables
-        jd, fr = julian_utc(self._node_times(k0, k1))
-        n, ns = k1 - k0, len(self.constellation)
-        r = np.empty((n, ns, 3)) if r is None else r
-        v = np.empty((n, ns, 3)) if v is None else v
-        err = np.zeros((n, ns), dtype=np.uint8) if err is None else err
-        if tab.near.size:
-            kernel = sgp4_near.sgp4_near if n * tab.near.size >= _PARALLEL_SGP4 else sgp4_near.sgp4_near_serial
-            kernel(tab.params, tab.near, jd, fr, r, v, err)
-        if tab.deep.size:
-            e, rd, vd = tab.deep_array.sgp4(jd, fr)
-            r[:, tab.deep] = rd.transpose(1, 0, 2)
-            v[:, tab.deep] = vd.transpose(1, 0, 2)
-            err[:, tab.deep] = e.T
-        return r, v, err
+        return _sgp4_states(self._tables, self._node_times(k0, k1), r, v, err)
 
     def _nodes_reusing_last(self, n0: int, n1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """ITRS node states ``(r_km, v_km_s)`` (n, n_sat, 3) and SGP4 codes (n, n_sat) for nodes
@@ -805,13 +791,42 @@ def itrs_block(sats: Any, times: Any, start: int, stop: int, *, method: str = "h
     return win.block(start, stop)
 
 
+def _teme_states_fast(c: Constellation, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`teme_states` by the node kernels of :class:`ItrsWindow` (near-Earth satellites in the numba
+    SGP4, which agrees with python-sgp4 to about 1e-11 km): ``(err, r_km, v_km_s)``, satellite-major views."""
+    r, v, err = _sgp4_states(_sgp4_tables(c), times)
+    return err.T, r.transpose(1, 0, 2), v.transpose(1, 0, 2)
+
+
+def _sgp4_states(tab: _Sgp4Tables, times: np.ndarray, r: np.ndarray | None = None, v: np.ndarray | None = None,
+                 err: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SGP4 of every satellite at ``times``: time-major ``(r, v, err)``, (n, n_sat, 3) TEME km and km/s and
+    (n, n_sat) codes, into the arrays given (else new ones).  Near-Earth satellites run in the numba
+    kernel (parallel above a size), the others in python-sgp4."""
+    n, ns = times.size, tab.params.shape[0]
+    r = np.empty((n, ns, 3)) if r is None else r
+    v = np.empty((n, ns, 3)) if v is None else v
+    err = np.zeros((n, ns), dtype=np.uint8) if err is None else err
+    jd, fr = julian_utc(times)
+    if tab.near.size:
+        big = times.size * tab.near.size >= _PARALLEL_SGP4
+        (sgp4_near.sgp4_near if big else sgp4_near.sgp4_near_serial)(tab.params, tab.near, jd, fr, r, v, err)
+    if tab.deep.size:
+        e, rd, vd = tab.deep_array.sgp4(jd, fr)
+        r[:, tab.deep] = rd.transpose(1, 0, 2)
+        v[:, tab.deep] = vd.transpose(1, 0, 2)
+        err[:, tab.deep] = e.T
+    return r, v, err
+
+
 def hermite_error_km(sats: Any, times: Any, *, node_step_s: Any = DEFAULT_NODE_STEP_S, stencil: int = 2,
                      n_intervals: int = 32) -> float:
     """Largest Hermite position error (km) over a sample of node intervals of the window.
 
     Takes ``n_intervals`` node intervals spread evenly over the window's node grid (the one
-    :func:`itrs_block` uses with the same ``node_step_s`` and ``stencil``), runs SGP4 (python-sgp4) at the
-    stencil's nodes and at three points inside each interval, turns the nodes' states into ITRS as
+    :func:`itrs_block` uses with the same ``node_step_s`` and ``stencil``), runs SGP4 (the nodes' kernels:
+    numba for near-Earth satellites, python-sgp4 for the others) at the stencil's nodes and at three
+    points inside each interval, turns the nodes' states into ITRS as
     :class:`ItrsWindow` does, and returns the largest distance between interpolated and exact ITRS
     positions over all satellites and samples (Earth orientation from :func:`earth_orientation`'s
     defaults).  The points are ``u = 1/2``, where the truncation error (``prod_l (u - x_l)^2``) peaks,
@@ -842,7 +857,7 @@ def hermite_error_km(sats: Any, times: Any, *, node_step_s: Any = DEFAULT_NODE_S
     offsets = [step_ns // 4, step_ns // 2, (3 * step_ns) // 4]
     parts = [t0 + (l - shift) * step_ns for l in range(stencil)] + [t0 + o for o in offsets]
     t_all = np.concatenate(parts).view("datetime64[ns]")
-    err, r, v = c.satrec_array().sgp4(*julian_utc(t_all))
+    err, r, v = _teme_states_fast(c, t_all)
     eo = earth_orientation(t_all)
     m, mdot = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
     r, v = (np.einsum("tij,stj->sti", m, r),

@@ -76,6 +76,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import CACHE
+from .sgp4_near import _atan2
 from .reductions import CNT_LAST, CNT_MAX, CNT_MIN, CNT_PREV, CNT_SUM, IEND, T1, add_edge, begin
 
 __all__ = ["serves", "margin", "sat_geometry", "row_runs", "coverage_rows", "sat_table", "sat_tables", "fast_ok",
@@ -160,7 +161,7 @@ def crossing_fraction(m2, m0, m1, rising):
     return f
 
 
-@njit(cache=CACHE, parallel=True, nogil=True)
+@njit(cache=CACHE, parallel=True, nogil=True, error_model="numpy")
 def sat_geometry(pos, sat_sin_el, sat_use_cone, sat_cos_half, r_min_km):
     """Per satellite and step: horizontal and polar ITRS components, radius, geocentric latitude,
     longitude and the conservative cap angle used to prune rows.
@@ -173,48 +174,62 @@ def sat_geometry(pos, sat_sin_el, sat_use_cone, sat_cos_half, r_min_km):
         Smallest geocentric radius of any cell.
 
     Returns float64 (n_t, n_sat, 6) with columns :data:`GEO_FIELDS`; a NaN position gives NaNs.
+
+    The angles come from the branch-free polynomial ``atan2`` of :mod:`.sgp4_near` (within about 5e-16
+    rad of libm's; ``asin(a) = atan2(a, sqrt(1 - a^2))``), so the per-satellite loop vectorises; the
+    fast arc path allows 1e-13 rad for the longitude's rounding and the cap carries
+    ``_CAP_MARGIN_RAD``, both far above that.
     """
     nt, ns = pos.shape[0], pos.shape[1]
     out = np.empty((nt, ns, 6))
     bound = math.radians(NORMAL_RADIAL_BOUND_DEG)
-    # per satellite: widened mask e, r_min cos(e), and the cone's half-angle (if it prunes)
+    # per satellite: widened mask e, r_min cos(e), and the cone's half-angle (if it prunes; else -1)
     e_s = np.empty(ns)
     rcos_e = np.empty(ns)
     eta_s = np.full(ns, -1.0)
+    sin_eta = np.zeros(ns)
     for s in range(ns):
         e = math.asin(min(1.0, max(-1.0, sat_sin_el[s]))) - bound
         e_s[s] = e
         rcos_e[s] = r_min_km * math.cos(e)
         if sat_use_cone[s] and e >= 0.0:
             eta_s[s] = math.acos(min(1.0, max(-1.0, sat_cos_half[s])))
-    for k in prange(nt * ns):
-        t = k // ns
-        s = k - t * ns
-        x, y, z = pos[t, s, 0], pos[t, s, 1], pos[t, s, 2]
-        h = math.hypot(x, y)
-        r = math.sqrt(h * h + z * z)
-        out[t, s, 0] = h
-        out[t, s, 1] = z
-        out[t, s, 2] = r
-        out[t, s, 3] = math.atan2(z, h)
-        out[t, s, 4] = math.atan2(y, x)
+            sin_eta[s] = math.sin(eta_s[s])
+    for t in prange(nt):
+        _sat_geometry_step(pos[t].reshape(-1), out[t].reshape(-1), e_s, rcos_e, eta_s, sin_eta, r_min_km)
+    return out
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def _sat_geometry_step(p, o, e_s, rcos_e, eta_s, sin_eta, r_min_km):
+    """One step of :func:`sat_geometry` on flat views ``p`` (3 per satellite) and ``o`` (6 per satellite)."""
+    half_pi = 0.5 * math.pi
+    inv_rmin = 1.0 / r_min_km
+    for s in range(e_s.shape[0]):
+        x = p[3 * s]
+        y = p[3 * s + 1]
+        z = p[3 * s + 2]
+        h2 = x * x + y * y
+        r2 = h2 + z * z
+        h = math.sqrt(h2)
+        r = math.sqrt(r2)
         e = e_s[s]
         arg = rcos_e[s] / r
-        if not (arg < 1.0) or e <= -0.5 * math.pi:
-            cap = math.pi
-        else:
-            cap = 0.5 * math.pi - e - math.asin(arg)
+        arg_c = min(arg, 1.0)
+        cap = half_pi - e - _atan2(arg_c, math.sqrt(max(1.0 - arg_c * arg_c, 0.0)))
+        cap = math.pi if (arg >= 1.0) | (e <= -half_pi) else cap
         eta = eta_s[s]
-        if eta >= 0.0:
-            a2 = r * math.sin(eta) / r_min_km
-            if a2 < 1.0:
-                cc = math.asin(a2) - eta
-                if cc < cap:
-                    cap = cc
-        out[t, s, 5] = cap + _CAP_MARGIN_RAD
-        if r != r:
-            out[t, s, 5] = np.nan
-    return out
+        a2 = r * sin_eta[s] * inv_rmin
+        a2c = min(a2, 1.0)
+        cc = _atan2(a2c, math.sqrt(max(1.0 - a2c * a2c, 0.0))) - eta
+        cap = cc if (eta >= 0.0) & (a2 < 1.0) & (cc < cap) else cap
+        bad = r != r
+        o[6 * s] = h
+        o[6 * s + 1] = z
+        o[6 * s + 2] = r
+        o[6 * s + 3] = np.nan if bad else _atan2(z, h)
+        o[6 * s + 4] = np.nan if bad else _atan2(y, x)
+        o[6 * s + 5] = np.nan if bad else cap + _CAP_MARGIN_RAD
 
 
 def row_geometry(grid) -> dict[str, np.ndarray]:
