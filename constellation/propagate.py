@@ -760,7 +760,7 @@ def itrs_block(sats: Any, times: Any, start: int, stop: int, *, method: str = "h
     dut1, polar_motion_arcsec : as for :func:`propagate`.
     stencil : 2, 4 or 6
         Nodes each interpolation uses (positions and velocities): 2 is the cubic Hermite; 4 (degree 7)
-        keeps LEO within about 4 m at 600 s nodes, a fifth of the SGP4 work of the cubic at 120 s.
+        keeps LEO within about 4.5 m at 600 s nodes, a fifth of the SGP4 work of the cubic at 120 s.
 
     Returns
     -------
