@@ -388,6 +388,21 @@ def _propagate_lanes(w):
     _short_period(w)
 
 
+@njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
+def _write_lane(w, l, r_out, v_out, err_out, j, i):
+    """Lane ``l``'s result into satellite ``i`` at time ``j`` of the outputs (NaN positions and velocities
+    for codes 1, 2 and 4, as python-sgp4)."""
+    code = w[_CODE + l]
+    bad = (code == 1.0) | (code == 2.0) | (code == 4.0)
+    r_out[j, i, 0] = np.nan if bad else w[_RX + l]
+    r_out[j, i, 1] = np.nan if bad else w[_RY + l]
+    r_out[j, i, 2] = np.nan if bad else w[_RZ + l]
+    v_out[j, i, 0] = np.nan if bad else w[_VX + l]
+    v_out[j, i, 1] = np.nan if bad else w[_VY + l]
+    v_out[j, i, 2] = np.nan if bad else w[_VZ + l]
+    err_out[j, i] = np.uint8(code)
+
+
 @njit(cache=CACHE, nogil=True, error_model="numpy")
 def _task_block(params, rows, jd, fr, r_out, v_out, err_out, k0, j0, j1):
     """The :data:`BLOCK` satellites ``rows[k0:k0 + BLOCK]`` (one a lane, coefficients gathered once) at
@@ -404,15 +419,7 @@ def _task_block(params, rows, jd, fr, r_out, v_out, err_out, k0, j0, j1):
         _propagate_lanes(w)
         for l in range(BLOCK):
             i = rows[k0 + l]
-            code = w[_CODE + l]
-            bad = (code == 1.0) | (code == 2.0) | (code == 4.0)  # NaN positions, as python-sgp4
-            r_out[j, i, 0] = np.nan if bad else w[_RX + l]
-            r_out[j, i, 1] = np.nan if bad else w[_RY + l]
-            r_out[j, i, 2] = np.nan if bad else w[_RZ + l]
-            v_out[j, i, 0] = np.nan if bad else w[_VX + l]
-            v_out[j, i, 1] = np.nan if bad else w[_VY + l]
-            v_out[j, i, 2] = np.nan if bad else w[_VZ + l]
-            err_out[j, i] = np.uint8(code)
+            _write_lane(w, l, r_out, v_out, err_out, j, i)
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
@@ -440,15 +447,7 @@ def _task_pairs(params, rows, jd, fr, r_out, v_out, err_out, k0, mt, p0, p1):
             p = q0 + l
             j = p // mt
             i = rows[k0 + p - j * mt]
-            code = w[_CODE + l]
-            bad = (code == 1.0) | (code == 2.0) | (code == 4.0)  # NaN positions, as python-sgp4
-            r_out[j, i, 0] = np.nan if bad else w[_RX + l]
-            r_out[j, i, 1] = np.nan if bad else w[_RY + l]
-            r_out[j, i, 2] = np.nan if bad else w[_RZ + l]
-            v_out[j, i, 0] = np.nan if bad else w[_VX + l]
-            v_out[j, i, 1] = np.nan if bad else w[_VY + l]
-            v_out[j, i, 2] = np.nan if bad else w[_VZ + l]
-            err_out[j, i] = np.uint8(code)
+            _write_lane(w, l, r_out, v_out, err_out, j, i)
 
 
 @njit(cache=CACHE, nogil=True)
