@@ -255,8 +255,10 @@ def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
     """Node step (s) for Hermite positions of ``c`` over ``times``: :func:`auto_node_step_s`'s choice for
     ``tol_m``, halved while the run's estimated error (:func:`hermite_error_km`) exceeds twice ``tol_m``
     (orbits the rule does not model well: decaying or eccentric ones).  Returns ``(step_s, error_m,
-    note)``; a step of 0 means no step down to the sample spacing keeps the error within bounds, so the run
-    should take SGP4 at every sample."""
+    note)``.  When no step down to the sample spacing keeps the error within bounds, the run takes SGP4 at
+    every sample: for uniform samples by putting the nodes on them (step = the sample spacing, error 0:
+    a node's interpolated position is its own SGP4 position), else step 0 (python-sgp4 at every
+    sample)."""
     step = float(auto_node_step_s(c, tol_km=tol_m / 1000.0, stencil=_STENCIL))
     span = float((times[-1] - times[0]) / np.timedelta64(1, "s")) if times.size > 1 else 0.0
     dt = span / (times.size - 1) if times.size > 1 else step
@@ -266,6 +268,13 @@ def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
         if err_m <= 2.0 * tol_m:
             return step, err_m, note
         if step / 2.0 < max(dt, 1.0):
+            gaps_ns = np.diff(times.view(np.int64))
+            if gaps_ns.size and gaps_ns.min() == gaps_ns.max() > 0:
+                # uniform samples: nodes on the samples, where the interpolation returns the nodes' own
+                # SGP4 positions (the numba kernel: about 10x python-sgp4 at every sample)
+                return float(gaps_ns[0]) / 1e9, 0.0, (
+                    f"Hermite positions at every node step down to the sample spacing left an estimated "
+                    f"{err_m:.1f} m error: SGP4 at every sample instead (nodes on the samples)")
             return 0.0, 0.0, (f"Hermite positions at every node step down to the sample spacing left an "
                               f"estimated {err_m:.1f} m error: SGP4 at every sample instead")
         note = f"node step halved from the rule's choice: {err_m:.1f} m estimated at {step:g} s"
@@ -403,8 +412,13 @@ def _position_attrs(plan: Plan) -> dict:
     if plan.positions == "exact" or not len(plan.c):
         return dict(positions="SGP4 (python-sgp4) at every sample, TEME -> ITRS", position_error_max_m=0.0,
                     **({"position_note": plan.position_note} if plan.position_note else {}))
-    out = dict(positions=f"SGP4 at nodes every {plan.node_step_s:g} s, Hermite interpolation of positions "
-                         f"and velocities over {plan.stencil} nodes (degree {2 * plan.stencil - 1}), TEME -> ITRS",
+    gaps_us = np.diff(plan.ticks)
+    if gaps_us.size and gaps_us.min() == gaps_us.max() == round(plan.node_step_s * 1e6):
+        text = "SGP4 (numba kernel for near-Earth satellites) at every sample, TEME -> ITRS"
+    else:
+        text = (f"SGP4 at nodes every {plan.node_step_s:g} s, turned into ITRS, Hermite interpolation of "
+                f"positions and velocities over {plan.stencil} nodes (degree {2 * plan.stencil - 1})")
+    out = dict(positions=text,
                position_node_step_s=float(plan.node_step_s),
                position_error_max_m=round(float(plan.position_error_m), 3),
                position_error_rule="largest interpolation error against SGP4 at every sample, over 16 node "

@@ -241,3 +241,32 @@ def test_bad_input(plan):
         hermite_error_km(plan, t, node_step_s="fast")
     with pytest.raises(ValueError, match="stencil"):
         itrs_block(plan, t, 0, 2, stencil=3)
+
+
+def test_coverage_puts_nodes_on_the_samples_when_no_node_step_is_good_enough():
+    """Decaying satellites: no node step keeps the run's estimate within bounds, so a coverage run with
+    uniform samples puts the nodes on them.  Its positions are then SGP4 at every sample (the numba kernel:
+    within 1e-9 km of python-sgp4) and NaN from at most two samples (half the 4-node stencil) before
+    python-sgp4's first failure; uneven samples keep python-sgp4 at every sample."""
+    import importlib
+
+    from constellation.grid import global_grid
+
+    cv = importlib.import_module("constellation.coverage")
+    c = _decaying()
+    t = C.time_range(T0, duration="6h", step_s=60)
+    plan = cv.make_plan(c, t, global_grid(5.0))
+    assert plan.positions == "hermite" and plan.node_step_s == 60.0 and plan.position_error_m == 0.0
+    assert "nodes on the samples" in plan.position_note
+    assert cv._position_attrs(plan)["positions"].startswith("SGP4 (numba kernel for near-Earth satellites) at every")
+    herm, _ = plan.window().block(0, t.size)
+    exact, _ = ItrsWindow(c, t, method="exact").block(0, t.size)
+    both = np.isfinite(herm[..., 0]) & np.isfinite(exact[..., 0])
+    assert both.sum() > 0.25 * both.size  # the decaying four fail within hours; the fifth is healthy
+    assert np.abs(herm - exact)[both].max() < 1e-9
+    nan_h, nan_e = np.isnan(herm[..., 0]), np.isnan(exact[..., 0])
+    assert nan_e.any() and not (nan_e & ~nan_h).any()  # every failed sample is NaN here too
+    first = lambda m: np.where(m.any(axis=0), m.argmax(axis=0), t.size)  # noqa: E731
+    assert np.all((first(nan_e) - first(nan_h) >= 0) & (first(nan_e) - first(nan_h) <= 2))
+    uneven = np.sort(np.r_[t, t[:-1] + np.timedelta64(7, "s")])
+    assert cv._node_step(c, uneven, 5.0)[0] == 0.0
