@@ -87,7 +87,8 @@ def main() -> None:
     from constellation.grid import global_grid
     from constellation.timescale import parse_duration, time_range
 
-    sats = walker_delta(args.sats, args.planes, 1, 53.0, 550.0, "2026-01-01T00:00:00", name="bench shell")
+    sats = walker_delta(args.sats, args.planes, 1, 53.0, 550.0, "2026-01-01T00:00:00", name="bench shell",
+                        first_catalog_number=100_001)  # Alpha-5 numbers: room for shells past 10,000
     times = time_range("2026-01-01", step_s=parse_duration(args.step), duration=parse_duration(args.duration))
     grid = global_grid(args.grid_deg)
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average "
