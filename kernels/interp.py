@@ -11,7 +11,7 @@ SGP4's TEME positions and velocities at the nodes are first turned into ITRS pos
 
 (the cubic that matches both end positions and velocities: de Boor, "A Practical Guide to Splines",
 ch. II; Burden & Faires, "Numerical Analysis", sec. 3.4).  Its error is
-``r(xi) h^4 u^2 (1 - u)^2 / 24``, largest at the middle of an interval: ``|r| h^4 / 384``.
+``r''''(xi) h^4 u^2 (1 - u)^2 / 24``, largest at the middle of an interval: ``|r''''| h^4 / 384``.
 Interpolating in the Earth-fixed frame leaves no rotation to do per output time; the Earth's rotation
 only adds its rate to the orbit's in the derivatives.
 

@@ -139,8 +139,8 @@ def _sincos(x):
     fdlibm's three-piece pi/2; exact products for ``|k| < 2^20``, i.e. ``|x|`` below about 1.6e6 rad, and
     still accurate to a few 1e-16 rad absolute far beyond), then Cephes' minimax polynomials on
     ``|r| <= pi/4`` and the quadrant ``k mod 4`` by selects.  Its roundings are explicit fused
-    multiply-adds or exact products, so the bits do not depend on whether the caller lets LLVM contract.  Absolute error within about 2e-16.
-    NaN and infinities give NaN."""
+    multiply-adds or exact products, so the bits do not depend on whether the caller lets LLVM contract.
+    Absolute error within about 2e-16.  NaN and infinities give NaN."""
     k = _fma(x, _TWO_OVER_PI, _ROUND) - _ROUND
     r = ((x - k * _PIO2_1) - k * _PIO2_2) - k * _PIO2_3
     z = r * r
