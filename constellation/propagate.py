@@ -791,13 +791,6 @@ def itrs_block(sats: Any, times: Any, start: int, stop: int, *, method: str = "h
     return win.block(start, stop)
 
 
-def _teme_states_fast(c: Constellation, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`teme_states` by the node kernels of :class:`ItrsWindow` (near-Earth satellites in the numba
-    SGP4, which agrees with python-sgp4 to about 1e-11 km): ``(err, r_km, v_km_s)``, satellite-major views."""
-    r, v, err = _sgp4_states(_sgp4_tables(c), times)
-    return err.T, r.transpose(1, 0, 2), v.transpose(1, 0, 2)
-
-
 def _sgp4_states(tab: _Sgp4Tables, times: np.ndarray, r: np.ndarray | None = None, v: np.ndarray | None = None,
                  err: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SGP4 of every satellite at ``times``: time-major ``(r, v, err)``, (n, n_sat, 3) TEME km and km/s and
@@ -857,24 +850,23 @@ def hermite_error_km(sats: Any, times: Any, *, node_step_s: Any = DEFAULT_NODE_S
     offsets = [step_ns // 4, step_ns // 2, (3 * step_ns) // 4]
     parts = [t0 + (l - shift) * step_ns for l in range(stencil)] + [t0 + o for o in offsets]
     t_all = np.concatenate(parts).view("datetime64[ns]")
-    err, r, v = _teme_states_fast(c, t_all)
+    r, v, err = _sgp4_states(_sgp4_tables(c), t_all)  # time-major
     eo = earth_orientation(t_all)
     m, mdot = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
-    r, v = (np.einsum("tij,stj->sti", m, r),
-            np.einsum("tij,stj->sti", m, v) + np.einsum("tij,stj->sti", mdot, r))
-    ok_nodes = np.ones((len(c), n), dtype=bool)
+    interp.states_to_itrs(r, v, m, mdot, 0)  # in place, as the window turns its nodes
+    ok_nodes = np.ones((n, len(c)), dtype=bool)
     for l in range(stencil):
-        ok_nodes &= err[:, l * n:(l + 1) * n] == 0
+        ok_nodes &= err[l * n:(l + 1) * n] == 0
     w_r, w_v = interp.hermite_weights(np.array([o / step_ns for o in offsets]), stencil, step_ns / 1e9)
     worst = 0.0
     for q in range(len(offsets)):
-        guess = np.zeros((len(c), n, 3))
+        guess = np.zeros((n, len(c), 3))
         for l in range(stencil):
             sl = slice(l * n, (l + 1) * n)
-            guess += w_r[q, l] * r[:, sl] + w_v[q, l] * v[:, sl]
+            guess += w_r[q, l] * r[sl] + w_v[q, l] * v[sl]
         sl = slice((stencil + q) * n, (stencil + q + 1) * n)
-        ok = ok_nodes & (err[:, sl] == 0)
-        d = np.linalg.norm(guess - r[:, sl], axis=-1)[ok]
+        ok = ok_nodes & (err[sl] == 0)
+        d = np.linalg.norm(guess - r[sl], axis=-1)[ok]
         if d.size:
             worst = max(worst, float(d.max()))
     return worst

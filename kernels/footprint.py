@@ -696,16 +696,30 @@ def _grow(runs, nr, need):
 
 
 @njit(cache=CACHE)
-def _collect_in(runs, nruns, k, n, stamp, mark, sat_list):
+def _collect_in(runs, nruns, k, n, stamp, mark, sat_list, m):
     """Satellites of ``runs`` whose run contains cell offset ``k``: marked ``stamp`` in ``mark`` and
-    listed in ``sat_list``; returns how many."""
-    m = 0
+    listed in ``sat_list`` from position ``m``; returns the new length of the list."""
     for q in range(nruns):
         off = k - runs[q, 1]
         if off < 0:
             off += n
         if off < runs[q, 2]:
             s = runs[q, 0]
+            mark[s] = stamp
+            sat_list[m] = s
+            m += 1
+    return m
+
+
+@njit(cache=CACHE)
+def _collect_arcs(k_s, k_lo, k_len, n_arcs, k, n, stamp, mark, sat_list, m):
+    """:func:`_collect_in` for the runs of :func:`_arcs_full_row` (three arrays, empty runs allowed)."""
+    for q in range(n_arcs):
+        off = k - k_lo[q]
+        if off < 0:
+            off += n
+        if off < k_len[q]:
+            s = k_s[q]
             mark[s] = stamp
             sat_list[m] = s
             m += 1
@@ -752,7 +766,11 @@ def acos_poly(x):
     return out
 
 
-@njit(cache=CACHE, nogil=True)
+#: Runs of steps :func:`sat_tables` splits a chunk into (each starts with a full sort; enough for 16 threads).
+_TABLE_RUNS = 16
+
+
+@njit(cache=CACHE, parallel=True, nogil=True)
 def sat_tables(geo, sat_serv, sat_sin_el, sat_fast):
     """Per step, the serving satellites sorted by geocentric latitude, as contiguous columns (so a row
     reaches the satellites whose cap can reach it by bisection and reads their geometry in order).
@@ -760,19 +778,34 @@ def sat_tables(geo, sat_serv, sat_sin_el, sat_fast):
     Returns ``tab`` float64 (n_t, 8, n_sat) - rows ``s_h, s_z, r, lat_gc, lon, cap`` (as
     :data:`GEO_FIELDS`), ``sin_el`` (NaN where the satellite may not take the analytic fast path, see
     :func:`fast_ok`) and ``1 / s_h`` - ``order`` int64 (n_t, n_sat) (satellite index of each column),
-    ``n_ok`` int64 (n_t,) (valid columns) and ``cap_max`` float64 (n_t,).  Satellites with NaN geometry
-    or no service are left out.  Each step starts from the previous step's order, in which latitudes
-    have barely moved, and finishes it by insertion sort (a full sort only when the set changes).
+    ``n_ok`` int64 (n_t,) (valid columns) and ``cap_max`` float64 (n_t,).  Only the first ``n_ok[t]``
+    columns of a step are written.  Satellites with NaN geometry or no service are left out.  The steps
+    are split into :data:`_TABLE_RUNS` runs done in parallel; each step starts from the previous step's
+    order, in which latitudes have barely moved, and finishes it by insertion sort (a full sort at a run's
+    first step and where the set changes).  Satellites of equal latitude may come in either order: nothing
+    downstream depends on it.
     """
     nt, ns = geo.shape[0], geo.shape[1]
-    tab = np.zeros((nt, 8, ns))
-    order = np.zeros((nt, ns), np.int64)
+    tab = np.empty((nt, 8, ns))
+    order = np.empty((nt, ns), np.int64)
     n_ok = np.zeros(nt, np.int64)
     cap_max = np.zeros(nt)
+    # (a fixed count, not numba.get_num_threads(): that call would keep the kernels out of the cache)
+    n_seg = max(1, min(nt, _TABLE_RUNS))
+    for g in prange(n_seg):
+        _sat_tables_run(geo, sat_serv, sat_sin_el, sat_fast, g * nt // n_seg, (g + 1) * nt // n_seg, tab, order,
+                        n_ok, cap_max)
+    return tab, order, n_ok, cap_max
+
+
+@njit(cache=CACHE, nogil=True)
+def _sat_tables_run(geo, sat_serv, sat_sin_el, sat_fast, t_a, t_b, tab, order, n_ok, cap_max):
+    """:func:`sat_tables` for the steps ``t_a .. t_b - 1``."""
+    ns = geo.shape[1]
     lat = np.empty(ns)
     idx = np.empty(ns, np.int64)
     valid_prev = -1
-    for t in range(nt):
+    for t in range(t_a, t_b):
         m = 0
         cm = 0.0
         n_valid = 0
@@ -780,7 +813,7 @@ def sat_tables(geo, sat_serv, sat_sin_el, sat_fast):
             cap = geo[t, s, 5]
             if sat_serv[s] >= 0 and cap == cap:
                 n_valid += 1
-        same = t > 0 and n_valid == valid_prev
+        same = t > t_a and n_valid == valid_prev
         if same:
             for i in range(n_valid):
                 if not (geo[t, order[t - 1, i], 5] == geo[t, order[t - 1, i], 5]):
@@ -817,19 +850,20 @@ def sat_tables(geo, sat_serv, sat_sin_el, sat_fast):
                 cm = geo[t, s, 5]
         n_ok[t] = m
         cap_max[t] = cm
-    return tab, order, n_ok, cap_max
 
 
 @njit(cache=CACHE, error_model="numpy", fastmath={"contract"})
-def _arcs_full_row(tab, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0, d, n, em_a, em_b, code, k_lo,
-                   k_len):
+def _arcs_full_row(tab, order, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0, d, n, em_a, em_b, code,
+                   k_s, k_lo, k_len):
     """Fast path for a full-circle row: for the table columns ``lo..hi`` of step ``t``
     (:func:`sat_tables`), the served arc of each satellite from the analytic bound of :func:`_arc_fast`,
     written without branches, divisions or ``acos`` so that the loop vectorises.
 
-    Writes ``code[i]``: 0 - the satellite serves no cell of the row (outside its cap, or proved
-    empty); 1 - it serves the ``k_len`` cells from offset ``k_lo`` (wrapping); 2 - undecided: the exact
-    walk of :func:`row_runs` decides.
+    Writes, for column ``lo + i``, the run ``(k_s[i], k_lo[i], k_len[i])``: the satellite (``order[t, lo +
+    i]``) serves the ``k_len[i]`` cells from offset ``k_lo[i]`` (wrapping), and ``code[i]``: 0 - it serves
+    no cell of the row (outside its cap, or proved empty); 1 - the run is its arc; 2 - undecided: the exact
+    walk of :func:`row_runs` decides.  Runs of codes 0 and 2 are empty (``k_lo = k_len = 0``), so the
+    arrays can be used as they are, as a list of runs with some empty ones.  Returns how many have code 2.
 
     The conditions are :func:`_arc_fast`'s and :func:`_fast_segments`'s with three bounds loosened so
     that no accepted cell can differ: (1) the cancellation ratio ``Em / E`` (at most 1e4, as there) and
@@ -860,6 +894,8 @@ def _arcs_full_row(tab, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0, d, n
     v_cap = tab[t, 5, lo:hi]
     v_s = tab[t, 6, lo:hi]
     v_ish = tab[t, 7, lo:hi]
+    v_ord = order[t, lo:hi]
+    n_undecided = 0
     for i in range(hi - lo):
         s_h = v_sh[i]
         s_z = v_sz[i]
@@ -916,8 +952,11 @@ def _arcs_full_row(tab, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0, d, n
         kl = cl if cl >= 0.0 else cl + n
         kl = kl - n if kl >= n else kl
         code[i] = cd
+        k_s[i] = v_ord[i]
         k_lo[i] = int(kl) if cd == 1 else 0
         k_len[i] = int(min(ln, n)) if cd == 1 else 0
+        n_undecided += 1 if cd == 2 else 0
+    return n_undecided
 
 
 @njit(cache=CACHE)
@@ -969,8 +1008,12 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
     runs_b = np.empty((2 * ns + 8, 3), np.int64)
     n_prev = 0
     code = np.empty(ns, np.int64)
-    k_lo = np.empty(ns, np.int64)
-    k_len = np.empty(ns, np.int64)
+    # arcs of the fast path (:func:`_arcs_full_row`) at the previous step (index p_arc) and this one
+    arc_s = np.zeros((2, ns), np.int64)
+    arc_lo = np.zeros((2, ns), np.int64)
+    arc_len = np.zeros((2, ns), np.int64)
+    p_arc = 0
+    n_arc_prev = 0
     # per-cell arrays of this row: counts in int32 (twice the SIMD width), sums in int64
     diff = np.zeros((n_serv, n + 1), np.int32)
     cur = np.zeros((n_out, n), np.int32)   # satellites serving each cell at this sample, per output
@@ -1001,27 +1044,22 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
         cm = cap_max[t]
         lo = _bisect(tab[t, 3], m_ok, phi - cm, False)
         hi = _bisect(tab[t, 3], m_ok, phi + cm, True)
+        cb = 1 - p_arc
+        n_arc = 0
         if vec_row:
-            _arcs_full_row(tab, t, lo, hi, phi, rho_r, z_r, cphi_r, sphi_r, inv_cphi_r, lon0_r, dlon_r, n, em_a_r,
-                           em_b_r, code, k_lo, k_len)
-        if n_cur + 2 * (hi - lo) > runs_b.shape[0]:
+            # arcs decided by the bound stay in arc_*[cb] as they are; the undecided ones walk into runs_b
+            n_arc = hi - lo
+            n_walk = _arcs_full_row(tab, order, t, lo, hi, phi, rho_r, z_r, cphi_r, sphi_r, inv_cphi_r, lon0_r,
+                                    dlon_r, n, em_a_r, em_b_r, code, arc_s[cb], arc_lo[cb], arc_len[cb])
+            if n_walk > 0:
+                for q in range(n_arc):
+                    if code[q] == 2:
+                        runs_b, n_cur = _walk(r, t, order[t, lo + q], pos, geo, cell_p, cell_u, row_start,
+                                              row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi,
+                                              row_sphi, row_phigc, sat_sin_el, sat_use_cone, sat_cos_half,
+                                              sat_contig, runs_b, n_cur, 2 * n_walk)
+        elif n_cur + 2 * (hi - lo) > runs_b.shape[0]:
             runs_b = _grow(runs_b, n_cur, 2 * (hi - lo))
-        if vec_row:
-            # arcs decided by the bound: appended without branches; the undecided ones walk below
-            n_walk = 0
-            for q in range(hi - lo):
-                cd = code[q]
-                runs_b[n_cur, 0] = order[t, lo + q]
-                runs_b[n_cur, 1] = k_lo[q]
-                runs_b[n_cur, 2] = k_len[q]
-                n_cur += 1 if cd == 1 else 0
-                code[n_walk] = lo + q
-                n_walk += 1 if cd == 2 else 0
-            for q in range(n_walk):
-                runs_b, n_cur = _walk(r, t, order[t, code[q]], pos, geo, cell_p, cell_u, row_start, row_count,
-                                      row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi,
-                                      row_phigc, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, runs_b,
-                                      n_cur, 2 * (n_walk - q))
         for iq in range(lo, lo if vec_row else hi):
             # other rows (partial, near-polar, off-model) and requirements: one satellite at a time
             s = order[t, iq]
@@ -1045,6 +1083,23 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
                                   row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_sin_el,
                                   sat_use_cone, sat_cos_half, sat_contig, runs_b, n_cur, 2 * (hi - iq))
         # -- satellites in view per cell and service: difference array, prefix sum --
+        if n_arc > 0:
+            a_lo = arc_lo[cb]
+            a_len = arc_len[cb]
+            if n_serv == 1:
+                d_0 = diff[0]
+                for q in range(n_arc):
+                    # _add_run on service 0 (an empty run adds and takes one at offset 0)
+                    a = a_lo[q]
+                    end = a + a_len[q]
+                    wrap = end > n
+                    d_0[a] += 1
+                    d_0[end - n if wrap else end] -= 1
+                    d_0[0] += 1 if wrap else 0
+            else:
+                a_s = arc_s[cb]
+                for q in range(n_arc):
+                    _add_run(diff, sat_serv[a_s[q]], a_lo[q], a_len[q], n)
         for q in range(n_cur):
             _add_run(diff, sat_serv[runs_b[q, 0]], runs_b[q, 1], runs_b[q, 2], n)
         if one and t >= first_new and i0 + (t - first_new) != 0:
@@ -1085,11 +1140,14 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
             if n_flip > 0:
                 stamp = _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv,
                                sat_sin_el, sat_use_cone, sat_cos_half, serv_min_sats, refine, t_ticks,
-                               runs_a, n_prev, runs_b, n_cur, prv, cur, cov_cur, cov_prev, rcov, st2, sim,
+                               runs_a, n_prev, runs_b, n_cur, arc_s, arc_lo, arc_len, p_arc, n_arc_prev, n_arc,
+                               prv, cur, cov_cur, cov_prev, rcov, st2, sim,
                                ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip)
             row_cov[0, r, tt] = rcov[0]
             runs_a, runs_b = runs_b, runs_a
             n_prev = n_cur
+            p_arc = cb
+            n_arc_prev = n_arc
             cur, prv = prv, cur
             continue
         for j in range(n_serv):
@@ -1153,13 +1211,16 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
                 if n_flip > 0:
                     stamp = _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv,
                                    sat_sin_el, sat_use_cone, sat_cos_half, serv_min_sats, refine, t_ticks,
-                                   runs_a, n_prev, runs_b, n_cur, prv, cur, cov_cur, cov_prev, rcov, st2, sim,
+                                   runs_a, n_prev, runs_b, n_cur, arc_s, arc_lo, arc_len, p_arc, n_arc_prev,
+                                   n_arc, prv, cur, cov_cur, cov_prev, rcov, st2, sim,
                                    ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k,
                                    n_flip)
             for o in range(n_out):
                 row_cov[o, r, tt] = rcov[o]
         runs_a, runs_b = runs_b, runs_a
         n_prev = n_cur
+        p_arc = cb
+        n_arc_prev = n_arc
         cur, prv = prv, cur
     # counts into the state: sum over the chunk's samples, the last count, minimum and maximum
     i_end = i0 + (n_t1 - first_new)
@@ -1177,11 +1238,14 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
 
 @njit(cache=CACHE, error_model="numpy")
 def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, sat_sin_el, sat_use_cone,
-           sat_cos_half, serv_min_sats, refine, t_ticks, runs_a, n_prev, runs_b, n_cur, prv, cur, cov_cur,
-           cov_prev, rcov, st2, sim, ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip):
+           sat_cos_half, serv_min_sats, refine, t_ticks, runs_a, n_prev, runs_b, n_cur, arc_s, arc_lo, arc_len,
+           p_arc, n_arc_prev, n_arc_cur, prv, cur, cov_cur, cov_prev, rcov, st2, sim, ev_f, ev_s, ev_j, ev_d,
+           mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip):
     """Record the coverage transitions of row ``r`` between samples ``t-1`` and ``t`` at the cells
     ``flip_k[:n_flip]`` (where some output's ``cov_cur`` differs from ``cov_prev``), refined as
-    :func:`coverage_rows` describes.  Returns the updated marker stamp."""
+    :func:`coverage_rows` describes.  The runs of sample ``t-1`` are ``runs_a[:n_prev]`` and the arcs
+    ``arc_*[p_arc, :n_arc_prev]``; those of sample ``t`` are ``runs_b[:n_cur]`` and ``arc_*[1 - p_arc,
+    :n_arc_cur]``.  Returns the updated marker stamp."""
     t_prev = t_ticks[t - 1]
     t_cur = t_ticks[t]
     for q_f in range(n_flip):
@@ -1196,8 +1260,16 @@ def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, s
                 n_p += prv[j, k]
                 n_c += cur[j, k]
             # (no satellite served the cell at a sample: nothing to look for in that sample's runs)
-            mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p) if n_p > 0 else 0
-            mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c) if n_c > 0 else 0
+            mp = 0
+            mc = 0
+            if n_p > 0:
+                mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p, 0)
+                mp = _collect_arcs(arc_s[p_arc], arc_lo[p_arc], arc_len[p_arc], n_arc_prev, k, n, stamp, mark_p,
+                                   list_p, mp)
+            if n_c > 0:
+                mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c, 0)
+                mc = _collect_arcs(arc_s[1 - p_arc], arc_lo[1 - p_arc], arc_len[1 - p_arc], n_arc_cur, k, n,
+                                   stamp, mark_c, list_c, mc)
             # satellites that rose (in cur only) or set (in prev only), each one event
             for side in range(2):
                 inc = side == 0

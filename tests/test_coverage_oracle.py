@@ -268,11 +268,18 @@ def test_full_circle_row_guard_band(side):
                               np.array([-1.0]), rg["r_min_km"])
         tab, order, n_ok, cap_max = fp.sat_tables(geo, np.zeros(1, np.int64), np.array([s_el]),
                                                   np.array([True]))
-        code, k_lo, k_len = (np.zeros(1, np.int64) for _ in range(3))
-        fp._arcs_full_row(tab, 0, 0, 1, rg["row_phigc"][0], rg["row_rho"][0], rg["row_z"][0], rg["row_cphi"][0],
-                          rg["row_sphi"][0], 1.0 / rg["row_cphi"][0], rg["row_lon0"][0], rg["row_dlon"][0], 360,
-                          rg["row_em_a"][0], rg["row_em_b"][0], code, k_lo, k_len)
+        code, k_s, k_lo, k_len = (np.full(1, -7, np.int64) for _ in range(4))
+        n_undecided = fp._arcs_full_row(tab, order, 0, 0, 1, rg["row_phigc"][0], rg["row_rho"][0], rg["row_z"][0],
+                                        rg["row_cphi"][0], rg["row_sphi"][0], 1.0 / rg["row_cphi"][0],
+                                        rg["row_lon0"][0], rg["row_dlon"][0], 360, rg["row_em_a"][0],
+                                        rg["row_em_b"][0], code, k_s, k_lo, k_len)
         codes.add(int(code[0]))
+        assert n_undecided == (1 if code[0] == 2 else 0) and k_s[0] == 0
+        if code[0] == 1:  # the bound's run is the served cells of the oracle, around the arc end
+            run_cells = np.sort((k_lo[0] + np.arange(k_len[0])) % 360)
+            assert np.array_equal(run_cells, np.flatnonzero(want[1]))
+        else:  # undecided or empty: an empty run, so the arrays can be used as a list of runs
+            assert k_lo[0] == 0 and k_len[0] == 0
     assert served == {0, 1}, "the cells straddle the arc end"
     assert codes == {1, 2}, f"both the vectorised bound and the exact fallback are exercised, got {codes}"
 
