@@ -13,15 +13,18 @@ Rows (each the median of ``--repeats`` warm runs, after one warm-up run per conf
 * ``coverage(client=...)`` on a ``distributed.LocalCluster`` of 1 worker process (1 thread);
 * the same with 2 worker processes (1 thread each).
 
-Workers get ``NUMBA_NUM_THREADS=1`` so each worker is one core, as the baseline is; chunking is the
-automatic one for a cluster (about 4 chunks per worker thread, at most 128 steps each).  Every result is
+Workers get ``NUMBA_NUM_THREADS=1`` so each worker is one core, as the baseline is, and the clusters start
+with ``constellation.distributed.CLUSTER_CONFIG`` (``--dask-defaults`` to leave dask's own: its profiler
+and monitors then take a few percent of each worker's core); chunking is the
+automatic one for a cluster (:func:`constellation.distributed.dask_chunk_steps`: at least 4 chunks per
+worker thread, none longer than the single-process run's memory-bounded chunks).  Every result is
 checked bit-identical to the baseline.  The target is >= 1.8x for 2 workers over 1.
 
 It then prints, on paper, what a run sends to each worker and what comes back, with sizes measured for
 this case (pickled bytes), and how that scales to many machines.
 
 Run:   uv run python benchmarks/bench_distributed.py [--repeats 3] [--sats 3000] [--duration 24h]
-                                                     [--grid-deg 1] [--step 30s]
+                                                     [--grid-deg 1] [--step 30s] [--dask-defaults]
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ def main() -> None:
     ap.add_argument("--step", default="30s")
     ap.add_argument("--grid-deg", type=float, default=1.0)
     ap.add_argument("--workers", default="1,2", help="worker counts to run (default 1,2)")
+    ap.add_argument("--dask-defaults", action="store_true",
+                    help="start the clusters with dask's default settings instead of constellation.distributed."
+                         "CLUSTER_CONFIG (profiler off, monitors less often)")
     args = ap.parse_args()
 
     import dask
@@ -106,8 +112,10 @@ def main() -> None:
     per_workers = {}
     notes: list[str] = []
     for n in [int(x) for x in args.workers.split(",") if x.strip()]:
-        with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                      worker_dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"}) as cluster, \
+        cfg = {} if args.dask_defaults else dist.CLUSTER_CONFIG
+        with dask.config.set(cfg), \
+                distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                         worker_dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"}) as cluster, \
                 distributed.Client(cluster) as client:
             med, ts, out = _timed(lambda: coverage(sats, times, grid, client=client), args.repeats)
             with distributed.get_task_stream(client) as stream:  # one more run, to see where the time goes

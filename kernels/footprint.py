@@ -687,6 +687,18 @@ def _bisect(a, n, v, strict):
     return lo
 
 
+@njit(cache=CACHE, inline="always")
+def _seek(a, n, v, strict, i):
+    """:func:`_bisect`'s index found by walking from a guess ``i`` (the previous step's answer, a few
+    places away at most: the table's latitudes move little between steps)."""
+    i = min(max(i, 0), n)
+    while i > 0 and not (a[i - 1] < v or (strict and a[i - 1] == v)):
+        i -= 1
+    while i < n and (a[i] < v or (strict and a[i] == v)):
+        i += 1
+    return i
+
+
 @njit(cache=CACHE)
 def _grow(runs, nr, need):
     """A bigger copy of the run buffer (first ``nr`` rows kept) holding at least ``need`` runs."""
@@ -1037,13 +1049,20 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
     stamp = 0
     rcov = np.zeros(n_out, np.int64)
     t_start = max(first_new - 1, 0)
+    lo = 0
+    hi = 0
     for t in range(t_start, n_t1):
         # -- the runs of this row at step t: satellites whose cap reaches the row, found by bisection --
         n_cur = 0
         m_ok = n_ok[t]
         cm = cap_max[t]
-        lo = _bisect(tab[t, 3], m_ok, phi - cm, False)
-        hi = _bisect(tab[t, 3], m_ok, phi + cm, True)
+        lat_t = tab[t, 3]
+        if t == t_start:
+            lo = _bisect(lat_t, m_ok, phi - cm, False)
+            hi = _bisect(lat_t, m_ok, phi + cm, True)
+        else:
+            lo = _seek(lat_t, m_ok, phi - cm, False, lo)
+            hi = _seek(lat_t, m_ok, phi + cm, True, hi)
         cb = 1 - p_arc
         n_arc = 0
         if vec_row:

@@ -32,9 +32,36 @@ def case():
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  worker_dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+    import dask
+
+    from constellation.distributed import CLUSTER_CONFIG
+
+    # the settings the package recommends for coverage clusters (the results must not depend on them)
+    with dask.config.set(CLUSTER_CONFIG), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                     worker_dashboard_address=None) as cluster, distributed.Client(cluster) as c:
         yield c
+
+
+def test_cluster_config_names_real_dask_settings(client):
+    """Every key of CLUSTER_CONFIG is one of dask's own settings (a misspelt key would be silently
+    ignored), and the workers of a cluster started with it run with those values."""
+    import copy
+
+    import dask
+
+    from constellation.distributed import CLUSTER_CONFIG
+
+    assert CLUSTER_CONFIG["distributed.worker.profile.enabled"] is False
+    defaults: dict = {}
+    for d in dask.config.defaults:  # dask's and distributed's own defaults, not what this process set
+        dask.config.update(defaults, copy.deepcopy(d))
+    for key, value in CLUSTER_CONFIG.items():
+        assert dask.config.get(key, config=defaults) != value  # KeyError for a name dask does not define
+    seen = client.run(lambda: {k: dask.config.get(k) for k in CLUSTER_CONFIG})
+    assert len(seen) == 2
+    for values in seen.values():
+        assert values == CLUSTER_CONFIG
 
 
 def _identical(a, b):
