@@ -1135,9 +1135,8 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
             acc = 0
             for k in range(n):
                 acc += d_0[k]
-                d_0[k] = 0
                 cur_0[k] = acc
-            d_0[n] = 0
+            d_0[:] = 0  # one pass after the chain (stores inside it made it 1.7x slower)
             n_flip = 0
             for k in range(n):
                 v = cur_0[k]
@@ -1174,10 +1173,9 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
             mj = serv_min_sats[j]
             for k in range(n):
                 acc += diff[j, k]
-                diff[j, k] = 0
                 cur[j, k] = acc
                 cov_cur[j, k] = 1 if acc >= mj else 0
-            diff[j, n] = 0
+            diff[j, :] = 0
         if with_any:
             for k in range(n):
                 cur[n_serv, k] = 0
