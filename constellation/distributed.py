@@ -30,6 +30,10 @@ state between workers per join (``log2(n_chunks)`` levels), so the traffic is ab
 ``n_chunks x 192 B x n_out x n_cells`` in total, independent of the number of satellites.
 :func:`transfer_sizes` measures these for a plan.
 
+Cluster settings: :data:`CLUSTER_CONFIG` turns off the worker's statistical profiler and slows its
+monitors; coverage chunks are CPU-bound, so on a small machine those background loops otherwise take a
+few percent of every worker's core (start the cluster inside ``dask.config.set(CLUSTER_CONFIG)``).
+
 dask is an optional dependency (extra ``dask``): it is imported only here, when a client is given.
 """
 
