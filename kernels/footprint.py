@@ -708,24 +708,10 @@ def _grow(runs, nr, need):
 
 
 @njit(cache=CACHE)
-def _collect_in(runs, nruns, k, n, stamp, mark, sat_list, m):
-    """Satellites of ``runs`` whose run contains cell offset ``k``: marked ``stamp`` in ``mark`` and
-    listed in ``sat_list`` from position ``m``; returns the new length of the list."""
-    for q in range(nruns):
-        off = k - runs[q, 1]
-        if off < 0:
-            off += n
-        if off < runs[q, 2]:
-            s = runs[q, 0]
-            mark[s] = stamp
-            sat_list[m] = s
-            m += 1
-    return m
-
-
-@njit(cache=CACHE)
-def _collect_arcs(k_s, k_lo, k_len, n_arcs, k, n, stamp, mark, sat_list, m):
-    """:func:`_collect_in` for the runs of :func:`_arcs_full_row` (three arrays, empty runs allowed)."""
+def _collect_in(k_s, k_lo, k_len, n_arcs, k, n, stamp, mark, sat_list, m):
+    """Satellites of the runs ``(k_s[q], k_lo[q], k_len[q])``, ``q < n_arcs``, whose run contains cell
+    offset ``k`` (modulo ``n``; empty runs allowed): marked ``stamp`` in ``mark`` and listed in
+    ``sat_list`` from position ``m``; returns the new length of the list."""
     for q in range(n_arcs):
         off = k - k_lo[q]
         if off < 0:
@@ -1280,13 +1266,13 @@ def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, s
             mp = 0
             mc = 0
             if n_p > 0:
-                mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p, 0)
-                mp = _collect_arcs(arc_s[p_arc], arc_lo[p_arc], arc_len[p_arc], n_arc_prev, k, n, stamp, mark_p,
-                                   list_p, mp)
+                mp = _collect_in(runs_a[:, 0], runs_a[:, 1], runs_a[:, 2], n_prev, k, n, stamp, mark_p, list_p, 0)
+                mp = _collect_in(arc_s[p_arc], arc_lo[p_arc], arc_len[p_arc], n_arc_prev, k, n, stamp, mark_p,
+                                 list_p, mp)
             if n_c > 0:
-                mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c, 0)
-                mc = _collect_arcs(arc_s[1 - p_arc], arc_lo[1 - p_arc], arc_len[1 - p_arc], n_arc_cur, k, n,
-                                   stamp, mark_c, list_c, mc)
+                mc = _collect_in(runs_b[:, 0], runs_b[:, 1], runs_b[:, 2], n_cur, k, n, stamp, mark_c, list_c, 0)
+                mc = _collect_in(arc_s[1 - p_arc], arc_lo[1 - p_arc], arc_len[1 - p_arc], n_arc_cur, k, n, stamp,
+                                 mark_c, list_c, mc)
             # satellites that rose (in cur only) or set (in prev only), each one event
             for side in range(2):
                 inc = side == 0
