@@ -628,7 +628,7 @@ def _fast_segments(s_h, s_z, r, lon_s, rho, z, cphi, sphi, lon0, d, n, full, sin
 @njit(cache=CACHE, parallel=True)
 def sat_table(geo, sat_serv):
     """Per step, the serving satellites sorted by geocentric latitude (so a row finds the satellites
-    whose cap can reach it by bisection).
+    whose cap can reach it by a search in latitude).
 
     Returns ``order`` int64 (n_t, n_sat) (satellite indices, the first ``n_ok[t]`` valid), ``lat_sorted``
     float64 (n_t, n_sat) (their latitudes, rad), ``n_ok`` int64 (n_t,) and ``cap_max`` float64 (n_t,)
@@ -674,23 +674,10 @@ def _sort_step(geo, t, sat_serv, lat, idx):
 
 
 @njit(cache=CACHE, inline="always")
-def _bisect(a, n, v, strict):
-    """First index i in a[:n] (sorted) with a[i] >= v (``strict``: a[i] > v)."""
-    lo = 0
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if a[mid] < v or (strict and a[mid] == v):
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@njit(cache=CACHE, inline="always")
 def _seek(a, n, v, strict, i):
-    """:func:`_bisect`'s index found by walking from a guess ``i`` (the previous step's answer, a few
-    places away at most: the table's latitudes move little between steps)."""
+    """First index in ``a[:n]`` (sorted) with ``a[i] >= v`` (``strict``: ``a[i] > v``), found by walking
+    from the guess ``i``: the previous step's answer, a few places away at most, as the table's latitudes
+    move little between steps (a row's first step walks from 0)."""
     i = min(max(i, 0), n)
     while i > 0 and not (a[i - 1] < v or (strict and a[i - 1] == v)):
         i -= 1
@@ -771,7 +758,7 @@ _TABLE_RUNS = 16
 @njit(cache=CACHE, parallel=True, nogil=True)
 def sat_tables(geo, sat_serv, sat_sin_el, sat_fast):
     """Per step, the serving satellites sorted by geocentric latitude, as contiguous columns (so a row
-    reaches the satellites whose cap can reach it by bisection and reads their geometry in order).
+    reaches the satellites whose cap can reach it by a short search and reads their geometry in order).
 
     Returns ``tab`` float64 (n_t, 8, n_sat) - rows ``s_h, s_z, r, lat_gc, lon, cap`` (as
     :data:`GEO_FIELDS`), ``sin_el`` (NaN where the satellite may not take the analytic fast path, see
@@ -1038,17 +1025,12 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
     lo = 0
     hi = 0
     for t in range(t_start, n_t1):
-        # -- the runs of this row at step t: satellites whose cap reaches the row, found by bisection --
+        # -- the runs of this row at step t: satellites whose cap reaches the row (bounds walked from the last step) --
         n_cur = 0
         m_ok = n_ok[t]
         cm = cap_max[t]
-        lat_t = tab[t, 3]
-        if t == t_start:
-            lo = _bisect(lat_t, m_ok, phi - cm, False)
-            hi = _bisect(lat_t, m_ok, phi + cm, True)
-        else:
-            lo = _seek(lat_t, m_ok, phi - cm, False, lo)
-            hi = _seek(lat_t, m_ok, phi + cm, True, hi)
+        lo = _seek(tab[t, 3], m_ok, phi - cm, False, lo)
+        hi = _seek(tab[t, 3], m_ok, phi + cm, True, hi)
         cb = 1 - p_arc
         n_arc = 0
         if vec_row:
