@@ -370,11 +370,11 @@ def _run_locked(plan: Plan, path: Path, info: dict, progress: bool, client: Any)
 
 def _run_on_client(plan: Plan, path: Path, client: Any, done: set, asm: Assembler, computed: list,
                    bar: Any) -> None:
-    from .distributed import chunk_task, require_distributed
+    from .distributed import chunk_task, require_distributed, send_plan
 
     distributed = require_distributed()
     missing = [k for k in range(len(plan.bounds)) if k not in done]
-    plan_f = client.scatter(plan, broadcast=True, hash=False) if missing else None
+    plan_f = send_plan(client, plan) if missing else None
     futures = {client.submit(chunk_task, plan_f, k, pure=False, priority=-k): k for k in missing}
     held: dict[int, tuple] = {}
 

@@ -379,11 +379,9 @@ def _sgp4_tables(c: Constellation) -> _Sgp4Tables:
     (``tests/test_positions.py``).  Satellites whose model cannot be rebuilt that way stay with
     python-sgp4.
     """
-    with _TABLE_CACHE_LOCK:
-        hit = _TABLE_CACHE.get(id(c))
-        if hit is not None and hit[0] is c:
-            _TABLE_CACHE.move_to_end(id(c))
-            return hit[1]
+    hit = cached_sgp4_tables(c)
+    if hit is not None:
+        return hit
     from sgp4 import model as sgp4_model
     from sgp4.api import WGS72, WGS72OLD, WGS84
     from sgp4.earth_gravity import wgs72, wgs72old, wgs84
@@ -411,10 +409,34 @@ def _sgp4_tables(c: Constellation) -> _Sgp4Tables:
         m.jdsatepoch, m.jdsatepochF = s.jdsatepoch, s.jdsatepochF
         params[i] = [float(getattr(m, f)) for f in FIELDS]
         near.append(i)
-    near_idx = np.asarray(near, dtype=np.int64)
-    deep_idx = np.setdiff1d(np.arange(len(recs), dtype=np.int64), near_idx)
+    return adopt_sgp4_tables(c, params, np.asarray(near, dtype=np.int64))
+
+
+def cached_sgp4_tables(c: Constellation) -> _Sgp4Tables | None:
+    """The tables :func:`_sgp4_tables` has built for this constellation object, or None (nothing is built)."""
+    with _TABLE_CACHE_LOCK:
+        hit = _TABLE_CACHE.get(id(c))
+        if hit is not None and hit[0] is c:
+            _TABLE_CACHE.move_to_end(id(c))
+            return hit[1]
+    return None
+
+
+def adopt_sgp4_tables(c: Constellation, params: np.ndarray, near: np.ndarray) -> _Sgp4Tables:
+    """Cache (and return) the tables for ``c`` from its near-Earth coefficient rows ``params`` and the
+    indices ``near`` of the satellites they serve, as :func:`_sgp4_tables` built them for the same models
+    (``constellation.distributed`` sends them with a pickled constellation, so that a worker does not
+    rerun python-sgp4's pure-Python ``sgp4init`` for every satellite, about 0.1 ms each).  The other
+    satellites go to a ``SatrecArray`` of their compiled models."""
     from sgp4.api import SatrecArray
 
+    recs = c.satrecs
+    params = np.asarray(params, dtype=np.float64)
+    near_idx = np.asarray(near, dtype=np.int64)
+    if params.shape[0] != len(recs) or near_idx.ndim != 1 or (near_idx.size and not (
+            0 <= near_idx.min() and near_idx.max() < len(recs))):
+        raise ValueError(f"SGP4 tables for {params.shape[0]} satellites do not fit a constellation of {len(recs)}")
+    deep_idx = np.setdiff1d(np.arange(len(recs), dtype=np.int64), near_idx)
     deep_array = SatrecArray([recs[i] for i in deep_idx]) if deep_idx.size else None
     tables = _Sgp4Tables(params, near_idx, deep_idx, deep_array)
     with _TABLE_CACHE_LOCK:

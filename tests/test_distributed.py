@@ -148,6 +148,44 @@ def test_plan_pickles_exactly(case, shared_data):
         assert [s.satrec.satnum_str for s in c] == [s.satrec.satnum_str for s in c2]
 
 
+def test_sgp4_tables_travel_with_the_constellation(case):
+    """A pickled constellation carries the numba SGP4's coefficient rows when they were built, bit for bit
+    what the receiving process would build itself, so its node positions are the same bits."""
+    prop = importlib.import_module("constellation.propagate")
+
+    sats, times, grid = case
+    plan = cov.make_plan(sats, times, grid)  # the Hermite error estimate builds the tables
+    sent = prop.cached_sgp4_tables(plan.c)
+    assert sent is not None and sent.near.size == len(plan.c)
+    back = pickle.loads(pickle.dumps(plan))
+    got = prop.cached_sgp4_tables(back.c)
+    assert got is not None and got is not sent
+    with prop._TABLE_CACHE_LOCK:
+        del prop._TABLE_CACHE[id(back.c)]
+    rebuilt = prop._sgp4_tables(back.c)
+    assert got.params.tobytes() == rebuilt.params.tobytes()
+    assert np.array_equal(got.near, rebuilt.near) and np.array_equal(got.deep, rebuilt.deep)
+    np.testing.assert_array_equal(cov.chunk_positions(back, 0)[0], cov.chunk_positions(plan, 0)[0])
+    with pytest.raises(ValueError, match="do not fit"):
+        prop.adopt_sgp4_tables(back.c, got.params[:-1], got.near)
+
+
+def test_plan_blob_unpickles_once(case):
+    """The plan travels as bytes pickled once; the receiving side unpickles on first use and keeps it."""
+    sats, times, grid = case
+    plan = cov.make_plan(sats, times, grid)
+    blob = dist.PlanBlob(plan)
+    assert blob.plan() is plan  # the sender's own copy is the plan itself
+    back = pickle.loads(pickle.dumps(blob))
+    assert len(pickle.dumps(blob)) < len(blob.data) + 200  # only the bytes travel, not the plan again
+    got = back.plan()
+    assert got is back.plan() and got is not plan
+    s1, (r1, _, _, _) = dist.chunk_task(back, 0)
+    s2, (r2, _, _, _) = dist.chunk_task(plan, 0)
+    np.testing.assert_array_equal(s1, s2)
+    np.testing.assert_array_equal(r1, r2)
+
+
 def test_chunk_steps_for_a_cluster(case):
     sats, times, grid = case
     plan = cov.make_plan(sats, times, grid)
