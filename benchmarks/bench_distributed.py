@@ -7,7 +7,9 @@ Case (default): a Walker delta shell of 3,000 satellites (60 planes, 53 deg, 550
 per-worker position tables, the final Dataset on the client - then weigh too much for the ratio to
 say anything about the division of the work.)
 
-Rows (each the median of ``--repeats`` warm runs, after one warm-up run per configuration):
+Rows (each the median of ``--repeats`` warm runs, after one warm-up run per configuration; the clusters are
+started together and the runs interleaved round by round, so that each round gives a paired ratio - this
+host's speed drifts by tens of percent over minutes):
 
 * ``coverage()`` in this process, single-threaded numba (``NUMBA_NUM_THREADS=1``): the baseline;
 * ``coverage(client=...)`` on a ``distributed.LocalCluster`` of 1 worker process (1 thread);
@@ -16,8 +18,9 @@ Rows (each the median of ``--repeats`` warm runs, after one warm-up run per conf
 Workers get ``NUMBA_NUM_THREADS=1`` so each worker is one core, as the baseline is, and the clusters start
 with ``constellation.distributed.CLUSTER_CONFIG`` (``--dask-defaults`` to leave dask's own: its profiler
 and monitors then take a few percent of each worker's core); chunking is the
-automatic one for a cluster (:func:`constellation.distributed.dask_chunk_steps`: at least 4 chunks per
-worker thread, none longer than the single-process run's memory-bounded chunks).  Every result is
+automatic one for a cluster (:func:`constellation.distributed.dask_bounds`: at least 4 chunks per
+worker thread, none longer than the single-process run's memory-bounded chunks, the last round half as
+long).  Every result is
 checked bit-identical to the baseline.  The target is >= 1.8x for 2 workers over 1.
 
 It then prints, on paper, what a run sends to each worker and what comes back, with sizes measured for
@@ -34,6 +37,8 @@ import os
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # before numba loads: the in-process baseline is one core
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import dataclasses  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
@@ -52,16 +57,6 @@ def _identical(a, b) -> bool:
         elif not np.array_equal(x, y):
             return False
     return True
-
-
-def _timed(fn, repeats: int) -> tuple[float, list[float], object]:
-    out = fn()  # warm-up
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        ts.append(time.perf_counter() - t)
-    return statistics.median(ts), ts, out
 
 
 def _mb(n: float) -> str:
@@ -106,21 +101,36 @@ def main() -> None:
           f"{grid.n_cells:,} cells ({args.grid_deg:g} deg), {times.size} steps ({args.duration} at {args.step}); "
           f"medians of {args.repeats} warm runs\n")
 
-    rows = []
-    med0, ts0, ref = _timed(lambda: coverage(sats, times, grid), args.repeats)
-    rows.append(("coverage(), this process, 1 thread", med0, ts0, "-", True))
-    per_workers = {}
-    notes: list[str] = []
-    for n in [int(x) for x in args.workers.split(",") if x.strip()]:
-        cfg = {} if args.dask_defaults else dist.CLUSTER_CONFIG
-        with dask.config.set(cfg), \
-                distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                         worker_dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"}) as cluster, \
-                distributed.Client(cluster) as client:
-            med, ts, out = _timed(lambda: coverage(sats, times, grid, client=client), args.repeats)
+    # All configurations are started first and their runs interleaved (in-process, 1 worker, 2 workers, then
+    # again): this host's speed drifts by tens of percent over minutes, so configurations measured one
+    # after the other would compare different phases.  Each round gives a paired ratio.
+    counts = [int(x) for x in args.workers.split(",") if x.strip()]
+    cfg = {} if args.dask_defaults else dist.CLUSTER_CONFIG
+    with contextlib.ExitStack() as stack:
+        clients = {}
+        for n in counts:
+            with dask.config.set(cfg):  # worker processes take the configuration they start with
+                cluster = stack.enter_context(distributed.LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                    worker_dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"}))
+            clients[n] = stack.enter_context(distributed.Client(cluster))
+        runs = {0: lambda: coverage(sats, times, grid)}
+        runs.update({n: (lambda c=c: coverage(sats, times, grid, client=c)) for n, c in clients.items()})
+        ref = runs[0]()  # warm-ups (the workers load their kernels)
+        same = {n: _identical(runs[n](), ref) for n in clients}
+        ts = {key: [] for key in runs}
+        for _ in range(args.repeats):
+            for key, fn in runs.items():
+                t = time.perf_counter()
+                out = fn()
+                ts[key].append(time.perf_counter() - t)
+                if key:
+                    same[key] = same[key] and _identical(out, ref)
+        notes: list[str] = []
+        for n, client in clients.items():
             with distributed.get_task_stream(client) as stream:  # one more run, to see where the time goes
                 t = time.perf_counter()
-                coverage(sats, times, grid, client=client)
+                runs[n]()
                 wall = time.perf_counter() - t
             spans = [(ss["start"], ss["stop"]) for r in stream.data for ss in r["startstops"]
                      if ss["action"] == "compute" and "chunk_task" in str(r["key"])]
@@ -130,19 +140,24 @@ def main() -> None:
                          f"{span:.2f} s span ({busy / span / n:.0%} of {n} core{'s' if n > 1 else ''}); "
                          f"run {wall:.2f} s, so {wall - span:.2f} s outside the chunk tasks (plan to the workers, "
                          f"combine tail, gather, Dataset on the client)")
-            plan = dist.with_chunk_steps(make_plan(sats, times, grid), dist.dask_chunk_steps(
-                make_plan(sats, times, grid), n))
-            per_workers[n] = med
-            rows.append((f"LocalCluster {n} worker{'s' if n > 1 else ''} x 1 thread ({len(plan.bounds)} chunks)",
-                         med, ts, "-", _identical(out, ref)))
 
-    w = max(len(r[0]) for r in rows)
-    print(f"{'run':<{w}}  {'median s':>9}  {'runs s':<24}  {'vs serial':>9}  identical")
-    for name, med, ts, _, same in rows:
-        print(f"{name:<{w}}  {med:9.2f}  {', '.join(f'{t:.2f}' for t in ts):<24}  {med0 / med:8.2f}x  {same}")
-    if 1 in per_workers and 2 in per_workers:
-        r = per_workers[1] / per_workers[2]
-        print(f"\n2 workers vs 1: {r:.2f}x (target >= 1.8x)")
+    med = {key: statistics.median(v) for key, v in ts.items()}
+    plan0 = make_plan(sats, times, grid)
+    names = {0: "coverage(), this process, 1 thread"}
+    for n in clients:
+        n_chunks = len(dist.dask_bounds(plan0, n))
+        names[n] = f"LocalCluster {n} worker{'s' if n > 1 else ''} x 1 thread ({n_chunks} chunks)"
+    w = max(len(v) for v in names.values())
+    print(f"{'run':<{w}}  {'median s':>9}  {'runs s (in round order)':<30}  {'vs serial':>9}  identical")
+    for key, name in names.items():
+        print(f"{name:<{w}}  {med[key]:9.2f}  {', '.join(f'{t:.2f}' for t in ts[key]):<30}  "
+              f"{med[0] / med[key]:8.2f}x  {same.get(key, True)}")
+    if 1 in ts and 2 in ts:
+        paired = [a / b for a, b in zip(ts[1], ts[2])]
+        print(f"\n2 workers vs 1: {med[1] / med[2]:.2f}x from the medians; paired by round "
+              f"{', '.join(f'{r:.2f}' for r in paired)}, median {statistics.median(paired):.2f}x (target >= 1.8x)")
+        vs0 = [a / b for a, b in zip(ts[0], ts[2])]
+        print(f"2 workers vs this process: paired median {statistics.median(vs0):.2f}x")
     for line in notes:
         print("  " + line)
 
@@ -150,7 +165,7 @@ def main() -> None:
     import pickle
 
     plan = make_plan(sats, times, grid)
-    plan = dist.with_chunk_steps(plan, dist.dask_chunk_steps(plan, 2))
+    plan = dataclasses.replace(plan, bounds=dist.dask_bounds(plan, 2))
     s = dist.transfer_sizes(plan)
     p_sat = len(pickle.dumps(plan.c)) + len(pickle.dumps(plan.sat))
     p_time = len(pickle.dumps(plan.times)) + len(pickle.dumps(plan.ticks))

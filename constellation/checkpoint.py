@@ -406,13 +406,13 @@ def run_plan(plan: Plan, *, client: Any = None, checkpoint: Any = None, resume: 
              progress: bool = False, rechunk: bool = True) -> dict:
     """Run ``plan`` on a dask cluster (``client``), through a checkpoint store (``checkpoint``) or both;
     with ``rechunk`` (no chunk size chosen by the caller) a new run on a cluster is cut into about four
-    chunks per worker thread.  The dispatch behind :func:`constellation.coverage.coverage`."""
+    chunks per worker thread, the last round shorter (:func:`constellation.distributed.dask_bounds`).  The dispatch behind :func:`constellation.coverage.coverage`."""
     if client is not None:
         from . import distributed as dist
 
         dist.require_distributed()
         if rechunk:
-            plan = dist.with_chunk_steps(plan, dist.dask_chunk_steps(plan, sum(client.nthreads().values())))
+            plan = _with_bounds(plan, dist.dask_bounds(plan, sum(client.nthreads().values())))
     if checkpoint is None:
         if client is None:
             raise ValueError("run_plan needs a client or a checkpoint")

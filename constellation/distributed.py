@@ -54,7 +54,7 @@ from .kernels import reductions as red
 from .propagate import adopt_sgp4_tables, cached_sgp4_tables
 from .satellite import Constellation
 
-__all__ = ["run_dask", "chunk_task", "PlanBlob", "send_plan", "dask_chunk_steps", "with_chunk_steps", "transfer_sizes",
+__all__ = ["run_dask", "chunk_task", "PlanBlob", "send_plan", "dask_chunk_steps", "dask_bounds", "with_chunk_steps", "transfer_sizes",
            "require_distributed", "CLUSTER_CONFIG"]
 
 #: Chunks per worker thread that :func:`dask_chunk_steps` aims for (load balance vs per-chunk overhead).
@@ -277,6 +277,34 @@ def dask_chunk_steps(plan: Plan, n_threads: int) -> int:
     n_chunks = max(CHUNKS_PER_THREAD * n_threads, -(-n_t // auto))
     n_chunks = -(-n_chunks // n_threads) * n_threads
     return int(max(1, -(-n_t // n_chunks)))
+
+
+def dask_bounds(plan: Plan, n_threads: int) -> list[tuple[int, int]]:
+    """Chunk bounds ``[(start, stop), ...]`` for ``n_threads`` worker threads: as many chunks as
+    :func:`dask_chunk_steps` gives, none longer than the plan's own, but with the last ``n_threads``
+    (one final round) about half as long as the others.  Chunk times vary by tens of percent on a busy
+    machine, so threads finish their last chunk at different times and the last one to finish sets the
+    end of the run; a short final round shortens that wait (a 2-worker trace showed one worker idle for
+    0.54 s of a 5.2 s run while the other finished a full chunk).  With one thread the chunks are equal."""
+    n_t = int(plan.times.size)
+    n_thr = max(1, int(n_threads))
+    steps = dask_chunk_steps(plan, n_thr)
+    n_chunks = -(-n_t // steps)
+    uniform = [(i, min(i + steps, n_t)) for i in range(0, n_t, steps)]
+    if n_thr == 1 or n_chunks <= n_thr:
+        return uniform
+    auto = max(b - a for a, b in plan.bounds)
+    n_full = n_chunks - n_thr
+    # n_full chunks of length L (to within one step), then n_thr of L / 2: n_full L + n_thr L / 2 = n_t
+    while -(-2 * n_t // (2 * n_full + n_thr)) > auto:
+        n_full += n_thr
+    den = 2 * n_full + n_thr
+    if 2 * n_t < 2 * den:  # under 2 steps a half chunk
+        return uniform
+    edges = [(2 * n_t * i) // den for i in range(n_full + 1)]
+    rest = n_t - edges[-1]
+    edges += [edges[-1] + (rest * j) // n_thr for j in range(1, n_thr + 1)]
+    return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
 
 def with_chunk_steps(plan: Plan, chunk_steps: int) -> Plan:

@@ -186,6 +186,26 @@ def test_plan_blob_unpickles_once(case):
     np.testing.assert_array_equal(r1, r2)
 
 
+@pytest.mark.parametrize("hours, threads", [(24, 2), (24, 3), (24, 8), (2, 2), (0.5, 4), (24, 1)])
+def test_dask_bounds_end_with_a_short_round(hours, threads):
+    """Cluster chunks tile the window, none is longer than the plan's own, there are at least four per
+    thread, and the last round (one chunk per thread) is about half as long as the others."""
+    sats = jinan368()[::4]
+    plan = cov.make_plan(sats, time_range("2026-01-01", duration=f"{hours * 60:g}min", step_s=30),
+                         global_grid(10.0), chunk_steps=400)
+    bounds = dist.dask_bounds(plan, threads)
+    lengths = [b - a for a, b in bounds]
+    assert bounds[0][0] == 0 and bounds[-1][1] == plan.times.size
+    assert all(bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1)) and min(lengths) >= 1
+    assert max(lengths) <= 400 and len(bounds) >= 4 * threads
+    if threads == 1:
+        assert len(set(lengths[:-1])) == 1  # equal chunks (the last takes the remainder)
+    else:
+        full, tail = lengths[:-threads], lengths[-threads:]
+        assert max(full) - min(full) <= 1, lengths
+        assert all(0.5 * min(full) - 1 <= x <= 0.5 * max(full) + 1 for x in tail), lengths
+
+
 def test_chunk_steps_for_a_cluster(case):
     sats, times, grid = case
     plan = cov.make_plan(sats, times, grid)
