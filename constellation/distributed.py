@@ -54,8 +54,8 @@ from .kernels import reductions as red
 from .propagate import adopt_sgp4_tables, cached_sgp4_tables
 from .satellite import Constellation
 
-__all__ = ["run_dask", "chunk_task", "PlanBlob", "send_plan", "dask_chunk_steps", "dask_bounds", "with_chunk_steps", "transfer_sizes",
-           "require_distributed", "CLUSTER_CONFIG"]
+__all__ = ["run_dask", "chunk_task", "PlanBlob", "send_plan", "dask_chunk_steps", "dask_bounds", "with_chunk_steps",
+           "transfer_sizes", "require_distributed", "CLUSTER_CONFIG"]
 
 #: Chunks per worker thread that :func:`dask_chunk_steps` aims for (load balance vs per-chunk overhead).
 CHUNKS_PER_THREAD = 4
@@ -299,7 +299,7 @@ def dask_bounds(plan: Plan, n_threads: int) -> list[tuple[int, int]]:
     while -(-2 * n_t // (2 * n_full + n_thr)) > auto:
         n_full += n_thr
     den = 2 * n_full + n_thr
-    if 2 * n_t < 2 * den:  # under 2 steps a half chunk
+    if n_t < den:  # a half chunk would be under one step
         return uniform
     edges = [(2 * n_t * i) // den for i in range(n_full + 1)]
     rest = n_t - edges[-1]

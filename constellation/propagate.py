@@ -435,7 +435,8 @@ def adopt_sgp4_tables(c: Constellation, params: np.ndarray, near: np.ndarray) ->
     near_idx = np.asarray(near, dtype=np.int64)
     if params.shape[0] != len(recs) or near_idx.ndim != 1 or (near_idx.size and not (
             0 <= near_idx.min() and near_idx.max() < len(recs))):
-        raise ValueError(f"SGP4 tables for {params.shape[0]} satellites do not fit a constellation of {len(recs)}")
+        raise ValueError(f"SGP4 tables for {params.shape[0]} satellites do not fit a constellation of "
+                         f"{len(recs)}")
     deep_idx = np.setdiff1d(np.arange(len(recs), dtype=np.int64), near_idx)
     deep_array = SatrecArray([recs[i] for i in deep_idx]) if deep_idx.size else None
     tables = _Sgp4Tables(params, near_idx, deep_idx, deep_array)
