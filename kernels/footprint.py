@@ -972,7 +972,7 @@ def _add_run(diff, j, a, length, n):
 def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
                row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, row_fast,
                row_em_a, row_em_b, sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, sat_fast,
-               use_fast, serv_min_sats, with_any, refine, geo, st2, n_cells, row_cov, siv):
+               use_fast, serv_min_sats, with_any, refine, geo, st2, n_cells, row_cov, siv, resume):
     """One row of :func:`coverage_rows` over the chunk (its cells are this call's alone)."""
     n_t1, ns = pos.shape[0], pos.shape[1]
     n_serv = serv_min_sats.shape[0]
@@ -1153,16 +1153,22 @@ def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, c
                     cur[n_serv, k] += cur[j, k]
                     cov_cur[n_serv, k] |= cov_cur[j, k]
         if t < first_new:
-            # the previous chunk's last sample: this chunk's timelines open there (reductions.begin)
+            # the previous chunk's last sample: this chunk's timelines open there (reductions.begin), or,
+            # resuming, the state's timelines go on from it with their count statistics
             for o in range(n_out):
                 for k in range(n):
                     oc = o * n_cells + c0 + k
-                    begin(st2, oc, t_ticks[t], cov_cur[o, k], i0)
+                    if resume:
+                        loc_sum[o, k] = st2[oc, CNT_SUM]
+                        loc_min[o, k] = st2[oc, CNT_MIN]
+                        loc_max[o, k] = st2[oc, CNT_MAX]
+                    else:
+                        begin(st2, oc, t_ticks[t], cov_cur[o, k], i0)
+                        loc_sum[o, k] = 0
+                        loc_min[o, k] = _BIG
+                        loc_max[o, k] = -1
                     cov_prev[o, k] = cov_cur[o, k]
                     rcov[o] += cov_cur[o, k]
-                    loc_sum[o, k] = 0
-                    loc_min[o, k] = _BIG
-                    loc_max[o, k] = -1
         else:
             tt = t - first_new
             i = i0 + tt
@@ -1325,7 +1331,7 @@ def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, s
 def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
                   row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, row_fast, row_em_a, row_em_b,
                   sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, sat_fast, use_fast,
-                  serv_min_sats, with_any, refine, state, row_cov, siv):
+                  serv_min_sats, with_any, refine, state, row_cov, siv, resume=False):
     """One time chunk's partial reduction state, parallel over grid rows.
 
     Parameters
@@ -1358,6 +1364,12 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
         Output: covered cells per row at each new sample.
     siv : int16 (n_out, n_new, n_cells) or (0, 0, 0)
         Output when non-empty: satellites in view per cell at each new sample.
+    resume : bool
+        ``state`` already holds the timelines up to the last lead sample (a previous call on the steps
+        just before, which must be that sample's own chunk): they go on from there instead of opening,
+        exactly as if both calls had been one.  Needs ``n_lead >= 1``.  A long chunk done as several
+        shorter calls keeps each call's satellite table (:func:`sat_tables`, 72 B per satellite-step,
+        read again for every row) small enough to stay in cache.
 
     Each row keeps its cells' counts of the previous sample in a compact array; only cells whose
     coverage changed touch the state's timeline.  Transition time (``refine``): each satellite that rose
@@ -1376,4 +1388,4 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
         _row_chunk(np.int64(r), pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
                    row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
                    row_fast, row_em_a, row_em_b, sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig,
-                   sat_fast, use_fast, serv_min_sats, with_any, refine, geo, st2, n_cells, row_cov, siv)
+                   sat_fast, use_fast, serv_min_sats, with_any, refine, geo, st2, n_cells, row_cov, siv, resume)

@@ -52,6 +52,44 @@ def test_chunking_with_services_and_points():
             _same(coverage(sats, times, grid, requirements=reqs, chunk_steps=chunk), ref)
 
 
+@pytest.mark.parametrize("block", [1, 2, 3, 7])
+def test_kernel_blocks_inside_a_chunk_do_not_change_the_result(monkeypatch, block):
+    """A chunk whose row kernel runs in blocks that resume one state (``chunk_state``'s ``block_steps``,
+    sized from ``KERNEL_BLOCK_BYTES``) gives the same Dataset, counts and satellites in view as one call
+    per chunk, with and without refined edges, services, points and the window's first chunk."""
+    import importlib
+
+    from constellation.coverage import chunk_state, coverage_counts, make_plan
+
+    cov_mod = importlib.import_module("constellation.coverage")  # the module (the package exports the function)
+
+    sats = random_sats(5, ("leo", "meo"), n_each=3, group_of={"leo": "eo", "meo": "nav"})
+    times = time_range(START, duration="3h", step_s=120)
+    grid = region((-50, 70), (150, -120), 5.0)
+    reqs = {"eo": Requirement(15.0, 45.0), "nav": Requirement(5.0, None, 2)}
+    refs = [coverage(sats, times, grid, refine_edges=False, chunk_steps=40),
+            coverage(sats, times, grid, requirements=reqs, chunk_steps=40)]
+    counts = coverage_counts(sats, times, points([0, 40], [10, -100]), chunk_steps=40)
+    assert cov_mod.kernel_block_steps(len(sats)) >= 40  # so the references ran one block per chunk
+    monkeypatch.setattr(cov_mod, "KERNEL_BLOCK_BYTES", 72 * len(sats) * block)
+    monkeypatch.setattr(cov_mod, "MIN_KERNEL_BLOCK", 1)
+    assert cov_mod.kernel_block_steps(len(sats)) == block
+    _same(coverage(sats, times, grid, refine_edges=False, chunk_steps=40), refs[0])
+    _same(coverage(sats, times, grid, requirements=reqs, chunk_steps=40), refs[1])
+    np.testing.assert_array_equal(coverage_counts(sats, times, points([0, 40], [10, -100]), chunk_steps=40),
+                                  counts)
+    # chunk by chunk, the window's first (no lead) included: states and row series bit for bit
+    plan = make_plan(sats, times, grid, requirements=reqs, chunk_steps=40)
+    for k in (0, 1, len(plan.bounds) - 1):
+        whole = chunk_state(plan, k, block_steps=10**6)
+        parts = chunk_state(plan, k, block_steps=block)
+        np.testing.assert_array_equal(parts[0], whole[0])
+        np.testing.assert_array_equal(parts[1], whole[1])
+    assert refs[0]["gap_count"].values.sum() > 0 and refs[1]["access_count"].values.sum() > 0
+    with pytest.raises(ValueError, match="block_steps"):
+        chunk_state(plan, 0, block_steps=0)
+
+
 def test_bad_arguments_raise_clear_errors():
     sats = random_sats(1, ("leo",), n_each=1)
     times = time_range(START, duration="1h", step_s=600)

@@ -62,6 +62,10 @@ def test_cluster_config_names_real_dask_settings(client):
     assert len(seen) == 2
     for values in seen.values():
         assert values == CLUSTER_CONFIG
+    # dask's default puts MALLOC_TRIM_THRESHOLD_ in every worker's environment; these workers start without
+    assert dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_", config=defaults)
+    env = client.run(lambda: __import__("os").environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert list(env.values()) == [None, None]
 
 
 def _identical(a, b):
