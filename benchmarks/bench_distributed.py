@@ -18,7 +18,7 @@ host's speed drifts by tens of percent over minutes):
 Workers get ``NUMBA_NUM_THREADS=1`` so each worker is one core, as the baseline is, and the clusters start
 with ``constellation.distributed.CLUSTER_CONFIG`` (``--dask-defaults`` to leave dask's own: its profiler
 and monitors then take a few percent of each worker's core); chunking is the
-automatic one for a cluster (:func:`constellation.distributed.dask_bounds`: at least 4 chunks per
+automatic one for a cluster (:func:`constellation.distributed.dask_bounds`: at least 5 chunks per
 worker thread, none longer than the single-process run's memory-bounded chunks, the last round half as
 long).  Every result is
 checked bit-identical to the baseline.  The target is >= 1.8x for 2 workers over 1.

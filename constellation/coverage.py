@@ -163,11 +163,12 @@ MIN_KERNEL_BLOCK = 16
 
 
 def _auto_chunk(n_sat: int, n_rows: int, n_t: int) -> int:
-    # at most 150 bytes per satellite-step (positions 24 B, geometry 48 B and the latitude-sorted table
-    # 80 B with its order - these two now per kernel block, see KERNEL_BLOCK_BYTES, so the bound is loose
-    # for long chunks) and 4 per row-step: at most ~150 MB of chunk working memory, and at most 512 steps
-    # (longer chunks gain nothing: the per-chunk costs are already small there)
-    per_step = 150 * max(n_sat, 1) + 4 * n_rows
+    # chunk memory: the positions (24 B per satellite-step, plus the Hermite nodes' states and the
+    # driver's position buffer: 64 B allowed) and the row series (4 B per row-step); the geometry and the
+    # latitude-sorted table (48 + 80 B per satellite-step) are made per kernel block (KERNEL_BLOCK_BYTES),
+    # so they do not grow with the chunk.  At most ~150 MB of chunk memory, and at most 512 steps (longer
+    # chunks gain nothing: the per-chunk costs are already small there)
+    per_step = 64 * max(n_sat, 1) + 4 * n_rows
     return int(max(1, min(n_t, 512, 150_000_000 // per_step)))
 
 
@@ -337,15 +338,21 @@ def _positions(plan: Plan, progress: bool, slot=None):
                        stacklevel=4)
 
 
-def chunk_positions(plan: Plan, k: int) -> tuple[np.ndarray, int]:
+def chunk_positions(plan: Plan, k: int, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Positions of chunk ``k`` with its lead (up to two samples before it): ``(pos, n_lead)``, ``pos``
     float64 ``(n_lead + n_chunk, n_sat, 3)``.  Bit-identical to the streamed positions whatever the order
-    chunks are computed in (:class:`~constellation.propagate.ItrsWindow` guarantees it)."""
+    chunks are computed in (:class:`~constellation.propagate.ItrsWindow` guarantees it).  ``out``: an
+    optional C-contiguous float64 buffer ``(m, n_sat, 3)`` with ``m >= n_lead + n_chunk``; ``pos`` is then
+    its first rows (a caller running chunk after chunk saves allocating and page-faulting a new array)."""
     a, b = plan.bounds[k]
     n_lead = min(2, a)
     if not len(plan.c):
         return np.zeros((n_lead + b - a, 0, 3)), n_lead
-    return plan.window().block(a - n_lead, b)[0], n_lead
+    if out is not None:
+        if out.shape[0] < n_lead + b - a:
+            raise ValueError(f"out has {out.shape[0]} rows, chunk {k} needs {n_lead + b - a}")
+        out = out[:n_lead + b - a]
+    return plan.window().block(a - n_lead, b, out=out)[0], n_lead
 
 
 def kernel_block_steps(n_sat: int) -> int:

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
 
-from .coverage import Assembler, Plan, chunk_state
+from .coverage import Assembler, Plan, chunk_positions, chunk_state
 from .kernels import reductions as red
 from .propagate import adopt_sgp4_tables, cached_sgp4_tables
 from .satellite import Constellation
@@ -58,8 +58,11 @@ from .satellite import Constellation
 __all__ = ["run_dask", "chunk_task", "PlanBlob", "send_plan", "dask_chunk_steps", "dask_bounds", "with_chunk_steps",
            "transfer_sizes", "require_distributed", "CLUSTER_CONFIG"]
 
-#: Chunks per worker thread that :func:`dask_chunk_steps` aims for (load balance vs per-chunk overhead).
-CHUNKS_PER_THREAD = 4
+#: Chunks per worker thread that :func:`dask_chunk_steps` aims for (load balance vs per-chunk overhead:
+#: each chunk adds a join of two states, often moved between workers, and a scheduler round trip).  On
+#: the 2-core host, 2 workers x 1 thread, 3,000 satellites, 1 deg, one day, medians of 3 interleaved runs:
+#: 4 per thread 4.10 s (8 chunks), 5: 3.89 s (10), 6: 4.00 s (12), 8: 4.21 s (16).
+CHUNKS_PER_THREAD = 5
 
 #: dask settings for clusters that run coverage chunks (CPU-bound tasks of seconds each, one per core):
 #:
@@ -70,9 +73,9 @@ CHUNKS_PER_THREAD = 4
 #:   comes out of the chunks;
 #: * worker processes start without dask's ``MALLOC_TRIM_THRESHOLD_=65536`` (its
 #:   ``distributed.nanny.pre-spawn-environ``).  Setting any glibc malloc threshold turns off glibc's
-#:   adaptive mmap threshold, so every array over 128 kB - a chunk's positions, geometry, satellite table
-#:   and state, 150 B per satellite-step - is mapped fresh from the kernel and page-faulted in, then unmapped
-#:   when the chunk ends.  A 12 h, 3,000-satellite run in one process took 3.93 s with that variable set and
+#:   adaptive mmap threshold, so every array over 128 kB - a chunk's positions and state, each kernel
+#:   block's geometry and satellite table, the row kernel's per-row buffers - is mapped fresh from the
+#:   kernel and page-faulted in, then unmapped when it is freed.  A 12 h, 3,000-satellite run in one process took 3.93 s with that variable set and
 #:   3.31 s without (medians of 3 and 5 on the 2-core host); the chunks' memory is the same either way.
 #:
 #: Use them when the cluster starts: ``with dask.config.set(CLUSTER_CONFIG): cluster = LocalCluster(...)``
@@ -226,6 +229,7 @@ class PlanBlob:
         self.data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
         self._plan = plan
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     def plan(self) -> Plan:
         """The plan (unpickled here on first use, then kept)."""
@@ -234,6 +238,18 @@ class PlanBlob:
                 self._plan = pickle.loads(self.data)
             return self._plan
 
+    def position_buffer(self) -> np.ndarray:
+        """This thread's buffer for a chunk's positions (:func:`~constellation.coverage.chunk_positions`'s
+        ``out``), made on first use and kept as long as the blob: a worker runs chunk after chunk through
+        it instead of allocating each chunk's positions afresh (for 10,000 satellites, 56 MB a chunk, mapped
+        and page-faulted in anew each time, since glibc maps arrays that size outside its heap)."""
+        plan = self.plan()
+        n = 2 + max((b - a for a, b in plan.bounds), default=0)
+        buf = getattr(self._local, "pos", None)
+        if buf is None or buf.shape[0] < n:
+            buf = self._local.pos = np.empty((n, len(plan.c), 3))
+        return buf
+
     def __getstate__(self) -> dict:
         return {"data": self.data}
 
@@ -241,6 +257,7 @@ class PlanBlob:
         self.data = state["data"]
         self._plan = None
         self._lock = threading.Lock()
+        self._local = threading.local()
 
 
 def send_plan(client: Any, plan: Plan) -> Any:
@@ -257,9 +274,12 @@ def chunk_task(plan: Plan | PlanBlob, k: int) -> tuple[np.ndarray, tuple]:
     satellite, -1 where none, and its SGP4 code), so the client can warn about decayed satellites as the
     serial run does.
     """
+    buf = None
     if isinstance(plan, PlanBlob):
+        buf = plan.position_buffer()
         plan = plan.plan()
-    state, row_cov, siv = chunk_state(plan, k)
+    pos, n_lead = chunk_positions(plan, k, out=buf)
+    state, row_cov, siv = chunk_state(plan, k, pos, n_lead)
     if len(plan.c):
         first, code = plan.window().failures()
     else:
@@ -280,8 +300,8 @@ def _combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 def dask_chunk_steps(plan: Plan, n_threads: int) -> int:
-    """Time steps per chunk for ``n_threads`` worker threads: at least :data:`CHUNKS_PER_THREAD` chunks
-    per thread, a chunk count that is a multiple of ``n_threads`` (so every thread gets the same number of
+    """Time steps per chunk for ``n_threads`` worker threads: :data:`CHUNKS_PER_THREAD` chunks per thread
+    (fewer where a short window rounds the chunk length up), a chunk count that is a multiple of ``n_threads`` (so every thread gets the same number of
     chunks), and never longer chunks than the plan's own (memory-bounded) ones."""
     n_t = int(plan.times.size)
     n_threads = max(1, int(n_threads))
