@@ -3,7 +3,7 @@
 Case (default): a Walker delta shell of 3,000 satellites (60 planes, 53 deg, 550 km, made with
 ``constellation.design.walker_delta``), 1 deg global grid (64,800 cells), 24 h at 30 s (2,881 steps),
 10 deg mask, every figure of merit, propagation included.  (A day rather than 6-12 h: the engine does
-12 h of this shell in about 5 s on one core, and the fixed per-run costs - plan sent to the workers,
+12 h of this shell in about 3.5 s on one core, and the fixed per-run costs - plan sent to the workers,
 per-worker position tables, the final Dataset on the client - then weigh too much for the ratio to
 say anything about the division of the work.)
 
