@@ -75,8 +75,9 @@ CHUNKS_PER_THREAD = 5
 #:   ``distributed.nanny.pre-spawn-environ``).  Setting any glibc malloc threshold turns off glibc's
 #:   adaptive mmap threshold, so every array over 128 kB - a chunk's positions and state, each kernel
 #:   block's geometry and satellite table, the row kernel's per-row buffers - is mapped fresh from the
-#:   kernel and page-faulted in, then unmapped when it is freed.  A 12 h, 3,000-satellite run in one process took 3.93 s with that variable set and
-#:   3.31 s without (medians of 3 and 5 on the 2-core host); the chunks' memory is the same either way.
+#:   kernel and page-faulted in, then unmapped when it is freed.  A 12 h, 3,000-satellite run in one
+#:   process took 3.93 s with that variable set and 3.31 s without (medians of 3 and 5 on the 2-core
+#:   host); the chunks' memory is the same either way.
 #:
 #: Use them when the cluster starts: ``with dask.config.set(CLUSTER_CONFIG): cluster = LocalCluster(...)``
 #: (worker processes take the configuration and environment they are started with; for ``dask worker`` on
@@ -301,8 +302,9 @@ def _combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 def dask_chunk_steps(plan: Plan, n_threads: int) -> int:
     """Time steps per chunk for ``n_threads`` worker threads: :data:`CHUNKS_PER_THREAD` chunks per thread
-    (fewer where a short window rounds the chunk length up), a chunk count that is a multiple of ``n_threads`` (so every thread gets the same number of
-    chunks), and never longer chunks than the plan's own (memory-bounded) ones."""
+    (fewer where a short window rounds the chunk length up), a chunk count that is a multiple of
+    ``n_threads`` (so every thread gets the same number of chunks), and never longer chunks than the
+    plan's own (memory-bounded) ones."""
     n_t = int(plan.times.size)
     n_threads = max(1, int(n_threads))
     auto = max(b - a for a, b in plan.bounds)

@@ -1380,6 +1380,8 @@ def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_
     (For one required satellite this is the first rise or the last set; with N > 1 each satellite's
     crossing is interpolated independently, which is the approximation.)
     """
+    if resume and n_lead < 1:
+        raise ValueError("coverage_rows: resume needs the lead sample (n_lead >= 1)")
     n_rows = row_start.shape[0]
     n_cells = state.shape[1]
     st2 = state.reshape((state.shape[0] * n_cells, state.shape[2]))  # one flat view: no per-cell slicing
