@@ -5,7 +5,8 @@
 1. the plan is pickled once on the client and its bytes are sent to every worker once (:func:`send_plan`,
    a :class:`PlanBlob`); it holds the satellites' SGP4 elements (with the numba SGP4's coefficient rows),
    the sample times, the grid's row geometry and the per-satellite requirement; each worker unpickles it
-   on its first chunk and keeps its own :class:`constellation.propagate.ItrsWindow` cached on it, so the
+   on its first chunk (the SGP4 models themselves only if something there needs them: the numba tables
+   suffice for near-Earth satellites) and keeps its own :class:`constellation.propagate.ItrsWindow` cached on it, so the
    TEME -> ITRS matrices and the Hermite node tables are built once per worker, not once per chunk;
 2. one task per time chunk calls :func:`constellation.coverage.chunk_state` (positions included, with the
    two lead samples before the chunk), a module-level function that workers import; its numba kernels
@@ -13,7 +14,8 @@
    nothing it already has and loads each kernel once;
 3. the chunk states, ``(n_out * n_cells, N_FIELDS)`` int64 each, are joined on the workers by a binary
    tree of :func:`constellation.kernels.reductions.combine` tasks (adjacent chunks only: the combine is
-   associative but not commutative), so only the final state travels back, plus each chunk's small
+   associative but not commutative), the final round's chunks folded in one by one after it
+   (:func:`_join_all`), so only the final state travels back, plus each chunk's small
    covered-cells-per-row series ``(n_out, n_rows, n_chunk)`` int32 and (point grids) satellites in view;
 4. :class:`constellation.coverage.Assembler` receives the final state as if it were one chunk spanning the
    window and the per-chunk series in order, and gives the same dict as the serial driver.
@@ -79,6 +81,13 @@ CHUNKS_PER_THREAD = 5
 #:   process took 3.93 s with that variable set and 3.31 s without (medians of 3 and 5 on the 2-core
 #:   host); the chunks' memory is the same either way.
 #:
+#: * the scheduler sends a worker thread one chunk at a time (``distributed.scheduler.worker-saturation``
+#:   1.0 instead of dask's 1.1, which rounds up to two tasks for a one-thread worker): with two in hand, a
+#:   worker that was late could take both chunks of the final round while the other worker sat idle (2 of
+#:   3 traced runs, 2 workers x 1 thread: the busy worker finished 0.4-0.6 s after the other).  In 5
+#:   traced runs each, the later worker finished 0.33 s (mean) after the ideal even split of the chunk
+#:   work with 1.1 and 0.26 s after it with 1.0;
+#:
 #: Use them when the cluster starts: ``with dask.config.set(CLUSTER_CONFIG): cluster = LocalCluster(...)``
 #: (worker processes take the configuration and environment they are started with; for ``dask worker`` on
 #: the command line, leave ``MALLOC_TRIM_THRESHOLD_`` unset in its environment).
@@ -88,6 +97,7 @@ CLUSTER_CONFIG = {
     "distributed.admin.system-monitor.interval": "2s",
     "distributed.admin.tick.interval": "1s",
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.scheduler.worker-saturation": 1.0,
 }
 
 
@@ -183,21 +193,49 @@ def _reduce_satrec(s: Satrec):
     return _rebuild_satrec, (*_verified_args(s), True)
 
 
-def _rebuild_constellation(state: dict, tables: tuple | None = None) -> Constellation:
-    c = Constellation.__new__(Constellation)
-    c.__dict__.update(state)
+class _SatelliteBytes:
+    """The pickled satellites of a constellation, unpickled when called (the ``build`` of a deferred
+    :class:`~constellation.satellite.Constellation`): a worker keeps one bytes object instead of thousands
+    of SGP4 models and ``Satellite`` objects it does not need, and passes the same bytes on if the
+    constellation is pickled again before its satellites were ever built."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __call__(self) -> tuple:
+        return pickle.loads(self.data)
+
+
+def _rebuild_constellation(state: dict, tables: tuple | None = None, n: int | None = None,
+                           sats: bytes | None = None) -> Constellation:
+    if sats is None:  # (the whole state, satellites included)
+        c = Constellation.__new__(Constellation)
+        c.__dict__.update(state)
+    else:
+        c = Constellation._deferred(n, _SatelliteBytes(sats))
+        c.__dict__.update(state)
     if tables is not None:
         adopt_sgp4_tables(c, *tables)
     return c
 
 
 def _reduce_constellation(c: Constellation):
-    # the cached SatrecArray (a compiled object that cannot be pickled) is rebuilt where it is needed; the
-    # numba SGP4's coefficient rows travel when they were built here (exact floats: the worker's nodes are
-    # the same bits), so each worker skips rebuilding them (about 0.1 ms of pure Python a satellite)
-    state = {k: (None if k == "_satrec_array" else v) for k, v in c.__dict__.items()}
+    # The satellites travel as one bytes object, unpickled on the worker only if something there needs
+    # them (Constellation._deferred): a coverage chunk propagates with the numba SGP4's coefficient rows,
+    # which travel beside them (exact floats: the worker's nodes are the same bits), so a worker neither
+    # rebuilds the SGP4 models nor reruns python-sgp4's pure-Python ``sgp4init`` (about 0.1 ms a
+    # satellite) for near-Earth satellites.  The cached SatrecArray (a compiled object that cannot be
+    # pickled) is rebuilt where it is needed.
+    d = c.__dict__
+    build = d.get("_build")
+    if "_sats" in d or not isinstance(build, _SatelliteBytes):
+        data = pickle.dumps(tuple(c), protocol=pickle.HIGHEST_PROTOCOL)
+    else:  # a deferred constellation never built here: pass its bytes on as they came
+        data = build.data
+    state = {k: (None if k == "_satrec_array" else v) for k, v in d.items() if k not in ("_sats", "_build", "_n")}
     tables = cached_sgp4_tables(c)
-    return _rebuild_constellation, (state, None if tables is None else (tables.params, tables.near))
+    return _rebuild_constellation, (state, None if tables is None else (tables.params, tables.near), len(c),
+                                    data)
 
 
 copyreg.pickle(Satrec, _reduce_satrec)
@@ -288,16 +326,18 @@ def chunk_task(plan: Plan | PlanBlob, k: int) -> tuple[np.ndarray, tuple]:
     return state, (row_cov, siv, first, code)
 
 
-def _state_of(item: tuple) -> np.ndarray:
-    return item[0]
+def _state_of(item: Any) -> np.ndarray:
+    """The state of a chunk's ``(state, small)`` item, or a joined state as it is."""
+    return item[0] if isinstance(item, tuple) else item
 
 
 def _small_of(item: tuple) -> tuple:
     return item[1]
 
 
-def _combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    return red.combine(left, right)
+def _combine(left: Any, right: Any) -> np.ndarray:
+    """Join two adjacent partial results (chunk items or joined states), left then right."""
+    return red.combine(_state_of(left), _state_of(right))
 
 
 def dask_chunk_steps(plan: Plan, n_threads: int) -> int:
@@ -351,7 +391,7 @@ def with_chunk_steps(plan: Plan, chunk_steps: int) -> Plan:
 
 
 def _tree(client, futures: list) -> Any:
-    """Join adjacent states pairwise on the workers until one is left (the order is kept)."""
+    """Join adjacent partial results pairwise on the workers until one is left (the order is kept)."""
     level = list(futures)
     while len(level) > 1:
         nxt = [client.submit(_combine, level[i], level[i + 1], pure=False)
@@ -360,6 +400,20 @@ def _tree(client, futures: list) -> Any:
             nxt.append(level[-1])
         level = nxt
     return level[0]
+
+
+def _join_all(client, items: list, n_last: int) -> Any:
+    """The join of all chunk ``items`` (futures of :func:`chunk_task`), in order: a tree over all but the
+    last ``n_last``, which are then folded in one at a time.
+
+    The last ``n_last`` chunks are the final round, running side by side while the tree over the others
+    completes; folded in one by one, each joins as soon as it finishes, so when the last chunk of the run
+    finishes one join is left (a tree over the final round would leave two or more)."""
+    n_last = min(max(int(n_last), 0), len(items) - 1)
+    total = _tree(client, items[:len(items) - n_last])
+    for item in items[len(items) - n_last:]:
+        total = client.submit(_combine, total, item, pure=False)
+    return total
 
 
 def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
@@ -373,13 +427,13 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
     from .propagate import _warn_failures
 
     n_chunks = len(plan.bounds)
+    n_threads = sum(client.nthreads().values())
     plan_f = send_plan(client, plan)
     items = [client.submit(chunk_task, plan_f, k, pure=False, priority=-k) for k in range(n_chunks)]
-    states = [client.submit(_state_of, f, pure=False) for f in items]
     smalls = [client.submit(_small_of, f, pure=False) for f in items]
-    del items  # the chunk tuples are released once both halves are taken
-    total = _tree(client, states)
-    del states
+    # joins read the states out of the chunk items themselves; with one chunk, its state is taken out
+    total = _join_all(client, items, n_threads) if n_chunks > 1 else client.submit(_state_of, items[0], pure=False)
+    del items  # the chunk items are released once joined and their small halves taken
     if progress:
         from tqdm.auto import tqdm
 

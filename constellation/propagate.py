@@ -430,15 +430,16 @@ def adopt_sgp4_tables(c: Constellation, params: np.ndarray, near: np.ndarray) ->
     satellites go to a ``SatrecArray`` of their compiled models."""
     from sgp4.api import SatrecArray
 
-    recs = c.satrecs
+    n = len(c)
     params = np.asarray(params, dtype=np.float64)
     near_idx = np.asarray(near, dtype=np.int64)
-    if params.shape[0] != len(recs) or near_idx.ndim != 1 or (near_idx.size and not (
-            0 <= near_idx.min() and near_idx.max() < len(recs))):
-        raise ValueError(f"SGP4 tables for {params.shape[0]} satellites do not fit a constellation of "
-                         f"{len(recs)}")
-    deep_idx = np.setdiff1d(np.arange(len(recs), dtype=np.int64), near_idx)
-    deep_array = SatrecArray([recs[i] for i in deep_idx]) if deep_idx.size else None
+    if params.shape[0] != n or near_idx.ndim != 1 or (near_idx.size and not (
+            0 <= near_idx.min() and near_idx.max() < n)):
+        raise ValueError(f"SGP4 tables for {params.shape[0]} satellites do not fit a constellation of {n}")
+    deep_idx = np.setdiff1d(np.arange(n, dtype=np.int64), near_idx)
+    # (only the deep-space models are looked at: a constellation unpickled on a dask worker builds its
+    # satellites on first use, and an all-near-Earth one never needs them there)
+    deep_array = SatrecArray([c[int(i)].satrec for i in deep_idx]) if deep_idx.size else None
     tables = _Sgp4Tables(params, near_idx, deep_idx, deep_array)
     with _TABLE_CACHE_LOCK:
         _TABLE_CACHE[id(c)] = (c, tables)

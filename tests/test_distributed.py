@@ -66,6 +66,8 @@ def test_cluster_config_names_real_dask_settings(client):
     assert dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_", config=defaults)
     env = client.run(lambda: __import__("os").environ.get("MALLOC_TRIM_THRESHOLD_"))
     assert list(env.values()) == [None, None]
+    # the scheduler (in this process, for a LocalCluster) hands out one chunk per worker thread at a time
+    assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.WORKER_SATURATION) == 1.0
 
 
 def _identical(a, b):
@@ -188,6 +190,53 @@ def test_plan_blob_unpickles_once(case):
     s2, (r2, _, _, _) = dist.chunk_task(plan, 0)
     np.testing.assert_array_equal(s1, s2)
     np.testing.assert_array_equal(r1, r2)
+
+
+def test_worker_plan_leaves_the_sgp4_models_unbuilt(case):
+    """On the receiving side the satellites stay one bytes object until something needs them: a chunk of
+    near-Earth satellites propagates with the numba tables that travel beside them.  Built on first use,
+    they are the sender's satellites, every SGP4 model field and attribute the same; pickled again
+    unbuilt, the same bytes travel on."""
+    sats, times, grid = case
+    plan = cov.make_plan(sats, times, grid, chunk_steps=23)
+    back = pickle.loads(pickle.dumps(dist.PlanBlob(plan)))
+    c = back.plan().c
+    assert "_sats" not in c.__dict__ and len(c) == len(sats) and c.name == plan.c.name
+    s1, (r1, _, _, _) = dist.chunk_task(back, 2)
+    s2, r2, _ = cov.chunk_state(plan, 2)
+    np.testing.assert_array_equal(s1, s2)
+    np.testing.assert_array_equal(r1, r2)
+    assert "_sats" not in c.__dict__  # the chunk needed no SGP4 model
+    again = pickle.dumps(c)
+    assert c.__dict__["_build"].data in again and "_sats" not in c.__dict__
+    for got in (c, pickle.loads(again)):
+        assert len(got) == len(sats) and list(got.names) == list(sats.names)
+        for a, b in zip(got, sats):
+            assert dist._model_fields(a.satrec) == dist._model_fields(b.satrec)
+            assert (a.name, a.group, a.launched, a.source, a.object_id, a.extra) == \
+                (b.name, b.group, b.launched, b.source, b.object_id, b.extra)
+    assert "_sats" in c.__dict__ and "_build" not in c.__dict__
+
+
+class _NowClient:
+    """Runs each submitted call at once (for the shape of the join, without a cluster)."""
+
+    def submit(self, fn, *args, **kwargs):
+        return fn(*args)
+
+
+def test_joins_fold_the_final_round_in_order(case):
+    """However many chunks and however many are folded in after the tree, the join equals the chunks'
+    states combined left to right."""
+    sats, times, grid = case
+    plan = cov.make_plan(sats, times, grid, chunk_steps=13)
+    items = [dist.chunk_task(plan, k) for k in range(len(plan.bounds))]
+    for n in range(2, len(items) + 1):
+        ref = items[0][0]
+        for it in items[1:n]:
+            ref = dist.red.combine(ref, it[0])
+        for n_last in (0, 1, 2, 3, n + 4):
+            np.testing.assert_array_equal(dist._state_of(dist._join_all(_NowClient(), items[:n], n_last)), ref)
 
 
 def test_chunks_through_one_position_buffer(case):
