@@ -6,8 +6,8 @@
    a :class:`PlanBlob`); it holds the satellites' SGP4 elements (with the numba SGP4's coefficient rows),
    the sample times, the grid's row geometry and the per-satellite requirement; each worker unpickles it
    on its first chunk (the SGP4 models themselves only if something there needs them: the numba tables
-   suffice for near-Earth satellites) and keeps its own :class:`constellation.propagate.ItrsWindow` cached on it, so the
-   TEME -> ITRS matrices and the Hermite node tables are built once per worker, not once per chunk;
+   suffice for near-Earth satellites) and keeps its own :class:`constellation.propagate.ItrsWindow`
+   cached on it, so the TEME -> ITRS matrices and the Hermite node tables are built once per worker, not once per chunk;
 2. one task per time chunk calls :func:`constellation.coverage.chunk_state` (positions included, with the
    two lead samples before the chunk), a module-level function that workers import; its numba kernels
    come from the on-disk cache (:data:`constellation.kernels.CACHE`), so each worker process compiles
@@ -208,12 +208,9 @@ class _SatelliteBytes:
 
 def _rebuild_constellation(state: dict, tables: tuple | None = None, n: int | None = None,
                            sats: bytes | None = None) -> Constellation:
-    if sats is None:  # (the whole state, satellites included)
-        c = Constellation.__new__(Constellation)
-        c.__dict__.update(state)
-    else:
-        c = Constellation._deferred(n, _SatelliteBytes(sats))
-        c.__dict__.update(state)
+    # (without ``sats``, ``state`` holds the satellites themselves)
+    c = Constellation.__new__(Constellation) if sats is None else Constellation._deferred(n, _SatelliteBytes(sats))
+    c.__dict__.update(state)
     if tables is not None:
         adopt_sgp4_tables(c, *tables)
     return c

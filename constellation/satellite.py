@@ -130,9 +130,9 @@ class Constellation(Sequence[Satellite]):
 
         ``constellation.distributed`` unpickles a plan's satellites this way on a dask worker: a coverage
         chunk needs only the numba SGP4 tables that travel beside them, so the worker usually never builds
-        the 3,000 or 10,000 SGP4 models and ``Satellite`` objects (about 4 garbage-collected objects each,
-        which also brought the worker's next full collection, 0.1 s over a worker's ~200,000 objects,
-        earlier).  ``build`` must return exactly ``n`` satellites.
+        the 3,000 or 10,000 SGP4 models and ``Satellite`` objects (about 4 objects each that the garbage
+        collector tracks, which made the worker's full collections, 0.1 s each over its ~200,000 objects,
+        come sooner).  ``build`` must return exactly ``n`` satellites.
         """
         c = cls.__new__(cls)
         c.__dict__.update(_n=int(n), _build=build, name=name, source=source, _satrec_array=None)
@@ -186,7 +186,7 @@ class Constellation(Sequence[Satellite]):
         name = self.name if self.name == other.name else " + ".join(n for n in (self.name, other.name) if n)
         source = self.source if self.source == other.source else "; ".join(
             s for s in (self.source, other.source) if s)
-        return Constellation(tuple(self._sats) + tuple(other), name=name, source=source)
+        return Constellation(self._sats + tuple(other), name=name, source=source)
 
     def __repr__(self) -> str:
         groups = ", ".join(f"{g or '-'}: {n}" for g, n in self.group_counts().items())
