@@ -7,7 +7,8 @@
    the sample times, the grid's row geometry and the per-satellite requirement; each worker unpickles it
    on its first chunk (the SGP4 models themselves only if something there needs them: the numba tables
    suffice for near-Earth satellites) and keeps its own :class:`constellation.propagate.ItrsWindow`
-   cached on it, so the TEME -> ITRS matrices and the Hermite node tables are built once per worker, not once per chunk;
+   cached on it, so the TEME -> ITRS matrices and the Hermite node tables are built once per worker, not
+   once per chunk;
 2. one task per time chunk calls :func:`constellation.coverage.chunk_state` (positions included, with the
    two lead samples before the chunk), a module-level function that workers import; its numba kernels
    come from the on-disk cache (:data:`constellation.kernels.CACHE`), so each worker process compiles
@@ -79,14 +80,13 @@ CHUNKS_PER_THREAD = 5
 #:   block's geometry and satellite table, the row kernel's per-row buffers - is mapped fresh from the
 #:   kernel and page-faulted in, then unmapped when it is freed.  A 12 h, 3,000-satellite run in one
 #:   process took 3.93 s with that variable set and 3.31 s without (medians of 3 and 5 on the 2-core
-#:   host); the chunks' memory is the same either way.
-#:
+#:   host); the chunks' memory is the same either way;
 #: * the scheduler sends a worker thread one chunk at a time (``distributed.scheduler.worker-saturation``
 #:   1.0 instead of dask's 1.1, which rounds up to two tasks for a one-thread worker): with two in hand, a
 #:   worker that was late could take both chunks of the final round while the other worker sat idle (2 of
 #:   3 traced runs, 2 workers x 1 thread: the busy worker finished 0.4-0.6 s after the other).  In 5
 #:   traced runs each, the later worker finished 0.33 s (mean) after the ideal even split of the chunk
-#:   work with 1.1 and 0.26 s after it with 1.0;
+#:   work with 1.1 and 0.26 s after it with 1.0.
 #:
 #: Use them when the cluster starts: ``with dask.config.set(CLUSTER_CONFIG): cluster = LocalCluster(...)``
 #: (worker processes take the configuration and environment they are started with; for ``dask worker`` on
@@ -428,8 +428,7 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
     plan_f = send_plan(client, plan)
     items = [client.submit(chunk_task, plan_f, k, pure=False, priority=-k) for k in range(n_chunks)]
     smalls = [client.submit(_small_of, f, pure=False) for f in items]
-    # joins read the states out of the chunk items themselves; with one chunk, its state is taken out
-    total = _join_all(client, items, n_threads) if n_chunks > 1 else client.submit(_state_of, items[0], pure=False)
+    total = _join_all(client, items, n_threads)  # (a join reads the states out of the chunk items)
     del items  # the chunk items are released once joined and their small halves taken
     if progress:
         from tqdm.auto import tqdm
@@ -438,7 +437,7 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
             for _ in distributed.as_completed(smalls):
                 bar.update(1)
     small = client.gather(smalls)
-    state = client.gather(total)
+    state = _state_of(client.gather(total))  # (one chunk: its own item)
     del total, smalls, plan_f
 
     # the combined state spans the whole window: fold it as the one chunk of a one-chunk plan
