@@ -406,7 +406,7 @@ def run_plan(plan: Plan, *, client: Any = None, checkpoint: Any = None, resume: 
              progress: bool = False, rechunk: bool = True) -> dict:
     """Run ``plan`` on a dask cluster (``client``), through a checkpoint store (``checkpoint``) or both;
     with ``rechunk`` (no chunk size chosen by the caller) a new run on a cluster is cut into about five
-    chunks per worker thread, the last round shorter (:func:`constellation.distributed.dask_bounds`).
+    chunks per worker thread, the last rounds shorter (:func:`constellation.distributed.dask_bounds`).
     The dispatch behind :func:`constellation.coverage.coverage`."""
     if client is not None:
         from . import distributed as dist

@@ -562,8 +562,9 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     client : distributed.Client, optional
         Run the time chunks on this dask cluster (:func:`constellation.distributed.run_dask`): the plan is
         sent to each worker once and chunk states are combined on the workers.  Without ``chunk_steps``
-        the window is cut into about 4 chunks per worker thread.  Bit-identical to the run without a
-        client.  Needs the optional ``dask`` extra.
+        the window is cut into about five chunks per worker thread, the last rounds shorter
+        (:func:`constellation.distributed.dask_bounds`).  Bit-identical to the run without a client.
+        Needs the optional ``dask`` extra.
     checkpoint : path, optional
         A Zarr store (:mod:`constellation.checkpoint`) that receives each finished chunk's partial results
         as the run goes, then the final Dataset (read it with :func:`constellation.io.read_dataset`).  An

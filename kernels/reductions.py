@@ -253,11 +253,12 @@ def combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     right = np.asarray(right)
     if left.shape != right.shape or left.ndim != 2 or left.shape[1] != N_FIELDS:
         raise ValueError(f"cannot combine states of shapes {left.shape} and {right.shape}")
-    both = (left[:, S0] >= 0) & (right[:, S0] >= 0)
-    if np.any(both & ((left[:, T1] != right[:, T0]) | (left[:, PREV] != right[:, S0]))):
+    left = np.ascontiguousarray(left, dtype=np.int64)
+    right = np.ascontiguousarray(right, dtype=np.int64)
+    if _n_unmet(left, right):
         raise ValueError("states do not meet: left's end time/status must equal right's start time/status")
-    out = np.empty_like(right, dtype=np.int64)
-    _combine_cells(left.astype(np.int64, copy=False), right.astype(np.int64, copy=False), out)
+    out = np.empty_like(right)
+    _combine_cells(left, right, out)
     return out
 
 
@@ -359,72 +360,102 @@ def finish(st: np.ndarray, window_edges: str = "count") -> dict[str, np.ndarray]
     """
     if window_edges not in ("count", "exclude"):
         raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
+    st = np.ascontiguousarray(st, dtype=np.int64)
+    if st.ndim != 2 or st.shape[1] != N_FIELDS:
+        raise ValueError(f"a state is (n_cells, {N_FIELDS}) int64, got shape {st.shape}")
     if np.any(st[:, S0] < 0):
         raise ValueError("finish() needs every cell's state to have begun (absorb at least one sample)")
+    out_f = np.empty((len(_FLOAT_FOMS), st.shape[0]))
+    out_i = np.empty((2, st.shape[0]), np.int64)
+    _finish_cells(st, window_edges == "count", out_f, out_i)
+    out = {name: out_f[j] for j, name in enumerate(_FLOAT_FOMS)}
+    out["gap_count"], out["access_count"] = out_i[0], out_i[1]
+    return {name: out[name] for name in FOM_NAMES}
+
+
+_FLOAT_FOMS = tuple(n for n in FOM_NAMES if n not in ("gap_count", "access_count"))
+_F = {name: j for j, name in enumerate(_FLOAT_FOMS)}
+_F_FRAC, _F_COVT, _F_SMIN, _F_SMEAN, _F_SMAX = (_F["coverage_fraction"], _F["coverage_time_s"],
+                                                _F["sats_in_view_min"], _F["sats_in_view_mean"],
+                                                _F["sats_in_view_max"])
+_F_RMAX, _F_RMEAN, _F_RSTD, _F_TAG = _F["revisit_max_s"], _F["revisit_mean_s"], _F["revisit_std_s"], \
+    _F["time_average_gap_s"]
+_F_RESPM, _F_RESPX, _F_ADM, _F_ADX, _F_FIRST = (_F["response_mean_s"], _F["response_max_s"],
+                                                _F["access_duration_mean_s"], _F["access_duration_max_s"],
+                                                _F["first_access_s"])
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def _finish_cells(st, count_edges, out_f, out_i):
+    """:func:`finish` cell by cell, one pass over the state's rows (``out_f``: the float figures in
+    ``_FLOAT_FOMS`` order; ``out_i``: gap and access counts).  Each number is formed by the same
+    operations in the same order as the vectorised definition (integer sums, then one float division
+    each), so the values do not depend on how the cells are visited."""
     S = float(TICKS_PER_S)
-    T = (st[:, T1] - st[:, T0]).astype(np.float64)
-    has_edge = st[:, NEDGE] > 0
-    # edge intervals: leading [T0, FIRST_EDGE] with status S0, trailing [LAST_EDGE, T1] with status PREV;
-    # without edges one interval [T0, T1] that touches both ends
-    lead = np.where(has_edge, st[:, FIRST_EDGE] - st[:, T0], st[:, T1] - st[:, T0])
-    trail = np.where(has_edge, st[:, T1] - st[:, LAST_EDGE], 0)
-    lead_cov, trail_cov = st[:, S0] == 1, st[:, PREV] == 1
-    trail_ok = has_edge
-
-    acc_n = st[:, ACC_N] + lead_cov + (trail_ok & trail_cov)
-    acc_sum = st[:, ACC_SUM] + np.where(lead_cov, lead, 0) + np.where(trail_ok & trail_cov, trail, 0)
-    acc_max = np.maximum(st[:, ACC_MAX], np.maximum(np.where(lead_cov, lead, 0),
-                                                    np.where(trail_ok & trail_cov, trail, 0)))
-
-    gap_n = st[:, GAP_N].copy()
-    gap_sum = st[:, GAP_SUM].copy()
-    gap_max = st[:, GAP_MAX].copy()
-    sqa, sqb, sqc = st[:, GAP_SQA].copy(), st[:, GAP_SQB].copy(), st[:, GAP_SQC].copy()
-    if window_edges == "count":
-        for use, length in ((~lead_cov, lead), (trail_ok & ~trail_cov, trail)):
-            L = np.where(use, length, 0)
-            gap_n += use
-            gap_sum += L
-            gap_max = np.maximum(gap_max, L)
-            q = L // TICKS_PER_S
-            r = L - q * TICKS_PER_S
-            sqa += q * q
-            sqb += 2 * q * r
-            sqc += r * r
-    sumsq_s2 = sqa.astype(np.float64) + (sqb.astype(np.float64) + sqc.astype(np.float64) * 1e-6) * 1e-6
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cov_time = acc_sum / S
-        frac = np.where(T > 0, acc_sum / np.where(T > 0, T, 1.0), st[:, S0].astype(np.float64))
+    nan = np.nan
+    for c in range(st.shape[0]):
+        t_len = st[c, T1] - st[c, T0]
+        T = float(t_len)
+        has_edge = st[c, NEDGE] > 0
+        # edge intervals: leading [T0, FIRST_EDGE] with status S0, trailing [LAST_EDGE, T1] with status
+        # PREV; without edges one interval [T0, T1] that touches both ends
+        lead = st[c, FIRST_EDGE] - st[c, T0] if has_edge else t_len
+        trail = st[c, T1] - st[c, LAST_EDGE] if has_edge else 0
+        lead_cov = st[c, S0] == 1
+        trail_cov = has_edge and st[c, PREV] == 1
+        lead_acc = lead if lead_cov else 0
+        trail_acc = trail if trail_cov else 0
+        acc_n = st[c, ACC_N] + (1 if lead_cov else 0) + (1 if trail_cov else 0)
+        acc_sum = st[c, ACC_SUM] + lead_acc + trail_acc
+        acc_max = max(st[c, ACC_MAX], max(lead_acc, trail_acc))
+        gap_n, gap_sum, gap_max = st[c, GAP_N], st[c, GAP_SUM], st[c, GAP_MAX]
+        sqa, sqb, sqc = st[c, GAP_SQA], st[c, GAP_SQB], st[c, GAP_SQC]
+        if count_edges:
+            for e in range(2):
+                if e == 0:
+                    use, length = not lead_cov, lead
+                else:
+                    use, length = has_edge and st[c, PREV] != 1, trail
+                L = length if use else 0
+                gap_n += 1 if use else 0
+                gap_sum += L
+                gap_max = max(gap_max, L)
+                q = L // TICKS_PER_S
+                r = L - q * TICKS_PER_S
+                sqa += q * q
+                sqb += 2 * q * r
+                sqc += r * r
+        sumsq_s2 = float(sqa) + (float(sqb) + float(sqc) * 1e-6) * 1e-6
         has_gap = gap_n > 0
         ever = acc_n > 0
-        mean_gap = np.where(has_gap, gap_sum / S / np.maximum(gap_n, 1), np.nan)
-        var = np.where(has_gap, sumsq_s2 / np.maximum(gap_n, 1) - mean_gap ** 2, np.nan)
-        std_gap = np.sqrt(np.maximum(var, 0.0))
-        Ts = np.where(T > 0, T / S, np.nan)
-        tag = np.where(has_gap, sumsq_s2 / Ts, np.where(ever, 0.0, np.nan))
-        resp_mean = tag / 2.0
-        resp_max = np.where(has_gap, gap_max / S, np.where(ever, 0.0, np.nan))
-        n_samp = np.maximum(st[:, IEND] - st[:, I0], 1)
-        out = {
-            "coverage_fraction": frac,
-            "coverage_time_s": cov_time,
-            "sats_in_view_min": st[:, CNT_MIN].astype(np.float64),
-            "sats_in_view_mean": _count_total(st) / n_samp,
-            "sats_in_view_max": st[:, CNT_MAX].astype(np.float64),
-            "revisit_max_s": np.where(has_gap, gap_max / S, np.nan),
-            "revisit_mean_s": mean_gap,
-            "revisit_std_s": std_gap,
-            "gap_count": gap_n.astype(np.int64),
-            "time_average_gap_s": tag,
-            "response_mean_s": resp_mean,
-            "response_max_s": resp_max,
-            "access_count": acc_n.astype(np.int64),
-            "access_duration_mean_s": np.where(ever, acc_sum / S / np.maximum(acc_n, 1), np.nan),
-            "access_duration_max_s": np.where(ever, acc_max / S, np.nan),
-            "first_access_s": np.where(st[:, FIRST_COV] >= 0, (st[:, FIRST_COV] - st[:, T0]) / S, np.nan),
-        }
-    return out
+        out_f[_F_FRAC, c] = float(acc_sum) / T if T > 0 else float(st[c, S0])
+        out_f[_F_COVT, c] = float(acc_sum) / S
+        out_f[_F_SMIN, c] = float(st[c, CNT_MIN])
+        prev = st[c, CNT_PREV]
+        total = st[c, CNT_SUM] + (prev * (st[c, IEND] - st[c, CNT_LAST]) if prev >= 0 else 0)
+        out_f[_F_SMEAN, c] = float(total) / float(max(st[c, IEND] - st[c, I0], 1))
+        out_f[_F_SMAX, c] = float(st[c, CNT_MAX])
+        if has_gap:
+            mean_gap = float(gap_sum) / S / float(gap_n)
+            var = sumsq_s2 / float(gap_n) - mean_gap * mean_gap
+            out_f[_F_RMAX, c] = float(gap_max) / S
+            out_f[_F_RMEAN, c] = mean_gap
+            out_f[_F_RSTD, c] = np.sqrt(var if var > 0.0 else 0.0)
+            tag = sumsq_s2 / (T / S) if T > 0 else nan
+            out_f[_F_RESPX, c] = float(gap_max) / S
+        else:
+            out_f[_F_RMAX, c] = nan
+            out_f[_F_RMEAN, c] = nan
+            out_f[_F_RSTD, c] = nan
+            tag = 0.0 if ever else nan
+            out_f[_F_RESPX, c] = 0.0 if ever else nan
+        out_f[_F_TAG, c] = tag
+        out_f[_F_RESPM, c] = tag / 2.0
+        out_f[_F_ADM, c] = float(acc_sum) / S / float(acc_n) if ever else nan
+        out_f[_F_ADX, c] = float(acc_max) / S if ever else nan
+        out_f[_F_FIRST, c] = float(st[c, FIRST_COV] - st[c, T0]) / S if st[c, FIRST_COV] >= 0 else nan
+        out_i[0, c] = gap_n
+        out_i[1, c] = acc_n
 
 
 @njit(cache=CACHE, nogil=True)

@@ -257,25 +257,30 @@ def test_chunks_through_one_position_buffer(case):
         cov.chunk_positions(plan, 1, out=np.empty((10, len(sats), 3)))
 
 
-@pytest.mark.parametrize("hours, threads", [(24, 2), (24, 3), (24, 8), (2, 2), (0.5, 4), (24, 1)])
-def test_dask_bounds_end_with_a_short_round(hours, threads):
-    """Cluster chunks tile the window, none is longer than the plan's own, there are about five per
-    thread, and the last round (one chunk per thread) is about half as long as the others."""
+@pytest.mark.parametrize("hours, threads", [(24, 2), (24, 3), (24, 8), (2, 2), (0.5, 4), (0.25, 4), (24, 1)])
+def test_dask_bounds_taper_the_last_rounds(hours, threads):
+    """Cluster chunks tile the window, none is longer than the plan's own, there are at least five per
+    thread, and the last TAPER_ROUNDS rounds (one chunk per thread) each halve the chunk length; with
+    one thread, or a window too short for the taper, the chunks are equal."""
     sats = jinan368()[::4]
     plan = cov.make_plan(sats, time_range("2026-01-01", duration=f"{hours * 60:g}min", step_s=30),
                          global_grid(10.0), chunk_steps=400)
     bounds = dist.dask_bounds(plan, threads)
     lengths = [b - a for a, b in bounds]
-    assert bounds[0][0] == 0 and bounds[-1][1] == plan.times.size
+    n_t = plan.times.size
+    assert bounds[0][0] == 0 and bounds[-1][1] == n_t
     assert all(bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1)) and min(lengths) >= 1
-    # five per thread, less at most one round where short windows round the chunk length up
-    assert max(lengths) <= 400 and len(bounds) >= 5 * threads - threads
-    if threads == 1:
+    assert max(lengths) <= 400
+    n_taper = dist.TAPER_ROUNDS * threads
+    if threads == 1 or n_t < threads * (4 * (dist.CHUNKS_PER_THREAD - 2) + 3):
+        assert (threads, hours) in ((1, 24), (4, 0.25))  # the cases meant to take this branch
         assert len(set(lengths[:-1])) == 1  # equal chunks (the last takes the remainder)
-    else:
-        full, tail = lengths[:-threads], lengths[-threads:]
-        assert max(full) - min(full) <= 1, lengths
-        assert all(0.5 * min(full) - 1 <= x <= 0.5 * max(full) + 1 for x in tail), lengths
+        return
+    assert dist.TAPER_ROUNDS == 2 and len(bounds) >= dist.CHUNKS_PER_THREAD * threads
+    full, half, quarter = lengths[:-n_taper], lengths[-n_taper:-threads], lengths[-threads:]
+    assert len(full) % threads == 0 and max(full) - min(full) <= 1, lengths
+    assert all(0.5 * min(full) - 1 <= x <= 0.5 * max(full) + 1 for x in half), lengths
+    assert all(0.25 * min(full) - 1 <= x <= 0.25 * max(full) + 1 for x in quarter), lengths
 
 
 def test_chunk_steps_for_a_cluster(case):
