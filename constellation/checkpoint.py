@@ -419,8 +419,8 @@ def run_plan(plan: Plan, *, client: Any = None, checkpoint: Any = None, resume: 
             raise ValueError("run_plan needs a client or a checkpoint")
         from .distributed import run_dask
 
-        return run_dask(plan, client, progress=progress)
-    return run_checkpointed(plan, checkpoint, resume=resume, progress=progress, client=client)
+        return run_dask(plan, client, progress=progress)  # (it sends the plan before resolving it)
+    return run_checkpointed(plan.resolved(), checkpoint, resume=resume, progress=progress, client=client)
 
 
 # -- the final Dataset ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ attributes repeat them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -26,7 +26,7 @@ import xarray as xr
 from .grid import Grid, global_grid
 from .kernels import footprint as fp
 from .kernels import reductions as red
-from .propagate import ItrsWindow, _warn_failures, auto_node_step_s, hermite_error_km
+from .propagate import ItrsWindow, _sgp4_tables, _warn_failures, auto_node_step_s, hermite_error_km
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
@@ -196,10 +196,29 @@ class Plan:
     stencil: int = 4
     position_error_m: float = 0.0
     position_note: str = ""
+    #: a ``concurrent.futures.Future`` of ``(node_step_s, position_error_m, position_note)`` while the node
+    #: step is still being chosen in a background thread (plans made for a cluster run, so that the plan
+    #: travels to the workers meanwhile); :meth:`resolved` waits for it.  Never pickled.
+    pending: Any = field(default=None, repr=False, compare=False)
+
+    def resolved(self) -> "Plan":
+        """This plan with its node step chosen (itself when nothing is pending)."""
+        if self.pending is None:
+            return self
+        node_step_s, err_m, note = self.pending.result()
+        return replace(self, pending=None, node_step_s=node_step_s, position_error_m=err_m, position_note=note,
+                       positions="hermite" if node_step_s else "exact")
+
+    def position_fields(self) -> dict:
+        """The fields :meth:`resolved` fills in, as keyword arguments of ``dataclasses.replace``."""
+        return dict(positions=self.positions, node_step_s=self.node_step_s,
+                    position_error_m=self.position_error_m, position_note=self.position_note)
 
     def window(self):
         """The :class:`constellation.propagate.ItrsWindow` serving this plan's positions (one per
         process: it is cached on the plan and not pickled)."""
+        if self.pending is not None:
+            raise RuntimeError("the plan's node step is still being chosen: use plan.resolved()")
         win = self.__dict__.get("_window")
         if win is None:
             win = ItrsWindow(self.c, self.times, method=self.positions, node_step_s=self.node_step_s or 1.0,
@@ -210,6 +229,7 @@ class Plan:
     def __getstate__(self):
         d = dict(self.__dict__)
         d.pop("_window", None)
+        d["pending"] = None
         return d
 
     @property
@@ -231,6 +251,20 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
               chunk_steps: int | None = None, want_siv: bool = False, positions: str = "hermite",
               position_tol_m: float = POSITION_TOL_M) -> Plan:
     """Validate the inputs of a coverage run and resolve them into a :class:`Plan`."""
+    return _make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+                      min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
+                      chunk_steps=chunk_steps, want_siv=want_siv, positions=positions,
+                      position_tol_m=position_tol_m)
+
+
+def _make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
+               half_angle_deg: float | None = None, min_sats: int = 1,
+               requirements: dict[str, Requirement] | None = None, refine_edges: bool = True,
+               chunk_steps: int | None = None, want_siv: bool = False, positions: str = "hermite",
+               position_tol_m: float = POSITION_TOL_M, background: bool = False) -> Plan:
+    """:func:`make_plan`; with ``background``, the Hermite node step (:func:`_node_step`: SGP4 over a
+    sample of the window, in nogil kernels) is chosen in a thread and the plan returned at once with it
+    :attr:`Plan.pending`, so that the caller can pickle and send the rest of the plan meanwhile."""
     if positions not in ("hermite", "exact"):
         raise ValueError(f"positions must be 'hermite' or 'exact', got {positions!r}")
     if not position_tol_m > 0:
@@ -244,8 +278,6 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
     grid = global_grid(1.0) if grid is None else grid
     if not isinstance(grid, Grid):
         raise ValueError(f"grid must be a constellation.grid.Grid, got {type(grid).__name__}")
-    sat, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements)
-    rg = fp.row_geometry(grid)
     n_t = times.size
     if chunk_steps is None:
         chunk_steps = _auto_chunk(len(c), grid.row_start.size, n_t)
@@ -253,15 +285,24 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
         raise ValueError(f"chunk_steps must be a whole number >= 1, got {chunk_steps}")
     chunk_steps = int(chunk_steps)
     bounds = [(i, min(i + chunk_steps, n_t)) for i in range(0, n_t, chunk_steps)]
-    node_step_s, err_m, note = 0.0, 0.0, ""
-    if positions == "hermite" and len(c):
+    node_step_s, err_m, note, pending = 0.0, 0.0, "", None
+    if positions == "hermite" and len(c) and background:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _sgp4_tables(c)  # built here, not in both threads at once
+        ex = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-step")
+        pending = ex.submit(_node_step, c, times, position_tol_m)  # beside the rest of the plan
+        ex.shutdown(wait=False)  # the thread ends with the job
+    sat, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements)
+    rg = fp.row_geometry(grid)
+    if positions == "hermite" and len(c) and not background:
         node_step_s, err_m, note = _node_step(c, times, position_tol_m)
         if not node_step_s:
             positions = "exact"
     return Plan(c=c, times=times, ticks=_ticks(times), grid=grid, rg=rg, sat=sat, serv_min=serv_min,
                 labels=labels, reqs=reqs, with_any=requirements is not None, refine=bool(refine_edges),
                 want_siv=bool(want_siv), bounds=bounds, positions=positions, node_step_s=node_step_s,
-                stencil=_STENCIL, position_error_m=err_m, position_note=note)
+                stencil=_STENCIL, position_error_m=err_m, position_note=note, pending=pending)
 
 
 def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
@@ -593,9 +634,11 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     else:  # the same plan, on a dask cluster and/or through a checkpoint store
         from .checkpoint import run_plan
 
-        plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
-                         min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
-                         chunk_steps=chunk_steps, want_siv=(grid.kind == "points"), positions=positions)
+        # on a cluster the plan travels to the workers while its node step is chosen (run_dask)
+        plan = _make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+                          min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
+                          chunk_steps=chunk_steps, want_siv=(grid.kind == "points"), positions=positions,
+                          background=client is not None and checkpoint is None)
         out = run_plan(plan, client=client, checkpoint=checkpoint, resume=resume, progress=progress,
                        rechunk=chunk_steps is None)
     ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),

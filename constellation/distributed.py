@@ -8,7 +8,8 @@
    on its first chunk (the SGP4 models themselves only if something there needs them: the numba tables
    suffice for near-Earth satellites) and keeps its own :class:`constellation.propagate.ItrsWindow`
    cached on it, so the TEME -> ITRS matrices and the Hermite node tables are built once per worker, not
-   once per chunk;
+   once per chunk.  The plan leaves before its Hermite node step is chosen (a sample of SGP4 in a thread
+   on the client, :attr:`constellation.coverage.Plan.pending`); the step follows with the chunk tasks;
 2. one task per time chunk calls :func:`constellation.coverage.chunk_state` (positions included, with the
    two lead samples before the chunk), a module-level function that workers import; its numba kernels
    come from the on-disk cache (:data:`constellation.kernels.CACHE`), so each worker process compiles
@@ -266,16 +267,24 @@ class PlanBlob:
     """
 
     def __init__(self, plan: Plan):
-        self.data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
-        self._plan = plan
+        self.data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)  # (a pending node step is left out)
+        self.late = plan.pending is not None  # the node step comes with each task (see :meth:`plan`)
+        self._plan = None if self.late else plan
         self._lock = threading.Lock()
         self._local = threading.local()
 
-    def plan(self) -> Plan:
-        """The plan (unpickled here on first use, then kept)."""
+    def plan(self, late: dict | None = None) -> Plan:
+        """The plan (unpickled here on first use, then kept).  A plan pickled while its node step was
+        still being chosen (:attr:`Plan.pending`) needs that step's fields, ``late``
+        (:meth:`Plan.position_fields` of the resolved plan), the first time."""
         with self._lock:
             if self._plan is None:
-                self._plan = pickle.loads(self.data)
+                plan = pickle.loads(self.data)
+                if self.late:
+                    if late is None:
+                        raise ValueError("this plan was sent before its node step was chosen: pass late=")
+                    plan = dataclasses.replace(plan, **late)
+                self._plan = plan
             return self._plan
 
     def position_buffer(self) -> np.ndarray:
@@ -291,10 +300,11 @@ class PlanBlob:
         return buf
 
     def __getstate__(self) -> dict:
-        return {"data": self.data}
+        return {"data": self.data, "late": self.late}
 
     def __setstate__(self, state: dict) -> None:
         self.data = state["data"]
+        self.late = state["late"]
         self._plan = None
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -305,8 +315,9 @@ def send_plan(client: Any, plan: Plan) -> Any:
     return client.scatter(PlanBlob(plan), broadcast=True, hash=False)
 
 
-def chunk_task(plan: Plan | PlanBlob, k: int) -> tuple[np.ndarray, tuple]:
-    """What a worker computes for chunk ``k``: ``(state, (row_cov, siv, first_fail, fail_code))``.
+def chunk_task(plan: Plan | PlanBlob, k: int, late: dict | None = None) -> tuple[np.ndarray, tuple]:
+    """What a worker computes for chunk ``k``: ``(state, (row_cov, siv, first_fail, fail_code))``;
+    ``late``: the node step's fields, for a plan sent before they were known (:meth:`PlanBlob.plan`).
 
     ``state`` is the chunk's reduction state (it stays on the worker for the combine tree); the second
     item is what travels back: the chunk's covered cells per row, satellites in view (point grids, else
@@ -316,8 +327,10 @@ def chunk_task(plan: Plan | PlanBlob, k: int) -> tuple[np.ndarray, tuple]:
     """
     buf = None
     if isinstance(plan, PlanBlob):
-        buf = plan.position_buffer()
-        plan = plan.plan()
+        blob, plan = plan, plan.plan(late)
+        buf = blob.position_buffer()
+    else:
+        plan = plan.resolved()
     pos, n_lead = chunk_positions(plan, k, out=buf)
     state, row_cov, siv = chunk_state(plan, k, pos, n_lead)
     if len(plan.c):
@@ -433,15 +446,22 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
     serial driver returns (``state``, ``row_cov``, ``siv``, ...), bit-identical to it.
 
     The plan's chunks are used as they are (see :func:`dask_chunk_steps` / :func:`with_chunk_steps` to
-    cut them for a cluster).  With ``progress``, a tqdm bar advances as chunks finish.
+    cut them for a cluster).  A plan whose node step is still being chosen (:attr:`Plan.pending`, as
+    :func:`constellation.coverage.coverage` makes them for a cluster) is pickled and sent first and
+    resolved while it travels; the node step's few fields then go with each chunk task.  With
+    ``progress``, a tqdm bar advances as chunks finish.
     """
     distributed = require_distributed()
     from .propagate import _warn_failures
 
     n_chunks = len(plan.bounds)
     n_threads = sum(client.nthreads().values())
-    plan_f = send_plan(client, plan)
-    items = [client.submit(chunk_task, plan_f, k, pure=False, priority=-k) for k in range(n_chunks)]
+    plan_f = send_plan(client, plan)  # while a pending node step is chosen in its thread
+    late = None
+    if plan.pending is not None:
+        plan = plan.resolved()
+        late = plan.position_fields()
+    items = [client.submit(chunk_task, plan_f, k, late, pure=False, priority=-k) for k in range(n_chunks)]
     smalls = [client.submit(_small_of, f, pure=False) for f in items]
     total = _join_all(client, items, n_threads)  # (a join reads the states out of the chunk items)
     del items  # the chunk items are released once joined and their small halves taken

@@ -192,6 +192,32 @@ def test_plan_blob_unpickles_once(case):
     np.testing.assert_array_equal(r1, r2)
 
 
+def test_plan_sent_before_its_node_step_is_chosen(case):
+    """On a cluster the plan is pickled and sent while its node step is chosen in a thread: the node
+    step then comes with each chunk task, and the chunks equal those of the plan made in one go."""
+    sats, times, grid = case
+    ref = cov.make_plan(sats, times, grid)
+    early = cov._make_plan(sats, times, grid, background=True)
+    assert early.pending is not None
+    with pytest.raises(RuntimeError, match="resolved"):
+        early.window()
+    blob = dist.PlanBlob(early)  # pickled now, perhaps before the thread is done
+    assert pickle.loads(pickle.dumps(early)).pending is None  # the future never travels
+    plan = early.resolved()
+    assert plan.pending is None and plan.resolved() is plan
+    assert plan.position_fields() == ref.position_fields() and ref.node_step_s > 0
+    back = pickle.loads(pickle.dumps(blob))
+    with pytest.raises(ValueError, match="late="):
+        back.plan()
+    for k in (0, len(ref.bounds) - 1):
+        s1, (r1, _, _, _) = dist.chunk_task(back, k, plan.position_fields())
+        s2, (r2, _, _, _) = dist.chunk_task(ref, k)
+        s3, _ = dist.chunk_task(early, k)  # a pending plan given as it is waits for its node step
+        np.testing.assert_array_equal(s1, s2)
+        np.testing.assert_array_equal(s3, s2)
+        np.testing.assert_array_equal(r1, r2)
+
+
 def test_worker_plan_leaves_the_sgp4_models_unbuilt(case):
     """On the receiving side the satellites stay one bytes object until something needs them: a chunk of
     near-Earth satellites propagates with the numba tables that travel beside them.  Built on first use,
