@@ -238,11 +238,6 @@ def begin_cells(st, t_tick, covered, i_sample):
         begin(st, c, t_tick, 1 if covered[c] else 0, i_sample)
 
 
-def _count_total(st: np.ndarray) -> np.ndarray:
-    prev = st[:, CNT_PREV]
-    return st[:, CNT_SUM] + np.where(prev >= 0, prev * (st[:, IEND] - st[:, CNT_LAST]), 0)
-
-
 def combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Join the states of two adjacent stretches of time: ``right`` begins where ``left`` ends.
 
