@@ -249,22 +249,13 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
               half_angle_deg: float | None = None, min_sats: int = 1,
               requirements: dict[str, Requirement] | None = None, refine_edges: bool = True,
               chunk_steps: int | None = None, want_siv: bool = False, positions: str = "hermite",
-              position_tol_m: float = POSITION_TOL_M) -> Plan:
-    """Validate the inputs of a coverage run and resolve them into a :class:`Plan`."""
-    return _make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
-                      min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
-                      chunk_steps=chunk_steps, want_siv=want_siv, positions=positions,
-                      position_tol_m=position_tol_m)
+              position_tol_m: float = POSITION_TOL_M, background: bool = False) -> Plan:
+    """Validate the inputs of a coverage run and resolve them into a :class:`Plan`.
 
-
-def _make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
-               half_angle_deg: float | None = None, min_sats: int = 1,
-               requirements: dict[str, Requirement] | None = None, refine_edges: bool = True,
-               chunk_steps: int | None = None, want_siv: bool = False, positions: str = "hermite",
-               position_tol_m: float = POSITION_TOL_M, background: bool = False) -> Plan:
-    """:func:`make_plan`; with ``background``, the Hermite node step (:func:`_node_step`: SGP4 over a
-    sample of the window, in nogil kernels) is chosen in a thread and the plan returned at once with it
-    :attr:`Plan.pending`, so that the caller can pickle and send the rest of the plan meanwhile."""
+    With ``background``, the Hermite node step (:func:`_node_step`: SGP4 over a sample of the window, in
+    nogil kernels) is chosen in a thread and the plan returned at once with it in :attr:`Plan.pending`
+    (:meth:`Plan.resolved` waits for it), so that a cluster run can pickle and send the plan meanwhile.
+    """
     if positions not in ("hermite", "exact"):
         raise ValueError(f"positions must be 'hermite' or 'exact', got {positions!r}")
     if not position_tol_m > 0:
@@ -286,7 +277,8 @@ def _make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation
     chunk_steps = int(chunk_steps)
     bounds = [(i, min(i + chunk_steps, n_t)) for i in range(0, n_t, chunk_steps)]
     node_step_s, err_m, note, pending = 0.0, 0.0, "", None
-    if positions == "hermite" and len(c) and background:
+    hermite = positions == "hermite" and len(c) > 0
+    if hermite and background:
         from concurrent.futures import ThreadPoolExecutor
 
         _sgp4_tables(c)  # built here, not in both threads at once
@@ -295,7 +287,7 @@ def _make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation
         ex.shutdown(wait=False)  # the thread ends with the job
     sat, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements)
     rg = fp.row_geometry(grid)
-    if positions == "hermite" and len(c) and not background:
+    if hermite and not background:
         node_step_s, err_m, note = _node_step(c, times, position_tol_m)
         if not node_step_s:
             positions = "exact"
@@ -635,10 +627,10 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         from .checkpoint import run_plan
 
         # on a cluster the plan travels to the workers while its node step is chosen (run_dask)
-        plan = _make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
-                          min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
-                          chunk_steps=chunk_steps, want_siv=(grid.kind == "points"), positions=positions,
-                          background=client is not None and checkpoint is None)
+        plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+                         min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
+                         chunk_steps=chunk_steps, want_siv=(grid.kind == "points"), positions=positions,
+                         background=client is not None and checkpoint is None)
         out = run_plan(plan, client=client, checkpoint=checkpoint, resume=resume, progress=progress,
                        rechunk=chunk_steps is None)
     ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),

@@ -268,8 +268,8 @@ class PlanBlob:
 
     def __init__(self, plan: Plan):
         self.data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)  # (a pending node step is left out)
-        self.late = plan.pending is not None  # the node step comes with each task (see :meth:`plan`)
-        self._plan = None if self.late else plan
+        self.awaits_node_step = plan.pending is not None  # the step comes with each task (:meth:`plan`)
+        self._plan = None if self.awaits_node_step else plan
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -280,7 +280,7 @@ class PlanBlob:
         with self._lock:
             if self._plan is None:
                 plan = pickle.loads(self.data)
-                if self.late:
+                if self.awaits_node_step:
                     if late is None:
                         raise ValueError("this plan was sent before its node step was chosen: pass late=")
                     plan = dataclasses.replace(plan, **late)
@@ -300,11 +300,11 @@ class PlanBlob:
         return buf
 
     def __getstate__(self) -> dict:
-        return {"data": self.data, "late": self.late}
+        return {"data": self.data, "awaits_node_step": self.awaits_node_step}
 
     def __setstate__(self, state: dict) -> None:
         self.data = state["data"]
-        self.late = state["late"]
+        self.awaits_node_step = state["awaits_node_step"]
         self._plan = None
         self._lock = threading.Lock()
         self._local = threading.local()

@@ -197,7 +197,7 @@ def test_plan_sent_before_its_node_step_is_chosen(case):
     step then comes with each chunk task, and the chunks equal those of the plan made in one go."""
     sats, times, grid = case
     ref = cov.make_plan(sats, times, grid)
-    early = cov._make_plan(sats, times, grid, background=True)
+    early = cov.make_plan(sats, times, grid, background=True)
     assert early.pending is not None
     with pytest.raises(RuntimeError, match="resolved"):
         early.window()
