@@ -2,7 +2,7 @@
 
 :func:`coverage` propagates the satellites chunk by chunk (:class:`constellation.propagate.ItrsWindow`),
 finds the cells each satellite serves with the row-by-row footprint kernels of
-:mod:`constellation.kernels.footprint` (exact WGS84 elevation test, optional nadir cone, identical to a
+:mod:`constellation.kernels.sweep` (exact WGS84 elevation test, optional nadir cone, identical to a
 brute force of every satellite against every cell) and folds each sample into mergeable per-cell
 reductions (:mod:`constellation.kernels.reductions`), so memory is O(cells + satellites x chunk) and the
 result does not depend on the chunking.  :func:`coverage_counts` returns the raw per-sample counts for
@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from .grid import Grid, global_grid
-from .kernels import footprint as fp
+from .kernels import fastpath, rowmodel, sweep, visibility
 from .kernels import reductions as red
 from .propagate import ItrsWindow, _sgp4_tables, _warn_failures, auto_node_step_s, hermite_error_km
 from .satellite import as_constellation
@@ -142,8 +142,8 @@ def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements):
     j = np.maximum(serv, 0)
     sat = dict(sat_serv=serv, sat_sin_el=sin_el[j].copy(), sat_use_cone=use_cone[j].copy(),
                sat_cos_half=cos_half[j].copy())
-    sat["sat_contig"] = fp.contiguous_ok(sat["sat_sin_el"], sat["sat_use_cone"])
-    sat["sat_fast"] = fp.fast_ok(sat["sat_sin_el"], sat["sat_use_cone"])
+    sat["sat_contig"] = rowmodel.contiguous_ok(sat["sat_sin_el"], sat["sat_use_cone"])
+    sat["sat_fast"] = fastpath.fast_ok(sat["sat_sin_el"], sat["sat_use_cone"])
     return sat, np.array([r.min_sats for r in reqs], np.int64), labels, reqs
 
 
@@ -286,7 +286,7 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
         pending = ex.submit(_node_step, c, times, position_tol_m)  # beside the rest of the plan
         ex.shutdown(wait=False)  # the thread ends with the job
     sat, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements)
-    rg = fp.row_geometry(grid)
+    rg = rowmodel.row_geometry(grid)
     if hermite and not background:
         node_step_s, err_m, note = _node_step(c, times, position_tol_m)
         if not node_step_s:
@@ -390,7 +390,7 @@ def chunk_positions(plan: Plan, k: int, out: np.ndarray | None = None) -> tuple[
 
 
 def kernel_block_steps(n_sat: int) -> int:
-    """Steps per call of the row kernel (:func:`constellation.kernels.footprint.coverage_rows`) for
+    """Steps per call of the row kernel (:func:`constellation.kernels.sweep.coverage_rows`) for
     ``n_sat`` satellites: as many as keep that call's satellite table near :data:`KERNEL_BLOCK_BYTES`
     (72 B per satellite-step), at least :data:`MIN_KERNEL_BLOCK`.  A chunk longer than this is done as
     several calls that resume one state (identical results); see :data:`KERNEL_BLOCK_BYTES`."""
@@ -433,9 +433,9 @@ def chunk_state(plan: Plan, k: int, pos: np.ndarray | None = None, n_lead: int |
         rc = row_cov if whole else np.zeros((n_out, plan.n_rows, e1 - e0), np.int32)
         sv = siv if whole or not plan.want_siv else np.zeros((n_out, e1 - e0, n_cells), np.int16)
         # per block, so that the geometry (48 B per satellite-step) is read back while still in cache
-        geo = fp.sat_geometry(pos[p0:p1], sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"],
+        geo = visibility.sat_geometry(pos[p0:p1], sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"],
                               rg["r_min_km"])
-        fp.coverage_rows(pos[p0:p1], geo, lead, a + e0, plan.ticks[a + e0 - lead:a + e1],
+        sweep.coverage_rows(pos[p0:p1], geo, lead, a + e0, plan.ticks[a + e0 - lead:a + e1],
                          rg["cell_p"], rg["cell_u"],
                          rg["row_start"], rg["row_count"], rg["row_full"], rg["row_lon0"], rg["row_dlon"],
                          rg["row_rho"], rg["row_z"], rg["row_cphi"], rg["row_sphi"], rg["row_phigc"],

@@ -4,7 +4,7 @@
 every step accumulates, for every grid cell, the 10 unique sums of ``H^T H`` over the satellites above
 the elevation mask, then inverts it (kernels in :mod:`constellation.kernels.dop`, where the formulas and
 their sources are given).  The satellites in view of each cell come from the coverage engine's footprint
-search (:mod:`constellation.kernels.footprint`: per row, the runs of cells each satellite serves, decided
+search (:mod:`constellation.kernels.rowmodel`: per row, the runs of cells each satellite serves, decided
 by the same exact elevation test), so DOP and :func:`constellation.coverage.coverage` count the same
 satellites, and the work grows with the footprints, not with satellites x cells.
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from .grid import Grid, global_grid
 from .kernels import dop as K
-from .kernels import footprint as fp
+from .kernels import rowmodel, sattables, visibility
 from .propagate import itrs_chunks
 from .satellite import as_constellation
 from .timescale import as_datetime64
@@ -121,10 +121,10 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
     if not float(threshold) > 0:
         raise ValueError(f"threshold must be a positive PDOP, got {threshold}")
     n_cell, n_t = grid.n_cells, times.size
-    rg = fp.row_geometry(grid)  # cell positions, ellipsoid normals (up) and rows, as coverage uses them
+    rg = rowmodel.row_geometry(grid)  # cell positions, ellipsoid normals (up) and rows, as coverage uses them
     east, north = _enu_axes(grid)
     sin_el = math.sin(math.radians(float(min_elevation_deg)))
-    contiguous = bool(fp.contiguous_ok(np.array([sin_el]), np.array([False]))[0])
+    contiguous = bool(rowmodel.contiguous_ok(np.array([sin_el]), np.array([False]))[0])
     rows = tuple(rg[k] for k in ("row_start", "row_count", "row_full", "row_lon0", "row_dlon", "row_rho",
                                  "row_z", "row_cphi", "row_sphi", "row_phigc"))
 
@@ -144,9 +144,9 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
     for sl, r in chunks:
         pos = np.ascontiguousarray(np.transpose(r, (1, 0, 2)), dtype=np.float64)  # (n_t, n_sat, 3)
         ns = pos.shape[1]
-        geo = fp.sat_geometry(pos, np.full(ns, sin_el), np.zeros(ns, np.bool_), np.full(ns, -1.0),
+        geo = visibility.sat_geometry(pos, np.full(ns, sin_el), np.zeros(ns, np.bool_), np.full(ns, -1.0),
                               rg["r_min_km"])
-        order, lat_sorted, n_ok, cap_max = fp.sat_table(geo, np.zeros(ns, np.int64))
+        order, lat_sorted, n_ok, cap_max = sattables.sat_table(geo, np.zeros(ns, np.int64))
         ser = series[sl] if points else series
         ser_n = series_n[sl] if points else series_n
         K.accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, rg["cell_p"], rg["cell_u"], east, north,

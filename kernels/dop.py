@@ -11,13 +11,13 @@ sums over the satellites in view (``Σe², Σen, Σeu, Σn², Σnu, Σu², Σe, 
 Cholesky factorisation; fewer than 4 satellites (or a singular geometry) gives NaN.
 
 Which satellites are in view of which cells comes from the coverage engine's footprint search
-(:mod:`constellation.kernels.footprint`), so DOP and coverage see exactly the same satellites: per step,
-:func:`~constellation.kernels.footprint.sat_geometry` gives each satellite's geocentric latitude,
-longitude and conservative cap angle and :func:`~constellation.kernels.footprint.sat_table` sorts the
+(:mod:`.rowmodel`, :mod:`.sattables`), so DOP and coverage see exactly the same satellites: per step,
+:func:`~.visibility.sat_geometry` gives each satellite's geocentric latitude,
+longitude and conservative cap angle and :func:`~.sattables.sat_table` sorts the
 satellites by latitude; per grid row, the satellites whose cap can reach the row are found by bisection,
-and :func:`~constellation.kernels.footprint.row_runs` returns the runs of that row's cells each one
+and :func:`~.rowmodel.row_runs` returns the runs of that row's cells each one
 serves, every run end decided by the exact elevation test
-:func:`~constellation.kernels.footprint.serves` (``d . U >= sin(mask) |d|``).  Only the cells of those
+:func:`~.visibility.serves` (``d . U >= sin(mask) |d|``).  Only the cells of those
 runs get the satellite's line of sight added to their sums, so the work grows with the footprints, not
 with satellites x cells.
 """
@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import CACHE
-from .footprint import row_runs
+from .rowmodel import row_runs
 
 __all__ = ["dop_from_sums", "accumulate_dop", "N_STATS", "DOP_NAMES"]
 
@@ -102,16 +102,16 @@ def accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, cell_p, cell_u, e
     pos : float64 (n_t, n_sat, 3)
         ITRS km (a NaN position is in view nowhere).
     geo : float64 (n_t, n_sat, 6)
-        From :func:`constellation.kernels.footprint.sat_geometry` for these positions and the mask.
+        From :func:`.visibility.sat_geometry` for these positions and the mask.
     order, lat_sorted, n_ok, cap_max
-        From :func:`constellation.kernels.footprint.sat_table` (every satellite serving).
+        From :func:`.sattables.sat_table` (every satellite serving).
     cell_p ... row_phigc
-        From :func:`constellation.kernels.footprint.row_geometry`: cell positions (km), unit ellipsoid
+        From :func:`.rowmodel.row_geometry`: cell positions (km), unit ellipsoid
         normals (the local up) and the per-row arrays.
     east, north : float64 (n_cell, 3)
         Unit east and north vectors of each cell.
     sin_el : float
-        Sine of the elevation mask; ``contiguous`` from :func:`~constellation.kernels.footprint.contiguous_ok`.
+        Sine of the elevation mask; ``contiguous`` from :func:`~.rowmodel.contiguous_ok`.
     threshold : float
         PDOP threshold of ``below``.
 
@@ -121,7 +121,7 @@ def accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, cell_p, cell_u, e
     ``series`` has ``n_t`` rows, per-step DOPs (n_t, n_cell, 5) and counts ``series_n`` (n_t, n_cell)
     are written too.
 
-    The satellites in view of a cell are exactly those whose :func:`~constellation.kernels.footprint.row_runs`
+    The satellites in view of a cell are exactly those whose :func:`~.rowmodel.row_runs`
     runs contain it (the coverage engine's footprint search and elevation test).
     """
     n_t = pos.shape[0]

@@ -24,9 +24,9 @@ own time) runs three branch-free loops over the lanes that LLVM turns into SIMD 
 the secular and long-period terms (:func:`_secular`), Kepler's equation (:func:`_kepler_step`), and the
 short-period terms with the orientation vectors (:func:`_short_period`).  Branches of the reference code
 become selects (both sides are evaluated; the error code is assembled in python-sgp4's order of
-precedence).  ``sin``, ``cos`` and ``atan2`` are inline polynomials (:func:`_sincos`, :func:`_atan2`;
+precedence).  ``sin``, ``cos`` and ``atan2`` are inline polynomials (:func:`~.fastmath.poly_sincos`, :func:`~.fastmath.poly_atan2`;
 libm calls would stop the vectoriser, as numba has no vector math library here), within about one unit
-in the last place of libm's; ``fmod(x, 2 pi)`` is :func:`_fmod2pi`, which returns the same bits.  A few
+in the last place of libm's; ``fmod(x, 2 pi)`` is :func:`~.fastmath.fmod_2pi`, which returns the same bits.  A few
 rewrites change only rounding: ``am^1.5 = am sqrt(am)``, ``nm / xke = am^-1.5``,
 ``sqrt(pl) = sqrt(am) betal`` and one reciprocal of ``rl``.  Against python-sgp4 the differences stay
 near 1e-11 km and 1e-14 km/s on LEO shells.
@@ -43,7 +43,7 @@ satellite's numbers never depend on which others share its block or call.  Nothi
 Kepler and short-period loops let LLVM fuse multiply-adds (numba ``fastmath={"contract"}`` only); the
 secular loop does not, because its angles reach thousands of radians and must round as python-sgp4's do
 (a fused ``mdot * t`` moves them by an ulp, a few 1e-9 km).  The polynomials use explicit fused
-multiply-adds (:func:`_fma`), so they give the same bits in either kind of loop.
+multiply-adds (:func:`~.fastmath.fma`), so they give the same bits in either kind of loop.
 """
 
 from __future__ import annotations
@@ -51,10 +51,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange, types
-from numba.extending import intrinsic
+from numba import njit, prange
 
 from . import CACHE
+from .fastmath import fmod_2pi, poly_atan2, poly_sincos
 
 __all__ = ["FIELDS", "BLOCK", "sgp4_near", "sgp4_near_serial"]
 
@@ -87,113 +87,6 @@ _PAIR_TASK = 16 * BLOCK
 # on the cut; a constant keeps the kernel cacheable, which numba.get_num_threads() would not)
 _MIN_TASKS = 32
 
-_TWO_PI = 2.0 * math.pi
-_INV_TWO_PI = 1.0 / _TWO_PI
-# 2 pi (the double) = _TWO_PI_HI + _TWO_PI_LO exactly; _TWO_PI_HI has 29 significant bits
-_TWO_PI_HI = float.fromhex("0x1.921fb54p+2")
-_TWO_PI_LO = _TWO_PI - _TWO_PI_HI
-# pi / 2 in three pieces of 33 significant bits (the split of fdlibm's __ieee754_rem_pio2, Sun
-# Microsystems 1993: pio2_1, pio2_2, pio2_3)
-_PIO2_1 = float.fromhex("0x1.921fb544p+0")
-_PIO2_2 = float.fromhex("0x1.0b4611a6p-34")
-_PIO2_3 = float.fromhex("0x1.3198a2ep-69")
-_TWO_OVER_PI = 2.0 / math.pi
-_PIO2 = 0.5 * math.pi
-_PIO4 = 0.25 * math.pi
-_PI = math.pi
-# adding and subtracting 1.5 * 2^52 rounds a double of magnitude below 2^51 to the nearest integer
-_ROUND = 6755399441055744.0
-# atan: Cephes Math Library 2.8 (S. L. Moshier, 2000), atan.c, rational approximation P(x^2)/Q(x^2) on
-# [0, 0.66] with the reduction atan(x) = pi/4 + atan((x - 1) / (x + 1)) above; _MOREBITS is pi/4's rounding
-_ATP0, _ATP1, _ATP2, _ATP3, _ATP4 = (-8.750608600031904122785e-1, -1.615753718733365076637e1,
-                                      -7.500855792314704667340e1, -1.228866684490136173410e2,
-                                      -6.485021904942025371773e1)
-_ATQ0, _ATQ1, _ATQ2, _ATQ3, _ATQ4 = (2.485846490142306297962e1, 1.650270098316988542046e2,
-                                      4.328810604912902668951e2, 4.853903996359136964868e2,
-                                      1.945506571482613964425e2)
-_MOREBITS = 6.123233995736765886130e-17
-# sin and cos on [-pi/4, pi/4]: Cephes Math Library 2.8, sin.c (sincof, coscof)
-_S0, _S1, _S2, _S3, _S4, _S5 = (1.58962301576546568060e-10, -2.50507477628578072866e-8,
-                                2.75573136213857245213e-6, -1.98412698295895385996e-4,
-                                8.33333333332211858878e-3, -1.66666666666666307295e-1)
-_C0, _C1, _C2, _C3, _C4, _C5 = (-1.13585365213876817300e-11, 2.08757008419747316778e-9,
-                                -2.75573141792967388112e-7, 2.48015872888517045348e-5,
-                                -1.38888888888730564116e-3, 4.16666666666665929218e-2)
-
-
-@intrinsic
-def _fma(typingctx, a, b, c):
-    """``a * b + c`` with one rounding (``llvm.fma``; one instruction on FMA3 hardware)."""
-    if not all(isinstance(x, types.Float) for x in (a, b, c)):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.fma(*args)
-
-    return types.float64(types.float64, types.float64, types.float64), codegen
-
-
-@njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _sincos(x):
-    """``(sin(x), cos(x))`` without libm, branch-free: ``x = k pi/2 + r`` (Cody-Waite reduction with
-    fdlibm's three-piece pi/2; exact products for ``|k| < 2^20``, i.e. ``|x|`` below about 1.6e6 rad, and
-    still accurate to a few 1e-16 rad absolute far beyond), then Cephes' minimax polynomials on
-    ``|r| <= pi/4`` and the quadrant ``k mod 4`` by selects.  Its roundings are explicit fused
-    multiply-adds or exact products, so the bits do not depend on whether the caller lets LLVM contract.
-    Absolute error within about 2e-16.  NaN and infinities give NaN."""
-    k = _fma(x, _TWO_OVER_PI, _ROUND) - _ROUND
-    r = ((x - k * _PIO2_1) - k * _PIO2_2) - k * _PIO2_3
-    z = r * r
-    ps = _fma(_fma(_fma(_fma(_fma(_S0, z, _S1), z, _S2), z, _S3), z, _S4), z, _S5)
-    pc = _fma(_fma(_fma(_fma(_fma(_C0, z, _C1), z, _C2), z, _C3), z, _C4), z, _C5)
-    s = _fma(r * z, ps, r)
-    c = _fma(z * z, pc, 1.0 - 0.5 * z)
-    h = k * 0.25  # quadrant q = k - 4 floor(k / 4), in 0..3 (h - 0.375 rounds to floor(h) exactly)
-    q = k - 4.0 * (((h - 0.375) + _ROUND) - _ROUND)
-    odd = (q == 1.0) | (q == 3.0)
-    sn = c if odd else s
-    cs = s if odd else c
-    sn = -sn if q >= 2.0 else sn
-    cs = -cs if (q == 1.0) | (q == 2.0) else cs
-    return sn, cs
-
-
-@njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _atan2(y, x):
-    """``atan2(y, x)`` without libm, branch-free: ``atan(min/max)`` of the magnitudes by Cephes'
-    ``atan`` (rational approximation, reduction by pi/4 above 0.66), then the octant by selects.  Absolute
-    error within about 5e-16 rad; ``atan2(0, 0) = 0``."""
-    ax = abs(x)
-    ay = abs(y)
-    swap = ay > ax
-    num = ax if swap else ay
-    den = ay if swap else ax
-    big = num > 0.66 * den  # num / den > 0.66 (up to rounding at the switch, where both forms are exact)
-    # w = num / den, or (t - 1) / (t + 1) with t = num / den for the reduction by pi / 4
-    w_num = num - den if big else num
-    w_den = num + den if big else den
-    w = w_num / w_den if den > 0.0 else 0.0
-    z = w * w
-    p = (((_ATP0 * z + _ATP1) * z + _ATP2) * z + _ATP3) * z + _ATP4
-    qd = ((((z + _ATQ0) * z + _ATQ1) * z + _ATQ2) * z + _ATQ3) * z + _ATQ4
-    a = w * (z * p / qd) + w
-    a = (_PIO4 + (a + 0.5 * _MOREBITS)) if big else a
-    a = _PIO2 - a if swap else a
-    a = _PI - a if x < 0.0 else a
-    return -a if y < 0.0 else a
-
-
-@njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _fmod2pi(x):
-    """``np.fmod(x, 2 pi)`` (``2 pi`` the double) with the same bits, without the libm call: ``x - k 2pi``
-    with ``k`` the nearest integer and ``2 pi`` split in two so that both products are exact (for ``|x|``
-    below about 1e8 rad), then shifted by one period to take the sign of ``x`` as fmod does."""
-    k = _fma(x, _INV_TWO_PI, _ROUND) - _ROUND
-    r = (x - k * _TWO_PI_HI) - k * _TWO_PI_LO
-    r = r + _TWO_PI if (x >= 0.0) & (r < 0.0) else r
-    return r - _TWO_PI if (x < 0.0) & (r > 0.0) else r
-
-
 @njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
 def _gather(params, i, w, l):
     """Copy the coefficients of satellite ``i`` (row of ``params``) into lane ``l`` of ``w`` and add the
@@ -225,14 +118,14 @@ def _secular_lane(l, w):
     templ = w[_T2COF + l] * t2
     # the isimp != 1 terms, evaluated for every lane and selected
     delomg = w[_OMGCOF + l] * t
-    _, cxm = _sincos(xmdf)
+    _, cxm = poly_sincos(xmdf)
     delmtemp = 1.0 + w[_ETA + l] * cxm
     delm = w[_XMCOF + l] * (delmtemp * delmtemp * delmtemp - w[_DELMO + l])
     temp = delomg + delm
     mm_f = xmdf + temp
     t3 = t2 * t
     t4 = t3 * t
-    smm, _ = _sincos(mm_f)
+    smm, _ = poly_sincos(mm_f)
     full = w[_ISIMP + l] != 1.0
     mm = mm_f if full else xmdf
     argpm = argpdf - temp if full else argpdf
@@ -247,17 +140,17 @@ def _secular_lane(l, w):
     em = 1.0e-6 if em < 1.0e-6 else em
     mm = mm + nm0 * templ
     xlm = mm + argpm + nodem
-    nodem = _fmod2pi(nodem)
-    argpm = _fmod2pi(argpm)
-    xlm = _fmod2pi(xlm)
-    mm = _fmod2pi(xlm - argpm - nodem)
+    nodem = fmod_2pi(nodem)
+    argpm = fmod_2pi(argpm)
+    xlm = fmod_2pi(xlm)
+    mm = fmod_2pi(xlm - argpm - nodem)
     # long-period periodics
-    sargp, cargp = _sincos(argpm)
+    sargp, cargp = poly_sincos(argpm)
     axnl = em * cargp
     temp = 1.0 / (am * (1.0 - em * em))
     aynl = em * sargp + temp * w[_AYCOF + l]
     xl = mm + argpm + nodem + temp * w[_XLCOF + l] * axnl
-    u = _fmod2pi(xl - nodem)
+    u = fmod_2pi(xl - nodem)
     w[_U + l] = u
     w[_AXNL + l] = axnl
     w[_AYNL + l] = aynl
@@ -284,7 +177,7 @@ def _kepler_lane(l, w):
     e = w[_EO1 + l]
     d = w[_TEM5 + l]
     act = abs(d) >= 1.0e-12
-    s, c = _sincos(e)
+    s, c = poly_sincos(e)
     ax = w[_AXNL + l]
     ay = w[_AYNL + l]
     dn = (w[_U + l] - ay * c + ax * s - e) / (1.0 - c * ax - s * ay)
@@ -330,7 +223,7 @@ def _short_period_lane(l, w):
     arl = a * irl
     sinu = arl * (s - ay - ax * temp)
     cosu = arl * (c - ax + ay * temp)
-    su = _atan2(sinu, cosu)
+    su = poly_atan2(sinu, cosu)
     sin2u = (cosu + cosu) * sinu
     cos2u = 1.0 - 2.0 * sinu * sinu
     temp = 1.0 / pl
@@ -346,9 +239,9 @@ def _short_period_lane(l, w):
     xinc = w[_INCLO + l] + 1.5 * temp2 * cip * w[_SINIP + l] * cos2u
     mvt = rdotl - nmk * temp1 * x1mth2 * sin2u
     rvdot = rvdotl + nmk * temp1 * (x1mth2 * cos2u + 1.5 * con41)
-    sinsu, cossu = _sincos(su)
-    snod, cnod = _sincos(xnode)
-    sini, cosi = _sincos(xinc)
+    sinsu, cossu = poly_sincos(su)
+    snod, cnod = poly_sincos(xnode)
+    sini, cosi = poly_sincos(xinc)
     xmx = -snod * cosi
     xmy = cnod * cosi
     ux = xmx * sinsu + cnod * cossu

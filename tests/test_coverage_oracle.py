@@ -210,7 +210,7 @@ def test_cell_centres_on_the_arc_end_guard_band(side):
     """Cell centres placed within 1e-13 to 1e-4 deg of a served arc's end (the analytic fast path must
     hand the ones inside its error bound to the exact test, and decide the others right): counts equal
     the oracle's, and both paths are exercised."""
-    from constellation.kernels import footprint as fp
+    from constellation.kernels import fastmath, fastpath, rowmodel, sattables, visibility
 
     sats, times, r, s_el, lat, end, sgn = _arc_end_case(side)
     mask = 10.0
@@ -227,10 +227,10 @@ def test_cell_centres_on_the_arc_end_guard_band(side):
         assert bad.size == 0, f"{side} delta={delta_deg} deg: mismatches {bad[:5].tolist()}"
         k = 0 if side == "east" else 3
         served.add(int(want[1, k]))
-        rg = fp.row_geometry(grid)
-        geo = fp.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), np.array([s_el]), np.array([False]),
+        rg = rowmodel.row_geometry(grid)
+        geo = visibility.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), np.array([s_el]), np.array([False]),
                               np.array([-1.0]), rg["r_min_km"])
-        code = fp._fast_segments(geo[0, 0, 0], geo[0, 0, 1], geo[0, 0, 2], geo[0, 0, 4], rg["row_rho"][0],
+        code = fastpath.fast_segments(geo[0, 0, 0], geo[0, 0, 1], geo[0, 0, 2], geo[0, 0, 4], rg["row_rho"][0],
                                  rg["row_z"][0], rg["row_cphi"][0], rg["row_sphi"][0], rg["row_lon0"][0],
                                  rg["row_dlon"][0], rg["row_count"][0], rg["row_full"][0], s_el,
                                  rg["row_em_a"][0], rg["row_em_b"][0])[0]
@@ -246,7 +246,7 @@ def test_full_circle_row_guard_band(side):
     1e-4 deg from the end gives the oracle's counts, and the bound both decides (code 1) and hands over
     (code 2)."""
     from constellation.grid import _rows_grid
-    from constellation.kernels import footprint as fp
+    from constellation.kernels import fastmath, fastpath, rowmodel, sattables, visibility
 
     sats, times, r, s_el, lat, end, sgn = _arc_end_case(side)
     mask = 10.0
@@ -262,14 +262,14 @@ def test_full_circle_row_guard_band(side):
         bad = np.argwhere(got != want)
         assert bad.size == 0, f"{side} delta={delta_deg} deg: mismatches {bad[:5].tolist()}"
         served.add(int(want[1, 100]))
-        rg = fp.row_geometry(grid)
+        rg = rowmodel.row_geometry(grid)
         assert rg["row_fast"][0] and rg["row_full"][0]
-        geo = fp.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), np.array([s_el]), np.array([False]),
+        geo = visibility.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), np.array([s_el]), np.array([False]),
                               np.array([-1.0]), rg["r_min_km"])
-        tab, order, n_ok, cap_max = fp.sat_tables(geo, np.zeros(1, np.int64), np.array([s_el]),
+        tab, order, n_ok, cap_max = sattables.sat_tables(geo, np.zeros(1, np.int64), np.array([s_el]),
                                                   np.array([True]))
         code, k_s, k_lo, k_len = (np.full(1, -7, np.int64) for _ in range(4))
-        n_undecided = fp._arcs_full_row(tab, order, 0, 0, 1, rg["row_phigc"][0], rg["row_rho"][0], rg["row_z"][0],
+        n_undecided = fastpath.arcs_full_row(tab, order, 0, 0, 1, rg["row_phigc"][0], rg["row_rho"][0], rg["row_z"][0],
                                         rg["row_cphi"][0], rg["row_sphi"][0], 1.0 / rg["row_cphi"][0],
                                         rg["row_lon0"][0], rg["row_dlon"][0], 360, rg["row_em_a"][0],
                                         rg["row_em_b"][0], code, k_s, k_lo, k_len)
@@ -286,12 +286,12 @@ def test_full_circle_row_guard_band(side):
 
 def test_acos_poly_error_bound():
     """The fast path's acos (A&S 4.4.46) stays within ACOS_POLY_ERR of numpy's on a dense sample."""
-    from constellation.kernels import footprint as fp
+    from constellation.kernels import fastmath, fastpath, rowmodel, sattables, visibility
 
     x = np.concatenate([np.linspace(-1.0, 1.0, 2_000_001), 1.0 - np.logspace(-16, -1, 2001),
                         -1.0 + np.logspace(-16, -1, 2001)])
-    err = np.abs(fp.acos_poly(x) - np.arccos(x))
-    assert err.max() < 2.5e-8 < fp.ACOS_POLY_ERR
+    err = np.abs(fastmath.poly_acos_array(x) - np.arccos(x))
+    assert err.max() < 2.5e-8 < fastmath.ACOS_POLY_ERR
 
 
 def test_fast_arc_ends_equal_exact_walk(monkeypatch):

@@ -16,6 +16,7 @@ from numba import njit
 from sgp4 import model
 from sgp4.api import WGS72
 
+from constellation.kernels import fastmath as FM
 from constellation.kernels import sgp4_near as K
 
 POS_TOL_KM = 1e-9
@@ -69,9 +70,9 @@ def _check_against_reference(recs, jd, fr, rel=0.0):
 def _poly(x, y):
     s, c, m, a = np.empty_like(x), np.empty_like(x), np.empty_like(x), np.empty_like(x)
     for i in range(x.size):
-        s[i], c[i] = K._sincos(x[i])
-        m[i] = K._fmod2pi(x[i])
-        a[i] = K._atan2(y[i], x[i])
+        s[i], c[i] = FM.poly_sincos(x[i])
+        m[i] = FM.fmod_2pi(x[i])
+        a[i] = FM.poly_atan2(y[i], x[i])
     return s, c, m, a
 
 
