@@ -112,12 +112,13 @@ def fingerprint(plan: Plan) -> dict[str, str]:
     modes = "".join(f"{r.operationmode}{r.method}" for r in recs)
     g = plan.grid
     grid_arrays = [np.asarray(getattr(g, a), dtype=float) for a in ("lat_deg", "lon_deg", "height_m", "area_km2")]
-    rg = [np.asarray(plan.rg[k]) for k in sorted(plan.rg)]
+    rows = dict(cells=plan.rg.cells, rows_f=plan.rg.rows_f, rows_i=plan.rg.rows_i, r_min_km=plan.rg.r_min_km)
+    rg = [np.asarray(rows[k]) for k in sorted(rows)]
     sat = [np.asarray(plan.sat[k]) for k in sorted(plan.sat)]
     parts = dict(
         satellites=_h(num, modes),
         times=_h(np.asarray(plan.times).view(np.int64), np.asarray(plan.ticks)),
-        grid=_h(g.kind, tuple(g.shape), *grid_arrays, *sorted(plan.rg), *rg),
+        grid=_h(g.kind, tuple(g.shape), *grid_arrays, *sorted(rows), *rg),
         requirements=_h(*sorted(plan.sat), *sat, np.asarray(plan.serv_min), plan.labels, plan.with_any,
                         plan.want_siv),
         positions=_h(plan.positions, float(plan.node_step_s), int(plan.stencil)),

@@ -16,6 +16,7 @@ attributes repeat them.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -24,7 +25,7 @@ import numpy as np
 import xarray as xr
 
 from .grid import Grid, global_grid
-from .kernels import fastpath, rowmodel, sweep, visibility
+from .kernels import rowmodel, sweep, visibility
 from .kernels import reductions as red
 from .propagate import ItrsWindow, _sgp4_tables, _warn_failures, auto_node_step_s, hermite_error_km
 from .satellite import as_constellation
@@ -140,10 +141,8 @@ def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements):
     cos_half = np.array([math.cos(math.radians(r.half_angle_deg)) if r.half_angle_deg is not None else -1.0
                          for r in reqs])
     j = np.maximum(serv, 0)
-    sat = dict(sat_serv=serv, sat_sin_el=sin_el[j].copy(), sat_use_cone=use_cone[j].copy(),
-               sat_cos_half=cos_half[j].copy())
-    sat["sat_contig"] = rowmodel.contiguous_ok(sat["sat_sin_el"], sat["sat_use_cone"])
-    sat["sat_fast"] = fastpath.fast_ok(sat["sat_sin_el"], sat["sat_use_cone"])
+    sats_f, sats_i = sweep.satellite_tables(serv, sin_el[j], use_cone[j], cos_half[j])
+    sat = dict(sats_f=sats_f, sats_i=sats_i)
     return sat, np.array([r.min_sats for r in reqs], np.int64), labels, reqs
 
 
@@ -238,11 +237,11 @@ class Plan:
 
     @property
     def n_cells(self) -> int:
-        return int(self.rg["cell_p"].shape[0])
+        return self.rg.n_cells
 
     @property
     def n_rows(self) -> int:
-        return int(self.rg["row_start"].size)
+        return self.rg.n_rows
 
 
 def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
@@ -433,16 +432,10 @@ def chunk_state(plan: Plan, k: int, pos: np.ndarray | None = None, n_lead: int |
         rc = row_cov if whole else np.zeros((n_out, plan.n_rows, e1 - e0), np.int32)
         sv = siv if whole or not plan.want_siv else np.zeros((n_out, e1 - e0, n_cells), np.int16)
         # per block, so that the geometry (48 B per satellite-step) is read back while still in cache
-        geo = visibility.sat_geometry(pos[p0:p1], sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"],
-                              rg["r_min_km"])
-        sweep.coverage_rows(pos[p0:p1], geo, lead, a + e0, plan.ticks[a + e0 - lead:a + e1],
-                         rg["cell_p"], rg["cell_u"],
-                         rg["row_start"], rg["row_count"], rg["row_full"], rg["row_lon0"], rg["row_dlon"],
-                         rg["row_rho"], rg["row_z"], rg["row_cphi"], rg["row_sphi"], rg["row_phigc"],
-                         rg["row_fast"], rg["row_em_a"], rg["row_em_b"],
-                         sat["sat_serv"], sat["sat_sin_el"], sat["sat_use_cone"], sat["sat_cos_half"],
-                         sat["sat_contig"], sat["sat_fast"], bool(_FAST_ARCS), plan.serv_min, plan.with_any,
-                         plan.refine, state, rc, sv, j > 0)
+        geo = visibility.sat_geometry(pos[p0:p1], sat["sats_f"], sat["sats_i"], rg.r_min_km)
+        opts = np.array([lead, a + e0, bool(_FAST_ARCS), plan.with_any, plan.refine, j > 0], np.int64)
+        sweep.coverage_rows(pos[p0:p1], geo, plan.ticks[a + e0 - lead:a + e1], rg.cells, rg.rows_f, rg.rows_i,
+                            sat["sats_f"], sat["sats_i"], plan.serv_min, opts, state, rc, sv)
         if not whole:
             row_cov[:, :, e0:e1] = rc
             if plan.want_siv:
@@ -478,7 +471,7 @@ class Assembler:
             self.state = state
         else:
             red.combine_into(self.state, state)
-        red.area_fraction(row_cov, self.row_w, self.total_w, self.acf[:, a:b])
+        red.area_fraction(row_cov, self.row_w, self.total_w, self.acf, a)
         if self.siv is not None:
             self.siv[:, a:b] = siv
         self.next_k += 1
@@ -616,6 +609,7 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     if window_edges not in red_edges():
         raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
     grid = global_grid(1.0) if grid is None else grid
+    ensure_compiled(["coverage", "coverage-exact"] if positions == "exact" else ["coverage"])
     if client is None and checkpoint is None:
         if resume:
             raise ValueError("resume=True needs checkpoint= (the store to resume)")
@@ -640,6 +634,15 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
 
         write_final(checkpoint, ds)
     return ds
+
+
+def ensure_compiled(workloads: list[str]) -> None:
+    """Compile the kernels of ``workloads`` that are not cached yet (:mod:`constellation.kernels.precompile`,
+    on several cores), saying so on stderr first: it happens once per machine."""
+    from .kernels import precompile
+
+    precompile.compile_workloads(workloads, announce=lambda line: print(f"constellation: {line}", file=sys.stderr,
+                                                                         flush=True))
 
 
 def red_edges() -> tuple[str, ...]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .grid import Grid, global_grid
 from .kernels import dop as K
-from .kernels import rowmodel, sattables, visibility
+from .kernels import rowmodel, sattables, sweep, visibility
 from .propagate import itrs_chunks
 from .satellite import as_constellation
 from .timescale import as_datetime64
@@ -123,20 +123,24 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
     n_cell, n_t = grid.n_cells, times.size
     rg = rowmodel.row_geometry(grid)  # cell positions, ellipsoid normals (up) and rows, as coverage uses them
     east, north = _enu_axes(grid)
+    enu = np.ascontiguousarray(np.concatenate([east, north], axis=1))
     sin_el = math.sin(math.radians(float(min_elevation_deg)))
     contiguous = bool(rowmodel.contiguous_ok(np.array([sin_el]), np.array([False]))[0])
-    rows = tuple(rg[k] for k in ("row_start", "row_count", "row_full", "row_lon0", "row_dlon", "row_rho",
-                                 "row_z", "row_cphi", "row_sphi", "row_phigc"))
 
-    dop_sum = np.zeros((n_cell, 5))
-    dop_max = np.full((n_cell, 5), -np.inf)
-    dop_min = np.full((n_cell, 5), np.inf)
+    dop_stats = np.empty((3, n_cell, 5))  # sum, maximum, minimum
+    dop_stats[0] = 0.0
+    dop_stats[1] = -np.inf
+    dop_stats[2] = np.inf
+    dop_sum, dop_max, dop_min = dop_stats
     dop_n = np.zeros((n_cell, 5), np.int64)
-    below = np.zeros(n_cell, np.int64)
-    few = np.zeros(n_cell, np.int64)
-    nv_sum = np.zeros(n_cell)
-    nv_min = np.full(n_cell, np.inf)
-    nv_max = np.zeros(n_cell)
+    counts = np.zeros((2, n_cell), np.int64)  # steps with PDOP <= threshold, steps with fewer than 4 in view
+    below, few = counts
+    nview = np.empty((3, n_cell))  # satellites in view: sum, minimum, maximum
+    nview[0] = 0.0
+    nview[1] = np.inf
+    nview[2] = 0.0
+    nv_sum, nv_min, nv_max = nview
+    sats_i = None
     points = grid.kind == "points"
     series = np.full((n_t, n_cell, 5), np.nan) if points else np.zeros((0, 0, 5))
     series_n = np.zeros((n_t, n_cell)) if points else np.zeros((0, 0))
@@ -144,14 +148,14 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
     for sl, r in chunks:
         pos = np.ascontiguousarray(np.transpose(r, (1, 0, 2)), dtype=np.float64)  # (n_t, n_sat, 3)
         ns = pos.shape[1]
-        geo = visibility.sat_geometry(pos, np.full(ns, sin_el), np.zeros(ns, np.bool_), np.full(ns, -1.0),
-                              rg["r_min_km"])
-        order, lat_sorted, n_ok, cap_max = sattables.sat_table(geo, np.zeros(ns, np.int64))
+        if sats_i is None or sats_i.shape[0] != ns:  # every satellite serves, elevation mask only
+            sats_f, sats_i = sweep.satellite_tables(np.zeros(ns, np.int64), sin_el, False, -1.0)
+        geo = visibility.sat_geometry(pos, sats_f, sats_i, rg.r_min_km)
+        order, lat_sorted, n_ok, cap_max = sattables.sat_table(geo, sats_i)
         ser = series[sl] if points else series
         ser_n = series_n[sl] if points else series_n
-        K.accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, rg["cell_p"], rg["cell_u"], east, north,
-                         *rows, sin_el, contiguous, float(threshold), dop_sum, dop_max, dop_min, dop_n, below,
-                         few, nv_sum, nv_min, nv_max, ser, ser_n)
+        K.accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, rg.cells, rg.rows_f, rg.rows_i, enu, sin_el,
+                         contiguous, float(threshold), dop_stats, dop_n, counts, nview, ser, ser_n)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = dop_sum / dop_n

@@ -666,8 +666,8 @@ class ItrsWindow:
         r, v, err = bufs[0][:n], bufs[1][:n], bufs[2][:n]
         if keep < n:
             self._node_states(n0 + keep, n1, r[keep:], v[keep:], err[keep:])
-            kernel = interp.states_to_itrs if (n - keep) * ns >= _PARALLEL_SGP4 else interp.states_to_itrs_serial
-            kernel(r[keep:], v[keep:], self._m_node, self._mdot_node, n0 + keep)
+            interp.states_to_itrs(r[keep:], v[keep:], self._m_node, self._mdot_node, n0 + keep,
+                                  parallel=(n - keep) * ns >= _PARALLEL_SGP4)
         loc.nodes = (n0, n1)
         return r, v, err
 
@@ -743,8 +743,7 @@ class ItrsWindow:
             return out, error
         kidx, u = self._kidx[start:stop], self._u[start:stop]
         w_r, w_v = interp.hermite_weights(u, self.stencil, self.node_step_s)
-        kernel = interp.hermite_itrs if nb * ns >= _PARALLEL_INTERP else interp.hermite_itrs_serial
-        kernel(r, v, k_lo, kidx, w_r, w_v, out)
+        interp.hermite_itrs(r, v, k_lo, kidx, w_r, w_v, out, parallel=nb * ns >= _PARALLEL_INTERP)
         hit = np.flatnonzero(fail <= k_hi)
         if hit.size:  # NaN where the stencil reaches a failure, except on good nodes
             interp.mask_failures(r, k_lo, kidx, u, self.stencil, fail, hit, out)
@@ -827,7 +826,7 @@ def _sgp4_states(tab: _Sgp4Tables, times: np.ndarray, r: np.ndarray | None = Non
     jd, fr = julian_utc(times)
     if tab.near.size:
         big = times.size * tab.near.size >= _PARALLEL_SGP4
-        (sgp4_near.sgp4_near if big else sgp4_near.sgp4_near_serial)(tab.params, tab.near, jd, fr, r, v, err)
+        sgp4_near.sgp4_near(tab.params, tab.near, jd, fr, r, v, err, parallel=big)
     if tab.deep.size:
         e, rd, vd = tab.deep_array.sgp4(jd, fr)
         r[:, tab.deep] = rd.transpose(1, 0, 2)

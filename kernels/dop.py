@@ -27,12 +27,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import CACHE
-from .rowmodel import row_runs
+from .parallel import run_ranges
+from .rowmodel import ROW_COUNT, ROW_PHIGC, ROW_START, walk_row
 
-__all__ = ["dop_from_sums", "accumulate_dop", "N_STATS", "DOP_NAMES"]
+__all__ = ["dop_from_sums", "accumulate_dop", "accumulate_dop_rows", "N_STATS", "DOP_NAMES"]
 
 #: Order of the five DOP values in every array the kernels fill.
 DOP_NAMES = ("gdop", "pdop", "hdop", "vdop", "tdop")
@@ -90,49 +91,60 @@ def dop_from_sums(s):
             math.sqrt(qt))
 
 
-@njit(cache=CACHE, parallel=True)
-def accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, cell_p, cell_u, east, north, row_start,
-                   row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
-                   sin_el, contiguous, threshold, dop_sum, dop_max, dop_min, dop_n, below, few, nview_sum,
-                   nview_min, nview_max, series, series_n):
-    """Add ``n_t`` steps to the per-cell DOP statistics, parallel over grid rows.
+def accumulate_dop(pos: np.ndarray, geo: np.ndarray, order: np.ndarray, lat_sorted: np.ndarray, n_ok: np.ndarray,
+                   cap_max: np.ndarray, cells: np.ndarray, rows_f: np.ndarray, rows_i: np.ndarray, enu: np.ndarray,
+                   sin_el: float, contiguous: bool, threshold: float, dop_stats: np.ndarray, dop_n: np.ndarray,
+                   counts: np.ndarray, nview: np.ndarray, series: np.ndarray, series_n: np.ndarray) -> None:
+    """Add ``n_t`` steps to the per-cell DOP statistics, grid rows shared among threads.
 
     Parameters
     ----------
     pos : float64 (n_t, n_sat, 3)
         ITRS km (a NaN position is in view nowhere).
-    geo : float64 (n_t, n_sat, 6)
+    geo : float64 (n_t, n_sat, N_GEO)
         From :func:`.visibility.sat_geometry` for these positions and the mask.
     order, lat_sorted, n_ok, cap_max
         From :func:`.sattables.sat_table` (every satellite serving).
-    cell_p ... row_phigc
-        From :func:`.rowmodel.row_geometry`: cell positions (km), unit ellipsoid
-        normals (the local up) and the per-row arrays.
-    east, north : float64 (n_cell, 3)
-        Unit east and north vectors of each cell.
+    cells, rows_f, rows_i
+        The grid's :class:`.rowmodel.RowTable`: cell positions (km), unit ellipsoid normals (the local up)
+        and the row tables.
+    enu : float64 (n_cell, 6)
+        Unit east (columns 0-2) and north (3-5) vectors of each cell.
     sin_el : float
         Sine of the elevation mask; ``contiguous`` from :func:`~.rowmodel.contiguous_ok`.
     threshold : float
-        PDOP threshold of ``below``.
+        PDOP threshold of the ``below`` count.
 
-    Per cell (updated in place): ``dop_sum``, ``dop_max``, ``dop_min`` (n_cell, 5) and ``dop_n``
-    (n_cell, 5) over the steps where the DOP is defined; ``below`` steps with PDOP <= ``threshold``;
-    ``few`` steps with fewer than 4 in view; ``nview_sum``/``_min``/``_max`` satellites in view.  When
-    ``series`` has ``n_t`` rows, per-step DOPs (n_t, n_cell, 5) and counts ``series_n`` (n_t, n_cell)
-    are written too.
+    Per cell (updated in place): ``dop_stats`` (3, n_cell, 5): the sum, maximum and minimum of each DOP
+    over the steps where it is defined, ``dop_n`` (n_cell, 5) how many such steps; ``counts`` (2, n_cell):
+    steps with PDOP <= ``threshold`` and steps with fewer than 4 in view; ``nview`` (3, n_cell): the sum,
+    minimum and maximum of the satellites in view.  When ``series`` has ``n_t`` rows, per-step DOPs
+    (n_t, n_cell, 5) and counts ``series_n`` (n_t, n_cell) are written too.
 
     The satellites in view of a cell are exactly those whose :func:`~.rowmodel.row_runs`
     runs contain it (the coverage engine's footprint search and elevation test).
     """
+    run_ranges(accumulate_dop_rows, rows_i.shape[0], pos, geo, order, lat_sorted, n_ok, cap_max, cells, rows_f, rows_i,
+               enu, float(sin_el), bool(contiguous), float(threshold), dop_stats, dop_n, counts, nview, series,
+               series_n, tasks_per_thread=4)
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def accumulate_dop_rows(k0, k1, pos, geo, order, lat_sorted, n_ok, cap_max, cells, rows_f, rows_i, enu, sin_el,
+                        contiguous, threshold, dop_stats, dop_n, counts, nview, series, series_n):
+    """Rows ``k0 .. k1 - 1`` of :func:`accumulate_dop`."""
     n_t = pos.shape[0]
-    n_rows = row_start.size
     write_series = series.shape[0] == n_t
-    for k in prange(n_rows):
-        c0 = row_start[k]
-        nc = row_count[k]
-        phi = row_phigc[k]
+    dop_sum, dop_max, dop_min = dop_stats[0], dop_stats[1], dop_stats[2]
+    below, few = counts[0], counts[1]
+    nview_sum, nview_min, nview_max = nview[0], nview[1], nview[2]
+    no_cone = np.int64(0)
+    for k in range(k0, k1):
+        c0 = rows_i[k, ROW_START]
+        nc = rows_i[k, ROW_COUNT]
+        phi = rows_f[k, ROW_PHIGC]
         sums = np.zeros((nc, 10))
-        runs = np.empty((8, 3), np.int64)
+        runs = np.empty((3, 8), np.int64)
         for t in range(n_t):
             sums[:, :] = 0.0
             # satellites whose cap can reach this row: bisection in the latitude-sorted table
@@ -150,27 +162,21 @@ def accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, cell_p, cell_u, e
             while iq < m_ok and lat_sorted[t, iq] <= phi + cm:
                 s = order[t, iq]
                 iq += 1
-                nr = row_runs(k, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
-                              row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sin_el, False, -1.0,
-                              contiguous, runs, 0)
-                if nr > runs.shape[0]:
-                    runs = np.empty((2 * nr, 3), np.int64)
-                    nr = row_runs(k, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full,
-                                  row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sin_el,
-                                  False, -1.0, contiguous, runs, 0)
+                runs, nr = walk_row(k, t, s, pos, geo, cells, rows_f, rows_i, sin_el, no_cone, -1.0, contiguous, runs,
+                                    np.int64(0), np.int64(0))
                 px, py, pz = pos[t, s, 0], pos[t, s, 1], pos[t, s, 2]
                 for q in range(nr):
-                    first = runs[q, 1]
-                    for j in range(runs[q, 2]):
+                    first = runs[1, q]
+                    for j in range(runs[2, q]):
                         i = first + j
                         if i >= nc:
                             i -= nc
                         c = c0 + i
-                        dx, dy, dz = px - cell_p[c, 0], py - cell_p[c, 1], pz - cell_p[c, 2]
+                        dx, dy, dz = px - cells[c, 0], py - cells[c, 1], pz - cells[c, 2]
                         inv = 1.0 / math.sqrt(dx * dx + dy * dy + dz * dz)
-                        u = (dx * cell_u[c, 0] + dy * cell_u[c, 1] + dz * cell_u[c, 2]) * inv
-                        e = (dx * east[c, 0] + dy * east[c, 1] + dz * east[c, 2]) * inv
-                        n = (dx * north[c, 0] + dy * north[c, 1] + dz * north[c, 2]) * inv
+                        u = (dx * cells[c, 3] + dy * cells[c, 4] + dz * cells[c, 5]) * inv
+                        e = (dx * enu[c, 0] + dy * enu[c, 1] + dz * enu[c, 2]) * inv
+                        n = (dx * enu[c, 3] + dy * enu[c, 4] + dz * enu[c, 5]) * inv
                         sums[i, 0] += e * e
                         sums[i, 1] += e * n
                         sums[i, 2] += e * u

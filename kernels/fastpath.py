@@ -21,10 +21,11 @@ import numpy as np
 from numba import njit
 
 from . import CACHE
-
 from .fastmath import ACOS_POLY_ERR, poly_acos
+from .rowmodel import ROW_CPHI, ROW_DLON, ROW_EM_A, ROW_EM_B, ROW_LON0, ROW_PHIGC, ROW_RHO, ROW_SPHI, ROW_Z
+from .sattables import TAB_CAP, TAB_INV_SH, TAB_LAT, TAB_LON, TAB_R, TAB_SH, TAB_SIN_EL, TAB_SZ
 
-__all__ = ['fast_ok', 'fast_segments', 'arcs_full_row', 'FAST_MIN_SIN_EL']
+__all__ = ["fast_ok", "fast_segments", "arcs_full_row", "FAST_MIN_SIN_EL"]
 
 _TWO_PI = 2.0 * math.pi
 #: The analytic arc ends are trusted only for masks of at least this (sine): well-separated roots.
@@ -102,16 +103,22 @@ def _clear_of_cells(u, slack):
     return f > slack and 1.0 - f > slack
 
 
-@njit(cache=CACHE)
-def fast_segments(s_h, s_z, r, lon_s, rho, z, cphi, sphi, lon0, d, n, full, sin_el, em_a, em_b):
-    """The cells of one row (``n`` cells from ``lon0``, spacing ``d`` rad; ``full``: a whole circle) that a
-    satellite (``s_h, s_z, r`` km, longitude ``lon_s`` rad) serves under an elevation mask, from the
-    analytic arc of :func:`_arc_fast` where its error bound clears every cell centre.
+@njit(cache=CACHE, inline="always")
+def fast_segments(tab, t, i, rows_f, row, n, full, sin_el):
+    """The cells of row ``row`` (``n`` cells; ``full``: a whole circle; ``rows_f`` the float row table of
+    :mod:`.rowmodel`) that the satellite of table column ``i`` of step ``t`` (:func:`~.sattables.sat_tables`)
+    serves under the elevation mask ``asin(sin_el)``, from the analytic arc of :func:`_arc_fast` where its
+    error bound clears every cell centre.
 
     Returns ``(code, a0, l0, a1, l1)``: code 0 - proved empty; 1 - served cells are the (wrapping) runs
     ``a0, l0`` and ``a1, l1`` (cell offsets and lengths, a zero length is no run); 2 - undecided, walk
-    with the exact test.  Scalars only, so the call is cheap in the hot loop."""
-    st, w, slack = _arc_fast(s_h, s_z, r, rho, z, cphi, sphi, sin_el, em_a, em_b)
+    with the exact test."""
+    lon_s = tab[t, TAB_LON, i]
+    lon0 = rows_f[row, ROW_LON0]
+    d = rows_f[row, ROW_DLON]
+    st, w, slack = _arc_fast(tab[t, TAB_SH, i], tab[t, TAB_SZ, i], tab[t, TAB_R, i], rows_f[row, ROW_RHO],
+                             rows_f[row, ROW_Z], rows_f[row, ROW_CPHI], rows_f[row, ROW_SPHI], sin_el,
+                             rows_f[row, ROW_EM_A], rows_f[row, ROW_EM_B])
     if st != 1:
         return st, 0, 0, 0, 0
     inv_d = 1.0 / d
@@ -171,10 +178,10 @@ def fast_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=CACHE, error_model="numpy", fastmath={"contract"})
-def arcs_full_row(tab, order, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0, d, n, em_a, em_b, code,
-                   k_s, k_lo, k_len):
-    """Fast path for a full-circle row: for the table columns ``lo..hi`` of step ``t``
-    (:func:`sat_tables`), the served arc of each satellite from the analytic bound of :func:`_arc_fast`,
+def arcs_full_row(tab, order, t, lo, hi, rows_f, r, n, code, k_s, k_lo, k_len):
+    """Fast path for the full-circle row ``r`` (``n`` cells; ``rows_f`` the float row table of
+    :mod:`.rowmodel`): for the table columns ``lo..hi`` of step ``t``
+    (:func:`~.sattables.sat_tables`), the served arc of each satellite from the analytic bound of :func:`_arc_fast`,
     written without branches, divisions or ``acos`` so that the loop vectorises.
 
     Writes, for column ``lo + i``, the run ``(k_s[i], k_lo[i], k_len[i])``: the satellite (``order[t, lo +
@@ -195,8 +202,18 @@ def arcs_full_row(tab, order, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0
 
     LLVM may fuse multiply-adds here (numba ``fastmath={"contract"}``, nothing else): a fused
     ``a * b + c`` rounds once where the separate operations round twice, so every bound above, which
-    allows a rounding error per operation, holds as it is (the loop ran 15-20% faster with it).
+    allows a rounding error per operation, holds as it is.
     """
+    phi = rows_f[r, ROW_PHIGC]
+    rho = rows_f[r, ROW_RHO]
+    z = rows_f[r, ROW_Z]
+    cphi = rows_f[r, ROW_CPHI]
+    sphi = rows_f[r, ROW_SPHI]
+    inv_cphi = 1.0 / cphi
+    lon0 = rows_f[r, ROW_LON0]
+    d = rows_f[r, ROW_DLON]
+    em_a = rows_f[r, ROW_EM_A]
+    em_b = rows_f[r, ROW_EM_B]
     rr = rho * rho + z * z
     Bq = rho * cphi + z * sphi
     aBq = abs(Bq)
@@ -204,14 +221,14 @@ def arcs_full_row(tab, order, t, lo, hi, phi, rho, z, cphi, sphi, inv_cphi, lon0
     M = _TWO_PI * inv_d
     extra = (ACOS_POLY_ERR + 1e-13) * inv_d
     # 1-D views indexed from 0: no negative-index wraparound in the loop, so it vectorises
-    v_sh = tab[t, 0, lo:hi]
-    v_sz = tab[t, 1, lo:hi]
-    v_r = tab[t, 2, lo:hi]
-    v_lat = tab[t, 3, lo:hi]
-    v_lon = tab[t, 4, lo:hi]
-    v_cap = tab[t, 5, lo:hi]
-    v_s = tab[t, 6, lo:hi]
-    v_ish = tab[t, 7, lo:hi]
+    v_sh = tab[t, TAB_SH, lo:hi]
+    v_sz = tab[t, TAB_SZ, lo:hi]
+    v_r = tab[t, TAB_R, lo:hi]
+    v_lat = tab[t, TAB_LAT, lo:hi]
+    v_lon = tab[t, TAB_LON, lo:hi]
+    v_cap = tab[t, TAB_CAP, lo:hi]
+    v_s = tab[t, TAB_SIN_EL, lo:hi]
+    v_ish = tab[t, TAB_INV_SH, lo:hi]
     v_ord = order[t, lo:hi]
     n_undecided = 0
     for i in range(hi - lo):

@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import CACHE
+from .parallel import run_ranges
 
 __all__ = [
     "WGS84_A_KM", "WGS84_F", "WGS84_E2",
@@ -178,15 +179,10 @@ def _rotate_bowring_row(i, r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_de
                              + mdot[j, 2, 0] * a + mdot[j, 2, 1] * b + mdot[j, 2, 2] * c)
 
 
-@njit(cache=CACHE, parallel=True, nogil=True)
-def _rotate_bowring_parallel(r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz):
-    for i in prange(r_teme.shape[0]):
-        _rotate_bowring_row(i, r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz)
-
-
 @njit(cache=CACHE, nogil=True)
-def _rotate_bowring_serial(r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz):
-    for i in range(r_teme.shape[0]):
+def rotate_bowring_sats(i0, i1, r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz):
+    """Satellites ``i0 .. i1 - 1`` of :func:`rotate_geodetic_into` (before the arctangents)."""
+    for i in range(i0, i1):
         _rotate_bowring_row(i, r_teme, v_teme, m, mdot, j0, x, y, z, lat_num, lat_den, alt_km, vx, vy, vz)
 
 
@@ -209,10 +205,10 @@ def rotate_geodetic_into(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg,
     ellipsoid).  Velocities go to ``vx, vy, vz`` (km/s) unless those have zero rows.  NaN in, NaN out.
     Releases the GIL throughout (numba ``nogil`` kernel, then NumPy's SIMD ``arctan2``).  With
     ``parallel=False`` it runs on the calling thread only: the form for a helper thread that works
-    alongside SGP4 (no OpenMP team that would spin and compete with it).
+    alongside SGP4.
     """
-    kernel = _rotate_bowring_parallel if parallel else _rotate_bowring_serial
-    kernel(r_teme, v_teme, m, mdot, j0, x, y, z, lat_deg, lon_deg, alt_km, vx, vy, vz)
+    run_ranges(rotate_bowring_sats, r_teme.shape[0], r_teme, v_teme, m, mdot, np.int64(j0), x, y, z, lat_deg,
+               lon_deg, alt_km, vx, vy, vz, parallel=parallel)
     cols = slice(j0, j0 + r_teme.shape[1])
     _finish_angles(x[:, cols], y[:, cols], lat_deg[:, cols], lon_deg[:, cols])
 
@@ -232,16 +228,21 @@ def rotate_xyz(m, j, a, b, c, out, oi, oj):
     out[oi, oj, 2] = m[j, 2, 0] * a + m[j, 2, 1] * b + m[j, 2, 2] * c
 
 
-@njit(cache=CACHE, parallel=True, nogil=True)
-def rotate_positions(r_teme, m):
+def rotate_positions(r_teme: np.ndarray, m: np.ndarray) -> np.ndarray:
     """Positions only: TEME ``(n_sat, n_time, 3)`` km -> ITRS km with per-time matrices ``m`` (n_time, 3, 3)."""
-    ns, nt = r_teme.shape[0], r_teme.shape[1]
     out = np.empty_like(r_teme)
-    for k in prange(ns * nt):
+    run_ranges(rotate_positions_items, r_teme.shape[0] * r_teme.shape[1], r_teme, m, out)
+    return out
+
+
+@njit(cache=CACHE, nogil=True)
+def rotate_positions_items(k0, k1, r_teme, m, out):
+    """Satellite-times ``k0 .. k1 - 1`` of :func:`rotate_positions` (``k = i n_time + j``)."""
+    nt = r_teme.shape[1]
+    for k in range(k0, k1):
         i = k // nt
         j = k - i * nt
         rotate_one(r_teme, i, j, m, out, i, j)
-    return out
 
 
 def teme_to_itrs_full(r_teme, v_teme, theta, theta_dot, xp, yp):
@@ -284,9 +285,10 @@ def teme_to_itrs_positions(r_teme, theta, xp, yp):
     return rotate_positions(np.ascontiguousarray(r_teme, dtype=np.float64), m)
 
 
-@njit(cache=CACHE, parallel=True, nogil=True)
-def _bowring_flat(r_itrs, lat_num, lat_den, alt):
-    for k in prange(r_itrs.shape[0]):
+@njit(cache=CACHE, nogil=True)
+def bowring_items(k0, k1, r_itrs, lat_num, lat_den, alt):
+    """Points ``k0 .. k1 - 1`` of :func:`geodetic_from_itrs` (before the arctangents)."""
+    for k in range(k0, k1):
         lat_num[k], lat_den[k], alt[k] = _bowring(r_itrs[k, 0], r_itrs[k, 1], r_itrs[k, 2])
 
 
@@ -300,7 +302,7 @@ def geodetic_from_itrs(r_itrs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     flat = np.ascontiguousarray(r.reshape(-1, 3))
     n = flat.shape[0]
     lat, lon, alt = np.empty(n), np.empty(n), np.empty(n)
-    _bowring_flat(flat, lat, lon, alt)
+    run_ranges(bowring_items, n, flat, lat, lon, alt)
     _finish_angles(flat[:, 0], flat[:, 1], lat, lon)
     return lat.reshape(shape), lon.reshape(shape), alt.reshape(shape)
 

@@ -27,13 +27,14 @@ times it belongs to (results do not depend on how a caller splits the window).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import CACHE
 from .frames import rotate_one, rotate_xyz
+from .parallel import run_ranges
 
-__all__ = ["hermite_weights", "hermite_itrs", "hermite_itrs_serial", "mask_failures", "rotate_time_major",
-           "states_to_itrs", "states_to_itrs_serial"]
+__all__ = ["hermite_weights", "hermite_itrs", "hermite_tasks_2", "hermite_tasks_4", "hermite_tasks_6", "mask_failures", "rotate_time_major",
+           "rotate_time_major_items", "states_to_itrs", "states_to_itrs_items"]
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
@@ -77,8 +78,8 @@ TILE_SATS = 256
 TILE_TIMES = 32
 
 
-@njit(cache=CACHE, parallel=True, nogil=True, error_model="numpy")
-def hermite_itrs(r_node, v_node, n0, kidx, w_r, w_v, out):
+def hermite_itrs(r_node: np.ndarray, v_node: np.ndarray, n0: int, kidx: np.ndarray, w_r: np.ndarray,
+                 w_v: np.ndarray, out: np.ndarray, *, parallel: bool = True) -> None:
     """Hermite interpolation of ITRS node states over a stencil of nodes, into ``out``.
 
     Parameters
@@ -94,6 +95,8 @@ def hermite_itrs(r_node, v_node, n0, kidx, w_r, w_v, out):
         Weights from :func:`hermite_weights` (``w_v`` already scaled by the node step); stencil 2, 4 or 6.
     out : float64 (n_time, n_sat, 3), C-contiguous
         ITRS positions (km), written in place.
+    parallel : bool
+        Run the tasks on every thread or on the calling thread only (small blocks).
 
     Every satellite is interpolated as if all its nodes were good; :func:`mask_failures` then applies
     the rule for satellites with a failed node.  The work is cut into tasks of :data:`TILE_SATS`
@@ -104,70 +107,41 @@ def hermite_itrs(r_node, v_node, n0, kidx, w_r, w_v, out):
     ns, nt = out.shape[1], kidx.shape[0]
     n_tile = (ns + TILE_SATS - 1) // TILE_SATS
     n_run = (nt + TILE_TIMES - 1) // TILE_TIMES
-    for task in prange(n_tile * n_run):
-        run = task // n_tile
-        tile = task - run * n_tile
-        _hermite_task(r_node, v_node, n0, kidx, w_r, w_v, out, tile, run)
-
-
-@njit(cache=CACHE, nogil=True, error_model="numpy")
-def hermite_itrs_serial(r_node, v_node, n0, kidx, w_r, w_v, out):
-    """:func:`hermite_itrs` on the calling thread only, for small blocks: the same operations per element
-    (so the same numbers), without waking a thread team (milliseconds when the cores are shared)."""
-    ns, nt = out.shape[1], kidx.shape[0]
-    n_tile = (ns + TILE_SATS - 1) // TILE_SATS
-    n_run = (nt + TILE_TIMES - 1) // TILE_TIMES
-    for run in range(n_run):
-        for tile in range(n_tile):
-            _hermite_task(r_node, v_node, n0, kidx, w_r, w_v, out, tile, run)
+    kernel = {2: hermite_tasks_2, 4: hermite_tasks_4, 6: hermite_tasks_6}[w_r.shape[1]]
+    run_ranges(kernel, n_tile * n_run, r_node, v_node, np.int64(n0), kidx, w_r, w_v, out, np.int64(n_tile),
+               parallel=parallel)
 
 
 @njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _hermite_task(r_node, v_node, n0, kidx, w_r, w_v, out, tile, run):
-    """Satellites ``tile * TILE_SATS ..`` at times ``run * TILE_TIMES ..`` (see :func:`hermite_itrs`)."""
-    s0 = tile * TILE_SATS
-    s1 = min(s0 + TILE_SATS, out.shape[1])
-    j1 = min((run + 1) * TILE_TIMES, kidx.shape[0])
-    for j in range(run * TILE_TIMES, j1):
-        _hermite_time(r_node, v_node, n0, kidx, w_r, w_v, out, j, s0, s1)
-
-
-@njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _hermite_time(r_node, v_node, n0, kidx, w_r, w_v, out, j, s0, s1):
-    """Satellites ``s0 .. s1 - 1`` at output time ``j``: the stencil's weighted sum, each operand a
-    contiguous flat run."""
-    a = kidx[j] - n0
-    o = out[j, s0:s1].reshape(-1)
-    st = w_r.shape[1]
-    if st == 2:
-        _sum2(o, r_node[a, s0:s1].reshape(-1), r_node[a + 1, s0:s1].reshape(-1), v_node[a, s0:s1].reshape(-1),
-              v_node[a + 1, s0:s1].reshape(-1), w_r[j, 0], w_r[j, 1], w_v[j, 0], w_v[j, 1])
-    elif st == 4:
-        _sum4(o, r_node[a, s0:s1].reshape(-1), r_node[a + 1, s0:s1].reshape(-1),
-              r_node[a + 2, s0:s1].reshape(-1), r_node[a + 3, s0:s1].reshape(-1), v_node[a, s0:s1].reshape(-1),
-              v_node[a + 1, s0:s1].reshape(-1), v_node[a + 2, s0:s1].reshape(-1),
-              v_node[a + 3, s0:s1].reshape(-1), w_r[j, 0], w_r[j, 1], w_r[j, 2], w_r[j, 3], w_v[j, 0],
-              w_v[j, 1], w_v[j, 2], w_v[j, 3])
-    else:
-        _sum6(o, r_node, v_node, a, w_r, w_v, j, s0, s1)
-
-
-@njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _sum2(o, r0, r1, v0, v1, a0, a1, b0, b1):
-    # pairwise sums: short dependency chains, the same grouping for every element
+def _time_2(r_node, v_node, a, w_r, w_v, o, j, s0, s1):
+    """Output time ``j``, satellites ``s0 .. s1 - 1``, with the stencil's first node at row ``a``: the
+    weighted sum of the nodes' states, each operand a contiguous flat run (pairwise sums: short dependency
+    chains, the same grouping for every element)."""
+    r0, r1 = r_node[a, s0:s1].reshape(-1), r_node[a + 1, s0:s1].reshape(-1)
+    v0, v1 = v_node[a, s0:s1].reshape(-1), v_node[a + 1, s0:s1].reshape(-1)
+    a0, a1 = w_r[j, 0], w_r[j, 1]
+    b0, b1 = w_v[j, 0], w_v[j, 1]
     for q in range(o.shape[0]):
         o[q] = (a0 * r0[q] + a1 * r1[q]) + (b0 * v0[q] + b1 * v1[q])
 
 
 @njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _sum4(o, r0, r1, r2, r3, v0, v1, v2, v3, a0, a1, a2, a3, b0, b1, b2, b3):
+def _time_4(r_node, v_node, a, w_r, w_v, o, j, s0, s1):
+    """:func:`_time_2` for the 4-node stencil."""
+    r0, r1 = r_node[a, s0:s1].reshape(-1), r_node[a + 1, s0:s1].reshape(-1)
+    r2, r3 = r_node[a + 2, s0:s1].reshape(-1), r_node[a + 3, s0:s1].reshape(-1)
+    v0, v1 = v_node[a, s0:s1].reshape(-1), v_node[a + 1, s0:s1].reshape(-1)
+    v2, v3 = v_node[a + 2, s0:s1].reshape(-1), v_node[a + 3, s0:s1].reshape(-1)
+    a0, a1, a2, a3 = w_r[j, 0], w_r[j, 1], w_r[j, 2], w_r[j, 3]
+    b0, b1, b2, b3 = w_v[j, 0], w_v[j, 1], w_v[j, 2], w_v[j, 3]
     for q in range(o.shape[0]):
         o[q] = (((a0 * r0[q] + a1 * r1[q]) + (a2 * r2[q] + a3 * r3[q]))
                 + ((b0 * v0[q] + b1 * v1[q]) + (b2 * v2[q] + b3 * v3[q])))
 
 
 @njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
-def _sum6(o, r_node, v_node, a, w_r, w_v, j, s0, s1):
+def _time_6(r_node, v_node, a, w_r, w_v, o, j, s0, s1):
+    """:func:`_time_2` for the 6-node stencil."""
     r0, r1, r2 = r_node[a, s0:s1].reshape(-1), r_node[a + 1, s0:s1].reshape(-1), r_node[a + 2, s0:s1].reshape(-1)
     r3, r4, r5 = r_node[a + 3, s0:s1].reshape(-1), r_node[a + 4, s0:s1].reshape(-1), r_node[a + 5, s0:s1].reshape(-1)
     v0, v1, v2 = v_node[a, s0:s1].reshape(-1), v_node[a + 1, s0:s1].reshape(-1), v_node[a + 2, s0:s1].reshape(-1)
@@ -179,29 +153,61 @@ def _sum6(o, r_node, v_node, a, w_r, w_v, j, s0, s1):
                 + (((b0 * v0[q] + b1 * v1[q]) + (b2 * v2[q] + b3 * v3[q])) + (b4 * v4[q] + b5 * v5[q])))
 
 
-@njit(cache=CACHE, parallel=True, nogil=True, error_model="numpy")
-def states_to_itrs(r, v, m, mdot, n0):
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def hermite_tasks_2(q0, q1, r_node, v_node, n0, kidx, w_r, w_v, out, n_tile):
+    """Tasks ``q0 .. q1 - 1`` of :func:`hermite_itrs` with the 2-node stencil (task ``q``: tile
+    ``q mod n_tile`` of satellites, run ``q // n_tile`` of times).  One kernel per stencil, so a run
+    compiles only the stencil it uses."""
+    for task in range(q0, q1):
+        run = task // n_tile
+        s0 = (task - run * n_tile) * TILE_SATS
+        s1 = min(s0 + TILE_SATS, out.shape[1])
+        for j in range(run * TILE_TIMES, min((run + 1) * TILE_TIMES, kidx.shape[0])):
+            _time_2(r_node, v_node, kidx[j] - n0, w_r, w_v, out[j, s0:s1].reshape(-1), j, s0, s1)
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def hermite_tasks_4(q0, q1, r_node, v_node, n0, kidx, w_r, w_v, out, n_tile):
+    """:func:`hermite_tasks_2` with the 4-node stencil."""
+    for task in range(q0, q1):
+        run = task // n_tile
+        s0 = (task - run * n_tile) * TILE_SATS
+        s1 = min(s0 + TILE_SATS, out.shape[1])
+        for j in range(run * TILE_TIMES, min((run + 1) * TILE_TIMES, kidx.shape[0])):
+            _time_4(r_node, v_node, kidx[j] - n0, w_r, w_v, out[j, s0:s1].reshape(-1), j, s0, s1)
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def hermite_tasks_6(q0, q1, r_node, v_node, n0, kidx, w_r, w_v, out, n_tile):
+    """:func:`hermite_tasks_2` with the 6-node stencil."""
+    for task in range(q0, q1):
+        run = task // n_tile
+        s0 = (task - run * n_tile) * TILE_SATS
+        s1 = min(s0 + TILE_SATS, out.shape[1])
+        for j in range(run * TILE_TIMES, min((run + 1) * TILE_TIMES, kidx.shape[0])):
+            _time_6(r_node, v_node, kidx[j] - n0, w_r, w_v, out[j, s0:s1].reshape(-1), j, s0, s1)
+
+
+def states_to_itrs(r: np.ndarray, v: np.ndarray, m: np.ndarray, mdot: np.ndarray, n0: int, *,
+                   parallel: bool = True) -> None:
     """TEME node states to ITRS in place: ``r = M r``, ``v = M v + dM/dt r`` (AIAA 2006-6753 eqs. C-2 to
     C-4, the matrices of :func:`constellation.kernels.frames.teme_to_itrs_matrices`).
 
     ``r``, ``v`` float64 (n, n_sat, 3) km and km/s at window nodes ``n0 .. n0 + n - 1``; ``m``, ``mdot``
     (n_node, 3, 3) for every node of the window.  Positions use the expression of
     :func:`constellation.kernels.frames.rotate_xyz`, so a node's ITRS position is the same number the
-    exact path gives at that time.
+    exact path gives at that time.  ``parallel``: on every thread, or on the calling thread only.
     """
-    ns = r.shape[1]
-    for q in prange(r.shape[0] * ns):
-        j = q // ns
-        _state_to_itrs(r, v, m, mdot, n0 + j, j, q - j * ns)
+    run_ranges(states_to_itrs_items, r.shape[0] * r.shape[1], r, v, m, mdot, np.int64(n0), parallel=parallel)
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
-def states_to_itrs_serial(r, v, m, mdot, n0):
-    """:func:`states_to_itrs` on the calling thread only (the same numbers)."""
+def states_to_itrs_items(q0, q1, r, v, m, mdot, n0):
+    """Node states ``q0 .. q1 - 1`` of :func:`states_to_itrs`, numbered node-major (``q = j n_sat + i``)."""
     ns = r.shape[1]
-    for j in range(r.shape[0]):
-        for i in range(ns):
-            _state_to_itrs(r, v, m, mdot, n0 + j, j, i)
+    for q in range(q0, q1):
+        j = q // ns
+        _state_to_itrs(r, v, m, mdot, n0 + j, j, q - j * ns)
 
 
 @njit(cache=CACHE, inline="always", nogil=True, error_model="numpy")
@@ -239,12 +245,18 @@ def mask_failures(r_node, n0, kidx, u, stencil, fail_node, hit, out):
                 out[j, i, c] = r_node[a + mid, i, c] if on_node else np.nan
 
 
-@njit(cache=CACHE, parallel=True, nogil=True, error_model="numpy")
-def rotate_time_major(r_teme, m, out):
+def rotate_time_major(r_teme: np.ndarray, m: np.ndarray, out: np.ndarray) -> None:
     """TEME ``(n_sat, n_time, 3)`` km -> ITRS into ``out`` ``(n_time, n_sat, 3)`` with matrices ``m``
     ``(n_time, 3, 3)``; NaN in, NaN out.  The exact-SGP4 path's transpose + rotation in one pass."""
-    ns, nt = r_teme.shape[0], r_teme.shape[1]
-    for q in prange(nt * ns):
+    run_ranges(rotate_time_major_items, r_teme.shape[0] * r_teme.shape[1], r_teme, m, out)
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def rotate_time_major_items(q0, q1, r_teme, m, out):
+    """Satellite-times ``q0 .. q1 - 1`` of :func:`rotate_time_major`, numbered time-major
+    (``q = j n_sat + i``)."""
+    ns = r_teme.shape[0]
+    for q in range(q0, q1):
         j = q // ns
         i = q - j * ns
         rotate_one(r_teme, i, j, m, out, j, i)

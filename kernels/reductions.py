@@ -63,12 +63,13 @@ NaN for a cell never covered.  If ``T == 0`` (one sample) ``coverage_fraction`` 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import CACHE
+from .parallel import run_ranges
 
 __all__ = ["N_FIELDS", "TICKS_PER_S", "start", "begin", "begin_cells", "add_count", "add_edge", "absorb_samples",
-           "combine", "combine_into", "finish", "FOM_NAMES"]
+           "absorb_counts", "count_stats", "combine", "combine_into", "finish", "FOM_NAMES"]
 
 #: State time unit: ticks per second (microseconds).
 TICKS_PER_S = 1_000_000
@@ -187,6 +188,27 @@ def add_edge(st, c, edge_tick):
         st[c, FIRST_COV] = edge_tick
 
 
+@njit(cache=CACHE, inline="always")
+def count_stats(st, c):
+    """``(sum, min, max)`` of cell ``c``'s satellites-in-view statistics, as :func:`absorb_counts` left
+    them: what a later block of the same timeline goes on from."""
+    return st[c, CNT_SUM], st[c, CNT_MIN], st[c, CNT_MAX]
+
+
+@njit(cache=CACHE, inline="always")
+def absorb_counts(st, c, cnt_sum, cnt_last, cnt_min, cnt_max, t_end, i_end):
+    """Absorb a block of samples' satellites-in-view statistics, kept by the caller per cell: ``cnt_sum``
+    summed over the timeline's samples so far, ``cnt_last`` the count at its last sample, ``cnt_min`` and
+    ``cnt_max``; the timeline now ends at tick ``t_end``, one before sample ``i_end``."""
+    st[c, CNT_SUM] = cnt_sum
+    st[c, CNT_PREV] = cnt_last
+    st[c, CNT_LAST] = i_end
+    st[c, CNT_MIN] = cnt_min
+    st[c, CNT_MAX] = cnt_max
+    st[c, T1] = t_end
+    st[c, IEND] = i_end
+
+
 @njit(cache=CACHE)
 def absorb_samples(st, i0, t_ticks, counts, covered, edge_ticks):
     """Absorb a block of consecutive samples into ``st``.
@@ -278,16 +300,22 @@ def _n_unmet(L, R):
     return bad
 
 
-@njit(cache=CACHE, nogil=True, parallel=True)
-def _combine_cells(L, R, out):
-    """:func:`combine` cell by cell (the states are known to meet); ``out`` may be ``L``."""
+def _combine_cells(L: np.ndarray, R: np.ndarray, out: np.ndarray) -> None:
+    """:func:`combine` cell by cell (the states are known to meet); ``out`` may be ``L``.  In blocks of
+    4,096 cells on every thread."""
     n = L.shape[0]
-    n_blocks = (n + 4095) // 4096
-    for b in prange(n_blocks):
-        _combine_block(L, R, out, b * 4096, min(n, (b + 1) * 4096))
+    run_ranges(combine_blocks, (n + 4095) // 4096, L, R, out)
 
 
 @njit(cache=CACHE, nogil=True)
+def combine_blocks(b0, b1, L, R, out):
+    """Blocks ``b0 .. b1 - 1`` of 4,096 cells of :func:`combine`."""
+    n = L.shape[0]
+    for b in range(b0, b1):
+        _combine_block(L, R, out, b * 4096, min(n, (b + 1) * 4096))
+
+
+@njit(cache=CACHE, inline="always")
 def _combine_block(L, R, out, c_lo, c_hi):
     lc = np.empty(N_FIELDS, np.int64)
     for c in range(c_lo, c_hi):
@@ -454,9 +482,9 @@ def _finish_cells(st, count_edges, out_f, out_i):
 
 
 @njit(cache=CACHE, nogil=True)
-def area_fraction(row_cov, row_w, total_w, out):
-    """Area-weighted covered fraction per output and sample: ``out[o, i] = sum_r row_cov[o, r, i] row_w[r]
-    / total_w`` (covered cells per row times the row's cell weight), summed over rows in order, so a
+def area_fraction(row_cov, row_w, total_w, out, i0):
+    """Area-weighted covered fraction per output and sample: ``out[o, i0 + i] = sum_r row_cov[o, r, i]
+    row_w[r] / total_w`` (covered cells per row times the row's cell weight), summed over rows in order, so a
     sample's value does not depend on which chunk it came in."""
     n_out, n_rows, n_t = row_cov.shape
     for o in range(n_out):
@@ -464,4 +492,4 @@ def area_fraction(row_cov, row_w, total_w, out):
             acc = 0.0
             for r in range(n_rows):
                 acc += row_cov[o, r, i] * row_w[r]
-            out[o, i] = acc / total_w
+            out[o, i0 + i] = acc / total_w

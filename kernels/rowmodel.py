@@ -30,21 +30,57 @@ A satellite's cells in a row are kept as runs ``(satellite, first cell, length)`
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 from . import CACHE
+from .visibility import CONTIGUOUS_CONE_MIN_MASK_DEG, GEO_CAP, GEO_LAT, GEO_LON, GEO_R, GEO_SH, GEO_SZ, serves
 
-from .visibility import CONTIGUOUS_CONE_MIN_MASK_DEG, serves
-
-__all__ = ['row_geometry', 'row_runs', 'emit_run', 'contiguous_ok']
+__all__ = ["RowTable", "row_geometry", "row_runs", "walk_row", "grow_runs", "emit_run", "contiguous_ok", "CELL_FIELDS", "ROW_F_FIELDS",
+           "ROW_I_FIELDS"]
 
 _TWO_PI = 2.0 * math.pi
 _SAFETY = 10.0  # factor on every error bound of the analytic fast path (:mod:`.fastpath`)
 
-def row_geometry(grid) -> dict[str, np.ndarray]:
-    """Per-row arrays the kernels need, from a :class:`constellation.grid.Grid`.
+#: Columns of the cell table: ITRS position (km) and unit WGS84 ellipsoid normal ("up") of each cell.
+CELL_FIELDS = ("x_km", "y_km", "z_km", "up_x", "up_y", "up_z")
+CELL_X, CELL_Y, CELL_Z, CELL_UX, CELL_UY, CELL_UZ = range(6)
+#: Columns of the float row table: the row model (horizontal and polar ITRS components of its cells, km;
+#: cosine and sine of their geodetic latitude; geocentric latitude, rad), the longitude of its first cell
+#: and the spacing (rad), and the margin error budget of the exact test at its cells, ``em_a + em_b |S|``
+#: (km; see :mod:`.fastpath`).
+ROW_F_FIELDS = ("rho_km", "z_km", "cos_lat", "sin_lat", "lat_gc_rad", "lon0_rad", "dlon_rad", "em_a_km", "em_b")
+ROW_RHO, ROW_Z, ROW_CPHI, ROW_SPHI, ROW_PHIGC, ROW_LON0, ROW_DLON, ROW_EM_A, ROW_EM_B = range(9)
+#: Columns of the integer row table: first cell, number of cells, whether the row is a full circle of
+#: latitude, whether its cells match the row model closely enough for the analytic fast path.
+ROW_I_FIELDS = ("start", "count", "full_circle", "fast")
+ROW_START, ROW_COUNT, ROW_FULL, ROW_FAST = range(4)
+
+
+@dataclass(frozen=True)
+class RowTable:
+    """A grid as the kernels read it: ``cells`` float64 (n_cells, 6) with columns :data:`CELL_FIELDS`,
+    ``rows_f`` float64 (n_rows, 9) with :data:`ROW_F_FIELDS`, ``rows_i`` int64 (n_rows, 4) with
+    :data:`ROW_I_FIELDS`, and ``r_min_km``, the smallest geocentric radius of any cell."""
+
+    cells: np.ndarray
+    rows_f: np.ndarray
+    rows_i: np.ndarray
+    r_min_km: float
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.cells.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.rows_i.shape[0])
+
+
+def row_geometry(grid) -> RowTable:
+    """The :class:`RowTable` of a :class:`constellation.grid.Grid`.
 
     Checks that every row has one latitude and height (true for every grid constructor).
     """
@@ -83,24 +119,30 @@ def row_geometry(grid) -> dict[str, np.ndarray]:
     # the analytic fast path only where the model holds to well under a micrometre
     row_fast = (err_p <= 1e-9) & (err_u <= 1e-12) & (rc > 1)
     pnorm = np.hypot(rho, z)
-    return dict(
-        cell_p=p, cell_u=u, row_start=rs, row_count=rc,
-        row_full=np.asarray(grid.row_full_circle, np.bool_),
-        row_lon0=lon0, row_dlon=dlon,
-        row_rho=rho, row_z=z, row_cphi=cphi, row_sphi=sphi,
-        row_phigc=np.arctan2(z, rho),
-        row_fast=row_fast,
-        # margin error budget of the exact test at a cell (km): em_a + em_b * |S| (see _arc_fast)
-        row_em_a=_SAFETY * (1e-10 + 2.0 * err_p + pnorm * err_u),
-        row_em_b=_SAFETY * (1e-10 / 7000.0 + err_u),
-        r_min_km=float(np.sqrt((p ** 2).sum(1)).min()) if p.size else 6356.0,
-    )
+    rows_f = np.empty((rs.size, len(ROW_F_FIELDS)))
+    rows_f[:, ROW_RHO] = rho
+    rows_f[:, ROW_Z] = z
+    rows_f[:, ROW_CPHI] = cphi
+    rows_f[:, ROW_SPHI] = sphi
+    rows_f[:, ROW_PHIGC] = np.arctan2(z, rho)
+    rows_f[:, ROW_LON0] = lon0
+    rows_f[:, ROW_DLON] = dlon
+    rows_f[:, ROW_EM_A] = _SAFETY * (1e-10 + 2.0 * err_p + pnorm * err_u)
+    rows_f[:, ROW_EM_B] = _SAFETY * (1e-10 / 7000.0 + err_u)
+    rows_i = np.empty((rs.size, len(ROW_I_FIELDS)), np.int64)
+    rows_i[:, ROW_START] = rs
+    rows_i[:, ROW_COUNT] = rc
+    rows_i[:, ROW_FULL] = np.asarray(grid.row_full_circle, np.bool_)
+    rows_i[:, ROW_FAST] = row_fast
+    cells = np.ascontiguousarray(np.concatenate([p.reshape(-1, 3), u.reshape(-1, 3)], axis=1))
+    r_min = float(np.sqrt((p ** 2).sum(1)).min()) if p.size else 6356.0
+    return RowTable(cells, rows_f, rows_i, r_min)
 
 
-@njit(cache=CACHE)
-def _vis(pos, t, s, cell_p, cell_u, c, sin_el, use_cone, cos_half):
-    return serves(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0], cell_p[c, 1], cell_p[c, 2],
-                  cell_u[c, 0], cell_u[c, 1], cell_u[c, 2], sin_el, use_cone, cos_half)
+@njit(cache=CACHE, error_model="numpy")
+def _vis(pos, t, s, cells, c, sin_el, use_cone, cos_half):
+    return serves(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cells[c, CELL_X], cells[c, CELL_Y], cells[c, CELL_Z],
+                  cells[c, CELL_UX], cells[c, CELL_UY], cells[c, CELL_UZ], sin_el, use_cone, cos_half)
 
 
 @njit(cache=CACHE, inline="always")
@@ -147,108 +189,148 @@ def _arc_cos(s_h, s_z, r, rho, z, cphi, sphi, sin_el, use_cone, cos_half):
 
 @njit(cache=CACHE, inline="always")
 def emit_run(runs, nr, s, start, length):
-    if nr < runs.shape[0]:
-        runs[nr, 0] = s
-        runs[nr, 1] = start
-        runs[nr, 2] = length
+    """Write run ``nr`` of ``runs`` (int64 (3, cap): rows satellite, first cell offset in the row, length)
+    if it fits; return ``nr + 1`` (more than ``cap`` tells the caller to grow the buffer and redo)."""
+    if nr < runs.shape[1]:
+        runs[0, nr] = s
+        runs[1, nr] = start
+        runs[2, nr] = length
     return nr + 1
 
 
-@njit(cache=CACHE)
-def row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon,
-             row_rho, row_z, row_cphi, row_sphi, row_phigc, sin_el, use_cone, cos_half, contiguous,
-             runs, nr):
-    """Append to ``runs`` (int64 (cap, 3): satellite, first cell offset in the row, length) the runs of
-    cells of row ``r`` that satellite ``s`` serves at step ``t``; return the new run count (which may
-    exceed ``cap``: the caller must then grow ``runs`` and call again).  Offsets wrap modulo the row
-    length for full-circle rows.  ``contiguous`` selects the arc walk (see the module docstring)."""
-    cap = geo[t, s, 5]
-    if not (abs(row_phigc[r] - geo[t, s, 3]) <= cap):
+@njit(cache=CACHE, error_model="numpy")
+def grow_runs(runs, nr, need):
+    """A bigger copy of the run buffer ``runs`` (int64 (3, cap), see :func:`emit_run`; its first ``nr`` runs
+    kept) holding at least ``need`` runs."""
+    bigger = np.empty((3, 2 * runs.shape[1] + need), np.int64)
+    for f in range(3):
+        for q in range(nr):
+            bigger[f, q] = runs[f, q]
+    return bigger
+
+
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def walk_row(r, t, s, pos, geo, cells, rows_f, rows_i, sin_el, use_cone, cos_half, contiguous, runs, nr, spare):
+    """:func:`row_runs` into a buffer that grows (by ``spare`` runs more than it needs) when full; returns
+    ``(runs, n_runs)``, ``runs`` a bigger copy when it grew."""
+    while True:
+        nr2 = row_runs(r, t, s, pos, geo, cells, rows_f, rows_i, sin_el, use_cone, cos_half, contiguous, runs, nr)
+        if nr2 <= runs.shape[1]:
+            return runs, nr2
+        runs = grow_runs(runs, nr, nr2 + spare)
+
+
+@njit(cache=CACHE, inline="always")
+def row_runs(r, t, s, pos, geo, cells, rows_f, rows_i, sin_el, use_cone, cos_half, contiguous, runs, nr):
+    """Append to ``runs`` (int64 (3, cap), see :func:`emit_run`) the runs of cells of row ``r`` that
+    satellite ``s`` serves at step ``t``; return the new run count (which may exceed ``cap``: the caller
+    must then grow ``runs`` and call again).  Offsets wrap modulo the row length for full-circle rows.
+    ``contiguous`` selects the arc walk (see the module docstring); otherwise every cell the satellite's
+    cap can reach is tested."""
+    cap = geo[t, s, GEO_CAP]
+    if not (abs(rows_f[r, ROW_PHIGC] - geo[t, s, GEO_LAT]) <= cap):
         return nr
-    n = row_count[r]
-    c0 = row_start[r]
+    n = rows_i[r, ROW_COUNT]
+    c0 = rows_i[r, ROW_START]
     if n == 1:
-        if _vis(pos, t, s, cell_p, cell_u, c0, sin_el, use_cone, cos_half):
+        if _vis(pos, t, s, cells, c0, sin_el, use_cone, cos_half):
             nr = emit_run(runs, nr, s, 0, 1)
         return nr
-    d = row_dlon[r]
-    lon_s = geo[t, s, 4]
-    full = row_full[r]
+    d = rows_f[r, ROW_DLON]
     M = _TWO_PI / d
-    x = ((lon_s - row_lon0[r]) % _TWO_PI) / d  # satellite meridian in cell units, [0, M)
-    if contiguous:
-        ce = _arc_cos(geo[t, s, 0], geo[t, s, 1], geo[t, s, 2], row_rho[r], row_z[r], row_cphi[r],
-                      row_sphi[r], sin_el, use_cone, cos_half)
-        if ce <= -1.0:
-            wc = M
-        elif ce >= 1.0:
-            wc = 0.0
-        else:
-            wc = math.acos(ce) / d
-        if full:
-            kn = int(math.floor(x + 0.5))
-            if not _vis(pos, t, s, cell_p, cell_u, c0 + kn % n, sin_el, use_cone, cos_half):
-                return nr
-            hi_lim = kn + n - 1
-            kr = int(math.floor(x + wc)) if wc < n else hi_lim
-            kr = min(max(kr, kn), hi_lim)
-            if kr > kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kr % n, sin_el, use_cone, cos_half):
-                kr -= 1
-                while kr > kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kr % n, sin_el, use_cone,
-                                           cos_half):
-                    kr -= 1
-            else:
-                while kr < hi_lim and _vis(pos, t, s, cell_p, cell_u, c0 + (kr + 1) % n, sin_el, use_cone,
-                                           cos_half):
-                    kr += 1
-            lo_lim = kr - n + 1
-            kl = int(math.ceil(x - wc)) if wc < n else lo_lim
-            kl = max(min(kl, kn), lo_lim)
-            if kl < kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kl % n, sin_el, use_cone, cos_half):
-                kl += 1
-                while kl < kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kl % n, sin_el, use_cone,
-                                           cos_half):
-                    kl += 1
-            else:
-                while kl > lo_lim and _vis(pos, t, s, cell_p, cell_u, c0 + (kl - 1) % n, sin_el, use_cone,
-                                           cos_half):
-                    kl -= 1
-            length = kr - kl + 1
-            if length >= n:
-                return emit_run(runs, nr, s, 0, n)
-            return emit_run(runs, nr, s, kl % n, length)
-        # partial row: up to two segments, one per copy of the satellite meridian
-        for m in range(-1, 2):
-            xc = x + m * M
-            a = max(0, int(math.ceil(xc - 0.5 * M)))
-            b = min(n - 1, int(math.ceil(xc + 0.5 * M)) - 1)
-            if a > b:
-                continue
-            kn = min(max(int(math.floor(xc + 0.5)), a), b)
-            if not _vis(pos, t, s, cell_p, cell_u, c0 + kn, sin_el, use_cone, cos_half):
-                continue
-            kr = int(math.floor(xc + wc)) if wc < M else b
-            kr = min(max(kr, kn), b)
-            if kr > kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kr, sin_el, use_cone, cos_half):
-                kr -= 1
-                while kr > kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kr, sin_el, use_cone, cos_half):
-                    kr -= 1
-            else:
-                while kr < b and _vis(pos, t, s, cell_p, cell_u, c0 + kr + 1, sin_el, use_cone, cos_half):
-                    kr += 1
-            kl = int(math.ceil(xc - wc)) if wc < M else a
-            kl = max(min(kl, kn), a)
-            if kl < kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kl, sin_el, use_cone, cos_half):
-                kl += 1
-                while kl < kn and not _vis(pos, t, s, cell_p, cell_u, c0 + kl, sin_el, use_cone, cos_half):
-                    kl += 1
-            else:
-                while kl > a and _vis(pos, t, s, cell_p, cell_u, c0 + kl - 1, sin_el, use_cone, cos_half):
-                    kl -= 1
-            nr = emit_run(runs, nr, s, kl, kr - kl + 1)
+    x = ((geo[t, s, GEO_LON] - rows_f[r, ROW_LON0]) % _TWO_PI) / d  # satellite meridian in cell units, [0, M)
+    full = rows_i[r, ROW_FULL] != 0
+    if not contiguous:
+        return _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, use_cone, cos_half,
+                         runs, nr)
+    ce = _arc_cos(geo[t, s, GEO_SH], geo[t, s, GEO_SZ], geo[t, s, GEO_R], rows_f[r, ROW_RHO], rows_f[r, ROW_Z],
+                  rows_f[r, ROW_CPHI], rows_f[r, ROW_SPHI], sin_el, use_cone, cos_half)
+    if ce <= -1.0:
+        wc = M
+    elif ce >= 1.0:
+        wc = 0.0
+    else:
+        wc = math.acos(ce) / d
+    if full:
+        return _walk_full(t, s, pos, cells, n, c0, x, wc, sin_el, use_cone, cos_half, runs, nr)
+    return _walk_partial(t, s, pos, cells, n, c0, M, x, wc, sin_el, use_cone, cos_half, runs, nr)
+
+
+@njit(cache=CACHE, inline="always")
+def _walk_full(t, s, pos, cells, n, c0, x, wc, sin_el, use_cone, cos_half, runs, nr):
+    """:func:`row_runs` for a full-circle row whose served cells are one arc: from the cell nearest the
+    satellite's meridian ``x`` (cell units), each end walked from the estimate ``x +- wc`` until the exact
+    test changes."""
+    kn = int(math.floor(x + 0.5))
+    if not _vis(pos, t, s, cells, c0 + kn % n, sin_el, use_cone, cos_half):
         return nr
-    # general case: every cell the spherical cap can reach, runs of served cells as found
-    phi, phis = row_phigc[r], geo[t, s, 3]
+    hi_lim = kn + n - 1
+    kr = int(math.floor(x + wc)) if wc < n else hi_lim
+    kr = min(max(kr, kn), hi_lim)
+    if kr > kn and not _vis(pos, t, s, cells, c0 + kr % n, sin_el, use_cone, cos_half):
+        kr -= 1
+        while kr > kn and not _vis(pos, t, s, cells, c0 + kr % n, sin_el, use_cone, cos_half):
+            kr -= 1
+    else:
+        while kr < hi_lim and _vis(pos, t, s, cells, c0 + (kr + 1) % n, sin_el, use_cone, cos_half):
+            kr += 1
+    lo_lim = kr - n + 1
+    kl = int(math.ceil(x - wc)) if wc < n else lo_lim
+    kl = max(min(kl, kn), lo_lim)
+    if kl < kn and not _vis(pos, t, s, cells, c0 + kl % n, sin_el, use_cone, cos_half):
+        kl += 1
+        while kl < kn and not _vis(pos, t, s, cells, c0 + kl % n, sin_el, use_cone, cos_half):
+            kl += 1
+    else:
+        while kl > lo_lim and _vis(pos, t, s, cells, c0 + (kl - 1) % n, sin_el, use_cone, cos_half):
+            kl -= 1
+    length = kr - kl + 1
+    if length >= n:
+        return emit_run(runs, nr, s, 0, n)
+    return emit_run(runs, nr, s, kl % n, length)
+
+
+@njit(cache=CACHE, inline="always")
+def _walk_partial(t, s, pos, cells, n, c0, M, x, wc, sin_el, use_cone, cos_half, runs, nr):
+    """:func:`row_runs` for a partial row (``M`` cells would make the full circle) whose served cells are
+    one arc per copy of the satellite's meridian."""
+    for m in range(-1, 2):
+        xc = x + m * M
+        a = max(0, int(math.ceil(xc - 0.5 * M)))
+        b = min(n - 1, int(math.ceil(xc + 0.5 * M)) - 1)
+        if a > b:
+            continue
+        kn = min(max(int(math.floor(xc + 0.5)), a), b)
+        if not _vis(pos, t, s, cells, c0 + kn, sin_el, use_cone, cos_half):
+            continue
+        kr = int(math.floor(xc + wc)) if wc < M else b
+        kr = min(max(kr, kn), b)
+        if kr > kn and not _vis(pos, t, s, cells, c0 + kr, sin_el, use_cone, cos_half):
+            kr -= 1
+            while kr > kn and not _vis(pos, t, s, cells, c0 + kr, sin_el, use_cone, cos_half):
+                kr -= 1
+        else:
+            while kr < b and _vis(pos, t, s, cells, c0 + kr + 1, sin_el, use_cone, cos_half):
+                kr += 1
+        kl = int(math.ceil(xc - wc)) if wc < M else a
+        kl = max(min(kl, kn), a)
+        if kl < kn and not _vis(pos, t, s, cells, c0 + kl, sin_el, use_cone, cos_half):
+            kl += 1
+            while kl < kn and not _vis(pos, t, s, cells, c0 + kl, sin_el, use_cone, cos_half):
+                kl += 1
+        else:
+            while kl > a and _vis(pos, t, s, cells, c0 + kl - 1, sin_el, use_cone, cos_half):
+                kl -= 1
+        nr = emit_run(runs, nr, s, kl, kr - kl + 1)
+    return nr
+
+
+@njit(cache=CACHE, inline="always")
+def _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, use_cone, cos_half, runs, nr):
+    """:func:`row_runs` where the served cells need not be one arc (a cone under a low mask): every cell the
+    satellite's spherical cap can reach, tested, runs of served cells as found."""
+    cap = geo[t, s, GEO_CAP]
+    phi, phis = rows_f[r, ROW_PHIGC], geo[t, s, GEO_LAT]
     den = math.cos(phi) * math.cos(phis)
     if den <= 1e-12:
         wc = M
@@ -264,7 +346,7 @@ def row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, 
         run0 = 0
         inside = False  # (k may be negative here: keep the flag apart from the run start)
         for k in range(k_lo, k_hi + 1):
-            if _vis(pos, t, s, cell_p, cell_u, c0 + k % n, sin_el, use_cone, cos_half):
+            if _vis(pos, t, s, cells, c0 + k % n, sin_el, use_cone, cos_half):
                 if not inside:
                     run0 = k
                     inside = True
@@ -284,7 +366,7 @@ def row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, 
         b = min(b, b2)
         run0 = -1
         for k in range(a, b + 1):
-            if _vis(pos, t, s, cell_p, cell_u, c0 + k, sin_el, use_cone, cos_half):
+            if _vis(pos, t, s, cells, c0 + k, sin_el, use_cone, cos_half):
                 if run0 < 0:
                     run0 = k
             elif run0 >= 0:

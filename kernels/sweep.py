@@ -1,68 +1,321 @@
 """The row sweep: per grid row, the cells each satellite serves at each step, counts, and coverage transitions.
 
-Rows are independent, so a time chunk runs row by row (in parallel over rows).  For each row and step,
-the satellites whose cap reaches the row (:mod:`.sattables`) contribute runs of served cells, from the
-analytic fast path (:mod:`.fastpath`) where its bound decides and from the exact walk (:mod:`.rowmodel`)
-elsewhere.  Counts per cell come from a difference array and a prefix sum.  Consecutive samples' runs
-also give, for a cell whose coverage changes, the satellites that rose or set there, whose margins
-(:func:`~.visibility.margin`) are interpolated to refine the transition time (see :func:`coverage_rows`).
+Rows are independent, so a time chunk runs row by row (:func:`coverage_rows`, rows shared among threads).
+For each row and step, the satellites whose cap reaches the row (:mod:`.sattables`) contribute runs of
+served cells (:func:`_collect_runs`): from the analytic fast path (:mod:`.fastpath`) where its bound
+decides, from the exact walk (:mod:`.rowmodel`) elsewhere.  Counts per cell and service come from a
+difference array and a prefix sum.  Consecutive samples' runs also give, for a cell whose coverage
+changes, the satellites that rose or set there, whose margins (:func:`~.visibility.margin`) are
+interpolated to refine the transition time (:func:`_transitions`).
+
+The sweep never writes the reduction state itself: it hands each cell's timeline to the reductions of
+:mod:`.reductions` (``begin``, ``add_edge``, ``absorb_counts``), which own its layout.
 """
 
 from __future__ import annotations
 
-
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import CACHE
+from .fastpath import arcs_full_row, fast_ok, fast_segments
+from .parallel import run_ranges
+from .reductions import absorb_counts, add_edge, begin, count_stats
+from .rowmodel import (ROW_COUNT, ROW_CPHI, ROW_FAST, ROW_FULL, ROW_PHIGC, ROW_START, contiguous_ok, emit_run,
+                       grow_runs, walk_row)
+from .sattables import TAB_CAP, TAB_LAT, sat_tables, seek_sorted
+from .visibility import (SAT_CONE, SAT_CONTIG, SAT_COS_HALF, SAT_F_FIELDS, SAT_FAST, SAT_I_FIELDS, SAT_SERV, SAT_SIN_EL,
+                         crossing_fraction, margin)
 
-from .fastpath import arcs_full_row, fast_segments
-from .reductions import CNT_LAST, CNT_MAX, CNT_MIN, CNT_PREV, CNT_SUM, IEND, T1, add_edge, begin
-from .rowmodel import emit_run, row_runs
-from .sattables import sat_tables, seek_sorted
-from .visibility import crossing_fraction, margin
+__all__ = ["coverage_rows", "sweep_rows", "satellite_tables", "OPT_FIELDS"]
 
-__all__ = ['coverage_rows']
-
+#: The run options :func:`coverage_rows` takes as one int64 array: how many lead samples (0 to 2) precede
+#: the chunk's first new sample, the global index of that sample, whether arc ends may come from the
+#: analytic fast path, whether an output "any" (covered when any service covers) follows the services,
+#: whether transition times are refined between samples, whether ``state`` already holds the timelines
+#: up to the last lead sample.
+OPT_FIELDS = ("n_lead", "i0", "fast", "any", "refine", "resume")
+OPT_N_LEAD, OPT_I0, OPT_FAST, OPT_ANY, OPT_REFINE, OPT_RESUME = range(6)
 _BIG = np.int32(2 ** 31 - 1)  # "no sample yet" for a running minimum
 
-@njit(cache=CACHE)
-def _grow(runs, nr, need):
-    """A bigger copy of the run buffer (first ``nr`` rows kept) holding at least ``need`` runs."""
-    bigger = np.empty((2 * runs.shape[0] + need, 3), np.int64)
-    bigger[:nr] = runs[:nr]
-    return bigger
+
+def satellite_tables(service: np.ndarray, sin_el: np.ndarray, use_cone: np.ndarray,
+                     cos_half: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The satellite tables ``(sats_f, sats_i)`` (columns of :mod:`.visibility`: ``SAT_*``) for satellites
+    with service index ``service`` (int, -1: serves nothing), elevation mask sine ``sin_el``, whether a
+    nadir cone applies and its half-angle's cosine; the arc and fast-path flags are derived here
+    (:func:`~.rowmodel.contiguous_ok`, :func:`~.fastpath.fast_ok`)."""
+    n = np.shape(service)[0]
+    sin_el = np.broadcast_to(np.asarray(sin_el, np.float64), (n,))
+    use_cone = np.broadcast_to(np.asarray(use_cone, bool), (n,))
+    sats_f = np.empty((n, len(SAT_F_FIELDS)))
+    sats_f[:, SAT_SIN_EL] = sin_el
+    sats_f[:, SAT_COS_HALF] = np.broadcast_to(np.asarray(cos_half, np.float64), (n,))
+    sats_i = np.empty((n, len(SAT_I_FIELDS)), np.int64)
+    sats_i[:, SAT_SERV] = service
+    sats_i[:, SAT_CONE] = use_cone
+    sats_i[:, SAT_CONTIG] = contiguous_ok(sin_el, use_cone)
+    sats_i[:, SAT_FAST] = fast_ok(sin_el, use_cone)
+    return sats_f, sats_i
 
 
-@njit(cache=CACHE)
-def _collect_in(k_s, k_lo, k_len, n_arcs, k, n, stamp, mark, sat_list, m):
-    """Satellites of the runs ``(k_s[q], k_lo[q], k_len[q])``, ``q < n_arcs``, whose run contains cell
-    offset ``k`` (modulo ``n``; empty runs allowed): marked ``stamp`` in ``mark`` and listed in
-    ``sat_list`` from position ``m``; returns the new length of the list."""
-    for q in range(n_arcs):
-        off = k - k_lo[q]
-        if off < 0:
-            off += n
-        if off < k_len[q]:
-            s = k_s[q]
-            mark[s] = stamp
-            sat_list[m] = s
-            m += 1
-    return m
+def coverage_rows(pos: np.ndarray, geo: np.ndarray, t_ticks: np.ndarray, cells: np.ndarray, rows_f: np.ndarray,
+                  rows_i: np.ndarray, sats_f: np.ndarray, sats_i: np.ndarray, serv_min: np.ndarray,
+                  opts: np.ndarray, state: np.ndarray, row_cov: np.ndarray, siv: np.ndarray, *,
+                  parallel: bool = True) -> None:
+    """One time chunk's partial reduction state, rows shared among threads.
+
+    Parameters
+    ----------
+    pos : float64 (n_t1, n_sat, 3), C-contiguous
+        ITRS km positions; the first ``opts[OPT_N_LEAD]`` (0 to 2) steps are the samples just before the
+        chunk (0 only for the chunk that starts the window).
+    geo : float64 (n_t1, n_sat, N_GEO) from :func:`~.visibility.sat_geometry`
+    t_ticks : int64 (n_t1,)
+        Microsecond ticks from the window start of the steps of ``pos``.
+    cells, rows_f, rows_i : the :class:`~.rowmodel.RowTable` of the grid
+    sats_f, sats_i : the satellite tables of :mod:`.visibility` (requirement of each satellite's service;
+        service -1 serves nothing; the ``fast`` column and ``opts[OPT_FAST]`` (and the row's ``fast``)
+        let arc ends come from the analytic bound of :mod:`.fastpath`: identical cells; without it every
+        arc end is walked with the exact test)
+    serv_min : int64 (n_serv,)
+        Satellites each service needs for coverage.
+    opts : int64 (6,), fields :data:`OPT_FIELDS`
+    state : int64 (n_out, n_cells, N_FIELDS)
+        Output: the chunk's reduction state (:mod:`.reductions`), overwritten.  With a lead, each cell's
+        timeline opens at the last lead sample (:func:`.reductions.begin`), so the state meets the
+        previous chunk's in :func:`.reductions.combine`; without one it opens at sample 0.  With
+        ``resume``, ``state`` already holds the timelines up to the last lead sample (a previous call on
+        the steps just before, which must be that sample's own chunk): they go on from there instead of
+        opening, exactly as if both calls had been one (needs a lead).  A long chunk done as several
+        shorter calls keeps each call's satellite table (:func:`~.sattables.sat_tables`, read again for
+        every row) small enough to stay in cache.
+    row_cov : int32 (n_out, n_rows, n_new)
+        Output: covered cells per row at each new sample.
+    siv : int16 (n_out, n_new, n_cells) or (0, 0, 0)
+        Output when non-empty: satellites in view per cell at each new sample.
+    parallel : bool
+        Rows on every thread, or on the calling thread only.
+
+    Each row keeps its cells' counts of the previous sample in a compact array; only cells whose
+    coverage changed touch the state's timeline.  Transition time (``refine``): each satellite that rose
+    or set at the cell between the two samples contributes one event at ``t_prev + f (t - t_prev)``,
+    ``f`` the zero of its service margin (:func:`~.visibility.margin`) interpolated through the samples
+    ``t-2, t-1, t`` (:func:`~.visibility.crossing_fraction`); events are replayed in time order (ties in
+    satellite order) from the previous counts and the transition is placed at the last event that switched
+    the output's coverage.  (For one required satellite this is the first rise or the last set; with N > 1
+    each satellite's crossing is interpolated independently, which is the approximation.)
+    """
+    if opts[OPT_RESUME] and opts[OPT_N_LEAD] < 1:
+        raise ValueError("coverage_rows: resume needs the lead sample (n_lead >= 1)")
+    st2 = state.reshape((state.shape[0] * state.shape[1], state.shape[2]))  # one flat view per cell
+    tab, order, n_ok, cap_max = sat_tables(geo, sats_f, sats_i, parallel=parallel)
+    run_ranges(sweep_rows, rows_i.shape[0], pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows_f, rows_i,
+               sats_f, sats_i, serv_min, opts, st2, row_cov, siv, parallel=parallel, tasks_per_thread=4)
 
 
-@njit(cache=CACHE)
-def _walk(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon, row_rho, row_z,
-          row_cphi, row_sphi, row_phigc, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, runs, nr, spare):
-    """Append satellite ``s``'s runs in row ``r`` at step ``t`` by the exact walk of :func:`row_runs`,
-    growing ``runs`` (by ``spare`` more) when full; returns ``(runs, n_runs)``."""
-    while True:
-        nr2 = row_runs(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0, row_dlon,
-                       row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_sin_el[s], sat_use_cone[s],
-                       sat_cos_half[s], sat_contig[s], runs, nr)
-        if nr2 <= runs.shape[0]:
-            return runs, nr2
-        runs = _grow(runs, nr, nr2 + spare)
+@njit(cache=CACHE, nogil=True, error_model="numpy")
+def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows_f, rows_i, sats_f, sats_i, serv_min,
+               opts, st2, row_cov, siv):
+    """Rows ``r0 .. r1 - 1`` of :func:`coverage_rows` (each row's cells are its call's alone)."""
+    for r in range(r0, r1):
+        n_t1, ns = pos.shape[0], pos.shape[1]
+        n_cells = cells.shape[0]
+        first_new = opts[OPT_N_LEAD]
+        i0 = opts[OPT_I0]
+        with_any = opts[OPT_ANY] != 0
+        refine = opts[OPT_REFINE] != 0
+        resume = opts[OPT_RESUME] != 0
+        n_serv = serv_min.shape[0]
+        n_out = n_serv + (1 if with_any else 0)
+        write_siv = siv.shape[0] > 0
+        one = n_serv == 1 and not with_any
+        ms0 = np.int32(min(serv_min[0], 2 ** 31 - 1))
+        n = rows_i[r, ROW_COUNT]
+        c0 = rows_i[r, ROW_START]
+        phi = rows_f[r, ROW_PHIGC]
+        fast_row = opts[OPT_FAST] != 0 and rows_i[r, ROW_FAST] != 0
+        vec_row = fast_row and rows_i[r, ROW_FULL] != 0 and n > 1 and rows_f[r, ROW_CPHI] > 0.0
+        # runs of served cells (rows: satellite, first cell offset, length) at the previous step and this one
+        runs_a = np.empty((3, 2 * ns + 8), np.int64)
+        runs_b = np.empty((3, 2 * ns + 8), np.int64)
+        n_prev = np.int64(0)
+        code = np.empty(ns, np.int64)
+        # arcs of the fast path (:func:`arcs_full_row`, rows as the runs) at the previous step (p_arc) and this one
+        arcs = np.zeros((2, 3, ns), np.int64)
+        p_arc = np.int64(0)
+        n_arc_prev = np.int64(0)
+        # per-cell arrays of this row: counts in int32 (twice the SIMD width), sums in int64
+        diff = np.zeros((n_serv, n + 1), np.int32)
+        cur = np.zeros((n_out, n), np.int32)   # satellites serving each cell at this sample, per output
+        prv = np.zeros((n_out, n), np.int32)   # ... at the previous sample
+        cov_cur = np.zeros((n_out, n), np.int32)
+        cov_prev = np.zeros((n_out, n), np.int32)
+        loc_sum = np.zeros((n_out, n), np.int64)
+        loc_min = np.zeros((n_out, n), np.int32)
+        loc_max = np.zeros((n_out, n), np.int32)
+        flip_k = np.empty(n + 1, np.int64)
+        flip_seen = np.empty(n, np.int64)
+        flip_seen[:] = -1
+        work = _transition_work(ns, n_serv)
+        rcov = np.zeros(n_out, np.int64)
+        t_start = max(first_new - 1, 0)
+        lo = np.int64(0)
+        hi = np.int64(0)
+        for t in range(t_start, n_t1):
+            # -- the runs of this row at step t: satellites whose cap reaches the row (bounds walked from the last step) --
+            m_ok = n_ok[t]
+            cm = cap_max[t]
+            lo = seek_sorted(tab[t, TAB_LAT], m_ok, phi - cm, False, lo)
+            hi = seek_sorted(tab[t, TAB_LAT], m_ok, phi + cm, True, hi)
+            cb = 1 - p_arc
+            runs_b, n_cur, n_arc = _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cells, rows_f,
+                                                 rows_i, sats_f, sats_i, code, arcs[cb], runs_b)
+            # -- satellites in view per cell and service: difference array, prefix sum --
+            _add_runs(diff, arcs[cb], n_arc, runs_b, n_cur, sats_i, n)
+            if one and t >= first_new and i0 + (t - first_new) != 0:
+                # one service, an ordinary sample: prefix sum, count statistics, the cells whose coverage flipped
+                tt = t - first_new
+                n_flip = _sample_one_service(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0], loc_max[0],
+                                             ms0, flip_k)
+                if write_siv:
+                    for k in range(n):
+                        siv[0, tt, c0 + k] = cur[0, k]
+                if n_flip > 0:
+                    _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks, runs_a,
+                                 n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv, cur, cov_cur,
+                                 cov_prev, rcov, st2, work, flip_k, n_flip)
+                row_cov[0, r, tt] = rcov[0]
+            else:
+                _prefix_sums(diff, serv_min, with_any, cur, cov_cur)
+                if t < first_new:
+                    # the previous chunk's last sample: this chunk's timelines open there (reductions.begin), or,
+                    # resuming, the state's timelines go on from it with their count statistics
+                    for o in range(n_out):
+                        for k in range(n):
+                            oc = o * n_cells + c0 + k
+                            if resume:
+                                loc_sum[o, k], loc_min[o, k], loc_max[o, k] = count_stats(st2, oc)
+                            else:
+                                begin(st2, oc, t_ticks[t], cov_cur[o, k], i0)
+                                loc_sum[o, k] = 0
+                                loc_min[o, k] = _BIG
+                                loc_max[o, k] = -1
+                            cov_prev[o, k] = cov_cur[o, k]
+                            rcov[o] += cov_cur[o, k]
+                else:
+                    tt = t - first_new
+                    if write_siv:
+                        for o in range(n_out):
+                            for k in range(n):
+                                siv[o, tt, c0 + k] = cur[o, k]
+                    if i0 + tt == 0:
+                        for o in range(n_out):
+                            for k in range(n):
+                                begin(st2, o * n_cells + c0 + k, t_ticks[t], cov_cur[o, k], 0)
+                                cov_prev[o, k] = cov_cur[o, k]
+                                rcov[o] += cov_cur[o, k]
+                                loc_sum[o, k] = cur[o, k]
+                                loc_min[o, k] = cur[o, k]
+                                loc_max[o, k] = cur[o, k]
+                    else:
+                        n_flip = _sample_all_outputs(t, cur, cov_cur, cov_prev, loc_sum, loc_min, loc_max, flip_seen,
+                                                     flip_k)
+                        if n_flip > 0:
+                            _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks,
+                                         runs_a, n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv, cur,
+                                         cov_cur, cov_prev, rcov, st2, work, flip_k, n_flip)
+                    for o in range(n_out):
+                        row_cov[o, r, tt] = rcov[o]
+            runs_a, runs_b = runs_b, runs_a
+            n_prev = n_cur
+            p_arc = cb
+            n_arc_prev = n_arc
+            cur, prv = prv, cur
+        # the chunk's count statistics into the state: sum over its samples, the last count, minimum, maximum
+        i_end = i0 + (n_t1 - first_new)
+        for o in range(n_out):
+            for k in range(n):
+                absorb_counts(st2, o * n_cells + c0 + k, loc_sum[o, k], prv[o, k], loc_min[o, k], loc_max[o, k],
+                              t_ticks[n_t1 - 1], i_end)
+
+
+@njit(cache=CACHE, inline="always")
+def _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cells, rows_f, rows_i, sats_f, sats_i,
+                  code, arcs, runs):
+    """The runs of cells of row ``r`` that the satellites of table columns ``lo .. hi - 1`` serve at step
+    ``t``: on a full-circle row of the fast path (``vec_row``), every column's arc from
+    :func:`~.fastpath.arcs_full_row` into ``arcs`` (rows as the runs) and the undecided ones walked into
+    ``runs``; elsewhere one satellite at a time into ``runs``.  Returns ``(runs, n_runs, n_arcs)``
+    (``runs`` is a bigger copy when it had to grow)."""
+    n_cur = np.int64(0)
+    n_arc = np.int64(0)
+    if vec_row:
+        # arcs decided by the bound stay in arcs as they are; the undecided ones walk into runs
+        n_arc = hi - lo
+        n_walk = arcs_full_row(tab, order, t, lo, hi, rows_f, r, n, code, arcs[0], arcs[1], arcs[2])
+        if n_walk > 0:
+            for q in range(n_arc):
+                if code[q] == 2:
+                    runs, n_cur = _walk(r, t, order[t, lo + q], pos, geo, cells, rows_f, rows_i, sats_f, sats_i,
+                                        runs, n_cur, 2 * n_walk)
+        return runs, n_cur, n_arc
+    if 2 * (hi - lo) > runs.shape[1]:
+        runs = grow_runs(runs, n_cur, 2 * (hi - lo))
+    full = rows_i[r, ROW_FULL] != 0
+    phi = rows_f[r, ROW_PHIGC]
+    for iq in range(lo, hi):
+        # partial, near-polar and off-model rows, and requirements off the fast path: one satellite at a time
+        s = order[t, iq]
+        if not (abs(phi - tab[t, TAB_LAT, iq]) <= tab[t, TAB_CAP, iq]):
+            continue
+        if fast_row and sats_i[s, SAT_FAST] != 0:
+            cd, a0, l0, a1, l1 = fast_segments(tab, t, iq, rows_f, r, n, full, sats_f[s, SAT_SIN_EL])
+            if cd == 0:
+                continue
+            if cd == 1:
+                if n_cur + 2 > runs.shape[1]:
+                    runs = grow_runs(runs, n_cur, n_cur + 2)
+                if l0 > 0:
+                    n_cur = emit_run(runs, n_cur, s, a0, l0)
+                if l1 > 0:
+                    n_cur = emit_run(runs, n_cur, s, a1, l1)
+                continue
+        runs, n_cur = _walk(r, t, s, pos, geo, cells, rows_f, rows_i, sats_f, sats_i, runs, n_cur, 2 * (hi - iq))
+    return runs, n_cur, n_arc
+
+
+@njit(cache=CACHE, inline="always")
+def _walk(r, t, s, pos, geo, cells, rows_f, rows_i, sats_f, sats_i, runs, nr, spare):
+    """Append satellite ``s``'s runs in row ``r`` at step ``t`` by the exact walk
+    (:func:`~.rowmodel.walk_row`); returns ``(runs, n_runs)``."""
+    return walk_row(r, t, s, pos, geo, cells, rows_f, rows_i, sats_f[s, SAT_SIN_EL], sats_i[s, SAT_CONE],
+                    sats_f[s, SAT_COS_HALF], sats_i[s, SAT_CONTIG] != 0, runs, nr, spare)
+
+
+@njit(cache=CACHE, inline="always")
+def _add_runs(diff, arcs, n_arc, runs, n_run, sats_i, n):
+    """+1 on the difference arrays ``diff[service]`` (prefix sums to come) over the cells of the arcs
+    ``arcs[:, :n_arc]`` and the runs ``runs[:, :n_run]`` (rows: satellite, first cell, length; modulo
+    ``n``; an empty arc adds and takes one at offset 0)."""
+    if n_arc > 0:
+        a_lo = arcs[1]
+        a_len = arcs[2]
+        if diff.shape[0] == 1:
+            d_0 = diff[0]
+            for q in range(n_arc):
+                a = a_lo[q]
+                end = a + a_len[q]
+                wrap = end > n
+                d_0[a] += 1
+                d_0[end - n if wrap else end] -= 1
+                d_0[0] += 1 if wrap else 0
+        else:
+            a_s = arcs[0]
+            for q in range(n_arc):
+                _add_run(diff, sats_i[a_s[q], SAT_SERV], a_lo[q], a_len[q], n)
+    for q in range(n_run):
+        _add_run(diff, sats_i[runs[0, q], SAT_SERV], runs[1, q], runs[2, q], n)
 
 
 @njit(cache=CACHE, inline="always")
@@ -75,275 +328,132 @@ def _add_run(diff, j, a, length, n):
     diff[j, 0] += 1 if wrap else 0
 
 
-@njit(cache=CACHE, nogil=True, error_model="numpy")
-def _row_chunk(r, pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
-               row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, row_fast,
-               row_em_a, row_em_b, sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, sat_fast,
-               use_fast, serv_min_sats, with_any, refine, geo, st2, n_cells, row_cov, siv, resume):
-    """One row of :func:`coverage_rows` over the chunk (its cells are this call's alone)."""
-    n_t1, ns = pos.shape[0], pos.shape[1]
-    n_serv = serv_min_sats.shape[0]
-    n_out = n_serv + (1 if with_any else 0)
-    first_new = n_lead
-    write_siv = siv.shape[0] > 0
-    one = n_serv == 1 and not with_any
-    ms0 = np.int32(min(serv_min_sats[0], 2 ** 31 - 1))
-    n = row_count[r]
-    c0 = row_start[r]
-    phi = row_phigc[r]
-    fast_row = use_fast and row_fast[r]
-    vec_row = fast_row and row_full[r] and n > 1 and row_cphi[r] > 0.0
-    inv_cphi_r = 1.0 / row_cphi[r] if vec_row else 0.0
-    rho_r, z_r, cphi_r, sphi_r = row_rho[r], row_z[r], row_cphi[r], row_sphi[r]
-    lon0_r, dlon_r, full_r, em_a_r, em_b_r = row_lon0[r], row_dlon[r], row_full[r], row_em_a[r], row_em_b[r]
-    runs_a = np.empty((2 * ns + 8, 3), np.int64)
-    runs_b = np.empty((2 * ns + 8, 3), np.int64)
-    n_prev = 0
-    code = np.empty(ns, np.int64)
-    # arcs of the fast path (:func:`arcs_full_row`) at the previous step (index p_arc) and this one
-    arc_s = np.zeros((2, ns), np.int64)
-    arc_lo = np.zeros((2, ns), np.int64)
-    arc_len = np.zeros((2, ns), np.int64)
-    p_arc = 0
-    n_arc_prev = 0
-    # per-cell arrays of this row: counts in int32 (twice the SIMD width), sums in int64
-    diff = np.zeros((n_serv, n + 1), np.int32)
-    cur = np.zeros((n_out, n), np.int32)   # satellites serving each cell at this sample, per output
-    prv = np.zeros((n_out, n), np.int32)   # ... at the previous sample
-    cov_cur = np.zeros((n_out, n), np.int32)
-    cov_prev = np.zeros((n_out, n), np.int32)
-    loc_sum = np.zeros((n_out, n), np.int64)
-    loc_min = np.zeros((n_out, n), np.int32)
-    loc_max = np.zeros((n_out, n), np.int32)
-    sim = np.zeros(n_serv, np.int64)
-    flip_k = np.empty(n + 1, np.int64)
-    flip_seen = np.full(n, -1, np.int64)
-    ev_f = np.empty(ns + 1)
-    ev_s = np.empty(ns + 1, np.int64)
-    ev_j = np.empty(ns + 1, np.int64)
-    ev_d = np.empty(ns + 1, np.int64)
-    mark_p = np.full(ns, -1, np.int64)
-    mark_c = np.full(ns, -1, np.int64)
-    list_p = np.empty(ns, np.int64)
-    list_c = np.empty(ns, np.int64)
-    stamp = 0
-    rcov = np.zeros(n_out, np.int64)
-    t_start = max(first_new - 1, 0)
-    lo = 0
-    hi = 0
-    for t in range(t_start, n_t1):
-        # -- the runs of this row at step t: satellites whose cap reaches the row (bounds walked from the last step) --
-        n_cur = 0
-        m_ok = n_ok[t]
-        cm = cap_max[t]
-        lo = seek_sorted(tab[t, 3], m_ok, phi - cm, False, lo)
-        hi = seek_sorted(tab[t, 3], m_ok, phi + cm, True, hi)
-        cb = 1 - p_arc
-        n_arc = 0
-        if vec_row:
-            # arcs decided by the bound stay in arc_*[cb] as they are; the undecided ones walk into runs_b
-            n_arc = hi - lo
-            n_walk = arcs_full_row(tab, order, t, lo, hi, phi, rho_r, z_r, cphi_r, sphi_r, inv_cphi_r, lon0_r,
-                                    dlon_r, n, em_a_r, em_b_r, code, arc_s[cb], arc_lo[cb], arc_len[cb])
-            if n_walk > 0:
-                for q in range(n_arc):
-                    if code[q] == 2:
-                        runs_b, n_cur = _walk(r, t, order[t, lo + q], pos, geo, cell_p, cell_u, row_start,
-                                              row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi,
-                                              row_sphi, row_phigc, sat_sin_el, sat_use_cone, sat_cos_half,
-                                              sat_contig, runs_b, n_cur, 2 * n_walk)
-        elif n_cur + 2 * (hi - lo) > runs_b.shape[0]:
-            runs_b = _grow(runs_b, n_cur, 2 * (hi - lo))
-        for iq in range(lo, lo if vec_row else hi):
-            # other rows (partial, near-polar, off-model) and requirements: one satellite at a time
-            s = order[t, iq]
-            if not (abs(phi - tab[t, 3, iq]) <= tab[t, 5, iq]):
-                continue
-            if fast_row and sat_fast[s]:
-                cd, a0, l0, a1, l1 = fast_segments(tab[t, 0, iq], tab[t, 1, iq], tab[t, 2, iq], tab[t, 4, iq],
-                                                    rho_r, z_r, cphi_r, sphi_r, lon0_r, dlon_r, n, full_r,
-                                                    sat_sin_el[s], em_a_r, em_b_r)
-                if cd == 0:
-                    continue
-                if cd == 1:
-                    if n_cur + 2 > runs_b.shape[0]:
-                        runs_b = _grow(runs_b, n_cur, n_cur + 2)
-                    if l0 > 0:
-                        n_cur = emit_run(runs_b, n_cur, s, a0, l0)
-                    if l1 > 0:
-                        n_cur = emit_run(runs_b, n_cur, s, a1, l1)
-                    continue
-            runs_b, n_cur = _walk(r, t, s, pos, geo, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
-                                  row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, sat_sin_el,
-                                  sat_use_cone, sat_cos_half, sat_contig, runs_b, n_cur, 2 * (hi - iq))
-        # -- satellites in view per cell and service: difference array, prefix sum --
-        if n_arc > 0:
-            a_lo = arc_lo[cb]
-            a_len = arc_len[cb]
-            if n_serv == 1:
-                d_0 = diff[0]
-                for q in range(n_arc):
-                    # _add_run on service 0 (an empty run adds and takes one at offset 0)
-                    a = a_lo[q]
-                    end = a + a_len[q]
-                    wrap = end > n
-                    d_0[a] += 1
-                    d_0[end - n if wrap else end] -= 1
-                    d_0[0] += 1 if wrap else 0
-            else:
-                a_s = arc_s[cb]
-                for q in range(n_arc):
-                    _add_run(diff, sat_serv[a_s[q]], a_lo[q], a_len[q], n)
-        for q in range(n_cur):
-            _add_run(diff, sat_serv[runs_b[q, 0]], runs_b[q, 1], runs_b[q, 2], n)
-        if one and t >= first_new and i0 + (t - first_new) != 0:
-            # one service, an ordinary sample: prefix sum (a serial chain), then the count statistics
-            # and the coverage flips in a loop that vectorises, then the (few) flipped cells listed
-            tt = t - first_new
-            d_0 = diff[0]
-            cur_0 = cur[0]
-            cc_0 = cov_cur[0]
-            cp_0 = cov_prev[0]
-            ls_0 = loc_sum[0]
-            lmin_0 = loc_min[0]
-            lmax_0 = loc_max[0]
-            acc = 0
-            for k in range(n):
-                acc += d_0[k]
-                cur_0[k] = acc
-            d_0[:] = 0  # one pass after the chain (stores inside it made it 1.7x slower)
-            n_flip = 0
-            for k in range(n):
-                v = cur_0[k]
-                cv = np.int32(1) if v >= ms0 else np.int32(0)
-                n_flip += cv ^ cp_0[k]
-                cc_0[k] = cv
-                ls_0[k] += v
-                lmin_0[k] = min(lmin_0[k], v)
-                lmax_0[k] = max(lmax_0[k], v)
-            if n_flip > 0:
-                n_flip = 0
-                for k in range(n):
-                    if cc_0[k] != cp_0[k]:
-                        flip_k[n_flip] = k
-                        n_flip += 1
-            if write_siv:
-                for k in range(n):
-                    siv[0, tt, c0 + k] = cur[0, k]
-            if n_flip > 0:
-                stamp = _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv,
-                               sat_sin_el, sat_use_cone, sat_cos_half, serv_min_sats, refine, t_ticks,
-                               runs_a, n_prev, runs_b, n_cur, arc_s, arc_lo, arc_len, p_arc, n_arc_prev, n_arc,
-                               prv, cur, cov_cur, cov_prev, rcov, st2, sim,
-                               ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip)
-            row_cov[0, r, tt] = rcov[0]
-            runs_a, runs_b = runs_b, runs_a
-            n_prev = n_cur
-            p_arc = cb
-            n_arc_prev = n_arc
-            cur, prv = prv, cur
-            continue
+@njit(cache=CACHE, inline="always")
+def _sample_one_service(d_0, cur_0, cc_0, cp_0, ls_0, lmin_0, lmax_0, ms0, flip_k):
+    """One service, an ordinary sample: the prefix sum of ``d_0`` (a serial chain; ``d_0`` zeroed after
+    it) into the counts ``cur_0``, coverage ``cc_0`` (at least ``ms0`` satellites), the count statistics,
+    in a loop that vectorises, and the cells whose coverage differs from ``cp_0`` listed in ``flip_k``;
+    returns how many."""
+    n = cur_0.shape[0]
+    acc = 0
+    for k in range(n):
+        acc += d_0[k]
+        cur_0[k] = acc
+    d_0[:] = 0  # one pass after the chain (stores inside it make it slower)
+    n_flip = np.int64(0)
+    for k in range(n):
+        v = cur_0[k]
+        cv = np.int32(1) if v >= ms0 else np.int32(0)
+        n_flip += cv ^ cp_0[k]
+        cc_0[k] = cv
+        ls_0[k] += v
+        lmin_0[k] = min(lmin_0[k], v)
+        lmax_0[k] = max(lmax_0[k], v)
+    if n_flip > 0:
+        n_flip = np.int64(0)
+        for k in range(n):
+            if cc_0[k] != cp_0[k]:
+                flip_k[n_flip] = k
+                n_flip += 1
+    return n_flip
+
+
+@njit(cache=CACHE, inline="always")
+def _prefix_sums(diff, serv_min, with_any, cur, cov_cur):
+    """Counts ``cur`` and coverage ``cov_cur`` of every service (and of "any": the sum of the counts,
+    covered where some service covers) from the difference arrays, which are zeroed."""
+    n_serv = diff.shape[0]
+    n = cur.shape[1]
+    for j in range(n_serv):
+        acc = 0
+        mj = serv_min[j]
+        for k in range(n):
+            acc += diff[j, k]
+            cur[j, k] = acc
+            cov_cur[j, k] = 1 if acc >= mj else 0
+        diff[j, :] = 0
+    if with_any:
+        for k in range(n):
+            cur[n_serv, k] = 0
+            cov_cur[n_serv, k] = 0
         for j in range(n_serv):
-            acc = 0
-            mj = serv_min_sats[j]
             for k in range(n):
-                acc += diff[j, k]
-                cur[j, k] = acc
-                cov_cur[j, k] = 1 if acc >= mj else 0
-            diff[j, :] = 0
-        if with_any:
-            for k in range(n):
-                cur[n_serv, k] = 0
-                cov_cur[n_serv, k] = 0
-            for j in range(n_serv):
-                for k in range(n):
-                    cur[n_serv, k] += cur[j, k]
-                    cov_cur[n_serv, k] |= cov_cur[j, k]
-        if t < first_new:
-            # the previous chunk's last sample: this chunk's timelines open there (reductions.begin), or,
-            # resuming, the state's timelines go on from it with their count statistics
-            for o in range(n_out):
-                for k in range(n):
-                    oc = o * n_cells + c0 + k
-                    if resume:
-                        loc_sum[o, k] = st2[oc, CNT_SUM]
-                        loc_min[o, k] = st2[oc, CNT_MIN]
-                        loc_max[o, k] = st2[oc, CNT_MAX]
-                    else:
-                        begin(st2, oc, t_ticks[t], cov_cur[o, k], i0)
-                        loc_sum[o, k] = 0
-                        loc_min[o, k] = _BIG
-                        loc_max[o, k] = -1
-                    cov_prev[o, k] = cov_cur[o, k]
-                    rcov[o] += cov_cur[o, k]
-        else:
-            tt = t - first_new
-            i = i0 + tt
-            if write_siv:
-                for o in range(n_out):
-                    for k in range(n):
-                        siv[o, tt, c0 + k] = cur[o, k]
-            if i == 0:
-                for o in range(n_out):
-                    for k in range(n):
-                        begin(st2, o * n_cells + c0 + k, t_ticks[t], cov_cur[o, k], 0)
-                        cov_prev[o, k] = cov_cur[o, k]
-                        rcov[o] += cov_cur[o, k]
-                        loc_sum[o, k] = cur[o, k]
-                        loc_min[o, k] = cur[o, k]
-                        loc_max[o, k] = cur[o, k]
-            else:
-                # count statistics of every cell (vectorised); coverage flips counted on the way
-                n_flip = 0
-                for o in range(n_out):
-                    for k in range(n):
-                        v = cur[o, k]
-                        loc_sum[o, k] += v
-                        loc_min[o, k] = min(loc_min[o, k], v)
-                        loc_max[o, k] = max(loc_max[o, k], v)
-                        f_o = cov_cur[o, k] ^ cov_prev[o, k]
-                        if f_o and flip_seen[k] != t:
-                            flip_seen[k] = t
-                            flip_k[n_flip] = k
-                            n_flip += 1
-                if n_flip > 0:
-                    stamp = _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv,
-                                   sat_sin_el, sat_use_cone, sat_cos_half, serv_min_sats, refine, t_ticks,
-                                   runs_a, n_prev, runs_b, n_cur, arc_s, arc_lo, arc_len, p_arc, n_arc_prev,
-                                   n_arc, prv, cur, cov_cur, cov_prev, rcov, st2, sim,
-                                   ev_f, ev_s, ev_j, ev_d, mark_p, mark_c, list_p, list_c, stamp, flip_k,
-                                   n_flip)
-            for o in range(n_out):
-                row_cov[o, r, tt] = rcov[o]
-        runs_a, runs_b = runs_b, runs_a
-        n_prev = n_cur
-        p_arc = cb
-        n_arc_prev = n_arc
-        cur, prv = prv, cur
-    # counts into the state: sum over the chunk's samples, the last count, minimum and maximum
-    i_end = i0 + (n_t1 - first_new)
+                cur[n_serv, k] += cur[j, k]
+                cov_cur[n_serv, k] |= cov_cur[j, k]
+
+
+@njit(cache=CACHE, inline="always")
+def _sample_all_outputs(t, cur, cov_cur, cov_prev, loc_sum, loc_min, loc_max, flip_seen, flip_k):
+    """An ordinary sample ``t`` for every output: the count statistics (vectorised) and the cells where
+    some output's coverage flipped, listed once each in ``flip_k``; returns how many."""
+    n_out, n = cur.shape[0], cur.shape[1]
+    n_flip = np.int64(0)
     for o in range(n_out):
         for k in range(n):
-            oc = o * n_cells + c0 + k
-            st2[oc, CNT_SUM] = loc_sum[o, k]
-            st2[oc, CNT_PREV] = prv[o, k]
-            st2[oc, CNT_LAST] = i_end
-            st2[oc, CNT_MIN] = loc_min[o, k]
-            st2[oc, CNT_MAX] = loc_max[o, k]
-            st2[oc, T1] = t_ticks[n_t1 - 1]
-            st2[oc, IEND] = i_end
+            v = cur[o, k]
+            loc_sum[o, k] += v
+            loc_min[o, k] = min(loc_min[o, k], v)
+            loc_max[o, k] = max(loc_max[o, k], v)
+            f_o = cov_cur[o, k] ^ cov_prev[o, k]
+            if f_o and flip_seen[k] != t:
+                flip_seen[k] = t
+                flip_k[n_flip] = k
+                n_flip += 1
+    return n_flip
+
+
+@njit(cache=CACHE, inline="always")
+def _transition_work(ns, n_serv):
+    """Scratch arrays of :func:`_transitions` for a row: the events (``ev_f`` fraction of the step; rows of
+    ``ev_i``: satellite, service, +1 rise / -1 set), the satellites listed at the previous and this sample
+    (``lists``) with their markers (``marks``: the stamp of the cell they were last listed for), the
+    counts being replayed (``sim``) and the current stamp (``stamp[0]``)."""
+    ev_f = np.empty(ns + 1)
+    ev_i = np.empty((3, ns + 1), np.int64)
+    marks = np.empty((2, ns), np.int64)
+    marks[:, :] = -1
+    lists = np.empty((2, ns), np.int64)
+    sim = np.zeros(n_serv, np.int64)
+    stamp = np.zeros(1, np.int64)
+    return ev_f, ev_i, marks, lists, sim, stamp
 
 
 @njit(cache=CACHE, error_model="numpy")
-def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, sat_sin_el, sat_use_cone,
-           sat_cos_half, serv_min_sats, refine, t_ticks, runs_a, n_prev, runs_b, n_cur, arc_s, arc_lo, arc_len,
-           p_arc, n_arc_prev, n_arc_cur, prv, cur, cov_cur, cov_prev, rcov, st2, sim, ev_f, ev_s, ev_j, ev_d,
-           mark_p, mark_c, list_p, list_c, stamp, flip_k, n_flip):
-    """Record the coverage transitions of row ``r`` between samples ``t-1`` and ``t`` at the cells
-    ``flip_k[:n_flip]`` (where some output's ``cov_cur`` differs from ``cov_prev``), refined as
-    :func:`coverage_rows` describes.  The runs of sample ``t-1`` are ``runs_a[:n_prev]`` and the arcs
-    ``arc_*[p_arc, :n_arc_prev]``; those of sample ``t`` are ``runs_b[:n_cur]`` and ``arc_*[1 - p_arc,
-    :n_arc_cur]``.  Returns the updated marker stamp."""
+def _collect_in(runs, n_runs, k, n, stamp, mark, sat_list, m):
+    """Satellites of the runs ``runs[:, :n_runs]`` (rows: satellite, first cell, length; empty runs
+    allowed) whose run contains cell offset ``k`` (modulo ``n``): marked ``stamp`` in ``mark`` and listed
+    in ``sat_list`` from position ``m``; returns the new length of the list."""
+    k_s = runs[0]
+    k_lo = runs[1]
+    k_len = runs[2]
+    for q in range(n_runs):
+        off = k - k_lo[q]
+        if off < 0:
+            off += n
+        if off < k_len[q]:
+            s = k_s[q]
+            mark[s] = stamp
+            sat_list[m] = s
+            m += 1
+    return m
+
+
+@njit(cache=CACHE, error_model="numpy")
+def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks, runs_a, n_prev, runs_b,
+                 n_cur, arcs_prev, n_arc_prev, arcs_cur, n_arc_cur, prv, cur, cov_cur, cov_prev, rcov, st2, work,
+                 flip_k, n_flip):
+    """Hand the coverage transitions of the row between samples ``t-1`` and ``t`` at the cells
+    ``flip_k[:n_flip]`` (where some output's ``cov_cur`` differs from ``cov_prev``) to the reductions
+    (:func:`~.reductions.add_edge`), refined as :func:`coverage_rows` describes.  The runs of sample
+    ``t-1`` are ``runs_a[:, :n_prev]`` and ``arcs_prev[:, :n_arc_prev]``; those of sample ``t`` are
+    ``runs_b[:, :n_cur]`` and ``arcs_cur[:, :n_arc_cur]``."""
+    ev_f, ev_i, marks, lists, sim, stamp_box = work
+    n_serv = serv_min.shape[0]
+    n_out = cur.shape[0]
+    mark_p = marks[0]
+    mark_c = marks[1]
+    list_p = lists[0]
+    list_c = lists[1]
     t_prev = t_ticks[t - 1]
     t_cur = t_ticks[t]
     for q_f in range(n_flip):
@@ -351,23 +461,22 @@ def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, s
         c = c0 + k
         ne = 0
         if refine:
-            stamp += 1
+            stamp_box[0] += 1
+            stamp = stamp_box[0]
             n_p = 0
             n_c = 0
             for j in range(n_serv):
                 n_p += prv[j, k]
                 n_c += cur[j, k]
             # (no satellite served the cell at a sample: nothing to look for in that sample's runs)
-            mp = 0
-            mc = 0
+            mp = np.int64(0)
+            mc = np.int64(0)
             if n_p > 0:
-                mp = _collect_in(runs_a[:, 0], runs_a[:, 1], runs_a[:, 2], n_prev, k, n, stamp, mark_p, list_p, 0)
-                mp = _collect_in(arc_s[p_arc], arc_lo[p_arc], arc_len[p_arc], n_arc_prev, k, n, stamp, mark_p,
-                                 list_p, mp)
+                mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p, mp)
+                mp = _collect_in(arcs_prev, n_arc_prev, k, n, stamp, mark_p, list_p, mp)
             if n_c > 0:
-                mc = _collect_in(runs_b[:, 0], runs_b[:, 1], runs_b[:, 2], n_cur, k, n, stamp, mark_c, list_c, 0)
-                mc = _collect_in(arc_s[1 - p_arc], arc_lo[1 - p_arc], arc_len[1 - p_arc], n_arc_cur, k, n, stamp,
-                                 mark_c, list_c, mc)
+                mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c, mc)
+                mc = _collect_in(arcs_cur, n_arc_cur, k, n, stamp, mark_c, list_c, mc)
             # satellites that rose (in cur only) or set (in prev only), each one event
             for side in range(2):
                 inc = side == 0
@@ -376,31 +485,19 @@ def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, s
                     s = list_c[q] if inc else list_p[q]
                     if (mark_p[s] if inc else mark_c[s]) == stamp:
                         continue
-                    m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], cell_p[c, 0],
-                                cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
-                                cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
-                    m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cell_p[c, 0],
-                                cell_p[c, 1], cell_p[c, 2], cell_u[c, 0], cell_u[c, 1],
-                                cell_u[c, 2], sat_sin_el[s], sat_use_cone[s], sat_cos_half[s])
-                    m2 = np.nan
-                    if t >= 2:
-                        m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2],
-                                    cell_p[c, 0], cell_p[c, 1], cell_p[c, 2], cell_u[c, 0],
-                                    cell_u[c, 1], cell_u[c, 2], sat_sin_el[s], sat_use_cone[s],
-                                    sat_cos_half[s])
-                    f = crossing_fraction(m2, m0, m1, inc)
+                    f = _crossing(pos, t, s, cells, c, sats_f, sats_i, inc)
                     # insertion in time order, ties in satellite order
                     w = ne
-                    while w > 0 and (ev_f[w - 1] > f or (ev_f[w - 1] == f and ev_s[w - 1] > s)):
+                    while w > 0 and (ev_f[w - 1] > f or (ev_f[w - 1] == f and ev_i[0, w - 1] > s)):
                         ev_f[w] = ev_f[w - 1]
-                        ev_s[w] = ev_s[w - 1]
-                        ev_j[w] = ev_j[w - 1]
-                        ev_d[w] = ev_d[w - 1]
+                        ev_i[0, w] = ev_i[0, w - 1]
+                        ev_i[1, w] = ev_i[1, w - 1]
+                        ev_i[2, w] = ev_i[2, w - 1]
                         w -= 1
                     ev_f[w] = f
-                    ev_s[w] = s
-                    ev_j[w] = sat_serv[s]
-                    ev_d[w] = 1 if inc else -1
+                    ev_i[0, w] = s
+                    ev_i[1, w] = sats_i[s, SAT_SERV]
+                    ev_i[2, w] = 1 if inc else -1
                     ne += 1
         for o in range(n_out):
             now = cov_cur[o, k]
@@ -408,22 +505,7 @@ def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, s
                 continue
             e = -1
             if refine and ne > 0:
-                for j in range(n_serv):
-                    sim[j] = prv[j, k]  # the previous sample's counts
-                cov = cov_prev[o, k]
-                fs = -1.0
-                for w in range(ne):
-                    sim[ev_j[w]] += ev_d[w]
-                    if o < n_serv:
-                        nv = 1 if sim[o] >= serv_min_sats[o] else 0
-                    else:
-                        nv = 0
-                        for j in range(n_serv):
-                            if sim[j] >= serv_min_sats[j]:
-                                nv = 1
-                    if nv != cov:
-                        cov = nv
-                        fs = ev_f[w]
+                fs = _switch_fraction(o, k, prv, serv_min, cov_prev[o, k], ev_f, ev_i, ne, sim)
                 if fs >= 0.0:
                     e = t_prev + int(round(fs * (t_cur - t_prev)))
             if e < 0:
@@ -431,70 +513,46 @@ def _flips(r, t, n, c0, n_cells, n_serv, n_out, pos, cell_p, cell_u, sat_serv, s
             add_edge(st2, o * n_cells + c, e)
             cov_prev[o, k] = now
             rcov[o] += 1 if now == 1 else -1
-    return stamp
 
 
-@njit(cache=CACHE, parallel=True, nogil=True)
-def coverage_rows(pos, geo, n_lead, i0, t_ticks, cell_p, cell_u, row_start, row_count, row_full, row_lon0,
-                  row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc, row_fast, row_em_a, row_em_b,
-                  sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig, sat_fast, use_fast,
-                  serv_min_sats, with_any, refine, state, row_cov, siv, resume=False):
-    """One time chunk's partial reduction state, parallel over grid rows.
+@njit(cache=CACHE, inline="always")
+def _crossing(pos, t, s, cells, c, sats_f, sats_i, rising):
+    """Fraction of the step ``t-1 .. t`` where satellite ``s``'s service margin at cell ``c`` crosses zero
+    (:func:`~.visibility.crossing_fraction` through the margins at ``t-2`` (when there is one), ``t-1``
+    and ``t``)."""
+    sin_el = sats_f[s, SAT_SIN_EL]
+    cone = sats_i[s, SAT_CONE]
+    cos_half = sats_f[s, SAT_COS_HALF]
+    px, py, pz = cells[c, 0], cells[c, 1], cells[c, 2]
+    ux, uy, uz = cells[c, 3], cells[c, 4], cells[c, 5]
+    m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], px, py, pz, ux, uy, uz, sin_el, cone, cos_half)
+    m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], px, py, pz, ux, uy, uz, sin_el, cone, cos_half)
+    m2 = np.nan
+    if t >= 2:
+        m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2], px, py, pz, ux, uy, uz, sin_el, cone,
+                    cos_half)
+    return crossing_fraction(m2, m0, m1, rising)
 
-    Parameters
-    ----------
-    pos : float64 (n_t1, n_sat, 3)
-        ITRS km positions; the first ``n_lead`` (0 to 2) steps are the samples just before the chunk
-        (``n_lead`` is 0 only for the chunk that starts the window).
-    geo : float64 (n_t1, n_sat, 6) from :func:`sat_geometry`
-    i0 : int
-        Global index of this chunk's first new sample.
-    t_ticks : int64 (n_t1,)
-        Microsecond ticks from the window start of the steps of ``pos``.
-    cell_p ... row_em_b : arrays from :func:`row_geometry`
-    sat_serv : int64 (n_sat,)
-        Service index of each satellite (-1: serves nothing).
-    sat_sin_el, sat_use_cone, sat_cos_half, sat_contig : per-satellite requirement
-    sat_fast : bool (n_sat,) from :func:`fast_ok`; use_fast : bool
-        Where both (and the row's ``row_fast``) allow it, arc ends come from the analytic bound of
-        :func:`_arc_fast` (identical cells; ``use_fast=False`` walks every end with the exact test).
-    serv_min_sats : int64 (n_serv,)
-    with_any : bool
-        Add an output "any" (covered when any service covers; count = sum of service counts).
-    refine : bool
-        Interpolate transition times between samples from the margins of the satellites that rose or set.
-    state : int64 (n_out, n_cells, N_FIELDS)
-        Output: the chunk's reduction state (:mod:`.reductions`), overwritten.  With a lead, each cell's
-        timeline opens at the last lead sample (:func:`.reductions.begin`), so the state meets the
-        previous chunk's in :func:`.reductions.combine`; without one it opens at sample 0.
-    row_cov : int32 (n_out, n_rows, n_new)
-        Output: covered cells per row at each new sample.
-    siv : int16 (n_out, n_new, n_cells) or (0, 0, 0)
-        Output when non-empty: satellites in view per cell at each new sample.
-    resume : bool
-        ``state`` already holds the timelines up to the last lead sample (a previous call on the steps
-        just before, which must be that sample's own chunk): they go on from there instead of opening,
-        exactly as if both calls had been one.  Needs ``n_lead >= 1``.  A long chunk done as several
-        shorter calls keeps each call's satellite table (:func:`sat_tables`, 72 B per satellite-step,
-        read again for every row) small enough to stay in cache.
 
-    Each row keeps its cells' counts of the previous sample in a compact array; only cells whose
-    coverage changed touch the state's timeline.  Transition time (``refine``): each satellite that rose
-    or set at the cell between the two samples contributes one event at ``t_prev + f (t - t_prev)``,
-    ``f`` the zero of its service margin (:func:`margin`) interpolated through the samples ``t-2, t-1,
-    t`` (:func:`crossing_fraction`); events are replayed in time order (ties in satellite order) from the
-    previous counts and the transition is placed at the last event that switched the output's coverage.
-    (For one required satellite this is the first rise or the last set; with N > 1 each satellite's
-    crossing is interpolated independently, which is the approximation.)
-    """
-    if resume and n_lead < 1:
-        raise ValueError("coverage_rows: resume needs the lead sample (n_lead >= 1)")
-    n_rows = row_start.shape[0]
-    n_cells = state.shape[1]
-    st2 = state.reshape((state.shape[0] * n_cells, state.shape[2]))  # one flat view: no per-cell slicing
-    tab, order, n_ok, cap_max = sat_tables(geo, sat_serv, sat_sin_el, sat_fast)
-    for r in prange(n_rows):
-        _row_chunk(np.int64(r), pos, tab, order, n_ok, cap_max, n_lead, i0, t_ticks, cell_p, cell_u, row_start,
-                   row_count, row_full, row_lon0, row_dlon, row_rho, row_z, row_cphi, row_sphi, row_phigc,
-                   row_fast, row_em_a, row_em_b, sat_serv, sat_sin_el, sat_use_cone, sat_cos_half, sat_contig,
-                   sat_fast, use_fast, serv_min_sats, with_any, refine, geo, st2, n_cells, row_cov, siv, resume)
+@njit(cache=CACHE, inline="always")
+def _switch_fraction(o, k, prv, serv_min, cov, ev_f, ev_i, ne, sim):
+    """Replay the events ``0 .. ne - 1`` (in time order) from the previous sample's counts of cell ``k``;
+    return the fraction of the step of the last event that switched output ``o``'s coverage (from
+    ``cov``), or -1 if none did."""
+    n_serv = serv_min.shape[0]
+    for j in range(n_serv):
+        sim[j] = prv[j, k]  # the previous sample's counts
+    fs = -1.0
+    for w in range(ne):
+        sim[ev_i[1, w]] += ev_i[2, w]
+        if o < n_serv:
+            nv = 1 if sim[o] >= serv_min[o] else 0
+        else:
+            nv = 0
+            for j in range(n_serv):
+                if sim[j] >= serv_min[j]:
+                    nv = 1
+        if nv != cov:
+            cov = nv
+            fs = ev_f[w]
+    return fs

@@ -210,7 +210,7 @@ def test_cell_centres_on_the_arc_end_guard_band(side):
     """Cell centres placed within 1e-13 to 1e-4 deg of a served arc's end (the analytic fast path must
     hand the ones inside its error bound to the exact test, and decide the others right): counts equal
     the oracle's, and both paths are exercised."""
-    from constellation.kernels import fastmath, fastpath, rowmodel, sattables, visibility
+    from constellation.kernels import fastpath, rowmodel, sattables, sweep, visibility
 
     sats, times, r, s_el, lat, end, sgn = _arc_end_case(side)
     mask = 10.0
@@ -228,12 +228,11 @@ def test_cell_centres_on_the_arc_end_guard_band(side):
         k = 0 if side == "east" else 3
         served.add(int(want[1, k]))
         rg = rowmodel.row_geometry(grid)
-        geo = visibility.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), np.array([s_el]), np.array([False]),
-                              np.array([-1.0]), rg["r_min_km"])
-        code = fastpath.fast_segments(geo[0, 0, 0], geo[0, 0, 1], geo[0, 0, 2], geo[0, 0, 4], rg["row_rho"][0],
-                                 rg["row_z"][0], rg["row_cphi"][0], rg["row_sphi"][0], rg["row_lon0"][0],
-                                 rg["row_dlon"][0], rg["row_count"][0], rg["row_full"][0], s_el,
-                                 rg["row_em_a"][0], rg["row_em_b"][0])[0]
+        sats_f, sats_i = sweep.satellite_tables(np.zeros(1, np.int64), s_el, False, -1.0)
+        geo = visibility.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), sats_f, sats_i, rg.r_min_km)
+        tab = sattables.sat_tables(geo, sats_f, sats_i)[0]
+        code = fastpath.fast_segments(tab, 0, 0, rg.rows_f, 0, rg.rows_i[0, rowmodel.ROW_COUNT],
+                                      rg.rows_i[0, rowmodel.ROW_FULL] != 0, s_el)[0]
         codes.add(int(code))
     assert served == {0, 1}, "the cells straddle the arc end"
     assert codes == {1, 2}, f"both the analytic path and the exact fallback are exercised, got {codes}"
@@ -246,7 +245,7 @@ def test_full_circle_row_guard_band(side):
     1e-4 deg from the end gives the oracle's counts, and the bound both decides (code 1) and hands over
     (code 2)."""
     from constellation.grid import _rows_grid
-    from constellation.kernels import fastmath, fastpath, rowmodel, sattables, visibility
+    from constellation.kernels import fastpath, rowmodel, sattables, sweep, visibility
 
     sats, times, r, s_el, lat, end, sgn = _arc_end_case(side)
     mask = 10.0
@@ -263,16 +262,12 @@ def test_full_circle_row_guard_band(side):
         assert bad.size == 0, f"{side} delta={delta_deg} deg: mismatches {bad[:5].tolist()}"
         served.add(int(want[1, 100]))
         rg = rowmodel.row_geometry(grid)
-        assert rg["row_fast"][0] and rg["row_full"][0]
-        geo = visibility.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), np.array([s_el]), np.array([False]),
-                              np.array([-1.0]), rg["r_min_km"])
-        tab, order, n_ok, cap_max = sattables.sat_tables(geo, np.zeros(1, np.int64), np.array([s_el]),
-                                                  np.array([True]))
+        assert rg.rows_i[0, rowmodel.ROW_FAST] and rg.rows_i[0, rowmodel.ROW_FULL]
+        sats_f, sats_i = sweep.satellite_tables(np.zeros(1, np.int64), s_el, False, -1.0)
+        geo = visibility.sat_geometry(r[:, 1:2].transpose(1, 0, 2).copy(), sats_f, sats_i, rg.r_min_km)
+        tab, order, n_ok, cap_max = sattables.sat_tables(geo, sats_f, sats_i)
         code, k_s, k_lo, k_len = (np.full(1, -7, np.int64) for _ in range(4))
-        n_undecided = fastpath.arcs_full_row(tab, order, 0, 0, 1, rg["row_phigc"][0], rg["row_rho"][0], rg["row_z"][0],
-                                        rg["row_cphi"][0], rg["row_sphi"][0], 1.0 / rg["row_cphi"][0],
-                                        rg["row_lon0"][0], rg["row_dlon"][0], 360, rg["row_em_a"][0],
-                                        rg["row_em_b"][0], code, k_s, k_lo, k_len)
+        n_undecided = fastpath.arcs_full_row(tab, order, 0, 0, 1, rg.rows_f, 0, 360, code, k_s, k_lo, k_len)
         codes.add(int(code[0]))
         assert n_undecided == (1 if code[0] == 2 else 0) and k_s[0] == 0
         if code[0] == 1:  # the bound's run is the served cells of the oracle, around the arc end
@@ -286,7 +281,7 @@ def test_full_circle_row_guard_band(side):
 
 def test_acos_poly_error_bound():
     """The fast path's acos (A&S 4.4.46) stays within ACOS_POLY_ERR of numpy's on a dense sample."""
-    from constellation.kernels import fastmath, fastpath, rowmodel, sattables, visibility
+    from constellation.kernels import fastmath
 
     x = np.concatenate([np.linspace(-1.0, 1.0, 2_000_001), 1.0 - np.logspace(-16, -1, 2001),
                         -1.0 + np.logspace(-16, -1, 2001)])

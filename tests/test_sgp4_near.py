@@ -19,6 +19,11 @@ from sgp4.api import WGS72
 from constellation.kernels import fastmath as FM
 from constellation.kernels import sgp4_near as K
 
+
+def _serial(*args):
+    """The kernel on the calling thread only."""
+    K.sgp4_near(*args, parallel=False)
+
 POS_TOL_KM = 1e-9
 VEL_TOL_KM_S = 1e-12
 
@@ -161,7 +166,7 @@ def test_vallado_near_earth_vectors(shared_data):
         fr = m.jdsatepochF + tsince / 1440.0
         _check_against_reference([m], jd, fr)
         if rows.size:
-            R, V, E = _run(_params([m]), [0], jd[:len(rows)], fr[:len(rows)], K.sgp4_near_serial)
+            R, V, E = _run(_params([m]), [0], jd[:len(rows)], fr[:len(rows)], _serial)
             assert not E.any()
             assert np.abs(R[:, 0] - rows[:, 1:4]).max() < 1e-6
             assert np.abs(V[:, 0] - rows[:, 4:7]).max() < 1e-9
@@ -179,7 +184,7 @@ def test_same_bits_whatever_the_split():
     fr = recs[0].jdsatepochF + np.linspace(-0.3, 2.0, 23)
     assert len(recs) % K.BLOCK != 0 and len(recs) > K.BLOCK  # whole blocks and a remainder packed by time
     full = _run(params, np.arange(len(recs)), jd, fr)
-    serial = _run(params, np.arange(len(recs)), jd, fr, K.sgp4_near_serial)
+    serial = _run(params, np.arange(len(recs)), jd, fr, _serial)
     for a, b in zip(full, serial):
         assert np.array_equal(a, b, equal_nan=True)
     rng = np.random.default_rng(3)
@@ -190,10 +195,10 @@ def test_same_bits_whatever_the_split():
         assert np.array_equal(a[5:9, sub], b[:, sub], equal_nan=True)
     assert (part[0][:, other] == -1.0).all() and (part[2][:, other] == 255).all()
     many = recs[0].jdsatepochF + np.linspace(-1.0, 3.0, 3001)  # several parallel tasks of packed lanes
-    one = [_run(params, [40, 41], np.full(many.size, jd[0]), many, k) for k in (K.sgp4_near, K.sgp4_near_serial)]
+    one = [_run(params, [40, 41], np.full(many.size, jd[0]), many, k) for k in (K.sgp4_near, _serial)]
     for a, b in zip(*one):
         assert np.array_equal(a, b, equal_nan=True)
     for i in (0, 17, 40, 89, 107):  # lanes in both halves of a block and in the partial block
-        alone = _run(params, [i], jd[7:8], fr[7:8], K.sgp4_near_serial)
+        alone = _run(params, [i], jd[7:8], fr[7:8], _serial)
         for a, b in zip(full, alone):
             assert np.array_equal(a[7:8, i], b[:, i], equal_nan=True)
