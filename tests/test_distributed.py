@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import data_file, sample_file
 
 from constellation.coverage import Requirement, coverage
 from constellation.design import jinan368
@@ -132,7 +133,7 @@ def test_chunks_on_their_own_fold_to_the_streaming_result(case):
         np.testing.assert_array_equal(out["acf"], ref["acf"])
 
 
-def test_plan_pickles_exactly(case, shared_data):
+def test_plan_pickles_exactly(case):
     """The plan (with its SGP4 models) survives pickling: every satellite's model is rebuilt bit for bit
     (real catalogues, deep-space GNSS included), and a cached SatrecArray does not travel."""
     sats, times, grid = case
@@ -142,15 +143,16 @@ def test_plan_pickles_exactly(case, shared_data):
     assert back.bounds == plan.bounds and "_window" not in back.__dict__
     from constellation.elements import load
 
-    for name in ("gnss/gps-ops_2022-02-04.txt", "gnss/glo-ops_2022-02-04.txt", "gnss/beidou_2022-02-04.txt",
-                 "celestrak_stations_2020-06-25_omm.xml", "celestrak_resource_2025-05-25_omm.json"):
-        c = load(shared_data / name)
+    for path in (sample_file("gps-ops_2022-02-04.txt"), sample_file("glo-ops_2022-02-04.txt"),
+                 sample_file("beidou_2022-02-04.txt"), data_file("celestrak_stations_2020-06-25_omm.xml"),
+                 data_file("celestrak_resource_2025-05-25_omm.json")):
+        c = load(path)
         c2 = pickle.loads(pickle.dumps(c))
         jd = np.full(5, 2459615.5)
         fr = np.array([0.0, 0.25, 1.0, 3.0, 10.0])
         e1, r1, v1 = c.satrec_array().sgp4(jd, fr)
         e2, r2, v2 = c2.satrec_array().sgp4(jd, fr)
-        assert np.array_equal(e1, e2) and r1.tobytes() == r2.tobytes() and v1.tobytes() == v2.tobytes(), name
+        assert np.array_equal(e1, e2) and r1.tobytes() == r2.tobytes() and v1.tobytes() == v2.tobytes(), path.name
         assert [s.satrec.satnum_str for s in c] == [s.satrec.satnum_str for s in c2]
 
 

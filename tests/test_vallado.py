@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import sgp4_file
 from sgp4.api import Satrec
 
 from constellation.propagate import PropagationWarning, propagate, teme_states
@@ -71,9 +72,9 @@ def _times(satrec: Satrec, tsince_min) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def vectors(shared_data):
-    sets = _element_sets(shared_data / "SGP4-VER.TLE")
-    blocks = _blocks(shared_data / "tcppver.out")
+def vectors():
+    sets = _element_sets(sgp4_file("SGP4-VER.TLE"))
+    blocks = _blocks(sgp4_file("tcppver.out"))
     assert [n for n, *_ in sets] == [n for n, _ in blocks], "element sets and output blocks out of step"
     return [(n, Satrec.twoline2rv(l1, l2), rows) for (n, l1, l2), (_, rows) in zip(sets, blocks)]
 
