@@ -14,8 +14,6 @@ default 120 s node step unless said:
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 from helpers import data_file, sample_file
@@ -47,11 +45,9 @@ def _molniya(n: int = 4) -> Constellation:
 
 def _decaying() -> Constellation:
     """Four low satellites with heavy drag that fail (SGP4 error 1) within a day or so."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return Constellation([Satellite(satrec_from_elements(99101 + k, T0, 51.6, 30.0 * k, 0.0, 160.0 + 10 * k,
-                                                             bstar=0.05 * (k + 1)), name=f"DECAY-{k}")
-                              for k in range(4)] + [C.jinan368()[0]])
+    return Constellation([Satellite(satrec_from_elements(99101 + k, T0, 51.6, 30.0 * k, 0.0, 160.0 + 10 * k,
+                                                         bstar=0.05 * (k + 1)), name=f"DECAY-{k}")
+                          for k in range(4)] + [C.jinan368()[0]])
 
 
 def _max_err_m(a: np.ndarray, b: np.ndarray) -> float:

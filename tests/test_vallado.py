@@ -7,8 +7,6 @@ the documented error cases give their codes at their times, also through ``propa
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 from helpers import sgp4_file
@@ -125,8 +123,7 @@ def test_propagate_nans_from_the_failing_time_keeps_the_code_and_warns_once(vect
     # each case: a few minutes before its failure, the failure, and after (times sorted overall)
     times = np.unique(np.concatenate([_times(s, t + np.array([-2.0, -1.0, 0.0, 1.0, 3.0]))
                                       for s, (_, _, _, t) in zip(picks, ERROR_CASES)]))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with pytest.warns(PropagationWarning) as caught:
         ds = propagate(sats, times, chunk_satsteps=16)  # tiny chunks: failures must carry across chunks
     prop = [w for w in caught if issubclass(w.category, PropagationWarning)]
     assert len(prop) == 1
