@@ -1,8 +1,7 @@
-"""Shared test fixtures.
+"""Fixtures shared by the test modules (helpers that are not fixtures are in ``helpers.py``).
 
-Reference data (Vallado's vectors, real CelesTrak snapshots) lives in ``../shared/data`` beside the
-repository.  Tests that need it take the ``shared_data`` fixture, which skips them, saying why, where the
-folder is absent.
+Every reference file comes from the repository (``tests/data``, the package's ``tle_data/samples``) or from
+the installed ``sgp4`` package: a clone with nothing beside it runs the whole suite.
 """
 
 from __future__ import annotations
@@ -10,20 +9,31 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import data_file, sample_file
+
+import constellation as C
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """Path to ``../shared/data``; skips the test when it is not there."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"reference data folder {SHARED_DATA} is absent (it sits beside the repository in CI "
-                    f"and developer checkouts)")
-    return SHARED_DATA
 
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def jinan():
+    """The Jinan-368 plan (368 satellites; ``jinan368()`` itself returns one cached object)."""
+    return C.jinan368()
+
+
+@pytest.fixture(scope="session")
+def stations():
+    """CelesTrak's 71 stations of 2020-06-25 (ISS (ZARYA) first), from ``tests/data``."""
+    return C.load(data_file("celestrak_stations_2020-06-25.tle"))
+
+
+@pytest.fixture(scope="session")
+def gps():
+    """The 31 operational GPS satellites of 2022-02-04 shipped in ``tle_data/samples``."""
+    return C.load(sample_file("gps-ops_2022-02-04.txt"))

@@ -10,8 +10,8 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
+from helpers import assert_bit_identical
 
 from constellation import checkpoint as ckpt
 from constellation import io
@@ -25,21 +25,6 @@ from constellation.timescale import time_range
 ARGS = ["coverage", "--group", "nav", "--start", "2026-01-01T00:00:00", "--duration", "2h", "--step", "60s",
         "--grid-deg", "10", "--chunk-steps", "10", "--quiet"]
 N_CHUNKS = 13
-
-
-def _same_data(a, b):
-    """Every variable and coordinate equal bit for bit (NaN where NaN), same dtypes and dims."""
-    assert set(a.variables) == set(b.variables)
-    for v in a.variables:
-        assert a[v].dims == b[v].dims, v
-        assert a[v].dtype == b[v].dtype, v
-        x, y = np.asarray(a[v].values), np.asarray(b[v].values)
-        if x.dtype.kind == "f":
-            assert np.array_equal(x.view(np.int64), y.view(np.int64)), v
-        else:
-            assert np.array_equal(x, y), v
-    keep = lambda d: {k: v for k, v in d.items() if k != "history"}  # noqa: E731 - history has a time stamp
-    assert keep(a.attrs) == keep(b.attrs)
 
 
 def _chunk_files(store):
@@ -84,7 +69,7 @@ def test_sigkill_then_resume_is_bit_identical_and_recomputes_nothing(tmp_path, r
 
     assert main([*ARGS, "--output", str(store), "--resume"]) == 0
     resumed = io.read_dataset(store)
-    _same_data(resumed, reference)
+    assert_bit_identical(resumed, reference)
     assert "constellation coverage" in resumed.attrs["history"]
     # finished chunks were loaded, not recomputed: the run log says so and their files are untouched
     info = ckpt.store_info(store)
@@ -103,7 +88,7 @@ def test_sigkill_then_resume_is_bit_identical_and_recomputes_nothing(tmp_path, r
     code = main([*ARGS, "--output", str(store)])
     err = capsys.readouterr().err
     assert code == 2 and "already exists" in err and "--resume" in err
-    _same_data(io.read_dataset(store), reference)
+    assert_bit_identical(io.read_dataset(store), reference)
 
 
 def test_api_resume_after_partial_store_and_torn_chunk(tmp_path):
@@ -119,8 +104,8 @@ def test_api_resume_after_partial_store_and_torn_chunk(tmp_path):
     ref = coverage(sats, times, grid, **kw)
     store = tmp_path / "api.zarr"
     full = coverage(sats, times, grid, checkpoint=store, **kw)
-    _same_data(full, ref)
-    _same_data(io.read_dataset(store), ref)
+    assert_bit_identical(full, ref)
+    assert_bit_identical(io.read_dataset(store), ref)
     # simulate a run killed after chunk 3 and during the write of chunk 4
     import shutil
 
@@ -137,8 +122,8 @@ def test_api_resume_after_partial_store_and_torn_chunk(tmp_path):
         coverage(sats, times, grid, checkpoint=store, **kw)
     # a different chunking on resume is fine: the store's own chunks are kept
     again = coverage(sats, times, grid, checkpoint=store, resume=True, **{**kw, "chunk_steps": 50})
-    _same_data(again, ref)
-    _same_data(io.read_dataset(store), ref)
+    assert_bit_identical(again, ref)
+    assert_bit_identical(io.read_dataset(store), ref)
     log = ckpt.store_info(store)["runs"][-1]
     assert log["loaded"] == [0, 1, 2, 3] and log["computed"] == list(range(4, n))
     assert not list((store / "partial").glob(".c*"))  # the torn chunk was removed

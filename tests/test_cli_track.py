@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import data_file
 
 from constellation.cli import main
 
@@ -32,8 +33,8 @@ def test_site_group_and_launched_selection(capsys):
     assert n_up == int((el > 0).sum())
 
 
-def test_element_file_argument(shared_data, capsys):
-    path = shared_data / "celestrak_stations_2020-06-25.tle"
+def test_element_file_argument(capsys):
+    path = data_file("celestrak_stations_2020-06-25.tle")
     assert main(["track", str(path), "--at", "2020-06-25T12:00Z", "--limit", "2"]) == 0
     out = capsys.readouterr().out
     assert "ISS (ZARYA)" in out and "71 satellites" in out

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-import xarray as xr
+from helpers import START, assert_bit_identical, make_sat, random_sats
 
 from constellation import time_range
 from constellation.coverage import Requirement, coverage
 from constellation.grid import global_grid, points, region
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_coverage_oracle import START, make_sat, random_sats  # noqa: E402
-from constellation.satellite import Constellation  # noqa: E402
-
-
-def _same(a: xr.Dataset, b: xr.Dataset):
-    a = a.copy()
-    b = b.copy()
-    a.attrs.pop("history")
-    b.attrs.pop("history")
-    xr.testing.assert_identical(a, b)
+from constellation.satellite import Constellation
 
 
 @pytest.mark.parametrize("refine", [True, False])
@@ -33,7 +19,7 @@ def test_chunking_does_not_change_the_result(refine):
     grid = region((-50, 70), (150, -120), 5.0)
     ref = coverage(sats, times, grid, refine_edges=refine)
     for chunk in (1, 2, 7, 40):
-        _same(coverage(sats, times, grid, refine_edges=refine, chunk_steps=chunk), ref)
+        assert_bit_identical(coverage(sats, times, grid, refine_edges=refine, chunk_steps=chunk), ref)
     assert ref["gap_count"].values.sum() > 0 and ref["access_count"].values.sum() > 0
 
 
@@ -49,7 +35,7 @@ def test_chunking_with_services_and_points():
         assert np.all(any_cf >= ref["coverage_fraction"].sel(service="eo").values - 1e-12)
         assert np.all(any_cf >= ref["coverage_fraction"].sel(service="nav").values - 1e-12)
         for chunk in (1, 5):
-            _same(coverage(sats, times, grid, requirements=reqs, chunk_steps=chunk), ref)
+            assert_bit_identical(coverage(sats, times, grid, requirements=reqs, chunk_steps=chunk), ref)
 
 
 @pytest.mark.parametrize("block", [1, 2, 3, 7])
@@ -74,8 +60,8 @@ def test_kernel_blocks_inside_a_chunk_do_not_change_the_result(monkeypatch, bloc
     monkeypatch.setattr(cov_mod, "KERNEL_BLOCK_BYTES", 72 * len(sats) * block)
     monkeypatch.setattr(cov_mod, "MIN_KERNEL_BLOCK", 1)
     assert cov_mod.kernel_block_steps(len(sats)) == block
-    _same(coverage(sats, times, grid, refine_edges=False, chunk_steps=40), refs[0])
-    _same(coverage(sats, times, grid, requirements=reqs, chunk_steps=40), refs[1])
+    assert_bit_identical(coverage(sats, times, grid, refine_edges=False, chunk_steps=40), refs[0])
+    assert_bit_identical(coverage(sats, times, grid, requirements=reqs, chunk_steps=40), refs[1])
     np.testing.assert_array_equal(coverage_counts(sats, times, points([0, 40], [10, -100]), chunk_steps=40),
                                   counts)
     # chunk by chunk, the window's first (no lead) included: states and row series bit for bit

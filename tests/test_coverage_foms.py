@@ -4,19 +4,15 @@ against a slow reference computed from brute-force counts."""
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import START, oracle_counts, random_sats
 
 from constellation import time_range
 from constellation.coverage import coverage
 from constellation.grid import points
 from constellation.kernels import reductions as red
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_coverage_oracle import START, oracle_counts, random_sats  # noqa: E402
 
 MIN = 60.0
 

@@ -1,10 +1,11 @@
 """The coverage kernels against a brute-force oracle: identical counts, cell for cell and step for step.
 
-The oracle below is deliberately slow and obvious: every satellite against every cell at every step with
-numpy, on WGS84, using the visibility test of the contract (``d . U >= sin(eps) |d|`` and, for a cone,
-``S . d >= cos(eta) |S| |d|``).  The kernels prune rows with a footprint cap and decide only the ends of
-each satellite's served arc per row by the exact test, so any pruning or walking error shows up as a
-count mismatch.  Satellites are random (seeded) Satrec.sgp4init element sets: LEO, MEO, GEO, Molniya.
+The oracle (``oracle_counts`` in ``helpers.py``, shared with the figure-of-merit tests) is deliberately
+slow and obvious: every satellite against every cell at every step with numpy, on WGS84, using the
+visibility test of the contract (``d . U >= sin(eps) |d|`` and, for a cone, ``S . d >= cos(eta) |S| |d|``).
+The kernels prune rows with a footprint cap and decide only the ends of each satellite's served arc per
+row by the exact test, so any pruning or walking error shows up as a count mismatch.  Satellites are random
+(seeded) Satrec.sgp4init element sets: LEO, MEO, GEO, Molniya.
 """
 
 from __future__ import annotations
@@ -13,75 +14,13 @@ import math
 
 import numpy as np
 import pytest
-from sgp4.api import WGS72, Satrec
+from helpers import START, make_sat, oracle_counts, random_sats
 
 from constellation import time_range
 from constellation.coverage import Requirement, coverage, coverage_counts
 from constellation.grid import equal_area, global_grid, points, region
 from constellation.propagate import itrs_chunks
-from constellation.satellite import Constellation, Satellite
-
-MU_KM3_S2 = 398600.8  # WGS72, as SGP4 uses
-EPOCH_1949 = 27760.0  # 2026-01-01T00:00 UTC in days from 1949-12-31 00:00 UTC (sgp4init epoch)
-START = "2026-01-01T00:00:00Z"
-
-
-def make_sat(num, a_km, ecc, inc_deg, raan_deg, argp_deg, ma_deg, group=""):
-    n_rad_min = math.sqrt(MU_KM3_S2 / a_km ** 3) * 60.0
-    s = Satrec()
-    s.sgp4init(WGS72, "i", num, EPOCH_1949, 0.0, 0.0, 0.0, ecc, math.radians(argp_deg), math.radians(inc_deg),
-               math.radians(ma_deg), n_rad_min, math.radians(raan_deg))
-    return Satellite(s, name=f"S{num}", group=group)
-
-
-def random_sats(seed, kinds, n_each=3, group_of=None):
-    rng = np.random.default_rng(seed)
-    sats, num = [], 1
-    for kind in kinds:
-        for _ in range(n_each):
-            raan, ma = rng.uniform(0, 360, 2)
-            if kind == "leo":
-                el = (6378.137 + rng.uniform(350, 1500), rng.uniform(0, 0.01), rng.uniform(0, 180),
-                      rng.uniform(0, 360))
-            elif kind == "polar":
-                el = (6378.137 + rng.uniform(400, 1200), rng.uniform(0, 0.01), rng.uniform(80, 100),
-                      rng.uniform(0, 360))
-            elif kind == "meo":
-                el = (rng.uniform(20000, 30000), rng.uniform(0, 0.05), rng.uniform(40, 70), rng.uniform(0, 360))
-            elif kind == "geo":
-                el = (42164.0, rng.uniform(0, 0.001), rng.uniform(0, 3), rng.uniform(0, 360))
-            elif kind == "molniya":
-                el = (26600.0, 0.72, 63.4, 270.0)
-            else:
-                raise ValueError(kind)
-            a, e, i, w = el
-            sats.append(make_sat(num, a, e, i, raan, w, ma, group=(group_of or {}).get(kind, kind)))
-            num += 1
-    return Constellation(sats, name="random")
-
-
-def oracle_counts(sats, times, grid, min_elevation_deg=10.0, half_angle_deg=None, group=None):
-    """Brute force: satellites serving each cell at each step, int (n_t, n_cell)."""
-    P, U = grid.itrs_km(), grid.up()
-    s_el = math.sin(math.radians(min_elevation_deg))
-    out = np.zeros((times.size, grid.n_cells), np.int64)
-    keep = np.ones(len(sats), bool) if group is None else (sats.groups.astype(str) == group)
-    for sl, r, _ in itrs_chunks(sats, times):
-        for k in range(r.shape[1]):
-            S = r[keep, k, :]
-            d0 = S[:, None, 0] - P[None, :, 0]
-            d1 = S[:, None, 1] - P[None, :, 1]
-            d2 = S[:, None, 2] - P[None, :, 2]
-            du = d0 * U[None, :, 0] + d1 * U[None, :, 1] + d2 * U[None, :, 2]
-            rd = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
-            vis = du >= s_el * rd
-            if half_angle_deg is not None:
-                c = math.cos(math.radians(half_angle_deg))
-                sd = S[:, None, 0] * d0 + S[:, None, 1] * d1 + S[:, None, 2] * d2
-                rs = np.sqrt(S[:, 0] * S[:, 0] + S[:, 1] * S[:, 1] + S[:, 2] * S[:, 2])[:, None]
-                vis &= sd >= c * rs * rd
-            out[sl.start + k] = vis.sum(axis=0)
-    return out
+from constellation.satellite import Constellation
 
 
 def assert_same(got, want, what):

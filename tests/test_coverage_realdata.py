@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import sample_file
 
 import constellation as C
 from constellation.grid import global_grid
@@ -65,13 +66,8 @@ def check_counts_against_oracle(ds, state):
 
 
 @pytest.fixture(scope="module")
-def gps(shared_data):
-    return C.load(shared_data / "gnss" / "gps-ops_2022-02-04.txt")
-
-
-@pytest.fixture(scope="module")
-def iridium_operational(shared_data):
-    sats = C.load(shared_data / "gnss" / "iridium-NEXT_2025-07-19.tle")
+def iridium_operational():
+    sats = C.load(sample_file("iridium-NEXT_2025-07-19.tle"))
     mean_motion = np.array([s.satrec.no_kozai * 1440.0 / (2 * np.pi) for s in sats])  # rev/day
     ops = sats[np.abs(mean_motion - 14.3422) < 0.01]
     alt_km = np.array([(s.satrec.a - 1.0) * 6378.135 for s in ops])  # SGP4 mean altitude, WGS-72 radius

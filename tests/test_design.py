@@ -32,11 +32,6 @@ SATREC_FIELDS = ("satnum", "jdsatepoch", "jdsatepochF", "no_kozai", "ecco", "inc
                  "bstar", "ndot", "nddot", "a", "nodedot", "mdot", "argpdot")
 
 
-@pytest.fixture(scope="module")
-def jinan():
-    return C.jinan368()
-
-
 def shipped(name: str) -> Path:
     return Path(str(files("constellation.tle_data").joinpath(name)))
 

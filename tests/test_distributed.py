@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import assert_bit_identical, data_file, sample_file
 
 from constellation.coverage import Requirement, coverage
 from constellation.design import jinan368
@@ -70,31 +71,17 @@ def test_cluster_config_names_real_dask_settings(client):
     assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.WORKER_SATURATION) == 1.0
 
 
-def _identical(a, b):
-    """Bit-identical data variables and coordinates (xarray's own check, plus the bits of every float)."""
-    import xarray as xr
-
-    xr.testing.assert_identical(a.drop_attrs(), b.drop_attrs())
-    for v in a.variables:
-        x, y = np.asarray(a[v].values), np.asarray(b[v].values)
-        assert x.dtype == y.dtype, v
-        if x.dtype.kind == "f":
-            assert np.array_equal(x.view(np.int64), y.view(np.int64)), v
-    assert {k: v for k, v in a.attrs.items() if k != "history"} == \
-        {k: v for k, v in b.attrs.items() if k != "history"}
-
-
 def test_cluster_run_is_bit_identical(case, client):
     sats, times, grid = case
     for kw in (dict(), dict(requirements=REQS, window_edges="exclude")):
         ref = coverage(sats, times, grid, **kw)
         got = coverage(sats, times, grid, client=client, **kw)
-        _identical(got, ref)
+        assert_bit_identical(got, ref)
         assert float(ref["coverage_fraction"].max()) > 0  # a case with something to compare
     # a chunking of its own (7 chunks of 19 steps, 4 tree levels) and exact positions
     ref = coverage(sats, times, grid, positions="exact", requirements=REQS)
     got = coverage(sats, times, grid, positions="exact", requirements=REQS, client=client, chunk_steps=19)
-    _identical(got, ref)
+    assert_bit_identical(got, ref)
 
 
 def test_cluster_run_points_and_checkpoint(case, client, tmp_path):
@@ -104,13 +91,13 @@ def test_cluster_run_points_and_checkpoint(case, client, tmp_path):
     sites = points([36.65, 39.47, -89.9, 0.0], [117.12, 75.99, 0.0, -170.0], names=["a", "b", "c", "d"])
     ref = coverage(sats, times, sites, requirements=REQS)
     got = coverage(sats, times, sites, requirements=REQS, client=client, chunk_steps=25)
-    _identical(got, ref)
+    assert_bit_identical(got, ref)
     assert "sats_in_view" in got
     # the cluster also fills a checkpoint store, written as chunks come back in any order
     store = tmp_path / "run.zarr"
     got = coverage(sats, times, sites, requirements=REQS, client=client, chunk_steps=25, checkpoint=store)
-    _identical(got, ref)
-    _identical(io.read_dataset(store), ref)
+    assert_bit_identical(got, ref)
+    assert_bit_identical(io.read_dataset(store), ref)
 
 
 def test_chunks_on_their_own_fold_to_the_streaming_result(case):
@@ -132,7 +119,7 @@ def test_chunks_on_their_own_fold_to_the_streaming_result(case):
         np.testing.assert_array_equal(out["acf"], ref["acf"])
 
 
-def test_plan_pickles_exactly(case, shared_data):
+def test_plan_pickles_exactly(case):
     """The plan (with its SGP4 models) survives pickling: every satellite's model is rebuilt bit for bit
     (real catalogues, deep-space GNSS included), and a cached SatrecArray does not travel."""
     sats, times, grid = case
@@ -142,15 +129,16 @@ def test_plan_pickles_exactly(case, shared_data):
     assert back.bounds == plan.bounds and "_window" not in back.__dict__
     from constellation.elements import load
 
-    for name in ("gnss/gps-ops_2022-02-04.txt", "gnss/glo-ops_2022-02-04.txt", "gnss/beidou_2022-02-04.txt",
-                 "celestrak_stations_2020-06-25_omm.xml", "celestrak_resource_2025-05-25_omm.json"):
-        c = load(shared_data / name)
+    for path in (sample_file("gps-ops_2022-02-04.txt"), sample_file("glo-ops_2022-02-04.txt"),
+                 sample_file("beidou_2022-02-04.txt"), data_file("celestrak_stations_2020-06-25_omm.xml"),
+                 data_file("celestrak_resource_2025-05-25_omm.json")):
+        c = load(path)
         c2 = pickle.loads(pickle.dumps(c))
         jd = np.full(5, 2459615.5)
         fr = np.array([0.0, 0.25, 1.0, 3.0, 10.0])
         e1, r1, v1 = c.satrec_array().sgp4(jd, fr)
         e2, r2, v2 = c2.satrec_array().sgp4(jd, fr)
-        assert np.array_equal(e1, e2) and r1.tobytes() == r2.tobytes() and v1.tobytes() == v2.tobytes(), name
+        assert np.array_equal(e1, e2) and r1.tobytes() == r2.tobytes() and v1.tobytes() == v2.tobytes(), path.name
         assert [s.satrec.satnum_str for s in c] == [s.satrec.satnum_str for s in c2]
 
 

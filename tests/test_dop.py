@@ -157,8 +157,7 @@ def test_sats_in_view_equal_coverage_counts(make_grid, seed):
     np.testing.assert_array_equal(flat(ds, "insufficient_fraction"), (expect < 4).mean(axis=0))
 
 
-def test_gps_figures(shared_data):
-    gps = C.load(shared_data / "gnss" / "gps-ops_2022-02-04.txt")
+def test_gps_figures(gps):
     cells = equal_area(15.0)
     sites = points(cells.lat_deg, cells.lon_deg)
     times = C.time_range("2022-02-04T00:00", duration="1d", step_s=900)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import DATA, data_file
 from sgp4.api import Satrec
 from sgp4.exporter import export_tle
 
@@ -20,7 +21,6 @@ from constellation import cli
 from constellation.elements import (OMM_FIELDS, ElementSetWarning, dump, dumps, format_tle, load, loads,
                                     omm_fields, sniff)
 
-DATA = Path(__file__).parent / "data"
 THREE = DATA / "three.tle"
 SATREC_FIELDS = ("satnum", "epochyr", "epochdays", "jdsatepoch", "jdsatepochF", "ndot", "nddot", "bstar",
                  "inclo", "nodeo", "ecco", "argpo", "mo", "no_kozai", "revnum", "elnum", "ephtype",
@@ -196,8 +196,7 @@ def test_dumps_formats_and_field_order():
     assert three.splitlines()[0] == "ISS (ZARYA)"
     header = dumps(sats, "omm-csv").splitlines()[0].split(",")
     assert tuple(header) == OMM_FIELDS
-    assert header == (Path("/work/shared/data/sample_omm.csv").read_text().splitlines()[0].split(",")
-                      if Path("/work/shared/data/sample_omm.csv").exists() else header)
+    assert header == data_file("sample_omm.csv").read_text().splitlines()[0].split(",")  # CelesTrak's own
     assert list(omm_fields(sats[0])) == list(OMM_FIELDS)
     with pytest.raises(ValueError, match="unknown element-set format"):
         dumps(sats, "kml")
@@ -229,15 +228,17 @@ def test_dump_failure_leaves_destination_untouched(tmp_path):
     assert dest.read_text() == "precious" and len(list(tmp_path.iterdir())) == 1
 
 
-# --- real catalogues (shared data) ---------------------------------------------------------------------
+# --- real catalogues ---------------------------------------------------------------------------------
+# Every 20th object of two CelesTrak "active" snapshots (tests/data/README.md); each keeps the Chinese
+# constellations below, near-Earth and deep-space orbits, CRLF (2026) or LF without a final newline (2025).
 
-CATALOGUES = [("celestrak_active_2026-06-14.tle", 15699), ("celestrak_active_2025-10-03.txt", 12801)]
+CATALOGUES = [("celestrak_active_2026-06-14_every20th.tle", 785), ("celestrak_active_2025-10-03_every20th.txt", 641)]
 
 
 @pytest.fixture(scope="module", params=CATALOGUES, ids=[c[0] for c in CATALOGUES])
-def catalogue(request, shared_data):
+def catalogue(request):
     name, count = request.param
-    return shared_data / name, count, load(shared_data / name)
+    return data_file(name), count, load(data_file(name))
 
 
 def test_real_catalogues_load_completely(catalogue):
@@ -252,6 +253,7 @@ def test_real_catalogues_load_completely(catalogue):
 def test_real_catalogues_round_trip_exactly(catalogue, tmp_path):
     path, _, sats = catalogue
     refs = [Satrec.twoline2rv(l1, l2) for l1, l2 in tle_lines(path)]
+    assert len(refs) == len(sats)
     for s, ref in zip(sats, refs):
         assert s.satrec.satnum == ref.satnum and s.satrec.epochdays == ref.epochdays
     out = tmp_path / "again.tle"
@@ -261,9 +263,11 @@ def test_real_catalogues_round_trip_exactly(catalogue, tmp_path):
     assert_same_satrecs(sats, back, exact=False)
 
 
-def test_format_tle_agrees_with_python_sgp4_exporter(shared_data):
-    lines = tle_lines(shared_data / "celestrak_active_2025-10-03.txt")
-    for s, (l1, l2) in zip(load(shared_data / "celestrak_active_2025-10-03.txt"), lines):
+def test_format_tle_agrees_with_python_sgp4_exporter(catalogue):
+    path, _, sats = catalogue
+    lines = tle_lines(path)
+    assert len(lines) == len(sats)
+    for s, (l1, l2) in zip(sats, lines):
         ours = format_tle(s)
         theirs = export_tle(s.satrec)
         assert same_up_to_zero_exponent(ours[0], theirs[0]) and ours[1] == theirs[1], s.name
@@ -273,16 +277,16 @@ def test_format_tle_agrees_with_python_sgp4_exporter(shared_data):
 @pytest.mark.parametrize("name", ["sample_omm.json", "sample_omm.csv", "sample_omm.xml",
                                   "celestrak_stations_2025-05-25_omm.json",
                                   "celestrak_resource_2025-05-25_omm.json"])
-def test_omm_samples_load_and_round_trip(shared_data, name):
-    sats = load(shared_data / name)
+def test_omm_samples_load_and_round_trip(name):
+    sats = load(data_file(name))
     assert len(sats) >= 1 and all(s.name and s.object_id for s in sats)
     for fmt in ("omm-json", "omm-csv", "3le"):
         assert_same_satrecs(sats, loads(dumps(sats, fmt)), exact=False)
 
 
-def test_stations_tle_and_omm_xml_agree_after_one_day(shared_data):
-    tle = load(shared_data / "celestrak_stations_2020-06-25.tle")
-    xml = load(shared_data / "celestrak_stations_2020-06-25_omm.xml")
+def test_stations_tle_and_omm_xml_agree_after_one_day(stations):
+    tle = stations
+    xml = load(data_file("celestrak_stations_2020-06-25_omm.xml"))
     assert len(tle) == len(xml) == 71
     by_num = {s.catalog_number: s for s in xml}
     worst = 0.0
@@ -299,12 +303,12 @@ def test_stations_tle_and_omm_xml_agree_after_one_day(shared_data):
 
 # --- constellation info ------------------------------------------------------------------------------
 
-def test_cli_info_on_a_real_catalogue(shared_data, capsys):
-    path = shared_data / "celestrak_active_2025-10-03.txt"
+def test_cli_info_on_a_real_catalogue(capsys):
+    path = data_file("celestrak_active_2025-10-03_every20th.txt")
     assert cli.main(["info", str(path), "--at", "2025-10-04T00:00:00Z"]) == 0
     out = capsys.readouterr().out
-    assert f"source: {path}" in out and "objects: 12801" in out
-    assert "min    2025-09-11" in out and "max    2025-10-04" in out
+    assert f"source: {path}" in out and "objects: 641" in out
+    assert "min    2025-09-20" in out and "max    2025-10-03" in out
     assert "shell" in out and "load report:" in out and "skipped 0 bad record(s)" in out
 
 

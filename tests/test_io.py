@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+from helpers import assert_bit_identical
 
 from constellation import io
 
@@ -51,9 +52,8 @@ def sample_dataset() -> xr.Dataset:
 
 
 def assert_same(a: xr.Dataset, b: xr.Dataset) -> None:
-    xr.testing.assert_identical(a, b)  # values, coords, attrs of every variable and the dataset
-    for k in a.variables:
-        assert a[k].dtype == b[k].dtype, (k, a[k].dtype, b[k].dtype)
+    """Bit for bit, every attribute included (``history`` too), and the attributes keep their types."""
+    assert_bit_identical(a, b, ignore_attrs=())
     for k, v in a.attrs.items():
         assert type(b.attrs[k]) is type(v) or isinstance(v, np.ndarray) or np.isscalar(v), k
 

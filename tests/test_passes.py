@@ -13,6 +13,7 @@ from datetime import timezone
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import sample_file
 from sgp4.api import WGS72, Satrec
 
 import constellation as C
@@ -156,18 +157,17 @@ def test_plan_against_skyfield():
     assert str(table.rise.dtype) == "datetime64[ns]"
 
 
-def test_gps_against_skyfield(shared_data):
-    gps = C.load(shared_data / "gnss" / "gps-ops_2022-02-04.txt")[::4]
-    check_against_skyfield(gps, (-33.92, 18.42, 30.0), "2022-02-04", "2022-02-05T12:00", 5.0)
+def test_gps_against_skyfield(gps):
+    check_against_skyfield(gps[::4], (-33.92, 18.42, 30.0), "2022-02-04", "2022-02-05T12:00", 5.0)
 
 
-def test_iridium_against_skyfield(shared_data):
-    iridium = C.load(shared_data / "gnss" / "iridium-NEXT_2025-07-19.tle")[::10]
+def test_iridium_against_skyfield():
+    iridium = C.load(sample_file("iridium-NEXT_2025-07-19.tle"))[::10]
     check_against_skyfield(iridium, (69.65, 18.96, 100.0), "2025-07-19", "2025-07-20", 15.0)
 
 
-def test_backwards_from_epoch_against_skyfield(shared_data):
-    iss = C.load(shared_data / "celestrak_stations_2020-06-25.tle")[:3]
+def test_backwards_from_epoch_against_skyfield(stations):
+    iss = stations[:3]
     epoch = iss.epochs.min()
     check_against_skyfield(iss, (40.0, -105.3, 1600.0), epoch - np.timedelta64(2, "D"), epoch, 0.0)
 

@@ -8,10 +8,9 @@ longitude as metres on the ground) and in height, forwards and backwards from th
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
+from helpers import sample_file, sgp4_file
 
 import constellation
 from constellation.propagate import itrs_chunks, propagate, propagate_arrays, teme_states
@@ -70,18 +69,10 @@ def test_jinan368_agrees_with_skyfield():
 
 
 @pytest.mark.parametrize("name", GNSS)
-def test_gnss_and_iridium_agree_with_skyfield(shared_data, name):
-    sats = constellation.load(shared_data / "gnss" / name)
+def test_gnss_and_iridium_agree_with_skyfield(name):
+    sats = constellation.load(sample_file(name))
     assert len(sats) > 20
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", constellation.propagate.PropagationWarning
-                              if hasattr(constellation.propagate, "PropagationWarning") else Warning)
-        _compare_with_skyfield(sats, _window(sats))
-
-
-@pytest.fixture(scope="module")
-def stations(shared_data):
-    return constellation.load(shared_data / "celestrak_stations_2020-06-25.tle")
+    _compare_with_skyfield(sats, _window(sats))  # no satellite fails: a PropagationWarning is an error
 
 
 def test_dataset_layout(stations):
@@ -171,21 +162,18 @@ def test_package_attribute_is_callable_even_after_importing_the_module(stations)
     assert ds.sizes["time"] == 2
 
 
-def test_streaming_chunks_report_decayed_satellites_once(shared_data):
+def test_streaming_chunks_report_decayed_satellites_once():
     """itrs_chunks (what coverage, DOP and passes stream from) names the satellites that decay in one
     warning once the last chunk is consumed, and they are NaN from their failing time on."""
-    import warnings
-
     from sgp4.api import Satrec
 
     from constellation.propagate import PropagationWarning
 
-    lines = [ln.rstrip() for ln in (shared_data / "SGP4-VER.TLE").read_text().splitlines()
+    lines = [ln.rstrip() for ln in sgp4_file("SGP4-VER.TLE").read_text().splitlines()
              if ln.startswith(("1 28872", "2 28872", "1 29141", "2 29141"))]
     sats = constellation.as_constellation([Satrec.twoline2rv(a[:69], b[:69]) for a, b in zip(lines[::2], lines[1::2])])
     times = constellation.time_range(sats[0].epoch, duration="12h", step_s=600)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with pytest.warns(PropagationWarning) as caught:
         chunks = list(itrs_chunks(sats, times, chunk_satsteps=10))
     messages = [str(w.message) for w in caught if issubclass(w.category, PropagationWarning)]
     assert len(messages) == 1 and "28872" in messages[0] and "error 6" in messages[0]

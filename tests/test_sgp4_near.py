@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from helpers import sgp4_file
 from numba import njit
 from sgp4 import model
 from sgp4.api import WGS72
@@ -139,14 +140,14 @@ def test_nearly_parabolic_near_earth_orbits_keep_codes():
     assert {0, 4, 6} <= set(np.unique(err).tolist())
 
 
-def test_vallado_near_earth_vectors(shared_data):
+def test_vallado_near_earth_vectors():
     """Every near-Earth element set of ``SGP4-VER.TLE`` at the times of ``tcppver.out``: within 1e-6 km
     and 1e-9 km/s of the printed vectors (their precision), and within 1e-9 km / 1e-12 km/s with the same
     codes of python-sgp4, also at the documented failure times."""
-    lines = [ln for ln in (shared_data / "SGP4-VER.TLE").read_text().splitlines()
+    lines = [ln for ln in sgp4_file("SGP4-VER.TLE").read_text().splitlines()
              if ln.strip() and not ln.startswith("#")]
     blocks, cur = [], None
-    for ln in (shared_data / "tcppver.out").read_text().splitlines():
+    for ln in sgp4_file("tcppver.out").read_text().splitlines():
         parts = ln.split()
         if len(parts) == 2 and parts[1] == "xx":
             cur = []

@@ -34,12 +34,12 @@ def test_basis_is_orthonormal_and_right_handed():
     np.testing.assert_allclose(np.cross(b[0], b[1]), b[2], atol=1e-15)
 
 
-def test_against_skyfield_altaz(shared_data):
+def test_against_skyfield_altaz(stations):
     from skyfield.api import wgs84
 
     from constellation.timescale import skyfield_time
 
-    sats = constellation.load(shared_data / "celestrak_stations_2020-06-25.tle")[:12]
+    sats = stations[:12]
     times = constellation.time_range("2020-06-25T12:00", duration="6h", step_s=613)
     ds = look_angles(sats, *SITE, times=times)
     assert set(ds.data_vars) >= {"azimuth_deg", "elevation_deg", "range_km"}

@@ -7,10 +7,9 @@ the documented error cases give their codes at their times, also through ``propa
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
+from helpers import sgp4_file
 from sgp4.api import Satrec
 
 from constellation.propagate import PropagationWarning, propagate, teme_states
@@ -71,9 +70,9 @@ def _times(satrec: Satrec, tsince_min) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def vectors(shared_data):
-    sets = _element_sets(shared_data / "SGP4-VER.TLE")
-    blocks = _blocks(shared_data / "tcppver.out")
+def vectors():
+    sets = _element_sets(sgp4_file("SGP4-VER.TLE"))
+    blocks = _blocks(sgp4_file("tcppver.out"))
     assert [n for n, *_ in sets] == [n for n, _ in blocks], "element sets and output blocks out of step"
     return [(n, Satrec.twoline2rv(l1, l2), rows) for (n, l1, l2), (_, rows) in zip(sets, blocks)]
 
@@ -124,8 +123,7 @@ def test_propagate_nans_from_the_failing_time_keeps_the_code_and_warns_once(vect
     # each case: a few minutes before its failure, the failure, and after (times sorted overall)
     times = np.unique(np.concatenate([_times(s, t + np.array([-2.0, -1.0, 0.0, 1.0, 3.0]))
                                       for s, (_, _, _, t) in zip(picks, ERROR_CASES)]))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with pytest.warns(PropagationWarning) as caught:
         ds = propagate(sats, times, chunk_satsteps=16)  # tiny chunks: failures must carry across chunks
     prop = [w for w in caught if issubclass(w.category, PropagationWarning)]
     assert len(prop) == 1
