@@ -12,7 +12,7 @@ all on a 0.5 deg global grid, one day at 30 s, 10 deg mask, every figure of meri
 30 days at 30 s, to show that memory does not grow with the window (only the per-sample outputs,
 ``area_covered_fraction``, grow: 4 bytes per row and sample).
 
-Targets (issue #5): each big case <= 120 s on 2 cores and <= 2 GiB peak RSS.
+Targets: each big case <= 120 s on 2 cores and <= 2 GiB peak RSS.
 
 Run: ``uv run python benchmarks/bench_scale.py [--cases starlink,walker10k,...] [--duration 1d]
 [--grid-deg 0.5] [--repeats 1]``.

@@ -40,6 +40,7 @@ _LAZY = {
     "look_angles": ("topo", "look_angles"),
     "plot": ("plot", None),
     "io": ("io", None),
+    "samples": ("samples", None),
 }
 
 __all__ = [

@@ -52,6 +52,9 @@ def test_wheel_contents_are_namespaced(wheel_venv):
     assert "constellation/kernels/frames.py" in names
     assert "constellation/tle_data/jinan368.toml" in names
     assert "constellation/tle_data/jinan368.tle" in names
+    assert "constellation/samples.py" in names
+    assert "constellation/tle_data/samples/gps-ops_2022-02-04.txt" in names
+    assert "constellation/tle_data/samples/iridium-NEXT_2025-07-19.tle" in names
 
 
 def test_wheel_install_imports_and_loads_plan(wheel_venv):
@@ -64,6 +67,8 @@ def test_wheel_install_imports_and_loads_plan(wheel_venv):
         plan = constellation.jinan368()
         t = constellation.time_range("2026-01-01", duration="10m", step_s=60)
         pos = constellation.propagate(plan, t)
+        gps = constellation.samples.load("gps")
+        assert constellation.samples.path("gps").is_relative_to(site) and len(gps) == 31
         print(len(plan), int(plan.launched.sum()), pos.sizes["time"], fr.__file__)
     """)
     out = _run([str(py), "-c", code], cwd=tmp, env={**os.environ, "PYTHONPATH": ""})
