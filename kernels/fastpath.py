@@ -9,8 +9,8 @@ exact test is certain and is skipped.  Where the slack reaches a cell centre, or
 (``c*`` near +-1, small ``A``, a large cancellation), the exact walk of :func:`~.rowmodel.row_runs`
 decides, so the cells are the same either way.  Full-circle rows evaluate this bound for all their
 candidate satellites in one vectorised, branch-free loop (:func:`arcs_full_row`: a polynomial ``acos``
-whose error joins the slack, bounds loosened so no division is needed); in the default case 99.5 % of
-the candidates are decided there and the rest walk.
+whose error joins the slack, bounds loosened so no division is needed); nearly all candidates are decided
+there and the rest walk.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def _arc_fast(s_h, s_z, r, rho, z, cphi, sphi, sin_el, em_a, em_b):
     ``(A c + B)^2 = s^2 (C - D c)``, ``(-qb + s sqrt(E)) / (2 A^2)`` with the discriminant factored as
     ``s^2 E``, ``E = 4 A^2 C + 4 A B D + s^2 D^2`` (no cancellation of the ``4 A^2 B^2`` terms); its
     rounding error is bounded by ``eps_c`` = 1e-13 (450 ulp) times the sum of the magnitudes of the
-    terms, times the cancellation ratio of ``E`` (up to 1e4 accepted).  A cell at angle ``w +- delta`` from the meridian has
+    terms, times the cancellation ratio of ``E`` (up to 1e4 accepted).  A cell at angle ``w +- delta`` from the
+    meridian has
     ``|c - c*| >= sin(w) sin(delta) - (1 - cos(delta))``, so ``delta >= 2.5 K / sin(w)`` with
     ``K = eps_c + em / A <= 0.1 sin(w)^2`` guarantees ``A |c - c*| > A eps_c + em``; 1e-13 rad more
     covers the rounding of the longitudes and of ``acos``.  Anything outside these conditions (small

@@ -33,7 +33,8 @@ from . import CACHE
 from .frames import rotate_one, rotate_xyz
 from .parallel import run_ranges
 
-__all__ = ["hermite_weights", "hermite_itrs", "hermite_tasks_2", "hermite_tasks_4", "hermite_tasks_6", "mask_failures", "rotate_time_major",
+__all__ = ["hermite_weights", "hermite_itrs", "hermite_tasks_2", "hermite_tasks_4", "hermite_tasks_6", "mask_failures",
+           "rotate_time_major",
            "rotate_time_major_items", "states_to_itrs", "states_to_itrs_items"]
 
 

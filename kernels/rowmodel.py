@@ -38,7 +38,8 @@ from numba import njit
 from . import CACHE
 from .visibility import CONTIGUOUS_CONE_MIN_MASK_DEG, GEO_CAP, GEO_LAT, GEO_LON, GEO_R, GEO_SH, GEO_SZ, serves
 
-__all__ = ["RowTable", "row_geometry", "row_runs", "walk_row", "grow_runs", "emit_run", "contiguous_ok", "CELL_FIELDS", "ROW_F_FIELDS",
+__all__ = ["RowTable", "row_geometry", "row_runs", "walk_row", "grow_runs", "emit_run", "contiguous_ok", "CELL_FIELDS",
+           "ROW_F_FIELDS",
            "ROW_I_FIELDS"]
 
 _TWO_PI = 2.0 * math.pi

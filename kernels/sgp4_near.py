@@ -13,22 +13,21 @@ Error codes are python-sgp4's: 1 mean eccentricity out of range, 2 mean motion n
 4 semilatus rectum negative, 6 decayed (radius below one Earth radius; positions are still written, as
 python-sgp4 does).  Codes 1, 2 and 4 leave NaN positions.
 
-How it is made fast: satellites are processed in blocks of :data:`BLOCK` lanes whose coefficients are gathered once per block into
-structure-of-arrays rows, with the per-satellite constants ``(xke / no_unkozai)^(2/3)``, ``sin`` and
-``cos`` of the inclination, ``bstar * cc4``, ``bstar * cc5`` and the velocity unit hoisted out of the time
-loop; the satellites left over after the last whole block are packed one satellite-time a lane
-(:func:`_task_pairs`), so a small set wastes no lanes.  Every pass over a block (each lane carries its
-own time) runs three branch-free loops over the lanes that LLVM turns into SIMD code:
+How it is made fast: satellites are processed in blocks of :data:`BLOCK` lanes whose coefficients are
+gathered once per block into structure-of-arrays rows, with the per-satellite constants ``(xke /
+no_unkozai)^(2/3)``, ``sin`` and ``cos`` of the inclination, ``bstar * cc4``, ``bstar * cc5`` and the
+velocity unit hoisted out of the time loop; the satellites left over after the last whole block are packed
+one satellite-time a lane (:func:`_task_pairs`), so a small set wastes no lanes. Every pass over a block
+(each lane carries its own time) runs three branch-free loops over the lanes that LLVM turns into SIMD code:
 the secular and long-period terms (:func:`_secular`), Kepler's equation (:func:`_kepler_step`), and the
-short-period terms with the orientation vectors (:func:`_short_period`).  Branches of the reference code
-become selects (both sides are evaluated; the error code is assembled in python-sgp4's order of
-precedence).  ``sin``, ``cos`` and ``atan2`` are inline polynomials (:func:`~.fastmath.poly_sincos`,
+short-period terms with the orientation vectors (:func:`_short_period`). Branches of the reference code
+become selects (both sides are evaluated; the error code is assembled in python-sgp4's order of precedence).
+``sin``, ``cos`` and ``atan2`` are inline polynomials (:func:`~.fastmath.poly_sincos`,
 :func:`~.fastmath.poly_atan2`; libm calls would stop the vectoriser, as numba has no vector math library
-here), within about one unit in the last place of libm's; ``fmod(x, 2 pi)`` is
-:func:`~.fastmath.fmod_2pi`, which returns the same bits.  A few
-rewrites change only rounding: ``am^1.5 = am sqrt(am)``, ``nm / xke = am^-1.5``,
-``sqrt(pl) = sqrt(am) betal`` and one reciprocal of ``rl``.  Against python-sgp4 the differences stay
-near 1e-11 km and 1e-14 km/s on LEO shells.
+here), within about one unit in the last place of libm's; ``fmod(x, 2 pi)`` is :func:`~.fastmath.fmod_2pi`,
+which returns the same bits. A few rewrites change only rounding: ``am^1.5 = am sqrt(am)``, ``nm / xke =
+am^-1.5``, ``sqrt(pl) = sqrt(am) betal`` and one reciprocal of ``rl``. Against python-sgp4 the differences
+stay near 1e-11 km and 1e-14 km/s on LEO shells.
 
 Kepler's equation keeps the reference iteration exactly: Newton-Raphson from ``E = U``, steps clamped to
 0.95 rad, stop once a step is below 1e-12 rad, at most 10 steps, and the sine and cosine of the
@@ -36,12 +35,13 @@ last-but-one iterate used afterwards.  Each lane stops on its own condition (a s
 untouched by the masked update) and the block iterates until every lane has stopped.
 
 Every loop runs all :data:`BLOCK` lanes (a last partial pass repeats a lane), one lane a step (the
-vectoriser takes several lanes a step and interleaves them), so the trip count is a constant, every lane goes through the same SIMD instructions and there is no scalar remainder: a
-satellite's numbers never depend on which others share its block or call.  Nothing is reassociated.  The
-Kepler and short-period loops let LLVM fuse multiply-adds (numba ``fastmath={"contract"}`` only); the
-secular loop does not, because its angles reach thousands of radians and must round as python-sgp4's do
-(a fused ``mdot * t`` moves them by an ulp, a few 1e-9 km).  The polynomials use explicit fused
-multiply-adds (:func:`~.fastmath.fma`), so they give the same bits in either kind of loop.
+vectoriser takes several lanes a step and interleaves them), so the trip count is a constant, every lane
+goes through the same SIMD instructions and there is no scalar remainder: a satellite's numbers never depend
+on which others share its block or call. Nothing is reassociated. The Kepler and short-period loops let LLVM
+fuse multiply-adds (numba ``fastmath={"contract"}`` only); the secular loop does not, because its angles
+reach thousands of radians and must round as python-sgp4's do (a fused ``mdot * t`` moves them by an ulp, a
+few 1e-9 km). The sine and cosine polynomials use explicit fused multiply-adds (:func:`~.fastmath.fma`), so
+they give the same bits in either kind of loop; the inline arctangent follows its loop's rule.
 """
 
 from __future__ import annotations

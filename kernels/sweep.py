@@ -163,21 +163,21 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
         lo = np.int64(0)
         hi = np.int64(0)
         for t in range(t_start, n_t1):
-            # -- the runs of this row at step t: satellites whose cap reaches the row (bounds walked from the last step) --
+            # -- the runs of this row at step t: satellites whose cap reaches the row (bounds from the last step) --
             m_ok = n_ok[t]
             cm = cap_max[t]
             lo = seek_sorted(tab[t, TAB_LAT], m_ok, phi - cm, False, lo)
             hi = seek_sorted(tab[t, TAB_LAT], m_ok, phi + cm, True, hi)
             cb = 1 - p_arc
-            runs_b, n_cur, n_arc = _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cells, rows_f,
-                                                 rows_i, sats_f, sats_i, code, arcs[cb], runs_b)
+            runs_b, n_cur, n_arc = _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cells,
+                                                 rows_f, rows_i, sats_f, sats_i, code, arcs[cb], runs_b)
             # -- satellites in view per cell and service: difference array, prefix sum --
             _add_runs(diff, arcs[cb], n_arc, runs_b, n_cur, sats_i, n)
             if one and t >= first_new and i0 + (t - first_new) != 0:
                 # one service, an ordinary sample: prefix sum, count statistics, the cells whose coverage flipped
                 tt = t - first_new
-                n_flip = _sample_one_service(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0], loc_max[0],
-                                             ms0, flip_k)
+                n_flip = _sample_one_service(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0],
+                                             loc_max[0], ms0, flip_k)
                 if write_siv:
                     for k in range(n):
                         siv[0, tt, c0 + k] = cur[0, k]
@@ -223,8 +223,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                                                      flip_k)
                         if n_flip > 0:
                             _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks,
-                                         runs_a, n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv, cur,
-                                         cov_cur, cov_prev, rcov, st2, work, flip_k, n_flip)
+                                         runs_a, n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv,
+                                         cur, cov_cur, cov_prev, rcov, st2, work, flip_k, n_flip)
                     for o in range(n_out):
                         row_cov[o, r, tt] = rcov[o]
             runs_a, runs_b = runs_b, runs_a

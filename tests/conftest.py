@@ -16,6 +16,15 @@ import constellation as C
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_sessionstart(session):
+    """Compile every registered kernel that is not cached yet before the tests start, on every core
+    (``constellation.kernels.precompile``): one numba compilation uses one core, and the tests would
+    otherwise compile them one after another as they first call them."""
+    from constellation.kernels import precompile
+
+    precompile.compile_workloads(precompile.WORKLOADS)
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
