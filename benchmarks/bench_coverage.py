@@ -7,7 +7,7 @@ Table 1 (default case; each line measured in its own subprocess, so peak RSS is 
 
 * ``coverage()``           - the engine, median of ``--repeats`` warm runs after one warm-up run;
 * numba brute force        - ``constellation.kernels.bruteforce``: every satellite against every cell at
-                             every step, exact elevation test, per-cell counts and gap runs, ``prange``
+                             every step, exact elevation test, per-cell counts and gap runs, threads
                              over cells; timed on ``--bf-steps`` steps and scaled to the day, plus the
                              measured cost of propagating the whole day;
 * numpy brute force        - the same exact test with numpy broadcasting, cells in blocks; timed on a few
@@ -229,7 +229,7 @@ def table_default(args) -> None:
         ("coverage() engine", t_eng, None, eng["rss_bytes"], f"median of {len(eng['times_s'])} warm runs"),
         ("coverage() engine, positions='exact'", t_eng_x, t_eng_x / t_eng, eng_x["rss_bytes"],
          "SGP4 at every step (python-sgp4), median"),
-        ("numba brute force (all pairs, prange)", t_nb, t_nb / t_eng, nb["rss_bytes"],
+        ("numba brute force (all pairs, threads)", t_nb, t_nb / t_eng, nb["rss_bytes"],
          f"{nb['steps']} steps x{n_step / nb['steps']:.1f} + propagation {t_prop:.2f} s"),
         ("numpy brute force (all pairs, blocks)", t_np, t_np / t_eng, npb["rss_bytes"],
          f"{npb['steps']} steps x{n_step / npb['steps']:.0f} + propagation"),

@@ -17,7 +17,7 @@ view, longest run of uncovered steps, number of uncovered runs (gaps) and of cov
 and the first covered step.  State is carried between calls, so positions can be streamed over time
 chunks and memory stays bounded.
 
-Parallel over cells (``prange``); each call processes time in blocks small enough that the block's
+Cells are shared among threads; each call processes time in blocks small enough that the block's
 satellite positions stay in cache while every cell visits them.
 """
 
@@ -26,12 +26,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from . import CACHE
+from .parallel import run_ranges
 
-__all__ = ["BruteForceState", "accumulate", "serve_counts_step"]
+__all__ = ["BruteForceState", "accumulate", "accumulate_cells", "COUNTERS"]
 
+#: Rows of :attr:`BruteForceState.counters`.
+COUNTERS = ("covered_steps", "n_min", "n_max", "n_sum", "run_gap", "max_gap_steps", "gap_count", "access_count",
+            "first_step")
 #: Time steps per block: 32 steps x 368 satellites x 24 bytes = 283 kB of positions, L2-sized.
 #: Positions are laid out (step, xyz, satellite) so the loop over satellites reads contiguous memory.
 BLOCK_STEPS = 32
@@ -54,21 +58,6 @@ def _serves(sx, sy, sz, gx, gy, gz, ux, uy, uz, sin_el, use_cone, cos_half):
     return True
 
 
-@njit(cache=CACHE, parallel=True)
-def serve_counts_step(pos, cells, up, sin_el, use_cone, cos_half, out):
-    """Number of serving satellites per cell at one step: ``pos`` (n_sat, 3), ``cells``/``up``
-    (n_cell, 3); writes ``out`` (n_cell,) int32."""
-    n_sat = pos.shape[0]
-    for c in prange(cells.shape[0]):
-        gx, gy, gz = cells[c, 0], cells[c, 1], cells[c, 2]
-        ux, uy, uz = up[c, 0], up[c, 1], up[c, 2]
-        k = 0
-        for s in range(n_sat):
-            if _serves(pos[s, 0], pos[s, 1], pos[s, 2], gx, gy, gz, ux, uy, uz, sin_el, use_cone, cos_half):
-                k += 1
-        out[c] = k
-
-
 @njit(cache=CACHE, inline="always")
 def _count_simple(px, py, pz, gx, gy, gz, ux, uy, uz, s2):
     # elevation mask >= 0, no cone: branch-free so the loop over satellites vectorises (SIMD)
@@ -80,15 +69,18 @@ def _count_simple(px, py, pz, gx, gy, gz, ux, uy, uz, s2):
     return k
 
 
-@njit(cache=CACHE, parallel=True)
-def _accumulate_block(pos, cells, up, sin_el, use_cone, cos_half, min_sats, step0,
-                      covered_steps, n_min, n_max, n_sum, run_gap, max_gap, gap_count, access_count,
-                      first_step, prev_covered):
-    # pos: (n_t, 3, n_sat), C-contiguous (x, y, z rows); per-cell state arrays are updated in place.
+@njit(cache=CACHE, nogil=True)
+def accumulate_cells(c0, c1, pos, cells, up, sin_el, use_cone, cos_half, min_sats, step0, counters, prev_covered):
+    """Cells ``c0 .. c1 - 1`` of :func:`accumulate` for one block of steps: ``pos`` (n_t, 3, n_sat),
+    C-contiguous (x, y, z rows); ``counters`` int64 (9, n_cell), rows as :data:`COUNTERS`, and
+    ``prev_covered`` are updated in place."""
     n_t, n_sat = pos.shape[0], pos.shape[2]
     simple = sin_el >= 0.0 and not use_cone
     s2 = sin_el * sin_el
-    for c in prange(cells.shape[0]):
+    covered_steps, n_min, n_max, n_sum = counters[0], counters[1], counters[2], counters[3]
+    run_gap, max_gap, gap_count, access_count = counters[4], counters[5], counters[6], counters[7]
+    first_step = counters[8]
+    for c in range(c0, c1):
         gx, gy, gz = cells[c, 0], cells[c, 1], cells[c, 2]
         ux, uy, uz = up[c, 0], up[c, 1], up[c, 2]
         for t in range(n_t):
@@ -146,15 +138,11 @@ class BruteForceState:
         self.cos_half = math.cos(math.radians(half_angle_deg)) if half_angle_deg is not None else -1.0
         self.min_sats = int(min_sats)
         self.n_steps = 0
-        self.covered_steps = np.zeros(n, np.int64)
-        self.n_min = np.full(n, np.iinfo(np.int64).max, np.int64)
-        self.n_max = np.zeros(n, np.int64)
-        self.n_sum = np.zeros(n, np.int64)
-        self.run_gap = np.zeros(n, np.int64)
-        self.max_gap_steps = np.zeros(n, np.int64)
-        self.gap_count = np.zeros(n, np.int64)
-        self.access_count = np.zeros(n, np.int64)
-        self.first_step = np.full(n, -1, np.int64)
+        self.counters = np.zeros((len(COUNTERS), n), np.int64)
+        (self.covered_steps, self.n_min, self.n_max, self.n_sum, self.run_gap, self.max_gap_steps,
+         self.gap_count, self.access_count, self.first_step) = self.counters
+        self.n_min[:] = np.iinfo(np.int64).max
+        self.first_step[:] = -1
         self.prev_covered = np.full(n, -1, np.int8)  # -1: before the first step
 
     def sats_in_view_mean(self) -> np.ndarray:
@@ -173,8 +161,7 @@ def accumulate(state: BruteForceState, r_itrs_km: np.ndarray) -> None:
     n_t = r_itrs_km.shape[1]
     for b in range(0, n_t, BLOCK_STEPS):
         block = np.ascontiguousarray(np.transpose(r_itrs_km[:, b:b + BLOCK_STEPS], (1, 2, 0)))
-        _accumulate_block(block, state.cells, state.up, state.sin_el, state.use_cone, state.cos_half,
-                          state.min_sats, state.n_steps, state.covered_steps, state.n_min, state.n_max,
-                          state.n_sum, state.run_gap, state.max_gap_steps, state.gap_count,
-                          state.access_count, state.first_step, state.prev_covered)
+        run_ranges(accumulate_cells, state.cells.shape[0], block, state.cells, state.up, state.sin_el,
+                   state.use_cone, state.cos_half, state.min_sats, state.n_steps, state.counters,
+                   state.prev_covered, tasks_per_thread=4)
         state.n_steps += block.shape[0]

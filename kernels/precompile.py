@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Sequence
 __all__ = ["WORKLOADS", "Job", "jobs", "missing", "estimate_s", "compile_workloads", "cache_dir"]
 
 #: The workloads, each the kernels one kind of work runs (see :func:`jobs`).
-WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate")
+WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle")
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,9 @@ def jobs(workload: str) -> list[Job]:
     if workload == "propagate":
         return [Job("propagate", (("frames", "rotate_bowring_sats", (i8, i8, F3, F3, F3, F3, i8, F2, F2, F2, F2, F2,
                                                                       F2, F2, F2, F2)),), 2.0)]
+    if workload == "oracle":  # the brute force the tests and benchmarks check the engine against
+        return [Job("oracle", (("bruteforce", "accumulate_cells", (i8, i8, F3, F2, F2, f8, b1, f8, i8, i8, I2,
+                                                                   a(T.int8, 1))),), 1.5)]
     raise ValueError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")
 
 

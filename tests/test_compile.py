@@ -46,6 +46,10 @@ C.coverage(decaying, C.time_range("2026-01-01", duration="1d", step_s=60), G.glo
 C.dop(plan.select(group="nav"), t2h, G.global_grid(6.0))
 C.dop(plan.select(group="nav"), t2h, G.points([36.65], [117.0]))
 C.propagate(plan[:10], t2h)
+from constellation.kernels import bruteforce
+state = bruteforce.BruteForceState(G.global_grid(6.0).itrs_km(), G.global_grid(6.0).up())
+bruteforce.accumulate(state, C.propagate(plan[:10], t2h)[["x_km", "y_km", "z_km"]].to_array("c").transpose(
+    "satellite", "time", "c").values)
 out = {}
 for m in pkgutil.iter_modules(K.__path__):
     mod = importlib.import_module(f"constellation.kernels.{m.name}")
