@@ -8,8 +8,8 @@ The public API, in data-flow order::
     pos = C.propagate(sats, times)               # xarray.Dataset (satellite, time): ITRS + WGS84 geodetic
     cov = C.coverage(sats, times, grid=C.grid.global_grid(1.0), min_elevation_deg=10)
 
-Each stage lives in its own module (``elements``, ``design``, ``propagate``, ``grid``, ``coverage``,
-``passes``, ``dop``, ``plot``) and can be used alone.  Heavy modules are imported on first use, so
+Each stage lives in its own module (``elements``, ``design``, ``propagation``, ``grid``, ``engine``,
+``contacts``, ``navigation``, ``plot``) and can be used alone.  Heavy modules are imported on first use, so
 ``import constellation`` stays quick.
 """
 
@@ -28,15 +28,15 @@ __version__ = "0.1.0"
 
 # name -> (module, attribute or None for the module itself), imported on first access
 _LAZY = {
-    "propagate": ("propagate", "propagate"),
+    "propagate": ("propagation", "propagate"),
     "jinan368": ("design", "jinan368"),
     "design": ("design", None),
     "elements": ("elements", None),
     "grid": ("grid", None),
-    "coverage": ("coverage", "coverage"),
-    "Requirement": ("coverage", "Requirement"),
-    "passes": ("passes", "passes"),
-    "dop": ("dop", "dop"),
+    "coverage": ("engine", "coverage"),
+    "Requirement": ("engine", "Requirement"),
+    "passes": ("contacts", "passes"),
+    "dop": ("navigation", "dop"),
     "look_angles": ("topo", "look_angles"),
     "plot": ("plot", None),
     "io": ("io", None),

@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:  # the engine is imported where a run needs it: reading a store's status stays light
-    from .coverage import Assembler, Plan
+    from .engine import Assembler, Plan
 
 __all__ = ["run_checkpointed", "run_plan", "write_final", "fingerprint", "check_complete", "store_info",
            "IncompleteRunError"]
@@ -329,7 +329,7 @@ def run_checkpointed(plan: Plan, path: str | os.PathLike, resume: bool = False, 
 
 
 def _run_locked(plan: Plan, path: Path, info: dict, progress: bool, client: Any) -> dict:
-    from .coverage import Assembler, chunk_state
+    from .engine import Assembler, chunk_state
 
     n = len(plan.bounds)
     done = _done_chunks(path, n)
@@ -407,7 +407,7 @@ def run_plan(plan: Plan, *, client: Any = None, checkpoint: Any = None, resume: 
     """Run ``plan`` on a dask cluster (``client``), through a checkpoint store (``checkpoint``) or both;
     with ``rechunk`` (no chunk size chosen by the caller) a new run on a cluster is cut into about five
     chunks per worker thread, the last rounds shorter (:func:`constellation.distributed.dask_bounds`).
-    The dispatch behind :func:`constellation.coverage.coverage`."""
+    The dispatch behind :func:`constellation.coverage`."""
     if client is not None:
         from . import distributed as dist
 

@@ -1,16 +1,16 @@
 """Coverage on a dask cluster: time chunks computed on the workers, reduced with the reductions' combine.
 
-:func:`run_dask` runs one :class:`constellation.coverage.Plan` on a ``distributed.Client``:
+:func:`run_dask` runs one :class:`constellation.engine.Plan` on a ``distributed.Client``:
 
 1. the plan is pickled once on the client and its bytes are sent to every worker once (:func:`send_plan`,
    a :class:`PlanBlob`); it holds the satellites' SGP4 elements (with the numba SGP4's coefficient rows),
    the sample times, the grid's row geometry and the per-satellite requirement; each worker unpickles it
    on its first chunk (the SGP4 models themselves only if something there needs them: the numba tables
-   suffice for near-Earth satellites) and keeps its own :class:`constellation.propagate.ItrsWindow`
+   suffice for near-Earth satellites) and keeps its own :class:`constellation.propagation.ItrsWindow`
    cached on it, so the TEME -> ITRS matrices and the Hermite node tables are built once per worker, not
    once per chunk.  The plan leaves before its Hermite node step is chosen (a sample of SGP4 in a thread
-   on the client, :attr:`constellation.coverage.Plan.pending`); the step follows with the chunk tasks;
-2. one task per time chunk calls :func:`constellation.coverage.chunk_state` (positions included, with the
+   on the client, :attr:`constellation.engine.Plan.pending`); the step follows with the chunk tasks;
+2. one task per time chunk calls :func:`constellation.engine.chunk_state` (positions included, with the
    two lead samples before the chunk), a module-level function that workers import; its numba kernels
    come from the on-disk cache (:data:`constellation.kernels.CACHE`), so each worker process compiles
    nothing it already has and loads each kernel once;
@@ -19,7 +19,7 @@
    associative but not commutative), the final round's chunks folded in one by one after it
    (:func:`_join_all`), so only the final state travels back, plus each chunk's small
    covered-cells-per-row series ``(n_out, n_rows, n_chunk)`` int32 and (point grids) satellites in view;
-4. :class:`constellation.coverage.Assembler` receives the final state as if it were one chunk spanning the
+4. :class:`constellation.engine.Assembler` receives the final state as if it were one chunk spanning the
    window and the per-chunk series in order, and gives the same dict as the serial driver.
 
 Every number in the state is an exact integer (microsecond ticks, squared gaps in three integer parts) and
@@ -54,9 +54,9 @@ from typing import Any
 import numpy as np
 from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
 
-from .coverage import Assembler, Plan, chunk_positions, chunk_state
+from .engine import Assembler, Plan, chunk_positions, chunk_state
 from .kernels import reductions as red
-from .propagate import adopt_sgp4_tables, cached_sgp4_tables
+from .propagation import adopt_sgp4_tables, cached_sgp4_tables
 from .satellite import Constellation
 
 __all__ = ["run_dask", "chunk_task", "PlanBlob", "send_plan", "dask_chunk_steps", "dask_bounds", "with_chunk_steps",
@@ -258,7 +258,7 @@ def require_distributed():
 
 
 class PlanBlob:
-    """A :class:`~constellation.coverage.Plan` pickled once on the client, as it travels to the workers.
+    """A :class:`~constellation.engine.Plan` pickled once on the client, as it travels to the workers.
 
     dask sends bytes in a few milliseconds, but a plan object (thousands of SGP4 models, the grid's
     arrays) goes through its serialisation on every send and took 0.13-0.38 s to broadcast to two local
@@ -288,7 +288,7 @@ class PlanBlob:
             return self._plan
 
     def position_buffer(self) -> np.ndarray:
-        """This thread's buffer for a chunk's positions (:func:`~constellation.coverage.chunk_positions`'s
+        """This thread's buffer for a chunk's positions (:func:`~constellation.engine.chunk_positions`'s
         ``out``), made on first use and kept as long as the blob: a worker runs chunk after chunk through
         it instead of allocating each chunk's positions afresh (for 10,000 satellites, 56 MB a chunk, mapped
         and page-faulted in anew each time, since glibc maps arrays that size outside its heap)."""
@@ -447,12 +447,12 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
 
     The plan's chunks are used as they are (see :func:`dask_chunk_steps` / :func:`with_chunk_steps` to
     cut them for a cluster).  A plan whose node step is still being chosen (:attr:`Plan.pending`, as
-    :func:`constellation.coverage.coverage` makes them for a cluster) is pickled and sent first and
+    :func:`constellation.coverage` makes them for a cluster) is pickled and sent first and
     resolved while it travels; the node step's few fields then go with each chunk task.  With
     ``progress``, a tqdm bar advances as chunks finish.
     """
     distributed = require_distributed()
-    from .propagate import _warn_failures
+    from .propagation import _warn_failures
 
     n_chunks = len(plan.bounds)
     n_threads = sum(client.nthreads().values())

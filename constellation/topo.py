@@ -83,7 +83,7 @@ def look_angles(sats_or_positions: Any, site_lat_deg: float, site_lon_deg: float
     sats_or_positions
         * satellites (anything :func:`~constellation.satellite.as_constellation` takes) with ``times``:
           they are propagated and an ``xarray.Dataset`` is returned;
-        * a Dataset from :func:`~constellation.propagate.propagate`: its ITRS positions are used (a
+        * a Dataset from :func:`~constellation.propagate`: its ITRS positions are used (a
           Dataset is returned);
         * an array of ITRS positions ``(..., 3)`` in km, without ``times``: three arrays are returned
           (as :func:`look_angles_itrs`).
@@ -94,7 +94,7 @@ def look_angles(sats_or_positions: Any, site_lat_deg: float, site_lon_deg: float
     times : datetime64 array, optional
         UTC sample times (required with satellites).
     **propagate_kwargs
-        Passed to :func:`~constellation.propagate.propagate` (``dut1``, ``polar_motion_arcsec``, ...).
+        Passed to :func:`~constellation.propagate` (``dut1``, ``polar_motion_arcsec``, ...).
 
     Returns
     -------
@@ -116,7 +116,7 @@ def look_angles(sats_or_positions: Any, site_lat_deg: float, site_lon_deg: float
     else:
         if times is None:
             raise ValueError("look_angles needs times when given satellites")
-        from .propagate import propagate
+        from .propagation import propagate
 
         ds = propagate(sats_or_positions, times, **propagate_kwargs)
     r = np.stack([ds["x_km"].values, ds["y_km"].values, ds["z_km"].values], axis=-1)

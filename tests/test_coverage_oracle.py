@@ -16,9 +16,9 @@ import pytest
 from sgp4.api import WGS72, Satrec
 
 from constellation import time_range
-from constellation.coverage import Requirement, coverage, coverage_counts
+from constellation.engine import Requirement, coverage, coverage_counts
 from constellation.grid import equal_area, global_grid, points, region
-from constellation.propagate import itrs_chunks
+from constellation.propagation import itrs_chunks
 from constellation.satellite import Constellation, Satellite
 
 MU_KM3_S2 = 398600.8  # WGS72, as SGP4 uses
@@ -298,7 +298,7 @@ def test_fast_arc_ends_equal_exact_walk(monkeypatch):
     """The analytic arc ends against the exact walk of every end: the same counts on a fine grid."""
     import importlib
 
-    cov_mod = importlib.import_module("constellation.coverage")
+    cov_mod = importlib.import_module("constellation.engine")
     sats = random_sats(13, ("leo", "polar"), n_each=6)
     times = time_range(START, duration="40m", step_s=120)
     grid = global_grid(1.0)

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from constellation.coverage import Requirement, coverage
+from constellation.engine import Requirement, coverage
 from constellation.design import jinan368
 from constellation.grid import global_grid, points
 from constellation.timescale import time_range
@@ -19,7 +19,7 @@ from constellation.timescale import time_range
 distributed = pytest.importorskip("distributed")
 from constellation import distributed as dist  # noqa: E402 - after the importorskip
 
-cov = importlib.import_module("constellation.coverage")  # the module (constellation.coverage is the function)
+cov = importlib.import_module("constellation.engine")  # the module (constellation.coverage is the function)
 REQS = {"eo": Requirement(10.0, 30.0), "comm": Requirement(10.0), "nav": Requirement(5.0, None, 2)}
 
 
@@ -157,7 +157,7 @@ def test_plan_pickles_exactly(case, shared_data):
 def test_sgp4_tables_travel_with_the_constellation(case):
     """A pickled constellation carries the numba SGP4's coefficient rows when they were built, bit for bit
     what the receiving process would build itself, so its node positions are the same bits."""
-    prop = importlib.import_module("constellation.propagate")
+    prop = importlib.import_module("constellation.propagation")
 
     sats, times, grid = case
     plan = cov.make_plan(sats, times, grid)  # the Hermite error estimate builds the tables

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sgp4.api import Satrec
 
-from constellation.propagate import PropagationWarning, propagate, teme_states
+from constellation.propagation import PropagationWarning, propagate, teme_states
 from constellation.satellite import Constellation, Satellite
 
 POS_TOL_KM = 1e-6

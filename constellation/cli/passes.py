@@ -88,7 +88,7 @@ def write_csv_atomic(table, path: str | os.PathLike) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..passes import passes
+    from ..contacts import passes
     from ..timescale import parse_duration, parse_time
 
     try:
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if not -90 <= args.min_elevation < 90:
         raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
     try:
-        from ..passes import _parse_sites
+        from ..contacts import _parse_sites
 
         site = _parse_sites(args.site)
     except ValueError as exc:

@@ -1,6 +1,6 @@
 """Ground coverage of a constellation: figures of merit per grid cell, streamed over time chunks.
 
-:func:`coverage` propagates the satellites chunk by chunk (:class:`constellation.propagate.ItrsWindow`),
+:func:`coverage` propagates the satellites chunk by chunk (:class:`constellation.propagation.ItrsWindow`),
 finds the cells each satellite serves with the row-by-row footprint kernels of
 :mod:`constellation.kernels.footprint` (exact WGS84 elevation test, optional nadir cone, identical to a
 brute force of every satellite against every cell) and folds each sample into mergeable per-cell
@@ -26,7 +26,7 @@ import xarray as xr
 from .grid import Grid, global_grid
 from .kernels import footprint as fp
 from .kernels import reductions as red
-from .propagate import ItrsWindow, _sgp4_tables, _warn_failures, auto_node_step_s, hermite_error_km
+from .propagation import ItrsWindow, _sgp4_tables, _warn_failures, auto_node_step_s, hermite_error_km
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
@@ -39,7 +39,7 @@ EDGE_RULES = {
     "exclude": "gaps touching the start or end of the analysis window are left out of every gap statistic "
                "(STK 'optimistic' rule); the window length stays the full window",
 }
-#: Target of the automatic node step of Hermite positions (m): see :func:`constellation.propagate.
+#: Target of the automatic node step of Hermite positions (m): see :func:`constellation.propagation.
 #: auto_node_step_s`; the estimated error of each run is in its attributes.
 POSITION_TOL_M = 5.0
 _STENCIL = 4  # nodes per Hermite interpolation (degree 7)
@@ -215,7 +215,7 @@ class Plan:
                     position_error_m=self.position_error_m, position_note=self.position_note)
 
     def window(self):
-        """The :class:`constellation.propagate.ItrsWindow` serving this plan's positions (one per
+        """The :class:`constellation.propagation.ItrsWindow` serving this plan's positions (one per
         process: it is cached on the plan and not pickled)."""
         if self.pending is not None:
             raise RuntimeError("the plan's node step is still being chosen: use plan.resolved()")
@@ -329,7 +329,7 @@ def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
 
 def _positions(plan: Plan, progress: bool, slot=None):
     """Yield ``(k, pos)`` for every chunk ``k``: ``pos`` float64 ``(n_chunk, n_sat, 3)`` ITRS km,
-    time-major, from the plan's :class:`~constellation.propagate.ItrsWindow`.  With ``"exact"`` positions
+    time-major, from the plan's :class:`~constellation.propagation.ItrsWindow`.  With ``"exact"`` positions
     (python-sgp4, which holds the GIL) the next chunk is propagated in a background thread while the
     caller runs the kernels on this one (they release the GIL); Hermite positions are cheap enough to
     compute in line, into ``slot(k)`` when given (a buffer the caller reuses from chunk to chunk)."""
@@ -375,7 +375,7 @@ def _positions(plan: Plan, progress: bool, slot=None):
 def chunk_positions(plan: Plan, k: int, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Positions of chunk ``k`` with its lead (up to two samples before it): ``(pos, n_lead)``, ``pos``
     float64 ``(n_lead + n_chunk, n_sat, 3)``.  Bit-identical to the streamed positions whatever the order
-    chunks are computed in (:class:`~constellation.propagate.ItrsWindow` guarantees it).  ``out``: an
+    chunks are computed in (:class:`~constellation.propagation.ItrsWindow` guarantees it).  ``out``: an
     optional C-contiguous float64 buffer ``(m, n_sat, 3)`` with ``m >= n_lead + n_chunk``; ``pos`` is then
     its first rows (a caller running chunk after chunk saves allocating and page-faulting a new array)."""
     a, b = plan.bounds[k]
@@ -589,7 +589,7 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         Show a tqdm progress bar over chunks.
     positions : "hermite" (default) or "exact"
         Satellite positions at the samples: SGP4 at nodes a few minutes apart with degree-7 Hermite
-        interpolation (:class:`constellation.propagate.ItrsWindow`, node step chosen for
+        interpolation (:class:`constellation.propagation.ItrsWindow`, node step chosen for
         :data:`POSITION_TOL_M`; the run's estimated error is in the ``position_error_max_m`` attribute),
         or SGP4 at every sample.
     client : distributed.Client, optional

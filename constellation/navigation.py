@@ -1,11 +1,11 @@
 """Navigation geometry: dilution of precision (GDOP, PDOP, HDOP, VDOP, TDOP) over a grid or sites.
 
-:func:`dop` propagates the satellites in time chunks (:func:`constellation.propagate.itrs_chunks`), and at
+:func:`dop` propagates the satellites in time chunks (:func:`constellation.propagation.itrs_chunks`), and at
 every step accumulates, for every grid cell, the 10 unique sums of ``H^T H`` over the satellites above
 the elevation mask, then inverts it (kernels in :mod:`constellation.kernels.dop`, where the formulas and
 their sources are given).  The satellites in view of each cell come from the coverage engine's footprint
 search (:mod:`constellation.kernels.footprint`: per row, the runs of cells each satellite serves, decided
-by the same exact elevation test), so DOP and :func:`constellation.coverage.coverage` count the same
+by the same exact elevation test), so DOP and :func:`constellation.coverage` count the same
 satellites, and the work grows with the footprints, not with satellites x cells.
 
 The result follows the coverage contract's layout (dims ``lat``/``lon`` for regular grids, ``cell``
@@ -26,7 +26,7 @@ import numpy as np
 from .grid import Grid, global_grid
 from .kernels import dop as K
 from .kernels import footprint as fp
-from .propagate import itrs_chunks
+from .propagation import itrs_chunks
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
