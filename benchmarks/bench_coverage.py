@@ -78,7 +78,7 @@ def _setup(p: dict):
 
 
 def worker_engine(p: dict) -> dict:
-    from constellation.engine import coverage
+    from constellation.api import coverage
 
     sats, times, grid = _setup(p)
     rss_setup = _rss_bytes()

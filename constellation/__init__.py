@@ -23,8 +23,7 @@ from typing import Any
 from .elements import load
 from .satellite import Constellation, Satellite, as_constellation
 from .timescale import parse_duration, parse_time, time_range
-
-__version__ = "0.1.0"
+from .version import __version__
 
 # name -> (module, attribute or None for the module itself), imported on first access
 _LAZY = {
@@ -33,7 +32,7 @@ _LAZY = {
     "design": ("design", None),
     "elements": ("elements", None),
     "grid": ("grid", None),
-    "coverage": ("engine", "coverage"),
+    "coverage": ("api", "coverage"),
     "Requirement": ("engine", "Requirement"),
     "passes": ("contacts", "passes"),
     "dop": ("navigation", "dop"),

@@ -452,7 +452,7 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
     ``progress``, a tqdm bar advances as chunks finish.
     """
     distributed = require_distributed()
-    from .propagation import _warn_failures
+    from .propagation import warn_failures
 
     n_chunks = len(plan.bounds)
     n_threads = sum(client.nthreads().values())
@@ -493,7 +493,7 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
         if np.any(first != never):
             first = np.where(first == never, -1, first)
             win = plan.window()
-            _warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
+            warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
                            stacklevel=4)
     return asm.result()
 

@@ -217,7 +217,7 @@ def _dataset(xr, c, times, grid, mean, dmax, dmin, dop_n, below, few, nv_sum, nv
         data["sats_in_view"] = (("time", "cell"), series_n.astype(np.int16),
                                 dict(long_name="satellites in view", units="1"))
     step_s = float(np.median(np.diff(times)) / np.timedelta64(1, "s")) if n_t > 1 else 0.0
-    from . import __version__
+    from .version import __version__
 
     attrs = dict(
         Conventions="CF-1.10",

@@ -16,7 +16,7 @@ import pytest
 from constellation import checkpoint as ckpt
 from constellation import io
 from constellation.cli import main
-from constellation.engine import coverage
+from constellation.api import coverage
 from constellation.design import jinan368
 from constellation.grid import global_grid
 from constellation.timescale import time_range

@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 from constellation import time_range
-from constellation.engine import Requirement, coverage
+from constellation.api import Requirement, coverage
 from constellation.grid import global_grid, points, region
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -59,7 +59,8 @@ def test_kernel_blocks_inside_a_chunk_do_not_change_the_result(monkeypatch, bloc
     per chunk, with and without refined edges, services, points and the window's first chunk."""
     import importlib
 
-    from constellation.engine import chunk_state, coverage_counts, make_plan
+    from constellation.api import coverage_counts
+    from constellation.engine import chunk_state, make_plan
 
     cov_mod = importlib.import_module("constellation.engine")  # the module (the package exports the function)
 

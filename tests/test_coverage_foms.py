@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from constellation import time_range
-from constellation.engine import coverage
+from constellation.api import coverage
 from constellation.grid import points
 from constellation.kernels import reductions as red
 

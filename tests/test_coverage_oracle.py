@@ -16,7 +16,7 @@ import pytest
 from sgp4.api import WGS72, Satrec
 
 from constellation import time_range
-from constellation.engine import Requirement, coverage, coverage_counts
+from constellation.api import Requirement, coverage, coverage_counts
 from constellation.grid import equal_area, global_grid, points, region
 from constellation.propagation import itrs_chunks
 from constellation.satellite import Constellation, Satellite

@@ -305,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
     times = time_range(start, step_s=step_s, duration=duration_s)
     requirements = _requirements(args, sats)
 
-    from ..engine import coverage
+    from ..api import coverage
 
     progress = not args.quiet and _long_run(len(sats), times.size, grid.n_cells)
     kwargs: dict[str, Any] = dict(
