@@ -29,8 +29,8 @@ import numpy as np
 
 from .atomic import write_atomically
 
-__all__ = ["write_dataset", "read_dataset", "read_arrays", "output_format", "cf_attrs", "encode_dataset",
-           "decode_dataset"]
+__all__ = ["write_dataset", "read_dataset", "read_arrays", "output_format", "input_format", "cf_attrs",
+           "encode_dataset", "decode_dataset"]
 
 _MARK = "_constellation_encoding"
 _NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".h5", ".hdf5")
@@ -247,27 +247,29 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
     return write_atomically(path, write)
 
 
+def input_format(path: str | os.PathLike, format: str | None = None) -> str:
+    """``"netcdf"`` or ``"zarr"`` for an existing ``path``: a folder is a Zarr store unless ``format`` says
+    otherwise, anything else as :func:`output_format` decides."""
+    if format is None and Path(path).is_dir():
+        return "zarr"
+    return output_format(path, format)
+
+
 def read_dataset(path: str | os.PathLike, *, format: str | None = None):
     """Read a NetCDF-4 file or Zarr store written by :func:`write_dataset` (or any other) into memory.
 
     The file is closed before returning; variables, coordinates, dtypes (``bool``, strings,
-    ``datetime64``) and attributes come back as they were written.
+    ``datetime64``) and attributes come back as they were written.  (This reads any store as it is:
+    :func:`constellation.io.read_dataset` also refuses a checkpoint store whose run has not finished.)
     """
     import xarray as xr
 
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file or Zarr store: {str(path)!r}")
-    if format is None and path.is_dir():
-        fmt = "zarr"
-    else:
-        fmt = output_format(path, format)
-    if fmt == "netcdf":
+    if input_format(path, format) == "netcdf":
         opened = xr.open_dataset(path, engine="h5netcdf")
     else:
-        from .checkpoint import check_complete
-
-        check_complete(path)  # a resumable run's store that has not finished: say so, do not read it
         opened = xr.open_zarr(path, consolidated=None)
     with opened:
         loaded = opened.load()

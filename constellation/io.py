@@ -1,12 +1,31 @@
 """Reading and writing results: NetCDF-4 (``.nc``) and Zarr (``.zarr``), written atomically.
 
-The public face of :mod:`constellation.formats` (the encodings and the atomic writes) and of
-:mod:`constellation.atomic` (:func:`write_text`).
+The public face of the result formats (:mod:`constellation.formats`: the encodings, :func:`write_dataset`,
+:func:`read_arrays`), of the atomic writes (:func:`write_text`, :mod:`constellation.atomic`) and of the
+checkpoint stores: :func:`read_dataset` refuses a resumable run's store that has not finished.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from . import formats
 from .atomic import write_text
-from .formats import cf_attrs, output_format, read_arrays, read_dataset, write_dataset
+from .checkpoint import check_complete
+from .formats import cf_attrs, output_format, read_arrays, write_dataset
 
 __all__ = ["write_dataset", "read_dataset", "read_arrays", "write_text", "output_format", "cf_attrs"]
+
+
+def read_dataset(path: str | os.PathLike, *, format: str | None = None):
+    """Read a NetCDF-4 file or Zarr store written by :func:`write_dataset` (or any other) into memory.
+
+    The file is closed before returning; variables, coordinates, dtypes (``bool``, strings,
+    ``datetime64``) and attributes come back as they were written.  A coverage checkpoint store
+    (:mod:`constellation.checkpoint`) whose run has not finished is refused with
+    :class:`constellation.checkpoint.IncompleteRunError` ("resume it"), never read half-done.
+    """
+    if Path(path).exists() and formats.input_format(path, format) == "zarr":
+        check_complete(path)
+    return formats.read_dataset(path, format=format)
