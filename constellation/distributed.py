@@ -49,7 +49,7 @@ import copyreg
 import dataclasses
 import pickle
 import threading
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import numpy as np
 from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
@@ -57,7 +57,7 @@ from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
 from .engine import Assembler, Plan, chunk_positions, chunk_state
 from .kernels import reductions as red
 from .propagation import adopt_sgp4_tables, cached_sgp4_tables
-from .satellite import Constellation
+from .satellite import Constellation, Satellite
 
 __all__ = ["run_dask", "chunk_task", "PlanBlob", "send_plan", "dask_chunk_steps", "dask_bounds", "with_chunk_steps",
            "transfer_sizes", "require_distributed", "CLUSTER_CONFIG"]
@@ -199,10 +199,10 @@ def _reduce_satrec(s: Satrec):
 
 
 class _SatelliteBytes:
-    """The pickled satellites of a constellation, unpickled when called (the ``build`` of a deferred
-    :class:`~constellation.satellite.Constellation`): a worker keeps one bytes object instead of thousands
-    of SGP4 models and ``Satellite`` objects it does not need, and passes the same bytes on if the
-    constellation is pickled again before its satellites were ever built."""
+    """The pickled satellites of a constellation, unpickled when called (the ``build`` of a
+    :class:`DeferredConstellation`): a worker keeps one bytes object instead of thousands of SGP4 models
+    and ``Satellite`` objects it does not need, and passes the same bytes on if the constellation is
+    pickled again before its satellites were ever built."""
 
     def __init__(self, data: bytes):
         self.data = data
@@ -211,10 +211,48 @@ class _SatelliteBytes:
         return pickle.loads(self.data)
 
 
+#: guards the one-time build of a deferred constellation's satellites
+_BUILD_LOCK = threading.Lock()
+
+
+class DeferredConstellation(Constellation):
+    """A :class:`~constellation.satellite.Constellation` of ``n`` satellites that ``build()`` makes the
+    first time they are needed (an item, an iteration, any per-satellite metadata); its length, name and
+    source are known at once.  ``build`` must return exactly ``n`` satellites.
+
+    A plan's satellites are unpickled this way on a dask worker: a coverage chunk needs only the numba
+    SGP4 tables that travel beside them, so the worker usually never builds the 3,000 or 10,000 SGP4
+    models and ``Satellite`` objects (about 4 objects each that the garbage collector tracks, which made
+    the worker's full collections, 0.1 s each over its ~200,000 objects, come sooner).
+    """
+
+    def __init__(self, n: int, build: Callable[[], Iterable[Satellite]], name: str = "", source: str = ""):
+        # (the satellites are not there yet: Constellation.__init__ would build them)
+        self.__dict__.update(_n=int(n), _build=build, name=name, source=source, _satrec_array=None)
+
+    def __getattr__(self, attr: str) -> Any:
+        # called only while ``_sats`` is missing from the instance: build the satellites then
+        if attr != "_sats" or "_build" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+        with _BUILD_LOCK:
+            d = self.__dict__
+            if "_sats" not in d:
+                sats = tuple(d["_build"]())
+                if len(sats) != d["_n"]:
+                    raise ValueError(f"deferred constellation: expected {d['_n']} satellites, built {len(sats)}")
+                d["_sats"] = sats
+                del d["_build"]
+            return d["_sats"]
+
+    def __len__(self) -> int:
+        d = self.__dict__
+        return len(d["_sats"]) if "_sats" in d else d["_n"]
+
+
 def _rebuild_constellation(state: dict, tables: tuple | None = None, n: int | None = None,
                            sats: bytes | None = None) -> Constellation:
     # (without ``sats``, ``state`` holds the satellites themselves)
-    c = Constellation.__new__(Constellation) if sats is None else Constellation._deferred(n, _SatelliteBytes(sats))
+    c = Constellation.__new__(Constellation) if sats is None else DeferredConstellation(n, _SatelliteBytes(sats))
     c.__dict__.update(state)
     if tables is not None:
         adopt_sgp4_tables(c, *tables)
@@ -223,7 +261,7 @@ def _rebuild_constellation(state: dict, tables: tuple | None = None, n: int | No
 
 def _reduce_constellation(c: Constellation):
     # The satellites travel as one bytes object, unpickled on the worker only if something there needs
-    # them (Constellation._deferred): a coverage chunk propagates with the numba SGP4's coefficient rows,
+    # them (DeferredConstellation): a coverage chunk propagates with the numba SGP4's coefficient rows,
     # which travel beside them (exact floats: the worker's nodes are the same bits), so a worker neither
     # rebuilds the SGP4 models nor reruns python-sgp4's pure-Python ``sgp4init`` (about 0.1 ms a
     # satellite) for near-Earth satellites.  The cached SatrecArray (a compiled object that cannot be
@@ -242,6 +280,7 @@ def _reduce_constellation(c: Constellation):
 
 copyreg.pickle(Satrec, _reduce_satrec)
 copyreg.pickle(Constellation, _reduce_constellation)
+copyreg.pickle(DeferredConstellation, _reduce_constellation)
 
 
 # -- running a plan ------------------------------------------------------------------------------------
