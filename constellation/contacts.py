@@ -46,6 +46,7 @@ from .grid import Grid
 from .kernels.frames import itrs_from_geodetic
 from .propagation import earth_orientation, teme_states
 from .satellite import Constellation, as_constellation
+from .sites import parse_site
 from .timescale import dut1_s, julian_utc, parse_duration, parse_time
 
 __all__ = ["passes", "coarse_step_s", "JINAN_SITE", "PASS_COLUMNS"]
@@ -301,22 +302,7 @@ def _parse_sites(site: Any) -> _Sites:
             raise ValueError(f"passes needs a point grid (constellation.grid.points), got a {site.kind} grid "
                              f"of {site.n_cells} cells")
         return _Sites.from_arrays(site.lat_deg, site.lon_deg, site.height_m, site.names)
-    if isinstance(site, str):
-        parts = [p for p in site.replace(" ", "").split(",") if p]
-        try:
-            site = tuple(float(p) for p in parts)
-        except ValueError:
-            raise ValueError(f"cannot read site {site!r}: expected 'LAT,LON[,HEIGHT_M]' in degrees and "
-                             f"metres, e.g. '36.65,117.0'") from None
-    vals = np.asarray(site, dtype=float).ravel()
-    if vals.size not in (2, 3):
-        raise ValueError(f"site must be (lat_deg, lon_deg) or (lat_deg, lon_deg, height_m), got {site!r}")
-    lat, lon = float(vals[0]), float(vals[1])
-    h = float(vals[2]) if vals.size == 3 else 0.0
-    if not -90.0 <= lat <= 90.0:
-        raise ValueError(f"site latitude must lie in [-90, 90] degrees, got {lat}")
-    if not -360.0 <= lon <= 360.0:
-        raise ValueError(f"site longitude must lie in [-360, 360] degrees, got {lon}")
+    lat, lon, h = parse_site(site)
     return _Sites.from_arrays([lat], [lon], [h], [f"{lat:g},{lon:g}"])
 
 

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import numpy as np
-from ._common import load_elements, parse_site, select
+from ._common import load_elements, select
 
 EPILOG = """\
 examples:
@@ -54,6 +54,7 @@ def _fmt(x: float, spec: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..propagation import propagate_arrays
+    from ..sites import parse_site
     from ..timescale import parse_duration, parse_time
 
     t = parse_time(args.at)
