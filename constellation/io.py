@@ -12,7 +12,6 @@ from pathlib import Path
 
 from . import formats
 from .atomic import write_text
-from .checkpoint import check_complete
 from .formats import cf_attrs, output_format, read_arrays, write_dataset
 
 __all__ = ["write_dataset", "read_dataset", "read_arrays", "write_text", "output_format", "cf_attrs"]
@@ -27,5 +26,7 @@ def read_dataset(path: str | os.PathLike, *, format: str | None = None):
     :class:`constellation.checkpoint.IncompleteRunError` ("resume it"), never read half-done.
     """
     if Path(path).exists() and formats.input_format(path, format) == "zarr":
+        from .checkpoint import check_complete  # (a NetCDF reader never needs it)
+
         check_complete(path)
     return formats.read_dataset(path, format=format)

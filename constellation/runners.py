@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from .checkpoint import run_checkpointed, with_bounds
 from .engine import Assembler, Plan, chunk_state, make_plan, stream_positions
 
 __all__ = ["run_serial", "run_plan"]
@@ -52,6 +51,8 @@ def run_plan(plan: Plan, *, client: Any = None, checkpoint: Any = None, resume: 
     with ``rechunk`` (no chunk size chosen by the caller) a new run on a cluster is cut into about five
     chunks per worker thread, the last rounds shorter (:func:`constellation.distributed.dask_bounds`).
     The dispatch behind :func:`constellation.coverage`."""
+    from .checkpoint import run_checkpointed, with_bounds  # (a serial run never needs them)
+
     if client is not None:
         from . import distributed as dist
 

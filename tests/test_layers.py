@@ -218,3 +218,21 @@ def test_light_imports(statement, banned):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "", f"{statement!r} imports {out.stdout.strip()}"
+
+
+@pytest.mark.parametrize("argv, banned", [
+    (["coverage", "--duration", "10m", "--step", "5m", "--grid-deg", "30", "--quiet", "-o", "{tmp}/c.nc"],
+     ["matplotlib", "tqdm", "constellation.plot", "constellation.checkpoint", "constellation.distributed",
+      "constellation.contacts", "constellation.navigation", "constellation.cli.plot", "constellation.cli.passes"]),
+    (["passes", "--duration", "1h", "--limit", "1"],
+     ["xarray", "matplotlib", "dask", "constellation.engine", "constellation.cli.coverage"]),
+    (["track", "--limit", "1"], ["pandas", "xarray", "matplotlib", "dask", "constellation.engine"]),
+])
+def test_subcommands_import_only_what_they_use(tmp_path, argv, banned):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    code = (f"import sys\nfrom constellation.cli import main\nassert main({argv!r}) == 0\n"
+            f"print('LOADED', ' '.join(m for m in {banned!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded = out.stdout.rpartition("LOADED")[2].strip()
+    assert loaded == "", f"constellation {argv[0]} imports {loaded}"
