@@ -58,6 +58,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .atomic import fsync_dir, fsync_path
+
 if TYPE_CHECKING:  # the engine is imported where a run needs it: reading a store's status stays light
     from .engine import Assembler, Plan
 
@@ -162,13 +164,7 @@ def _write_meta(path: Path, info: dict) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, mp)
-    _fsync_dir(mp.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    from .atomic import fsync_dir
-
-    fsync_dir(path)
+    fsync_dir(mp.parent)
 
 
 def _done_chunks(path: Path, n_chunks: int) -> set[int]:
@@ -200,11 +196,9 @@ def _write_chunk(path: Path, k: int, state: np.ndarray, row_cov: np.ndarray, siv
         for name, a in arrays.items():
             a = np.ascontiguousarray(a)
             g.create_array(name, data=a, chunks=a.shape if a.size else None)
-        from .atomic import fsync_path
-
         fsync_path(tmp)
         os.rename(tmp, part / _chunk_name(k))
-        _fsync_dir(part)
+        fsync_dir(part)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -280,7 +274,7 @@ def _create(path: Path, plan: Plan, fp: dict) -> dict:
         zarr.open_group(str(tmp / _PARTIAL), mode="w-", zarr_format=2)
         _write_meta(tmp, info)
         os.rename(tmp, path)
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -422,7 +416,6 @@ def write_final(path: str | os.PathLike, ds) -> Path:
 
 
 def _write_final_locked(path: Path, ds) -> None:
-    from .atomic import fsync_path
     from .formats import encode_dataset
 
     info = store_info(path)
@@ -443,7 +436,7 @@ def _write_final_locked(path: Path, ds) -> None:
         entries = sorted(tmp.iterdir(), key=lambda p: p.name == ".zmetadata")
         for p in entries:
             os.rename(p, path / p.name)
-        _fsync_dir(path)
+        fsync_dir(path)
         info["status"] = "complete"
         info["completed"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         _write_meta(path, info)
