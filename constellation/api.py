@@ -24,8 +24,6 @@ __all__ = ["coverage", "coverage_counts", "Requirement", "EDGE_RULES"]
 
 
 _ACCESS_RULE = "accesses touching the window ends are counted, truncated at the window edges"
-
-
 _REFINE_RULE = {
     True: "transition times interpolated between samples: each satellite that rose or set contributes the "
           "zero of its linearly interpolated margin (sin(el) - sin(mask), and cos(nadir) - cos(half-angle) "

@@ -105,8 +105,8 @@ def fingerprint(plan: Plan) -> dict[str, str]:
     satellite, in order), ``times``, ``grid`` (cell and row arrays), ``requirements`` (per-satellite
     service, masks and cones, services' ``min_sats``, labels), ``positions`` (method, node step, stencil),
     ``refine`` (edge refinement), ``software`` (package version, state layout) and ``chunks`` (bounds)."""
-    from .version import __version__
     from .kernels import reductions as red
+    from .version import __version__
 
     recs = [s.satrec for s in plan.c] if len(plan.c) else []
     num = np.array([[float(getattr(r, f)) for f in _SATREC_FIELDS] for r in recs], np.float64).reshape(

@@ -26,7 +26,7 @@ import numpy as np
 from .grid import Grid, global_grid
 from .kernels import footprint as fp
 from .kernels import reductions as red
-from .propagation import ItrsWindow, sgp4_tables, warn_failures, auto_node_step_s, hermite_error_km
+from .propagation import ItrsWindow, auto_node_step_s, hermite_error_km, sgp4_tables, warn_failures
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
