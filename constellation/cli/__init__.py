@@ -50,6 +50,8 @@ def _chosen(argv: Sequence[str] | None) -> str | None:
     """The subcommand ``argv`` names (its first argument that is not an option), or None (then every
     subcommand is registered, for the help listing or argparse's own error)."""
     for arg in argv or ():
+        if arg in ("-h", "--help"):  # the help lists every subcommand
+            return None
         if not arg.startswith("-"):
             return arg if arg in SUBCOMMANDS else None
     return None
