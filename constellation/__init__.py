@@ -30,8 +30,9 @@ from .version import __version__  # noqa: F401  (re-exported)
 #: of that package; ``""``: this package façade itself.
 LAYERS = (
     (1, "numba kernels (no Python objects)", ("kernels", "kernels.*")),
-    (2, "foundations: errors, version, time scales, satellites and constellations, atomic writes, sites",
-     ("errors", "version", "timescale", "satellite", "atomic", "sites")),
+    (2, "foundations: errors, version, time scales, satellites and constellations, atomic writes, sites, "
+        "the shipped element sets (data)",
+     ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data")),
     (3, "inputs and formats: element sets, design plans, grids, result file formats",
      ("elements", "design", "grid", "formats")),
     (4, "positions: propagation (and the engine's position feed), topocentric geometry",

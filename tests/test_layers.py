@@ -15,6 +15,7 @@ import pytest
 
 import constellation
 import constellation.kernels
+import constellation.tle_data
 
 from conftest import REPO
 
@@ -24,8 +25,9 @@ PKG = "constellation"
 def _module_files() -> dict[str, Path]:
     """Every module of the package (``constellation.*``, the kernels included) and its file."""
     out: dict[str, Path] = {}
-    roots = {PKG: Path(constellation.__file__).parent,
-             f"{PKG}.kernels": Path(constellation.kernels.__file__).parent}
+    roots = {PKG: Path(constellation.__file__).parent,  # (the kernels and data install inside it, or
+             f"{PKG}.kernels": Path(constellation.kernels.__file__).parent,  # live beside it in a checkout)
+             f"{PKG}.tle_data": Path(constellation.tle_data.__file__).parent}
     for prefix, root in roots.items():
         for path in sorted(root.rglob("*.py")):
             rel = path.relative_to(root)
