@@ -48,10 +48,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def _chosen(argv: Sequence[str] | None) -> str | None:
     """The subcommand ``argv`` names (its first argument that is not an option), or None (then every
-    subcommand is registered, for the help listing or argparse's own error)."""
+    subcommand is registered, for the help listing or argparse's own error); ``""`` for ``--version``,
+    which needs none."""
     for arg in argv or ():
         if arg in ("-h", "--help"):  # the help lists every subcommand
             return None
+        if arg == "--version":
+            return ""
         if not arg.startswith("-"):
             return arg if arg in SUBCOMMANDS else None
     return None
