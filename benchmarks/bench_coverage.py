@@ -78,7 +78,7 @@ def _setup(p: dict):
 
 
 def worker_engine(p: dict) -> dict:
-    from constellation.coverage import coverage
+    from constellation.api import coverage
 
     sats, times, grid = _setup(p)
     rss_setup = _rss_bytes()
@@ -99,7 +99,7 @@ def worker_engine(p: dict) -> dict:
 
 
 def worker_propagate(p: dict) -> dict:
-    from constellation.propagate import itrs_chunks
+    from constellation.propagation import itrs_chunks
 
     sats, times, grid = _setup(p)
     out = []
@@ -113,7 +113,7 @@ def worker_propagate(p: dict) -> dict:
 
 def worker_numba_bf(p: dict) -> dict:
     from constellation.kernels import bruteforce as bf
-    from constellation.propagate import itrs_chunks
+    from constellation.propagation import itrs_chunks
 
     sats, times, grid = _setup(p)
     sub = times[: p["bf_steps"]]
@@ -131,7 +131,7 @@ def worker_numba_bf(p: dict) -> dict:
 
 
 def worker_numpy_bf(p: dict) -> dict:
-    from constellation.propagate import itrs_chunks
+    from constellation.propagation import itrs_chunks
 
     sats, times, grid = _setup(p)
     sub = times[: p["np_steps"]]

@@ -83,7 +83,8 @@ def main() -> None:
 
     import constellation
     from constellation import distributed as dist
-    from constellation.coverage import coverage, make_plan
+    from constellation.api import coverage
+    from constellation.engine import make_plan
     from constellation.design import walker_delta
     from constellation.grid import global_grid
     from constellation.timescale import parse_duration, time_range

@@ -36,7 +36,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
 
     import constellation as C
-    from constellation.passes import _step_groups, coarse_step_s
+    from constellation.contacts import _step_groups, coarse_step_s
     from constellation.timescale import parse_duration, time_range
 
     sats = C.jinan368()

@@ -72,9 +72,9 @@ def _heyoka_runner(sats, times):
 def bench_case(label: str, sats, times, args) -> list[tuple[str, float, str]]:
     import importlib
 
-    propagate = importlib.import_module("constellation.propagate")  # the module, not the function
-    from constellation.coverage import _auto_chunk
-    from constellation.propagate import ItrsWindow, auto_node_step_s, hermite_error_km, itrs_chunks
+    propagate = importlib.import_module("constellation.propagation")  # the module, not the function
+    from constellation.engine import _auto_chunk
+    from constellation.propagation import ItrsWindow, auto_node_step_s, hermite_error_km, itrs_chunks
     from constellation.timescale import julian_utc
 
     ns, nt = len(sats), times.size

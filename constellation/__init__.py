@@ -8,45 +8,81 @@ The public API, in data-flow order::
     pos = C.propagate(sats, times)               # xarray.Dataset (satellite, time): ITRS + WGS84 geodetic
     cov = C.coverage(sats, times, grid=C.grid.global_grid(1.0), min_elevation_deg=10)
 
-Each stage lives in its own module (``elements``, ``design``, ``propagate``, ``grid``, ``coverage``,
-``passes``, ``dop``, ``plot``) and can be used alone.  Heavy modules are imported on first use, so
-``import constellation`` stays quick.
+The functions come from modules named for their concepts (``C.propagate`` from ``propagation``,
+``C.coverage`` from ``api`` over the coverage ``engine``, ``C.passes`` from ``contacts``, ``C.dop`` from
+``navigation``), so no module shares a name with a function.  Every name is imported on first use, so
+``import constellation`` stays quick (no xarray, matplotlib, dask, skyfield or numba until needed).
+
+The modules form layers (:data:`LAYERS`); each imports only from its own layer and the layers before it,
+without cycles (``tests/test_layers.py`` checks every import in every module, function-level ones
+included).
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .elements import load
-from .satellite import Constellation, Satellite, as_constellation
-from .timescale import parse_duration, parse_time, time_range
+from .version import __version__  # noqa: F401  (re-exported)
 
-__version__ = "0.1.0"
+#: The package's modules by layer, lowest first: ``(layer, what it holds, modules)``.  A module imports
+#: only modules of its own layer or of lower ones, and never in a cycle.  ``"kernels.*"``: every module
+#: of that package; ``""``: this package façade itself.
+LAYERS = (
+    (1, "numba kernels (no Python objects)", ("kernels", "kernels.*")),
+    (2, "foundations: errors, version, time scales, satellites and constellations, atomic writes, sites, "
+        "the shipped element sets (data)",
+     ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data")),
+    (3, "inputs and formats: element sets, design plans, grids, result file formats, the shipped samples",
+     ("elements", "design", "grid", "formats", "samples")),
+    (4, "positions: propagation (and the engine's position feed), topocentric geometry",
+     ("propagation", "topo")),
+    (5, "analyses: the coverage engine (plan, chunk states, assembly), passes, DOP",
+     ("engine", "contacts", "navigation")),
+    (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
+     ("distributed", "checkpoint", "runners")),
+    (7, "the public API: coverage(), result I/O", ("api", "io")),
+    (8, "applications: plots, the command line, this façade", ("plot", "cli", "cli.*", "__main__", "")),
+)
 
 # name -> (module, attribute or None for the module itself), imported on first access
 _LAZY = {
-    "propagate": ("propagate", "propagate"),
+    "Constellation": ("satellite", "Constellation"),
+    "Satellite": ("satellite", "Satellite"),
+    "as_constellation": ("satellite", "as_constellation"),
+    "load": ("elements", "load"),
+    "time_range": ("timescale", "time_range"),
+    "parse_time": ("timescale", "parse_time"),
+    "parse_duration": ("timescale", "parse_duration"),
+    "propagate": ("propagation", "propagate"),
     "jinan368": ("design", "jinan368"),
     "design": ("design", None),
     "elements": ("elements", None),
     "grid": ("grid", None),
-    "coverage": ("coverage", "coverage"),
-    "Requirement": ("coverage", "Requirement"),
-    "passes": ("passes", "passes"),
-    "dop": ("dop", "dop"),
+    "coverage": ("api", "coverage"),
+    "Requirement": ("engine", "Requirement"),
+    "passes": ("contacts", "passes"),
+    "dop": ("navigation", "dop"),
     "look_angles": ("topo", "look_angles"),
     "plot": ("plot", None),
     "io": ("io", None),
     "samples": ("samples", None),
 }
 
-__all__ = [
-    "Constellation", "Satellite", "as_constellation", "load", "time_range",
-    "parse_time", "parse_duration", *_LAZY,
-]
+__all__ = list(_LAZY)
+
+if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
+    from . import design, elements, grid, io, plot
+    from .api import coverage
+    from .contacts import passes
+    from .design import jinan368
+    from .elements import load
+    from .engine import Requirement
+    from .navigation import dop
+    from .propagation import propagate
+    from .satellite import Constellation, Satellite, as_constellation
+    from .timescale import parse_duration, parse_time, time_range
+    from .topo import look_angles
 
 
 def __getattr__(name: str) -> Any:
@@ -62,16 +98,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
-
-
-class _Package(types.ModuleType):
-    """The package module: importing the submodule ``constellation.coverage`` (say) must not replace the
-    function ``constellation.coverage`` that shares its name, as the import system would otherwise do."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and _LAZY.get(name, (None, None))[1] is not None:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

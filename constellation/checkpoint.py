@@ -58,10 +58,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-if TYPE_CHECKING:  # the engine is imported where a run needs it: reading a store's status stays light
-    from .coverage import Assembler, Plan
+from .atomic import fsync_dir, fsync_path
 
-__all__ = ["run_checkpointed", "run_plan", "write_final", "fingerprint", "check_complete", "store_info",
+if TYPE_CHECKING:  # the engine is imported where a run needs it: reading a store's status stays light
+    from .engine import Assembler, Plan
+
+__all__ = ["run_checkpointed", "with_bounds", "write_final", "fingerprint", "check_complete", "store_info",
            "IncompleteRunError"]
 
 _KEY = "constellation_checkpoint"
@@ -103,8 +105,8 @@ def fingerprint(plan: Plan) -> dict[str, str]:
     satellite, in order), ``times``, ``grid`` (cell and row arrays), ``requirements`` (per-satellite
     service, masks and cones, services' ``min_sats``, labels), ``positions`` (method, node step, stencil),
     ``refine`` (edge refinement), ``software`` (package version, state layout) and ``chunks`` (bounds)."""
-    from . import __version__
     from .kernels import reductions as red
+    from .version import __version__
 
     recs = [s.satrec for s in plan.c] if len(plan.c) else []
     num = np.array([[float(getattr(r, f)) for f in _SATREC_FIELDS] for r in recs], np.float64).reshape(
@@ -163,13 +165,7 @@ def _write_meta(path: Path, info: dict) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, mp)
-    _fsync_dir(mp.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    from .io import fsync_dir
-
-    fsync_dir(path)
+    fsync_dir(mp.parent)
 
 
 def _done_chunks(path: Path, n_chunks: int) -> set[int]:
@@ -201,11 +197,9 @@ def _write_chunk(path: Path, k: int, state: np.ndarray, row_cov: np.ndarray, siv
         for name, a in arrays.items():
             a = np.ascontiguousarray(a)
             g.create_array(name, data=a, chunks=a.shape if a.size else None)
-        from .io import _fsync_path
-
-        _fsync_path(tmp)
+        fsync_path(tmp)
         os.rename(tmp, part / _chunk_name(k))
-        _fsync_dir(part)
+        fsync_dir(part)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -252,7 +246,10 @@ def _locked(path: Path):
         fh.close()
 
 
-def _with_bounds(plan: Plan, bounds: list) -> Plan:
+def with_bounds(plan: Plan, bounds: list) -> Plan:
+    """A copy of ``plan`` cut into the chunks ``bounds`` (``[(start, stop), ...]``), or ``plan`` itself when
+    they do not tile its window (a stored run's bounds that do not fit: the fingerprint comparison then says
+    what differs).  The result does not depend on the chunking."""
     bounds = [(int(a), int(b)) for a, b in bounds]
     n_t = int(plan.times.size)
     ok = bool(bounds) and bounds[0][0] == 0 and bounds[-1][1] == n_t and all(
@@ -278,7 +275,7 @@ def _create(path: Path, plan: Plan, fp: dict) -> dict:
         zarr.open_group(str(tmp / _PARTIAL), mode="w-", zarr_format=2)
         _write_meta(tmp, info)
         os.rename(tmp, path)
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -298,7 +295,7 @@ def _open(path: Path, plan: Plan, resume: bool) -> tuple[Plan, dict]:
         if info.get("version") != _VERSION:
             raise ValueError(f"cannot resume {str(path)!r}: checkpoint format {info.get('version')!r}, this "
                              f"version reads {_VERSION}")
-        plan = _with_bounds(plan, info.get("bounds", []))
+        plan = with_bounds(plan, info.get("bounds", []))
         fp = fingerprint(plan)
         if fp["all"] != info.get("fingerprint"):
             stored = info.get("parts", {})
@@ -330,7 +327,7 @@ def run_checkpointed(plan: Plan, path: str | os.PathLike, resume: bool = False, 
 
 
 def _run_locked(plan: Plan, path: Path, info: dict, progress: bool, client: Any) -> dict:
-    from .coverage import Assembler, chunk_state
+    from .engine import Assembler, chunk_state
 
     n = len(plan.bounds)
     done = _done_chunks(path, n)
@@ -403,27 +400,6 @@ def _run_on_client(plan: Plan, path: Path, client: Any, done: set, asm: Assemble
     fold_ready()
 
 
-def run_plan(plan: Plan, *, client: Any = None, checkpoint: Any = None, resume: bool = False,
-             progress: bool = False, rechunk: bool = True) -> dict:
-    """Run ``plan`` on a dask cluster (``client``), through a checkpoint store (``checkpoint``) or both;
-    with ``rechunk`` (no chunk size chosen by the caller) a new run on a cluster is cut into about five
-    chunks per worker thread, the last rounds shorter (:func:`constellation.distributed.dask_bounds`).
-    The dispatch behind :func:`constellation.coverage.coverage`."""
-    if client is not None:
-        from . import distributed as dist
-
-        dist.require_distributed()
-        if rechunk:
-            plan = _with_bounds(plan, dist.dask_bounds(plan, sum(client.nthreads().values())))
-    if checkpoint is None:
-        if client is None:
-            raise ValueError("run_plan needs a client or a checkpoint")
-        from .distributed import run_dask
-
-        return run_dask(plan, client, progress=progress)  # (it sends the plan before resolving it)
-    return run_checkpointed(plan.resolved(), checkpoint, resume=resume, progress=progress, client=client)
-
-
 # -- the final Dataset ---------------------------------------------------------------------------------
 
 def write_final(path: str | os.PathLike, ds) -> Path:
@@ -441,7 +417,7 @@ def write_final(path: str | os.PathLike, ds) -> Path:
 
 
 def _write_final_locked(path: Path, ds) -> None:
-    from .io import _encode, _fsync_path
+    from .formats import encode_dataset
 
     info = store_info(path)
     n = int(info.get("n_chunks", 0))
@@ -450,8 +426,8 @@ def _write_final_locked(path: Path, ds) -> None:
         raise ValueError(f"cannot finish {str(path)!r}: {have} of its {n} time chunks are done; resume the run")
     tmp = path / f".final.{secrets.token_hex(4)}.tmp"
     try:
-        _encode(ds).to_zarr(str(tmp), mode="w-", zarr_format=2, consolidated=True)
-        _fsync_path(tmp)
+        encode_dataset(ds).to_zarr(str(tmp), mode="w-", zarr_format=2, consolidated=True)
+        fsync_path(tmp)
         info["status"] = "finishing"
         _write_meta(path, info)
         for p in list(path.iterdir()):
@@ -461,7 +437,7 @@ def _write_final_locked(path: Path, ds) -> None:
         entries = sorted(tmp.iterdir(), key=lambda p: p.name == ".zmetadata")
         for p in entries:
             os.rename(p, path / p.name)
-        _fsync_dir(path)
+        fsync_dir(path)
         info["status"] = "complete"
         info["completed"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         _write_meta(path, info)

@@ -50,7 +50,6 @@ from sgp4.api import WGS72, Satrec
 from sgp4.earth_gravity import wgs72 as _wgs72
 
 from .errors import ElementSetError
-from .kernels.frames import gmst1982
 from .satellite import Constellation, Satellite
 from .timescale import julian_utc, parse_time
 
@@ -157,6 +156,8 @@ def mean_sun_right_ascension_deg(when: Any) -> float:
     the TEME frame SGP4 works in) this gives ``alpha_mean_sun = GMST - 15 deg/h * (UT1 - 12 h)``.  UTC
     stands in for UT1: the difference (under 0.9 s) moves the result by under 1e-5 degree.
     """
+    from .kernels.frames import gmst1982  # (numba: only plans that place a mean Sun need it)
+
     t = parse_time(when)
     jd, fr = julian_utc(np.array([t], dtype="datetime64[ns]"))
     gmst_deg = math.degrees(float(gmst1982(jd, fr)[0][0]))

@@ -1,16 +1,16 @@
 """Coverage on a dask cluster: time chunks computed on the workers, reduced with the reductions' combine.
 
-:func:`run_dask` runs one :class:`constellation.coverage.Plan` on a ``distributed.Client``:
+:func:`run_dask` runs one :class:`constellation.engine.Plan` on a ``distributed.Client``:
 
 1. the plan is pickled once on the client and its bytes are sent to every worker once (:func:`send_plan`,
    a :class:`PlanBlob`); it holds the satellites' SGP4 elements (with the numba SGP4's coefficient rows),
    the sample times, the grid's row geometry and the per-satellite requirement; each worker unpickles it
    on its first chunk (the SGP4 models themselves only if something there needs them: the numba tables
-   suffice for near-Earth satellites) and keeps its own :class:`constellation.propagate.ItrsWindow`
+   suffice for near-Earth satellites) and keeps its own :class:`constellation.propagation.ItrsWindow`
    cached on it, so the TEME -> ITRS matrices and the Hermite node tables are built once per worker, not
    once per chunk.  The plan leaves before its Hermite node step is chosen (a sample of SGP4 in a thread
-   on the client, :attr:`constellation.coverage.Plan.pending`); the step follows with the chunk tasks;
-2. one task per time chunk calls :func:`constellation.coverage.chunk_state` (positions included, with the
+   on the client, :attr:`constellation.engine.Plan.pending`); the step follows with the chunk tasks;
+2. one task per time chunk calls :func:`constellation.engine.chunk_state` (positions included, with the
    two lead samples before the chunk), a module-level function that workers import; its numba kernels
    come from the on-disk cache (:data:`constellation.kernels.CACHE`), so each worker process compiles
    nothing it already has and loads each kernel once;
@@ -19,7 +19,7 @@
    associative but not commutative), the final round's chunks folded in one by one after it
    (:func:`_join_all`), so only the final state travels back, plus each chunk's small
    covered-cells-per-row series ``(n_out, n_rows, n_chunk)`` int32 and (point grids) satellites in view;
-4. :class:`constellation.coverage.Assembler` receives the final state as if it were one chunk spanning the
+4. :class:`constellation.engine.Assembler` receives the final state as if it were one chunk spanning the
    window and the per-chunk series in order, and gives the same dict as the serial driver.
 
 Every number in the state is an exact integer (microsecond ticks, squared gaps in three integer parts) and
@@ -49,15 +49,15 @@ import copyreg
 import dataclasses
 import pickle
 import threading
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import numpy as np
 from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
 
-from .coverage import Assembler, Plan, chunk_positions, chunk_state
+from .engine import Assembler, Plan, chunk_positions, chunk_state
 from .kernels import reductions as red
-from .propagate import adopt_sgp4_tables, cached_sgp4_tables
-from .satellite import Constellation
+from .propagation import adopt_sgp4_tables, cached_sgp4_tables
+from .satellite import Constellation, Satellite
 
 __all__ = ["run_dask", "chunk_task", "PlanBlob", "send_plan", "dask_chunk_steps", "dask_bounds", "with_chunk_steps",
            "transfer_sizes", "require_distributed", "CLUSTER_CONFIG"]
@@ -199,10 +199,10 @@ def _reduce_satrec(s: Satrec):
 
 
 class _SatelliteBytes:
-    """The pickled satellites of a constellation, unpickled when called (the ``build`` of a deferred
-    :class:`~constellation.satellite.Constellation`): a worker keeps one bytes object instead of thousands
-    of SGP4 models and ``Satellite`` objects it does not need, and passes the same bytes on if the
-    constellation is pickled again before its satellites were ever built."""
+    """The pickled satellites of a constellation, unpickled when called (the ``build`` of a
+    :class:`DeferredConstellation`): a worker keeps one bytes object instead of thousands of SGP4 models
+    and ``Satellite`` objects it does not need, and passes the same bytes on if the constellation is
+    pickled again before its satellites were ever built."""
 
     def __init__(self, data: bytes):
         self.data = data
@@ -211,10 +211,48 @@ class _SatelliteBytes:
         return pickle.loads(self.data)
 
 
+#: guards the one-time build of a deferred constellation's satellites
+_BUILD_LOCK = threading.Lock()
+
+
+class DeferredConstellation(Constellation):
+    """A :class:`~constellation.satellite.Constellation` of ``n`` satellites that ``build()`` makes the
+    first time they are needed (an item, an iteration, any per-satellite metadata); its length, name and
+    source are known at once.  ``build`` must return exactly ``n`` satellites.
+
+    A plan's satellites are unpickled this way on a dask worker: a coverage chunk needs only the numba
+    SGP4 tables that travel beside them, so the worker usually never builds the 3,000 or 10,000 SGP4
+    models and ``Satellite`` objects (about 4 objects each that the garbage collector tracks, which made
+    the worker's full collections, 0.1 s each over its ~200,000 objects, come sooner).
+    """
+
+    def __init__(self, n: int, build: Callable[[], Iterable[Satellite]], name: str = "", source: str = ""):
+        # (the satellites are not there yet: Constellation.__init__ would build them)
+        self.__dict__.update(_n=int(n), _build=build, name=name, source=source, _satrec_array=None)
+
+    def __getattr__(self, attr: str) -> Any:
+        # called only while ``_sats`` is missing from the instance: build the satellites then
+        if attr != "_sats" or "_build" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+        with _BUILD_LOCK:
+            d = self.__dict__
+            if "_sats" not in d:
+                sats = tuple(d["_build"]())
+                if len(sats) != d["_n"]:
+                    raise ValueError(f"deferred constellation: expected {d['_n']} satellites, built {len(sats)}")
+                d["_sats"] = sats
+                del d["_build"]
+            return d["_sats"]
+
+    def __len__(self) -> int:
+        d = self.__dict__
+        return len(d["_sats"]) if "_sats" in d else d["_n"]
+
+
 def _rebuild_constellation(state: dict, tables: tuple | None = None, n: int | None = None,
                            sats: bytes | None = None) -> Constellation:
     # (without ``sats``, ``state`` holds the satellites themselves)
-    c = Constellation.__new__(Constellation) if sats is None else Constellation._deferred(n, _SatelliteBytes(sats))
+    c = Constellation.__new__(Constellation) if sats is None else DeferredConstellation(n, _SatelliteBytes(sats))
     c.__dict__.update(state)
     if tables is not None:
         adopt_sgp4_tables(c, *tables)
@@ -223,7 +261,7 @@ def _rebuild_constellation(state: dict, tables: tuple | None = None, n: int | No
 
 def _reduce_constellation(c: Constellation):
     # The satellites travel as one bytes object, unpickled on the worker only if something there needs
-    # them (Constellation._deferred): a coverage chunk propagates with the numba SGP4's coefficient rows,
+    # them (DeferredConstellation): a coverage chunk propagates with the numba SGP4's coefficient rows,
     # which travel beside them (exact floats: the worker's nodes are the same bits), so a worker neither
     # rebuilds the SGP4 models nor reruns python-sgp4's pure-Python ``sgp4init`` (about 0.1 ms a
     # satellite) for near-Earth satellites.  The cached SatrecArray (a compiled object that cannot be
@@ -242,6 +280,7 @@ def _reduce_constellation(c: Constellation):
 
 copyreg.pickle(Satrec, _reduce_satrec)
 copyreg.pickle(Constellation, _reduce_constellation)
+copyreg.pickle(DeferredConstellation, _reduce_constellation)
 
 
 # -- running a plan ------------------------------------------------------------------------------------
@@ -258,7 +297,7 @@ def require_distributed():
 
 
 class PlanBlob:
-    """A :class:`~constellation.coverage.Plan` pickled once on the client, as it travels to the workers.
+    """A :class:`~constellation.engine.Plan` pickled once on the client, as it travels to the workers.
 
     dask sends bytes in a few milliseconds, but a plan object (thousands of SGP4 models, the grid's
     arrays) goes through its serialisation on every send and took 0.13-0.38 s to broadcast to two local
@@ -288,7 +327,7 @@ class PlanBlob:
             return self._plan
 
     def position_buffer(self) -> np.ndarray:
-        """This thread's buffer for a chunk's positions (:func:`~constellation.coverage.chunk_positions`'s
+        """This thread's buffer for a chunk's positions (:func:`~constellation.engine.chunk_positions`'s
         ``out``), made on first use and kept as long as the blob: a worker runs chunk after chunk through
         it instead of allocating each chunk's positions afresh (for 10,000 satellites, 56 MB a chunk, mapped
         and page-faulted in anew each time, since glibc maps arrays that size outside its heap)."""
@@ -447,12 +486,12 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
 
     The plan's chunks are used as they are (see :func:`dask_chunk_steps` / :func:`with_chunk_steps` to
     cut them for a cluster).  A plan whose node step is still being chosen (:attr:`Plan.pending`, as
-    :func:`constellation.coverage.coverage` makes them for a cluster) is pickled and sent first and
+    :func:`constellation.coverage` makes them for a cluster) is pickled and sent first and
     resolved while it travels; the node step's few fields then go with each chunk task.  With
     ``progress``, a tqdm bar advances as chunks finish.
     """
     distributed = require_distributed()
-    from .propagate import _warn_failures
+    from .propagation import warn_failures
 
     n_chunks = len(plan.bounds)
     n_threads = sum(client.nthreads().values())
@@ -493,7 +532,7 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
         if np.any(first != never):
             first = np.where(first == never, -1, first)
             win = plan.window()
-            _warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
+            warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
                            stacklevel=4)
     return asm.result()
 

@@ -973,13 +973,13 @@ def dumps(sats: Any, fmt: str = "3le") -> str:
 def dump(sats: Any, dest: str | os.PathLike | TextIO, fmt: str = "3le") -> None:
     """Write ``sats`` to ``dest`` (a path, or an open text file) in format ``fmt`` (see :func:`dumps`).
 
-    Writing to a path is atomic (:func:`constellation.io.write_text`): the text goes to a temporary file
+    Writing to a path is atomic (:func:`constellation.atomic.write_text`): the text goes to a temporary file
     in the same folder, which then replaces ``dest``, so readers never see a half-written file.
     """
     text = dumps(sats, fmt)
     if hasattr(dest, "write"):
         dest.write(text)
         return
-    from .io import write_text
+    from .atomic import write_text
 
     write_text(dest, text)

@@ -10,9 +10,8 @@ selection by group, flag, mask or name.  Everything downstream (propagation, cov
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Iterator, Sequence, overload
+from typing import Any, Iterable, Iterator, Sequence, overload
 
 import numpy as np
 from sgp4.api import Satrec, SatrecArray
@@ -94,10 +93,6 @@ class Satellite:
         return f"Satellite({self.name!r}, catalog_number={self.catalog_number}{grp}{flag})"
 
 
-#: guards the one-time build of a deferred constellation's satellites (:meth:`Constellation._deferred`)
-_DEFERRED_LOCK = threading.Lock()
-
-
 class Constellation(Sequence[Satellite]):
     """An immutable, ordered set of satellites with vectorised metadata and selection.
 
@@ -122,40 +117,9 @@ class Constellation(Sequence[Satellite]):
         self.source = source
         self._satrec_array: SatrecArray | None = None
 
-    @classmethod
-    def _deferred(cls, n: int, build: Callable[[], Iterable[Satellite]], name: str = "",
-                  source: str = "") -> "Constellation":
-        """A constellation of ``n`` satellites that ``build()`` makes the first time they are needed (an
-        item, an iteration, any per-satellite metadata); its length, name and source are known at once.
-
-        ``constellation.distributed`` unpickles a plan's satellites this way on a dask worker: a coverage
-        chunk needs only the numba SGP4 tables that travel beside them, so the worker usually never builds
-        the 3,000 or 10,000 SGP4 models and ``Satellite`` objects (about 4 objects each that the garbage
-        collector tracks, which made the worker's full collections, 0.1 s each over its ~200,000 objects,
-        come sooner).  ``build`` must return exactly ``n`` satellites.
-        """
-        c = cls.__new__(cls)
-        c.__dict__.update(_n=int(n), _build=build, name=name, source=source, _satrec_array=None)
-        return c
-
-    def __getattr__(self, attr: str) -> Any:
-        # only for a deferred constellation (see _deferred), whose satellites are made on first use
-        if attr != "_sats" or "_build" not in self.__dict__:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
-        with _DEFERRED_LOCK:
-            d = self.__dict__
-            if "_sats" not in d:
-                sats = tuple(d["_build"]())
-                if len(sats) != d["_n"]:
-                    raise ValueError(f"deferred constellation: expected {d['_n']} satellites, built {len(sats)}")
-                d["_sats"] = sats
-                del d["_build"]
-            return d["_sats"]
-
     # -- sequence protocol -------------------------------------------------------------------------
     def __len__(self) -> int:
-        d = self.__dict__
-        return len(d["_sats"]) if "_sats" in d else d["_n"]
+        return len(self._sats)
 
     def __iter__(self) -> Iterator[Satellite]:
         return iter(self._sats)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .kernels.frames import itrs_from_geodetic
+from .sites import parse_site
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -36,17 +37,6 @@ def enu_basis(site_lat_deg: float, site_lon_deg: float) -> np.ndarray:
                      [cl * co, cl * so, sl]])
 
 
-def _check_site(lat: float, lon: float, h_m: float) -> tuple[float, float, float]:
-    lat, lon, h_m = float(lat), float(lon), float(h_m)
-    if not -90.0 <= lat <= 90.0:
-        raise ValueError(f"site latitude must be within [-90, 90] degrees, got {lat}")
-    if not np.isfinite(lon):
-        raise ValueError(f"site longitude must be a finite number of degrees, got {lon}")
-    if not np.isfinite(h_m):
-        raise ValueError(f"site height must be a finite number of metres, got {h_m}")
-    return lat, lon, h_m
-
-
 def look_angles_itrs(r_itrs_km: Any, site_lat_deg: float, site_lon_deg: float, site_height_m: float = 0.0,
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Azimuth (deg, [0, 360), from north through east), elevation (deg) and range (km) of ITRS points.
@@ -60,7 +50,7 @@ def look_angles_itrs(r_itrs_km: Any, site_lat_deg: float, site_lon_deg: float, s
 
     Returns three arrays of shape ``(...)``.
     """
-    lat, lon, h_m = _check_site(site_lat_deg, site_lon_deg, site_height_m)
+    lat, lon, h_m = parse_site((site_lat_deg, site_lon_deg, site_height_m))
     r = np.asarray(r_itrs_km, dtype=np.float64)
     if r.shape[-1:] != (3,):
         raise ValueError(f"ITRS positions must have a last axis of length 3, got shape {r.shape}")
@@ -83,7 +73,7 @@ def look_angles(sats_or_positions: Any, site_lat_deg: float, site_lon_deg: float
     sats_or_positions
         * satellites (anything :func:`~constellation.satellite.as_constellation` takes) with ``times``:
           they are propagated and an ``xarray.Dataset`` is returned;
-        * a Dataset from :func:`~constellation.propagate.propagate`: its ITRS positions are used (a
+        * a Dataset from :func:`~constellation.propagate`: its ITRS positions are used (a
           Dataset is returned);
         * an array of ITRS positions ``(..., 3)`` in km, without ``times``: three arrays are returned
           (as :func:`look_angles_itrs`).
@@ -94,7 +84,7 @@ def look_angles(sats_or_positions: Any, site_lat_deg: float, site_lon_deg: float
     times : datetime64 array, optional
         UTC sample times (required with satellites).
     **propagate_kwargs
-        Passed to :func:`~constellation.propagate.propagate` (``dut1``, ``polar_motion_arcsec``, ...).
+        Passed to :func:`~constellation.propagate` (``dut1``, ``polar_motion_arcsec``, ...).
 
     Returns
     -------
@@ -103,7 +93,7 @@ def look_angles(sats_or_positions: Any, site_lat_deg: float, site_lon_deg: float
     satellite coordinates of the propagation, ``sgp4_error``, and the site in ``attrs``; or, for a bare
     array, the tuple ``(azimuth_deg, elevation_deg, range_km)``.
     """
-    lat, lon, h_m = _check_site(site_lat_deg, site_lon_deg, site_height_m)
+    lat, lon, h_m = parse_site((site_lat_deg, site_lon_deg, site_height_m))
     ds = None
     if hasattr(sats_or_positions, "data_vars") and "x_km" in getattr(sats_or_positions, "data_vars", {}):
         ds = sats_or_positions
@@ -116,7 +106,7 @@ def look_angles(sats_or_positions: Any, site_lat_deg: float, site_lon_deg: float
     else:
         if times is None:
             raise ValueError("look_angles needs times when given satellites")
-        from .propagate import propagate
+        from .propagation import propagate
 
         ds = propagate(sats_or_positions, times, **propagate_kwargs)
     r = np.stack([ds["x_km"].values, ds["y_km"].values, ds["z_km"].values], axis=-1)

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-__all__ = ["WORKLOADS", "Job", "jobs", "missing", "estimate_s", "compile_workloads", "cache_dir"]
+__all__ = ["WORKLOADS", "Job", "jobs", "missing", "estimate_s", "compile_workloads", "ensure", "cache_dir"]
 
 #: The workloads, each the kernels one kind of work runs (see :func:`jobs`).
 WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle")
@@ -240,6 +240,13 @@ def compile_workloads(workloads: Iterable[str], *, processes: int | None = None,
     if say:
         announce(f"compiled in {time.perf_counter() - t0:.0f} s")
     return todo
+
+
+def ensure(workloads: Sequence[str]) -> None:
+    """Compile the kernels of ``workloads`` that are not cached yet (:func:`compile_workloads`), saying so on
+    stderr first: what is happening, that it happens once per machine, about how long.  Public entry points
+    call this before their first kernel, so no progress bar times a compilation."""
+    compile_workloads(workloads, announce=lambda line: print(f"constellation: {line}", file=sys.stderr, flush=True))
 
 
 def workloads_of(job: Job, workloads: Iterable[str]) -> list[str]:

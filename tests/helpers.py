@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sgp4.api import WGS72, Satrec
 
-from constellation.propagate import itrs_chunks
+from constellation.propagation import itrs_chunks
 from constellation.satellite import Constellation, Satellite
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -16,7 +16,7 @@ from helpers import assert_bit_identical
 from constellation import checkpoint as ckpt
 from constellation import io
 from constellation.cli import main
-from constellation.coverage import coverage
+from constellation.api import coverage
 from constellation.design import jinan368
 from constellation.grid import global_grid
 from constellation.timescale import time_range
@@ -94,7 +94,7 @@ def test_sigkill_then_resume_is_bit_identical_and_recomputes_nothing(tmp_path, r
 def test_api_resume_after_partial_store_and_torn_chunk(tmp_path):
     """The Python API: a store with chunks missing (and a half-written chunk left by a kill during its
     write) resumes to the uninterrupted result; positions="exact" and services too."""
-    from constellation.coverage import Requirement
+    from constellation.engine import Requirement
 
     sats = jinan368()[::12]
     times = time_range("2026-01-01", duration="90m", step_s=60)

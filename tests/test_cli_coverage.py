@@ -11,7 +11,7 @@ from constellation.cli import coverage as cli_cov
 from constellation.cli._common import load_elements, parse_region
 
 needs_engine = pytest.mark.skipif(
-    __import__("importlib").util.find_spec("constellation.coverage") is None,
+    __import__("importlib").util.find_spec("constellation.engine") is None,
     reason="the coverage engine (constellation/coverage.py) is not there yet")
 
 PER_CELL = ["coverage_fraction", "coverage_time_s", "sats_in_view_min", "sats_in_view_mean", "sats_in_view_max",
@@ -96,7 +96,7 @@ def test_sites_and_per_group_services(tmp_path, capsys):
 
 
 def test_requirements_defaults_and_overrides():
-    pytest.importorskip("constellation.coverage", reason="the coverage engine is not there yet")
+    pytest.importorskip("constellation.engine", reason="the coverage engine is not there yet")
     from constellation import design
 
     args = cli_cov.register(__import__("argparse").ArgumentParser().add_subparsers()).parse_args(

@@ -7,7 +7,7 @@ import pytest
 from helpers import START, assert_bit_identical, make_sat, random_sats
 
 from constellation import time_range
-from constellation.coverage import Requirement, coverage
+from constellation.api import Requirement, coverage
 from constellation.grid import global_grid, points, region
 from constellation.satellite import Constellation
 
@@ -45,9 +45,10 @@ def test_kernel_blocks_inside_a_chunk_do_not_change_the_result(monkeypatch, bloc
     per chunk, with and without refined edges, services, points and the window's first chunk."""
     import importlib
 
-    from constellation.coverage import chunk_state, coverage_counts, make_plan
+    from constellation.api import coverage_counts
+    from constellation.engine import chunk_state, make_plan
 
-    cov_mod = importlib.import_module("constellation.coverage")  # the module (the package exports the function)
+    cov_mod = importlib.import_module("constellation.engine")  # the module (the package exports the function)
 
     sats = random_sats(5, ("leo", "meo"), n_each=3, group_of={"leo": "eo", "meo": "nav"})
     times = time_range(START, duration="3h", step_s=120)

@@ -10,7 +10,7 @@ import pytest
 from helpers import START, oracle_counts, random_sats
 
 from constellation import time_range
-from constellation.coverage import coverage
+from constellation.api import coverage
 from constellation.grid import points
 from constellation.kernels import reductions as red
 

@@ -17,9 +17,9 @@ import pytest
 from helpers import START, make_sat, oracle_counts, random_sats
 
 from constellation import time_range
-from constellation.coverage import Requirement, coverage, coverage_counts
+from constellation.api import Requirement, coverage, coverage_counts
 from constellation.grid import equal_area, global_grid, points, region
-from constellation.propagate import itrs_chunks
+from constellation.propagation import itrs_chunks
 from constellation.satellite import Constellation
 
 
@@ -232,7 +232,7 @@ def test_fast_arc_ends_equal_exact_walk(monkeypatch):
     """The analytic arc ends against the exact walk of every end: the same counts on a fine grid."""
     import importlib
 
-    cov_mod = importlib.import_module("constellation.coverage")
+    cov_mod = importlib.import_module("constellation.engine")
     sats = random_sats(13, ("leo", "polar"), n_each=6)
     times = time_range(START, duration="40m", step_s=120)
     grid = global_grid(1.0)

@@ -35,9 +35,9 @@ from helpers import sample_file
 
 import constellation as C
 from constellation.grid import global_grid
-from constellation.propagate import itrs_chunks
+from constellation.propagation import itrs_chunks
 
-coverage_mod = pytest.importorskip("constellation.coverage", reason="the coverage engine is not there yet")
+coverage_mod = pytest.importorskip("constellation.engine", reason="the coverage engine is not there yet")
 bruteforce = pytest.importorskip("constellation.kernels.bruteforce")
 
 IRIDIUM_MIN_ELEVATION_DEG = 8.2  # Pratt et al. 1999 (module docstring)

@@ -22,7 +22,7 @@ from sgp4.api import SatrecArray
 import constellation as C
 from constellation import design
 from constellation.cli import main as cli_main
-from constellation.propagate import teme_states
+from constellation.propagation import teme_states
 
 EPOCH = np.datetime64("2026-01-01T00:00:00", "ns")
 # WGS-72 (Spacetrack Report No. 3): the constants SGP4 element sets are defined with.

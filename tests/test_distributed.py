@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from helpers import assert_bit_identical, data_file, sample_file
 
-from constellation.coverage import Requirement, coverage
+from constellation.api import Requirement, coverage
+from constellation.runners import run_serial
 from constellation.design import jinan368
 from constellation.grid import global_grid, points
 from constellation.timescale import time_range
@@ -20,7 +21,7 @@ from constellation.timescale import time_range
 distributed = pytest.importorskip("distributed")
 from constellation import distributed as dist  # noqa: E402 - after the importorskip
 
-cov = importlib.import_module("constellation.coverage")  # the module (constellation.coverage is the function)
+cov = importlib.import_module("constellation.engine")  # the module (constellation.coverage is the function)
 REQS = {"eo": Requirement(10.0, 30.0), "comm": Requirement(10.0), "nav": Requirement(5.0, None, 2)}
 
 
@@ -107,7 +108,7 @@ def test_chunks_on_their_own_fold_to_the_streaming_result(case):
     for positions in ("hermite", "exact"):
         kw = dict(min_elevation_deg=10.0, half_angle_deg=None, min_sats=1, requirements=REQS, refine_edges=True,
                   chunk_steps=17, want_siv=False, positions=positions)
-        ref = cov._run(sats, times, grid, progress=False, **kw)
+        ref = run_serial(sats, times, grid, progress=False, **kw)
         plan = cov.make_plan(sats, times, grid, **kw)
         asm = cov.Assembler(plan)
         parts = {k: cov.chunk_state(plan, k) for k in reversed(range(len(plan.bounds)))}  # out of order
@@ -145,7 +146,7 @@ def test_plan_pickles_exactly(case):
 def test_sgp4_tables_travel_with_the_constellation(case):
     """A pickled constellation carries the numba SGP4's coefficient rows when they were built, bit for bit
     what the receiving process would build itself, so its node positions are the same bits."""
-    prop = importlib.import_module("constellation.propagate")
+    prop = importlib.import_module("constellation.propagation")
 
     sats, times, grid = case
     plan = cov.make_plan(sats, times, grid)  # the Hermite error estimate builds the tables
@@ -156,7 +157,7 @@ def test_sgp4_tables_travel_with_the_constellation(case):
     assert got is not None and got is not sent
     with prop._TABLE_CACHE_LOCK:
         del prop._TABLE_CACHE[id(back.c)]
-    rebuilt = prop._sgp4_tables(back.c)
+    rebuilt = prop.sgp4_tables(back.c)
     assert got.params.tobytes() == rebuilt.params.tobytes()
     assert np.array_equal(got.near, rebuilt.near) and np.array_equal(got.deep, rebuilt.deep)
     np.testing.assert_array_equal(cov.chunk_positions(back, 0)[0], cov.chunk_positions(plan, 0)[0])

@@ -18,8 +18,8 @@ import pytest
 import xarray as xr
 
 import constellation as C
-from constellation.coverage import coverage_counts
-from constellation.dop import dop, dop_from_positions
+from constellation.api import coverage_counts
+from constellation.navigation import dop, dop_from_positions
 from constellation.grid import equal_area, global_grid, points, region
 from constellation.kernels.frames import itrs_from_geodetic
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constellation.kernels import frames
-from constellation.propagate import earth_orientation
+from constellation.propagation import earth_orientation
 
 T_EX = np.array(["2004-04-06T07:51:28.386009"], dtype="datetime64[ns]")
 DUT1 = -0.4399619

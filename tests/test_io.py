@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 from helpers import assert_bit_identical
 
-from constellation import io
+from constellation import atomic, io
 
 FORMATS = ["nc", "zarr"]
 
@@ -136,7 +136,7 @@ def test_failure_midway_leaves_destination_alone(tmp_path, monkeypatch, ext):
         assert p.exists() and p != path  # the new data were fully written to the temporary
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(io, "_fsync_path", boom)
+    monkeypatch.setattr(atomic, "fsync_path", boom)
     with pytest.raises(OSError, match="No space"):
         io.write_dataset(sample_dataset(), path)
     assert_same(io.read_dataset(path), old)

@@ -19,7 +19,7 @@ from sgp4.api import WGS72, Satrec
 import constellation as C
 from constellation.grid import points
 from constellation.kernels.frames import itrs_from_geodetic
-from constellation.passes import PASS_COLUMNS, coarse_step_s, passes
+from constellation.contacts import PASS_COLUMNS, coarse_step_s, passes
 from constellation.satellite import Constellation, Satellite
 
 JINAN = (36.65, 117.0, 0.0)

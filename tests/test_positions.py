@@ -20,7 +20,7 @@ from helpers import data_file, sample_file
 
 import constellation as C
 from constellation.design import satrec_from_elements
-from constellation.propagate import (ItrsWindow, auto_node_step_s, hermite_error_km, itrs_block, itrs_chunks)
+from constellation.propagation import (ItrsWindow, auto_node_step_s, hermite_error_km, itrs_block, itrs_chunks)
 from constellation.satellite import Constellation, Satellite
 
 T0 = "2026-01-01"
@@ -58,7 +58,7 @@ def test_numba_near_earth_sgp4_matches_python_sgp4():
     """The node kernel against python-sgp4 on real element sets (the near-Earth objects of every 20th
     object of the 2026 CelesTrak catalogue, some of them decaying) over a day: 1e-9 km, 1e-12 km/s,
     identical error codes."""
-    from constellation.propagate import _sgp4_tables
+    from constellation.propagation import sgp4_tables as _sgp4_tables
     from constellation.kernels.sgp4_near import sgp4_near
     from constellation.timescale import julian_utc
 
@@ -121,7 +121,7 @@ def test_error_estimate_tracks_the_true_error(jinan, plan_day):
 def test_blocks_are_bit_identical_whatever_the_split(step, stencil, monkeypatch):
     import importlib
 
-    prop = importlib.import_module("constellation.propagate")
+    prop = importlib.import_module("constellation.propagation")
     c = _decaying()  # includes failures, so the NaN pattern is checked too
     t = C.time_range(T0, duration="30h", step_s=60)
     with monkeypatch.context() as mp:  # the whole window through the parallel kernels, the blocks serial
@@ -244,7 +244,7 @@ def test_coverage_puts_nodes_on_the_samples_when_no_node_step_is_good_enough():
 
     from constellation.grid import global_grid
 
-    cv = importlib.import_module("constellation.coverage")
+    cv = importlib.import_module("constellation.engine")
     c = _decaying()
     t = C.time_range(T0, duration="6h", step_s=60)
     plan = cv.make_plan(c, t, global_grid(5.0))

@@ -13,7 +13,7 @@ import pytest
 from helpers import sample_file, sgp4_file
 
 import constellation
-from constellation.propagate import itrs_chunks, propagate, propagate_arrays, teme_states
+from constellation.propagation import itrs_chunks, propagate, propagate_arrays, teme_states
 from constellation.satellite import Constellation
 
 TOL_M = 1.0
@@ -155,7 +155,7 @@ def test_teme_states_shapes(stations):
 
 
 def test_package_attribute_is_callable_even_after_importing_the_module(stations):
-    import constellation.propagate  # noqa: F401  (binds the module to the package attribute)
+    import constellation.propagation  # noqa: F401  (binds the module to the package attribute)
 
     t = constellation.time_range("2020-06-25T12:00", duration="10m", step_s=600)
     ds = constellation.propagate(stations[:1], t)
@@ -167,7 +167,7 @@ def test_streaming_chunks_report_decayed_satellites_once():
     warning once the last chunk is consumed, and they are NaN from their failing time on."""
     from sgp4.api import Satrec
 
-    from constellation.propagate import PropagationWarning
+    from constellation.propagation import PropagationWarning
 
     lines = [ln.rstrip() for ln in sgp4_file("SGP4-VER.TLE").read_text().splitlines()
              if ln.startswith(("1 28872", "2 28872", "1 29141", "2 29141"))]

@@ -8,7 +8,7 @@ from sgp4.api import Satrec
 from skyfield.api import EarthSatellite, load
 
 import constellation
-from constellation.propagate import propagate
+from constellation.propagation import propagate
 from constellation.satellite import Constellation, Satellite, as_constellation
 
 ISS = ("1 25544U 98067A   20177.38129083  .00000842  00000-0  23291-4 0  9998",

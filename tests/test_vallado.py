@@ -12,7 +12,7 @@ import pytest
 from helpers import sgp4_file
 from sgp4.api import Satrec
 
-from constellation.propagate import PropagationWarning, propagate, teme_states
+from constellation.propagation import PropagationWarning, propagate, teme_states
 from constellation.satellite import Constellation, Satellite
 
 POS_TOL_KM = 1e-6

@@ -24,7 +24,10 @@ class UsageError(Exception):
     """Bad arguments or unreadable input: reported as one line, exit code 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command's parser.  Given the arguments ``argv``, only the subcommand they name is imported (the
+    others are placeholders, so the list of choices stays whole): a subcommand loads only what it uses."""
+    chosen = _chosen(argv)
     parser = argparse.ArgumentParser(
         prog="constellation",
         description="Track satellite constellations and compute their ground coverage. "
@@ -36,21 +39,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
     for name in SUBCOMMANDS:
         modname = f"{__name__}.{name}"
-        if importlib.util.find_spec(modname) is None:
-            continue
-        importlib.import_module(modname).register(sub)
+        if chosen is not None and name != chosen:
+            sub.add_parser(name)  # never parsed: the arguments name another subcommand
+        elif importlib.util.find_spec(modname) is not None:
+            importlib.import_module(modname).register(sub)
     return parser
 
 
+def _chosen(argv: Sequence[str] | None) -> str | None:
+    """The subcommand ``argv`` names (its first argument that is not an option), or None (then every
+    subcommand is registered, for the help listing or argparse's own error); ``""`` for ``--version``,
+    which needs none."""
+    for arg in argv or ():
+        if arg in ("-h", "--help"):  # the help lists every subcommand
+            return None
+        if arg == "--version":
+            return ""
+        if not arg.startswith("-"):
+            return arg if arg in SUBCOMMANDS else None
+    return None
+
+
 def _version() -> str:
-    from .. import __version__
+    from ..version import __version__
 
     return f"constellation {__version__}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``constellation`` command; returns the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -1,6 +1,7 @@
 """What the subcommands share: reading the element set (or the shipped plan), selecting satellites,
-and parsing sites, regions and grids from the command line.  Every error is a ``ValueError`` or
-``FileNotFoundError`` whose text names the option and what was wrong, so it prints as one line, exit 2.
+and parsing regions and grids from the command line (sites: :func:`constellation.sites.parse_site`).
+Every error is a ``ValueError`` or ``FileNotFoundError`` whose text names the option and what was wrong,
+so it prints as one line, exit 2.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["load_elements", "select", "parse_site", "parse_region", "build_grid"]
+__all__ = ["load_elements", "select", "parse_region", "build_grid"]
 
 
 def load_elements(path: str | None, *, file_start: str = "median"):
@@ -61,26 +62,6 @@ def select(sats, groups: Sequence[str] | str | None = None, launched: bool = Fal
         if len(sats) == 0:
             raise ValueError("--launched: none of the selected satellites is launched")
     return sats
-
-
-def parse_site(text: str, option: str = "--site") -> tuple[float, float, float]:
-    """``"LAT,LON[,HEIGHT_M]"`` -> ``(lat_deg, lon_deg, height_m)`` (WGS84 degrees, metres)."""
-    parts = [s.strip() for s in str(text).split(",")]
-    try:
-        if len(parts) not in (2, 3):
-            raise ValueError
-        vals = [float(s) for s in parts]
-    except ValueError:
-        raise ValueError(f"{option} {text!r}: expected LAT,LON or LAT,LON,HEIGHT_M "
-                         f"(degrees, degrees, metres)") from None
-    lat, lon = vals[0], vals[1]
-    if not all(math.isfinite(v) for v in vals):
-        raise ValueError(f"{option} {text!r}: values must be finite numbers")
-    if not -90.0 <= lat <= 90.0:
-        raise ValueError(f"{option} {text!r}: latitude {lat} is outside [-90, 90]")
-    if not -360.0 <= lon <= 360.0:
-        raise ValueError(f"{option} {text!r}: longitude {lon} is outside [-360, 360]")
-    return lat, lon, (vals[2] if len(vals) == 3 else 0.0)
 
 
 def parse_region(text: str, option: str = "--region") -> tuple[tuple[float, float], tuple[float, float]]:

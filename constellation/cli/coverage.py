@@ -1,6 +1,6 @@
 """``constellation coverage``: ground coverage figures of merit over a grid or sites, saved to NetCDF/Zarr.
 
-Runs :func:`constellation.coverage.coverage` for a constellation (default: the shipped Jinan-368 plan)
+Runs :func:`constellation.coverage` for a constellation (default: the shipped Jinan-368 plan)
 over a time window, writes the result with :func:`constellation.io.write_dataset` and prints a
 one-paragraph summary: area-weighted mean coverage, the fraction of the area covered continuously, the
 worst revisit gap and where it is, the mean number of satellites in view, the run time and the output.
@@ -168,7 +168,7 @@ def parse_requirement(text: str) -> tuple[str, dict[str, Any]]:
 def _requirements(args: argparse.Namespace, sats) -> dict | None:
     if not (args.per_group or args.requirement):
         return None
-    from ..coverage import Requirement
+    from ..engine import Requirement
 
     groups = list(dict.fromkeys(str(g) for g in sats.groups))
     if groups == [""] or not groups:
@@ -305,7 +305,7 @@ def run(args: argparse.Namespace) -> int:
     times = time_range(start, step_s=step_s, duration=duration_s)
     requirements = _requirements(args, sats)
 
-    from ..coverage import coverage
+    from ..api import coverage
 
     progress = not args.quiet and _long_run(len(sats), times.size, grid.n_cells)
     kwargs: dict[str, Any] = dict(

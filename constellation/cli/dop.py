@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         start = default_start
     times = time_range(start, step_s=step_s, duration=duration_s)
 
-    from ..dop import dop
+    from ..navigation import dop
 
     ds = dop(sats, times, grid, min_elevation_deg=args.min_elevation, threshold=args.threshold)
     ds = cf_attrs(ds, history=f"constellation dop: {label}, groups {','.join(groups) if groups else 'all'}, "

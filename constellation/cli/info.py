@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore", ElementSetWarning)
             cons = load(args.file, strict=args.strict)
     else:
-        from .. import jinan368
+        from ..design import jinan368
 
         cons = jinan368()
     print(f"source: {cons.source or '-'}")

@@ -88,7 +88,8 @@ def write_csv_atomic(table, path: str | os.PathLike) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..passes import passes
+    from ..contacts import passes
+    from ..sites import parse_site
     from ..timescale import parse_duration, parse_time
 
     try:
@@ -101,12 +102,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--limit must be 0 or more, got {args.limit}")
     if not -90 <= args.min_elevation < 90:
         raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
-    try:
-        from ..passes import _parse_sites
-
-        site = _parse_sites(args.site)
-    except ValueError as exc:
-        raise ValueError(f"--site: {exc}") from None
+    lat, lon, h = parse_site(args.site, "--site")
     sats, default_start, label = load_elements(args.elements, file_start="now")
     sats = select(sats, args.group, args.launched)
     if args.start:
@@ -116,7 +112,6 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--start: {exc}") from None
     else:
         start = default_start
-    lat, lon, h = float(site.lat_deg[0]), float(site.lon_deg[0]), float(site.height_m[0])
     table = passes(sats, (lat, lon, h), start, duration=duration_s, min_elevation_deg=args.min_elevation)
     print(f"{len(table)} passes of {len(sats)} satellites ({label}) over {lat:.4f}, {lon:.4f}, {h:g} m "
           f"above {args.min_elevation:g} deg, {str(table.attrs['start'])[:19]} to "

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import numpy as np
-from ._common import load_elements, parse_site, select
+from ._common import load_elements, select
 
 EPILOG = """\
 examples:
@@ -53,7 +53,8 @@ def _fmt(x: float, spec: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..propagate import propagate_arrays
+    from ..propagation import propagate_arrays
+    from ..sites import parse_site
     from ..timescale import parse_duration, parse_time
 
     t = parse_time(args.at)
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     import warnings
 
-    from ..propagate import PropagationWarning
+    from ..propagation import PropagationWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PropagationWarning)
@@ -134,7 +135,7 @@ def _summary(sats, t: np.datetime64, cols: dict, err: np.ndarray, site, el) -> s
 
 
 def _write_window(sats, t0: np.datetime64, duration_s: float, step_s: float, path: str) -> None:
-    from ..propagate import propagate
+    from ..propagation import propagate
     from ..timescale import time_range
 
     times = time_range(t0, step_s=step_s, duration=duration_s)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 from sgp4.api import SGP4_ERRORS
 
-from .kernels import frames, interp, sgp4_near
+from .kernels import frames, interp, precompile, sgp4_near
 from .satellite import Constellation, as_constellation
 from .timescale import as_datetime64, dut1_s, julian_utc
 
@@ -34,7 +34,8 @@ if TYPE_CHECKING:  # xarray is imported on first use: it costs seconds at start-
 
 __all__ = ["propagate", "teme_states", "earth_orientation", "EarthOrientation", "itrs_chunks",
            "PropagationWarning", "DEFAULT_CHUNK_SATSTEPS", "PIPELINE_CHUNK_SATSTEPS", "propagate_arrays",
-           "itrs_block", "ItrsWindow", "hermite_error_km", "auto_node_step_s", "DEFAULT_NODE_STEP_S"]
+           "itrs_block", "ItrsWindow", "hermite_error_km", "auto_node_step_s", "DEFAULT_NODE_STEP_S",
+           "sgp4_tables", "cached_sgp4_tables", "adopt_sgp4_tables", "warn_failures"]
 
 #: Satellite-steps per chunk: bounds the working memory of :func:`propagate` (about 100 bytes each).
 DEFAULT_CHUNK_SATSTEPS = 2_000_000
@@ -162,7 +163,7 @@ def itrs_chunks(sats: Any, times: np.ndarray, *, chunk_satsteps: int = DEFAULT_C
         first[new], code[new] = f[new] + sl.start, k[new]
         yield sl, frames.rotate_positions(r, m[sl]), err
     if warn:
-        _warn_failures(c, first, code, times, stacklevel=2)
+        warn_failures(c, first, code, times, stacklevel=2)
 
 
 #: Chunk size :func:`propagate` uses by default: small enough that the frame kernel of the last chunk
@@ -211,7 +212,7 @@ def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: A
     out, error = propagate_arrays(c, times, dut1=dut1, polar_motion_arcsec=polar_motion_arcsec,
                                   chunk_satsteps=chunk_satsteps, velocities=velocities, warn=False)
     if warn:
-        _warn_failures(c, *_first_failures(error), times)
+        warn_failures(c, *_first_failures(error), times)
     return _to_dataset(c, times, out, error, polar_motion_arcsec is not None)
 
 
@@ -227,6 +228,7 @@ def propagate_arrays(sats: Any, times: Any, *, dut1: Any = None, polar_motion_ar
     c = as_constellation(sats)
     times = as_datetime64(times)
     ns, nt = len(c), times.size
+    precompile.ensure(["propagate"])
     eo = earth_orientation(times, dut1, polar_motion_arcsec)
     m, mdot = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
     names = ["x_km", "y_km", "z_km", "lat_deg", "lon_deg", "alt_km"]
@@ -255,7 +257,7 @@ def propagate_arrays(sats: Any, times: Any, *, dut1: Any = None, polar_motion_ar
             if pending is not None:
                 pending.result()
     if warn:
-        _warn_failures(c, *_first_failures(error), times)
+        warn_failures(c, *_first_failures(error), times)
     if velocities:
         out.update(vout)
     return out, error
@@ -271,9 +273,11 @@ def _first_failures(error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, code
 
 
-def _warn_failures(c: Constellation, first: np.ndarray, code: np.ndarray, times: np.ndarray,
-                   stacklevel: int = 3) -> None:
-    """One :class:`PropagationWarning` naming the satellites that failed, when, and why."""
+def warn_failures(c: Constellation, first: np.ndarray, code: np.ndarray, times: np.ndarray,
+                  stacklevel: int = 3) -> None:
+    """One :class:`PropagationWarning` naming the satellites that failed, when, and why: ``first`` is each
+    satellite's first failed index into ``times`` (-1 where none) and ``code`` its python-sgp4 error code.
+    Every streamed propagation (coverage runs, on one machine or a cluster) reports failures this way."""
     bad = np.flatnonzero(first >= 0)
     if bad.size == 0:
         return
@@ -370,7 +374,7 @@ class _Sgp4Tables:
     deep_array: Any
 
 
-def _sgp4_tables(c: Constellation) -> _Sgp4Tables:
+def sgp4_tables(c: Constellation) -> _Sgp4Tables:
     """Build (once per constellation object, then cached) the tables :meth:`ItrsWindow._node_states` uses.
 
     The near-Earth coefficients come from python-sgp4's own pure-Python ``sgp4init`` run on the same
@@ -413,7 +417,7 @@ def _sgp4_tables(c: Constellation) -> _Sgp4Tables:
 
 
 def cached_sgp4_tables(c: Constellation) -> _Sgp4Tables | None:
-    """The tables :func:`_sgp4_tables` has built for this constellation object, or None (nothing is built)."""
+    """The tables :func:`sgp4_tables` has built for this constellation object, or None (nothing is built)."""
     with _TABLE_CACHE_LOCK:
         hit = _TABLE_CACHE.get(id(c))
         if hit is not None and hit[0] is c:
@@ -424,7 +428,7 @@ def cached_sgp4_tables(c: Constellation) -> _Sgp4Tables | None:
 
 def adopt_sgp4_tables(c: Constellation, params: np.ndarray, near: np.ndarray) -> _Sgp4Tables:
     """Cache (and return) the tables for ``c`` from its near-Earth coefficient rows ``params`` and the
-    indices ``near`` of the satellites they serve, as :func:`_sgp4_tables` built them for the same models
+    indices ``near`` of the satellites they serve, as :func:`sgp4_tables` built them for the same models
     (``constellation.distributed`` sends them with a pickled constellation, so that a worker does not
     rerun python-sgp4's pure-Python ``sgp4init`` for every satellite, about 0.1 ms each).  The other
     satellites go to a ``SatrecArray`` of their compiled models."""
@@ -610,7 +614,7 @@ class ItrsWindow:
         self._code = np.zeros(ns, dtype=np.uint8)
         self._scanned = 0  # nodes (hermite) / times (exact) [0, _scanned) already checked for failures
         self._lock = threading.Lock()
-        self._tables = _sgp4_tables(c) if method == "hermite" else None
+        self._tables = sgp4_tables(c) if method == "hermite" else None
         # per thread: node buffers (r, v, err) and the nodes [n0, n1) they hold from that thread's last block
         self._local = threading.local()
 
@@ -873,7 +877,7 @@ def hermite_error_km(sats: Any, times: Any, *, node_step_s: Any = DEFAULT_NODE_S
     offsets = [step_ns // 4, step_ns // 2, (3 * step_ns) // 4]
     parts = [t0 + (l - shift) * step_ns for l in range(stencil)] + [t0 + o for o in offsets]
     t_all = np.concatenate(parts).view("datetime64[ns]")
-    r, v, err = _sgp4_states(_sgp4_tables(c), t_all)  # time-major
+    r, v, err = _sgp4_states(sgp4_tables(c), t_all)  # time-major
     eo = earth_orientation(t_all)
     m, mdot = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
     interp.states_to_itrs(r, v, m, mdot, 0)  # in place, as the window turns its nodes

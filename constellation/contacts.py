@@ -8,7 +8,7 @@ refined to a millisecond.  It works for a whole constellation at once:
    ``step = 2 pi / (n_perigee + omega_earth) / samples_per_orbit`` with
    ``n_perigee = n (1 + e)^2 / (1 - e^2)^(3/2)`` (Kepler's second law: the angular rate at perigee).
    Satellites with similar steps share one sample grid, and SGP4 runs for each group with python-sgp4's
-   ``SatrecArray`` (:func:`constellation.propagate.teme_states`).  At every sample we evaluate
+   ``SatrecArray`` (:func:`constellation.propagation.teme_states`).  At every sample we evaluate
    ``h = sin(elevation) - sin(min_elevation)`` *and its time derivative* (from the SGP4 velocity and the
    Earth's rotation), so each sample interval is known to hold an elevation maximum when the rate turns
    from positive to negative.  Skyfield's ``EarthSatellite.find_events`` samples 20 times per orbit and
@@ -30,7 +30,7 @@ Geometry: the site is a WGS84 geodetic point (NIMA TR8350.2 eq. 4-14) and elevat
 plane normal to the ellipsoid there, as Skyfield's ``wgs84.latlon(...).at(t).altaz()`` does.  The site is
 rotated into SGP4's TEME frame with GMST 1982 evaluated with UT1 (AIAA 2006-6753, Appendix C), so the
 satellites never leave the frame SGP4 produces; polar motion is not applied (as by default in
-:func:`constellation.propagate.propagate` and in Skyfield), which moves event times by well under 0.1 s.
+:func:`constellation.propagate` and in Skyfield), which moves event times by well under 0.1 s.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ import pandas as pd
 
 from .grid import Grid
 from .kernels.frames import itrs_from_geodetic
-from .propagate import earth_orientation, teme_states
+from .propagation import earth_orientation, teme_states
 from .satellite import Constellation, as_constellation
+from .sites import parse_site
 from .timescale import dut1_s, julian_utc, parse_duration, parse_time
 
 __all__ = ["passes", "coarse_step_s", "JINAN_SITE", "PASS_COLUMNS"]
@@ -301,22 +302,7 @@ def _parse_sites(site: Any) -> _Sites:
             raise ValueError(f"passes needs a point grid (constellation.grid.points), got a {site.kind} grid "
                              f"of {site.n_cells} cells")
         return _Sites.from_arrays(site.lat_deg, site.lon_deg, site.height_m, site.names)
-    if isinstance(site, str):
-        parts = [p for p in site.replace(" ", "").split(",") if p]
-        try:
-            site = tuple(float(p) for p in parts)
-        except ValueError:
-            raise ValueError(f"cannot read site {site!r}: expected 'LAT,LON[,HEIGHT_M]' in degrees and "
-                             f"metres, e.g. '36.65,117.0'") from None
-    vals = np.asarray(site, dtype=float).ravel()
-    if vals.size not in (2, 3):
-        raise ValueError(f"site must be (lat_deg, lon_deg) or (lat_deg, lon_deg, height_m), got {site!r}")
-    lat, lon = float(vals[0]), float(vals[1])
-    h = float(vals[2]) if vals.size == 3 else 0.0
-    if not -90.0 <= lat <= 90.0:
-        raise ValueError(f"site latitude must lie in [-90, 90] degrees, got {lat}")
-    if not -360.0 <= lon <= 360.0:
-        raise ValueError(f"site longitude must lie in [-360, 360] degrees, got {lon}")
+    lat, lon, h = parse_site(site)
     return _Sites.from_arrays([lat], [lon], [h], [f"{lat:g},{lon:g}"])
 
 

@@ -1,12 +1,14 @@
-"""Ground coverage of a constellation: figures of merit per grid cell, streamed over time chunks.
+"""The coverage engine: figures of merit per grid cell, streamed over time chunks.
 
-:func:`coverage` propagates the satellites chunk by chunk (:class:`constellation.propagate.ItrsWindow`),
-finds the cells each satellite serves with the row-by-row footprint kernels of
-:mod:`constellation.kernels.sweep` (exact WGS84 elevation test, optional nadir cone, identical to a
-brute force of every satellite against every cell) and folds each sample into mergeable per-cell
-reductions (:mod:`constellation.kernels.reductions`), so memory is O(cells + satellites x chunk) and the
-result does not depend on the chunking.  :func:`coverage_counts` returns the raw per-sample counts for
-small cases.
+A run is resolved once into a :class:`Plan` (:func:`make_plan`); each time chunk then propagates the
+satellites (:class:`constellation.propagation.ItrsWindow`, :func:`chunk_positions`), finds the cells each
+satellite serves with the row-by-row footprint kernels of :mod:`constellation.kernels.sweep` (exact
+WGS84 elevation test, optional nadir cone, identical to a brute force of every satellite against every
+cell) and folds each sample into mergeable per-cell reductions (:mod:`constellation.kernels.reductions`,
+:func:`chunk_state`), and :class:`Assembler` joins the chunks in time order, so memory is O(cells +
+satellites x chunk) and the result does not depend on the chunking.  The runners that drive a plan are in
+:mod:`constellation.runners`; the public :func:`constellation.coverage` and
+:func:`constellation.api.coverage_counts` are in :mod:`constellation.api`.
 
 Window-edge rule (``window_edges``), edge refinement and the definition of every figure of merit (with
 its STK Coverage figure-of-merit name) are in :mod:`constellation.kernels.reductions`; the Dataset
@@ -16,23 +18,20 @@ attributes repeat them.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
-import xarray as xr
 
 from .grid import Grid, global_grid
 from .kernels import rowmodel, sweep, visibility
 from .kernels import reductions as red
-from .propagate import ItrsWindow, _sgp4_tables, _warn_failures, auto_node_step_s, hermite_error_km
+from .propagation import ItrsWindow, auto_node_step_s, hermite_error_km, sgp4_tables, warn_failures
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
-__all__ = ["Requirement", "coverage", "coverage_counts", "EDGE_RULES", "Plan", "make_plan", "chunk_state",
-           "kernel_block_steps", "chunk_positions", "Assembler"]
+__all__ = ["Requirement", "EDGE_RULES", "POSITION_TOL_M", "Plan", "make_plan", "chunk_state",
+           "kernel_block_steps", "chunk_positions", "stream_positions", "Assembler"]
 
 EDGE_RULES = {
     "count": "gaps touching the start or end of the analysis window are counted as gaps (a cell never "
@@ -40,22 +39,13 @@ EDGE_RULES = {
     "exclude": "gaps touching the start or end of the analysis window are left out of every gap statistic "
                "(STK 'optimistic' rule); the window length stays the full window",
 }
-#: Target of the automatic node step of Hermite positions (m): see :func:`constellation.propagate.
+#: Target of the automatic node step of Hermite positions (m): see :func:`constellation.propagation.
 #: auto_node_step_s`; the estimated error of each run is in its attributes.
 POSITION_TOL_M = 5.0
 _STENCIL = 4  # nodes per Hermite interpolation (degree 7)
 #: Arc ends from the analytic estimate where its error bound clears every cell centre (identical
 #: results; False walks every arc end with the exact test - for tests that compare the two).
 _FAST_ARCS = True
-
-_ACCESS_RULE = "accesses touching the window ends are counted, truncated at the window edges"
-_REFINE_RULE = {
-    True: "transition times interpolated between samples: each satellite that rose or set contributes the "
-          "zero of its linearly interpolated margin (sin(el) - sin(mask), and cos(nadir) - cos(half-angle) "
-          "for a cone); with min_sats > 1 the coverage edge is the last of these events that switched "
-          "coverage, each satellite's crossing interpolated independently",
-    False: "transitions on samples: an access runs from its first to its last covered sample",
-}
 
 
 @dataclass(frozen=True)
@@ -78,36 +68,6 @@ class Requirement:
             raise ValueError(f"half_angle_deg must be in (0, 180], got {self.half_angle_deg}")
         if int(self.min_sats) != self.min_sats or int(self.min_sats) < 1:
             raise ValueError(f"min_sats must be a whole number >= 1, got {self.min_sats}")
-
-
-_FOM_ATTRS = {
-    "coverage_fraction": ("fraction of the analysis time with at least min_sats satellites serving", "1",
-                          "Coverage Time: Percent Time Covered (as a fraction)"),
-    "coverage_time_s": ("time with at least min_sats satellites serving", "s", "Coverage Time: Total"),
-    "sats_in_view_min": ("minimum number of satellites serving, over the samples", "1",
-                         "N Asset Coverage: Minimum"),
-    "sats_in_view_mean": ("mean number of satellites serving, over the samples", "1",
-                          "N Asset Coverage: Average"),
-    "sats_in_view_max": ("maximum number of satellites serving, over the samples", "1",
-                         "N Asset Coverage: Maximum"),
-    "revisit_max_s": ("longest coverage gap", "s", "Revisit Time: Maximum"),
-    "revisit_mean_s": ("mean coverage gap", "s", "Revisit Time: Average"),
-    "revisit_std_s": ("standard deviation of the coverage gaps (population)", "s",
-                      "Revisit Time: Std Deviation"),
-    "gap_count": ("number of coverage gaps", "1", "Number of Gaps"),
-    "time_average_gap_s": ("sum of squared gaps over the analysis time", "s", "Time Average Gap"),
-    "response_mean_s": ("mean wait from a random instant to the next coverage: sum of squared gaps / "
-                        "(2 x analysis time)", "s", "Response Time: Average"),
-    "response_max_s": ("longest wait for coverage (longest gap)", "s", "Response Time: Maximum"),
-    "access_count": ("number of accesses (covered intervals)", "1", "Number of Accesses"),
-    "access_duration_mean_s": ("mean access duration", "s", "Access Duration: Average"),
-    "access_duration_max_s": ("longest access duration", "s", "Access Duration: Maximum"),
-    "first_access_s": ("start of the first access after the window start", "s",
-                       "Simple Coverage: time of first access"),
-}
-_INT_FOMS = ("gap_count", "access_count")
-_NO_GAP_NOTE = ("NaN where the cell has no counted gap; time_average_gap_s and response times are 0 there "
-                "if the cell is ever covered, NaN if never")
 
 
 def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements):
@@ -214,7 +174,7 @@ class Plan:
                     position_error_m=self.position_error_m, position_note=self.position_note)
 
     def window(self):
-        """The :class:`constellation.propagate.ItrsWindow` serving this plan's positions (one per
+        """The :class:`constellation.propagation.ItrsWindow` serving this plan's positions (one per
         process: it is cached on the plan and not pickled)."""
         if self.pending is not None:
             raise RuntimeError("the plan's node step is still being chosen: use plan.resolved()")
@@ -280,7 +240,7 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
     if hermite and background:
         from concurrent.futures import ThreadPoolExecutor
 
-        _sgp4_tables(c)  # built here, not in both threads at once
+        sgp4_tables(c)  # built here, not in both threads at once
         ex = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-step")
         pending = ex.submit(_node_step, c, times, position_tol_m)  # beside the rest of the plan
         ex.shutdown(wait=False)  # the thread ends with the job
@@ -326,9 +286,9 @@ def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
         step /= 2.0
 
 
-def _positions(plan: Plan, progress: bool, slot=None):
+def stream_positions(plan: Plan, progress: bool, slot=None):
     """Yield ``(k, pos)`` for every chunk ``k``: ``pos`` float64 ``(n_chunk, n_sat, 3)`` ITRS km,
-    time-major, from the plan's :class:`~constellation.propagate.ItrsWindow`.  With ``"exact"`` positions
+    time-major, from the plan's :class:`~constellation.propagation.ItrsWindow`.  With ``"exact"`` positions
     (python-sgp4, which holds the GIL) the next chunk is propagated in a background thread while the
     caller runs the kernels on this one (they release the GIL); Hermite positions are cheap enough to
     compute in line, into ``slot(k)`` when given (a buffer the caller reuses from chunk to chunk)."""
@@ -367,14 +327,14 @@ def _positions(plan: Plan, progress: bool, slot=None):
     if ns:
         win = plan.window()
         first, code = win.failures()
-        _warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
+        warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
                        stacklevel=4)
 
 
 def chunk_positions(plan: Plan, k: int, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Positions of chunk ``k`` with its lead (up to two samples before it): ``(pos, n_lead)``, ``pos``
     float64 ``(n_lead + n_chunk, n_sat, 3)``.  Bit-identical to the streamed positions whatever the order
-    chunks are computed in (:class:`~constellation.propagate.ItrsWindow` guarantees it).  ``out``: an
+    chunks are computed in (:class:`~constellation.propagation.ItrsWindow` guarantees it).  ``out``: an
     optional C-contiguous float64 buffer ``(m, n_sat, 3)`` with ``m >= n_lead + n_chunk``; ``pos`` is then
     its first rows (a caller running chunk after chunk saves allocating and page-faulting a new array)."""
     a, b = plan.bounds[k]
@@ -506,230 +466,3 @@ def _position_attrs(plan: Plan) -> dict:
     return out
 
 
-def _run(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requirements, refine_edges,
-         chunk_steps, progress, want_siv, positions="hermite"):
-    plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
-                     min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
-                     chunk_steps=chunk_steps, want_siv=want_siv, positions=positions)
-    asm = Assembler(plan)
-    spare = None
-    # one position buffer for the whole run: two lead rows (the samples before the chunk, for quadratic
-    # edge refinement across chunks), then the chunk itself
-    n_max = max(b - a for a, b in plan.bounds)
-    buf = np.empty((2 + n_max, len(plan.c), 3))
-
-    def slot(k):
-        a, b = plan.bounds[k]
-        return buf[2:2 + b - a]
-
-    for k, pos in _positions(plan, progress, slot):
-        a, b = plan.bounds[k]
-        if pos.base is not buf:
-            buf[2:2 + b - a] = pos
-        n_lead = min(2, a)
-        pos = buf[2 - n_lead:2 + b - a]
-        part, row_cov, siv = chunk_state(plan, k, pos, n_lead, out=spare)
-        asm.add(k, part, row_cov, siv)
-        if part is not asm.state:
-            spare = part  # the accumulator keeps the first chunk's buffer; later parts reuse this one
-        buf[:2] = pos[-2:].copy() if pos.shape[0] >= 2 else buf[1:3].copy()
-    return asm.result()
-
-
-def coverage_counts(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
-                    half_angle_deg: float | None = None, requirements: dict[str, Requirement] | None = None,
-                    chunk_steps: int | None = None, positions: str = "hermite") -> np.ndarray:
-    """Satellites serving each cell at each sample: int16 ``(n_time, n_cell)``, or
-    ``(n_service + 1, n_time, n_cell)`` with ``requirements`` (last entry: the sum, "any").
-
-    Materialises time x cells, so meant for small cases (tests, point grids).  ``positions`` as for
-    :func:`coverage`.
-    """
-    out = _run(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
-               min_sats=1, requirements=requirements, refine_edges=False, chunk_steps=chunk_steps,
-               progress=False, want_siv=True, positions=positions)
-    return out["siv"] if requirements is not None else out["siv"][0]
-
-
-def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
-             half_angle_deg: float | None = None, min_sats: int = 1,
-             requirements: dict[str, Requirement] | None = None, window_edges: str = "count",
-             refine_edges: bool = True, chunk_steps: int | None = None, progress: bool = False,
-             positions: str = "hermite", client: Any = None, checkpoint: Any = None,
-             resume: bool = False) -> xr.Dataset:
-    """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
-
-    Parameters
-    ----------
-    sats : Constellation, or anything :func:`constellation.as_constellation` takes
-    times : datetime64 array (UTC, increasing; normally a uniform step from
-        :func:`constellation.time_range`).  The analysis window is ``times[0] .. times[-1]``.
-    grid : :class:`constellation.grid.Grid`, default ``global_grid(1.0)``
-    min_elevation_deg, half_angle_deg, min_sats
-        The requirement (see :class:`Requirement`) when ``requirements`` is not given.
-    requirements : dict {group label: Requirement}, optional
-        One service per sub-constellation group: satellites of that group serve under that group's
-        requirement; satellites of other groups are ignored.  Adds a leading ``service`` dimension with
-        one entry per key plus ``"any"`` (covered when any service covers; its ``sats_in_view`` is the sum).
-    window_edges : "count" or "exclude"
-        Whether gaps touching the window ends count (see :data:`EDGE_RULES`).
-    refine_edges : bool
-        Interpolate access and gap edges between samples (accurate to about a second at 30-60 s steps).
-    chunk_steps : int, optional
-        Time steps per streamed chunk (default: automatic, ~150 MB of working memory).  The result is
-        identical whatever the chunking.
-    progress : bool
-        Show a tqdm progress bar over chunks.
-    positions : "hermite" (default) or "exact"
-        Satellite positions at the samples: SGP4 at nodes a few minutes apart with degree-7 Hermite
-        interpolation (:class:`constellation.propagate.ItrsWindow`, node step chosen for
-        :data:`POSITION_TOL_M`; the run's estimated error is in the ``position_error_max_m`` attribute),
-        or SGP4 at every sample.
-    client : distributed.Client, optional
-        Run the time chunks on this dask cluster (:func:`constellation.distributed.run_dask`): the plan is
-        sent to each worker once and chunk states are combined on the workers.  Without ``chunk_steps``
-        the window is cut into about five chunks per worker thread, the last rounds shorter
-        (:func:`constellation.distributed.dask_bounds`).  Bit-identical to the run without a client.
-        Needs the optional ``dask`` extra.
-    checkpoint : path, optional
-        A Zarr store (:mod:`constellation.checkpoint`) that receives each finished chunk's partial results
-        as the run goes, then the final Dataset (read it with :func:`constellation.io.read_dataset`).  An
-        existing store is refused unless ``resume``.
-    resume : bool
-        With ``checkpoint``: continue the run in that store, computing only the chunks it lacks; a store
-        made from different inputs is refused.  Bit-identical to an uninterrupted run.
-
-    Returns
-    -------
-    xarray.Dataset with the per-cell figures of merit of the contract (dims ``("lat", "lon")`` for
-    regular grids, ``("cell",)`` otherwise), ``cell_area_km2``, ``area_covered_fraction(time)`` and, for
-    point grids, ``sats_in_view(time, cell)`` (int16).  Definitions are in
-    :mod:`constellation.kernels.reductions` and in each variable's attributes.
-    """
-    if window_edges not in red_edges():
-        raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
-    grid = global_grid(1.0) if grid is None else grid
-    ensure_compiled(["coverage", "coverage-exact"] if positions == "exact" else ["coverage"])
-    if client is None and checkpoint is None:
-        if resume:
-            raise ValueError("resume=True needs checkpoint= (the store to resume)")
-        out = _run(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
-                   min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
-                   chunk_steps=chunk_steps, progress=progress, want_siv=(grid.kind == "points"),
-                   positions=positions)
-    else:  # the same plan, on a dask cluster and/or through a checkpoint store
-        from .checkpoint import run_plan
-
-        # on a cluster the plan travels to the workers while its node step is chosen (run_dask)
-        plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
-                         min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
-                         chunk_steps=chunk_steps, want_siv=(grid.kind == "points"), positions=positions,
-                         background=client is not None and checkpoint is None)
-        out = run_plan(plan, client=client, checkpoint=checkpoint, resume=resume, progress=progress,
-                       rechunk=chunk_steps is None)
-    ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
-                  min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats)
-    if checkpoint is not None:
-        from .checkpoint import write_final
-
-        write_final(checkpoint, ds)
-    return ds
-
-
-def ensure_compiled(workloads: list[str]) -> None:
-    """Compile the kernels of ``workloads`` that are not cached yet (:mod:`constellation.kernels.precompile`,
-    on several cores), saying so on stderr first: it happens once per machine."""
-    from .kernels import precompile
-
-    precompile.compile_workloads(workloads, announce=lambda line: print(f"constellation: {line}", file=sys.stderr,
-                                                                         flush=True))
-
-
-def red_edges() -> tuple[str, ...]:
-    return tuple(EDGE_RULES)
-
-
-def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats):
-    from . import __version__
-
-    c, times, grid, state = out["c"], out["times"], out["grid"], out["state"]
-    labels, with_any = out["labels"], out["with_any"]
-    n_out = state.shape[0]
-    foms = [red.finish(state[o], window_edges) for o in range(n_out)]
-    gdims = grid.dims
-    lead = ("service",) if with_any else ()
-
-    def shape_cells(a):
-        return a.reshape(grid.shape)
-
-    data_vars = {}
-    for name in red.FOM_NAMES:
-        arr = np.stack([shape_cells(f[name]) for f in foms]) if with_any else shape_cells(foms[0][name])
-        long_name, units, stk = _FOM_ATTRS[name]
-        attrs = dict(long_name=long_name, units=units, stk_name=stk)
-        if name.startswith("revisit_") or name in ("time_average_gap_s", "response_mean_s", "response_max_s"):
-            attrs["window_edges"] = EDGE_RULES[window_edges]
-            attrs["comment"] = _NO_GAP_NOTE
-        if name.startswith("access_"):
-            attrs["window_edges"] = _ACCESS_RULE
-        data_vars[name] = (lead + gdims, arr.astype(np.int64 if name in _INT_FOMS else np.float64), attrs)
-    area = np.asarray(grid.area_km2, float)
-    data_vars["cell_area_km2"] = (gdims, shape_cells(area), dict(
-        long_name="cell area on the WGS84 ellipsoid (NaN for points)", units="km2"))
-    acf = out["acf"]
-    data_vars["area_covered_fraction"] = (lead + ("time",), acf if with_any else acf[0], dict(
-        long_name="area-weighted fraction of the grid covered at each sample (unweighted for points)",
-        units="1", stk_name="Coverage: Percent Area Covered vs time (as a fraction)"))
-    if out["siv"] is not None:
-        siv = out["siv"]
-        data_vars["sats_in_view"] = (lead + ("time", "cell"), siv if with_any else siv[0], dict(
-            long_name="number of satellites serving the point at each sample", units="1",
-            stk_name="N Asset Coverage vs time"))
-    coords = {"time": ("time", times, dict(long_name="time", standard_name="time"))}
-    lat_attrs = dict(units="degrees_north", standard_name="latitude", long_name="latitude", axis="Y")
-    lon_attrs = dict(units="degrees_east", standard_name="longitude", long_name="longitude", axis="X")
-    if grid.kind == "regular":
-        coords["lat"] = ("lat", np.asarray(grid.lat, float), lat_attrs)
-        coords["lon"] = ("lon", np.asarray(grid.lon, float), lon_attrs)
-    else:
-        coords["lat"] = ("cell", np.asarray(grid.lat_deg, float), lat_attrs)
-        coords["lon"] = ("cell", np.asarray(grid.lon_deg, float), lon_attrs)
-        coords["cell"] = ("cell", np.arange(grid.n_cells))
-        if grid.kind == "points":
-            coords["name"] = ("cell", np.asarray(grid.names).astype(object))
-            coords["height_m"] = ("cell", np.asarray(grid.height_m, float), dict(
-                units="m", long_name="height above the WGS84 ellipsoid"))
-    if with_any:
-        coords["service"] = ("service", np.array(list(labels) + ["any"], dtype=object))
-    step = float(np.median(np.diff(times).astype("timedelta64[ns]").astype(np.int64))) / 1e9 \
-        if times.size > 1 else 0.0
-    iso = lambda t: np.datetime_as_string(t, unit="s") + "Z"  # noqa: E731
-    attrs = dict(
-        Conventions="CF-1.10",
-        title="Constellation ground coverage figures of merit",
-        source=c.source or "",
-        constellation=c.name or "",
-        n_satellites=len(c),
-        time_coverage_start=iso(times[0]),
-        time_coverage_end=iso(times[-1]),
-        step_s=step,
-        min_elevation_deg=float(min_elevation_deg),
-        half_angle_deg="none" if half_angle_deg is None else float(half_angle_deg),
-        min_sats=int(min_sats),
-        window_edges=window_edges,
-        window_edges_rule=EDGE_RULES[window_edges] + "; " + _ACCESS_RULE,
-        refine_edges=int(refine_edges),
-        refine_edges_rule=_REFINE_RULE[refine_edges],
-        visibility="elevation above the WGS84 ellipsoid-normal horizon >= min_elevation_deg (and inside the "
-                   "nadir cone when half_angle_deg is set), exact per cell and sample",
-        grid=grid.description or grid.kind,
-        history=f"{datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')} constellation.coverage()",
-        software=f"constellation {__version__}",
-    )
-    attrs.update(out.get("positions", {}))
-    if with_any:
-        attrs["requirements"] = "; ".join(
-            f"{k}: min_elevation_deg={r.min_elevation_deg:g}, half_angle_deg="
-            f"{'none' if r.half_angle_deg is None else f'{r.half_angle_deg:g}'}, min_sats={r.min_sats}"
-            for k, r in zip(labels, out["reqs"]))
-    return xr.Dataset(data_vars, coords=coords, attrs=attrs)

@@ -1,11 +1,11 @@
 """Navigation geometry: dilution of precision (GDOP, PDOP, HDOP, VDOP, TDOP) over a grid or sites.
 
-:func:`dop` propagates the satellites in time chunks (:func:`constellation.propagate.itrs_chunks`), and at
+:func:`dop` propagates the satellites in time chunks (:func:`constellation.propagation.itrs_chunks`), and at
 every step accumulates, for every grid cell, the 10 unique sums of ``H^T H`` over the satellites above
 the elevation mask, then inverts it (kernels in :mod:`constellation.kernels.dop`, where the formulas and
 their sources are given).  The satellites in view of each cell come from the coverage engine's footprint
 search (:mod:`constellation.kernels.rowmodel`: per row, the runs of cells each satellite serves, decided
-by the same exact elevation test), so DOP and :func:`constellation.coverage.coverage` count the same
+by the same exact elevation test), so DOP and :func:`constellation.coverage` count the same
 satellites, and the work grows with the footprints, not with satellites x cells.
 
 The result follows the coverage contract's layout (dims ``lat``/``lon`` for regular grids, ``cell``
@@ -25,8 +25,8 @@ import numpy as np
 
 from .grid import Grid, global_grid
 from .kernels import dop as K
-from .kernels import rowmodel, sattables, sweep, visibility
-from .propagate import itrs_chunks
+from .kernels import precompile, rowmodel, sattables, sweep, visibility
+from .propagation import itrs_chunks
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
@@ -113,6 +113,7 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
 
     if times.size == 0:
         raise ValueError("dop needs at least one time")
+    precompile.ensure(["dop"])
     grid = global_grid(1.0) if grid is None else grid
     if not isinstance(grid, Grid):
         raise TypeError(f"grid must be a constellation.grid.Grid, got {type(grid).__name__}")
@@ -221,7 +222,7 @@ def _dataset(xr, c, times, grid, mean, dmax, dmin, dop_n, below, few, nv_sum, nv
         data["sats_in_view"] = (("time", "cell"), series_n.astype(np.int16),
                                 dict(long_name="satellites in view", units="1"))
     step_s = float(np.median(np.diff(times)) / np.timedelta64(1, "s")) if n_t > 1 else 0.0
-    from . import __version__
+    from .version import __version__
 
     attrs = dict(
         Conventions="CF-1.10",

@@ -1,0 +1,254 @@
+"""The public coverage functions: :func:`coverage` (figures of merit as an ``xarray.Dataset``) and
+:func:`coverage_counts` (raw per-sample counts), composed from the coverage engine
+(:mod:`constellation.engine`) and its runners (:mod:`constellation.runners`).
+
+Window-edge rule (``window_edges``), edge refinement and the definition of every figure of merit (with
+its STK Coverage figure-of-merit name) are in :mod:`constellation.kernels.reductions`; the Dataset
+attributes repeat them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .engine import EDGE_RULES, Requirement, make_plan
+from .grid import Grid, global_grid
+from .kernels import precompile
+from .kernels import reductions as red
+from .runners import run_plan, run_serial
+
+__all__ = ["coverage", "coverage_counts", "Requirement", "EDGE_RULES"]
+
+
+_ACCESS_RULE = "accesses touching the window ends are counted, truncated at the window edges"
+_REFINE_RULE = {
+    True: "transition times interpolated between samples: each satellite that rose or set contributes the "
+          "zero of its linearly interpolated margin (sin(el) - sin(mask), and cos(nadir) - cos(half-angle) "
+          "for a cone); with min_sats > 1 the coverage edge is the last of these events that switched "
+          "coverage, each satellite's crossing interpolated independently",
+    False: "transitions on samples: an access runs from its first to its last covered sample",
+}
+
+
+_FOM_ATTRS = {
+    "coverage_fraction": ("fraction of the analysis time with at least min_sats satellites serving", "1",
+                          "Coverage Time: Percent Time Covered (as a fraction)"),
+    "coverage_time_s": ("time with at least min_sats satellites serving", "s", "Coverage Time: Total"),
+    "sats_in_view_min": ("minimum number of satellites serving, over the samples", "1",
+                         "N Asset Coverage: Minimum"),
+    "sats_in_view_mean": ("mean number of satellites serving, over the samples", "1",
+                          "N Asset Coverage: Average"),
+    "sats_in_view_max": ("maximum number of satellites serving, over the samples", "1",
+                         "N Asset Coverage: Maximum"),
+    "revisit_max_s": ("longest coverage gap", "s", "Revisit Time: Maximum"),
+    "revisit_mean_s": ("mean coverage gap", "s", "Revisit Time: Average"),
+    "revisit_std_s": ("standard deviation of the coverage gaps (population)", "s",
+                      "Revisit Time: Std Deviation"),
+    "gap_count": ("number of coverage gaps", "1", "Number of Gaps"),
+    "time_average_gap_s": ("sum of squared gaps over the analysis time", "s", "Time Average Gap"),
+    "response_mean_s": ("mean wait from a random instant to the next coverage: sum of squared gaps / "
+                        "(2 x analysis time)", "s", "Response Time: Average"),
+    "response_max_s": ("longest wait for coverage (longest gap)", "s", "Response Time: Maximum"),
+    "access_count": ("number of accesses (covered intervals)", "1", "Number of Accesses"),
+    "access_duration_mean_s": ("mean access duration", "s", "Access Duration: Average"),
+    "access_duration_max_s": ("longest access duration", "s", "Access Duration: Maximum"),
+    "first_access_s": ("start of the first access after the window start", "s",
+                       "Simple Coverage: time of first access"),
+}
+
+
+_INT_FOMS = ("gap_count", "access_count")
+_NO_GAP_NOTE = ("NaN where the cell has no counted gap; time_average_gap_s and response times are 0 there "
+                "if the cell is ever covered, NaN if never")
+
+
+def coverage_counts(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
+                    half_angle_deg: float | None = None, requirements: dict[str, Requirement] | None = None,
+                    chunk_steps: int | None = None, positions: str = "hermite") -> np.ndarray:
+    """Satellites serving each cell at each sample: int16 ``(n_time, n_cell)``, or
+    ``(n_service + 1, n_time, n_cell)`` with ``requirements`` (last entry: the sum, "any").
+
+    Materialises time x cells, so meant for small cases (tests, point grids).  ``positions`` as for
+    :func:`coverage`.
+    """
+    out = run_serial(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+                     min_sats=1, requirements=requirements, refine_edges=False, chunk_steps=chunk_steps,
+                     progress=False, want_siv=True, positions=positions)
+    return out["siv"] if requirements is not None else out["siv"][0]
+
+
+def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
+             half_angle_deg: float | None = None, min_sats: int = 1,
+             requirements: dict[str, Requirement] | None = None, window_edges: str = "count",
+             refine_edges: bool = True, chunk_steps: int | None = None, progress: bool = False,
+             positions: str = "hermite", client: Any = None, checkpoint: Any = None,
+             resume: bool = False) -> xr.Dataset:
+    """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
+
+    Parameters
+    ----------
+    sats : Constellation, or anything :func:`constellation.as_constellation` takes
+    times : datetime64 array (UTC, increasing; normally a uniform step from
+        :func:`constellation.time_range`).  The analysis window is ``times[0] .. times[-1]``.
+    grid : :class:`constellation.grid.Grid`, default ``global_grid(1.0)``
+    min_elevation_deg, half_angle_deg, min_sats
+        The requirement (see :class:`Requirement`) when ``requirements`` is not given.
+    requirements : dict {group label: Requirement}, optional
+        One service per sub-constellation group: satellites of that group serve under that group's
+        requirement; satellites of other groups are ignored.  Adds a leading ``service`` dimension with
+        one entry per key plus ``"any"`` (covered when any service covers; its ``sats_in_view`` is the sum).
+    window_edges : "count" or "exclude"
+        Whether gaps touching the window ends count (see :data:`EDGE_RULES`).
+    refine_edges : bool
+        Interpolate access and gap edges between samples (accurate to about a second at 30-60 s steps).
+    chunk_steps : int, optional
+        Time steps per streamed chunk (default: automatic, ~150 MB of working memory).  The result is
+        identical whatever the chunking.
+    progress : bool
+        Show a tqdm progress bar over chunks.
+    positions : "hermite" (default) or "exact"
+        Satellite positions at the samples: SGP4 at nodes a few minutes apart with degree-7 Hermite
+        interpolation (:class:`constellation.propagation.ItrsWindow`, node step chosen for
+        :data:`constellation.engine.POSITION_TOL_M`; the run's estimated error is in the ``position_error_max_m`` attribute),
+        or SGP4 at every sample.
+    client : distributed.Client, optional
+        Run the time chunks on this dask cluster (:func:`constellation.distributed.run_dask`): the plan is
+        sent to each worker once and chunk states are combined on the workers.  Without ``chunk_steps``
+        the window is cut into about five chunks per worker thread, the last rounds shorter
+        (:func:`constellation.distributed.dask_bounds`).  Bit-identical to the run without a client.
+        Needs the optional ``dask`` extra.
+    checkpoint : path, optional
+        A Zarr store (:mod:`constellation.checkpoint`) that receives each finished chunk's partial results
+        as the run goes, then the final Dataset (read it with :func:`constellation.io.read_dataset`).  An
+        existing store is refused unless ``resume``.
+    resume : bool
+        With ``checkpoint``: continue the run in that store, computing only the chunks it lacks; a store
+        made from different inputs is refused.  Bit-identical to an uninterrupted run.
+
+    Returns
+    -------
+    xarray.Dataset with the per-cell figures of merit of the contract (dims ``("lat", "lon")`` for
+    regular grids, ``("cell",)`` otherwise), ``cell_area_km2``, ``area_covered_fraction(time)`` and, for
+    point grids, ``sats_in_view(time, cell)`` (int16).  Definitions are in
+    :mod:`constellation.kernels.reductions` and in each variable's attributes.
+    """
+    if window_edges not in red_edges():
+        raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
+    grid = global_grid(1.0) if grid is None else grid
+    precompile.ensure(["coverage", "coverage-exact"] if positions == "exact" else ["coverage"])
+    if client is None and checkpoint is None:
+        if resume:
+            raise ValueError("resume=True needs checkpoint= (the store to resume)")
+        out = run_serial(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+                         min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
+                         chunk_steps=chunk_steps, progress=progress, want_siv=(grid.kind == "points"),
+                         positions=positions)
+    else:  # the same plan, on a dask cluster and/or through a checkpoint store
+        # on a cluster the plan travels to the workers while its node step is chosen (run_dask)
+        plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
+                         min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
+                         chunk_steps=chunk_steps, want_siv=(grid.kind == "points"), positions=positions,
+                         background=client is not None and checkpoint is None)
+        out = run_plan(plan, client=client, checkpoint=checkpoint, resume=resume, progress=progress,
+                       rechunk=chunk_steps is None)
+    ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
+                  min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats)
+    if checkpoint is not None:
+        from .checkpoint import write_final
+
+        write_final(checkpoint, ds)
+    return ds
+
+
+def red_edges() -> tuple[str, ...]:
+    return tuple(EDGE_RULES)
+
+
+def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats):
+    from .version import __version__
+
+    c, times, grid, state = out["c"], out["times"], out["grid"], out["state"]
+    labels, with_any = out["labels"], out["with_any"]
+    n_out = state.shape[0]
+    foms = [red.finish(state[o], window_edges) for o in range(n_out)]
+    gdims = grid.dims
+    lead = ("service",) if with_any else ()
+
+    def shape_cells(a):
+        return a.reshape(grid.shape)
+
+    data_vars = {}
+    for name in red.FOM_NAMES:
+        arr = np.stack([shape_cells(f[name]) for f in foms]) if with_any else shape_cells(foms[0][name])
+        long_name, units, stk = _FOM_ATTRS[name]
+        attrs = dict(long_name=long_name, units=units, stk_name=stk)
+        if name.startswith("revisit_") or name in ("time_average_gap_s", "response_mean_s", "response_max_s"):
+            attrs["window_edges"] = EDGE_RULES[window_edges]
+            attrs["comment"] = _NO_GAP_NOTE
+        if name.startswith("access_"):
+            attrs["window_edges"] = _ACCESS_RULE
+        data_vars[name] = (lead + gdims, arr.astype(np.int64 if name in _INT_FOMS else np.float64), attrs)
+    area = np.asarray(grid.area_km2, float)
+    data_vars["cell_area_km2"] = (gdims, shape_cells(area), dict(
+        long_name="cell area on the WGS84 ellipsoid (NaN for points)", units="km2"))
+    acf = out["acf"]
+    data_vars["area_covered_fraction"] = (lead + ("time",), acf if with_any else acf[0], dict(
+        long_name="area-weighted fraction of the grid covered at each sample (unweighted for points)",
+        units="1", stk_name="Coverage: Percent Area Covered vs time (as a fraction)"))
+    if out["siv"] is not None:
+        siv = out["siv"]
+        data_vars["sats_in_view"] = (lead + ("time", "cell"), siv if with_any else siv[0], dict(
+            long_name="number of satellites serving the point at each sample", units="1",
+            stk_name="N Asset Coverage vs time"))
+    coords = {"time": ("time", times, dict(long_name="time", standard_name="time"))}
+    lat_attrs = dict(units="degrees_north", standard_name="latitude", long_name="latitude", axis="Y")
+    lon_attrs = dict(units="degrees_east", standard_name="longitude", long_name="longitude", axis="X")
+    if grid.kind == "regular":
+        coords["lat"] = ("lat", np.asarray(grid.lat, float), lat_attrs)
+        coords["lon"] = ("lon", np.asarray(grid.lon, float), lon_attrs)
+    else:
+        coords["lat"] = ("cell", np.asarray(grid.lat_deg, float), lat_attrs)
+        coords["lon"] = ("cell", np.asarray(grid.lon_deg, float), lon_attrs)
+        coords["cell"] = ("cell", np.arange(grid.n_cells))
+        if grid.kind == "points":
+            coords["name"] = ("cell", np.asarray(grid.names).astype(object))
+            coords["height_m"] = ("cell", np.asarray(grid.height_m, float), dict(
+                units="m", long_name="height above the WGS84 ellipsoid"))
+    if with_any:
+        coords["service"] = ("service", np.array(list(labels) + ["any"], dtype=object))
+    step = float(np.median(np.diff(times).astype("timedelta64[ns]").astype(np.int64))) / 1e9 \
+        if times.size > 1 else 0.0
+    iso = lambda t: np.datetime_as_string(t, unit="s") + "Z"  # noqa: E731
+    attrs = dict(
+        Conventions="CF-1.10",
+        title="Constellation ground coverage figures of merit",
+        source=c.source or "",
+        constellation=c.name or "",
+        n_satellites=len(c),
+        time_coverage_start=iso(times[0]),
+        time_coverage_end=iso(times[-1]),
+        step_s=step,
+        min_elevation_deg=float(min_elevation_deg),
+        half_angle_deg="none" if half_angle_deg is None else float(half_angle_deg),
+        min_sats=int(min_sats),
+        window_edges=window_edges,
+        window_edges_rule=EDGE_RULES[window_edges] + "; " + _ACCESS_RULE,
+        refine_edges=int(refine_edges),
+        refine_edges_rule=_REFINE_RULE[refine_edges],
+        visibility="elevation above the WGS84 ellipsoid-normal horizon >= min_elevation_deg (and inside the "
+                   "nadir cone when half_angle_deg is set), exact per cell and sample",
+        grid=grid.description or grid.kind,
+        history=f"{datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')} constellation.coverage()",
+        software=f"constellation {__version__}",
+    )
+    attrs.update(out.get("positions", {}))
+    if with_any:
+        attrs["requirements"] = "; ".join(
+            f"{k}: min_elevation_deg={r.min_elevation_deg:g}, half_angle_deg="
+            f"{'none' if r.half_angle_deg is None else f'{r.half_angle_deg:g}'}, min_sats={r.min_sats}"
+            for k, r in zip(labels, out["reqs"]))
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)

@@ -1,0 +1,353 @@
+"""Result file formats: NetCDF-4 (``.nc``) and Zarr (``.zarr``), written atomically.
+
+* :func:`write_dataset` writes an ``xarray.Dataset`` to a temporary name in the destination's folder and
+  renames it into place (:func:`constellation.atomic.write_atomically`), so an interrupted run (an
+  exception, Ctrl-C, ``kill -9``, a full disk) never leaves a half-written output at the destination, and
+  an existing output stays untouched until the new one is complete.
+* :func:`read_dataset` reads it back into memory and closes the file.
+* What NetCDF cannot hold is encoded on write and restored on read: ``bool`` variables become ``int8``
+  with CF ``flag_values``/``flag_meanings`` (CF-1.10 section 3.5), fixed-width unicode and object strings
+  become variable-length strings, and attributes that are ``None``, ``bool``, lists or dicts are stored
+  in a NetCDF-legal form.  A JSON attribute ``_constellation_encoding`` on each variable (and on the
+  file) records the original types so :func:`read_dataset` gives back exactly what was written.
+* :func:`read_arrays` is the xarray-free path: a NetCDF file written here as plain numpy arrays and
+  dicts, read with h5netcdf alone.
+
+NetCDF is written with h5netcdf (engine ``"h5netcdf"``) on h5py; Zarr is
+written in Zarr format 2 with consolidated metadata, the layout most other readers understand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .atomic import write_atomically
+
+__all__ = ["write_dataset", "read_dataset", "read_arrays", "output_format", "input_format", "cf_attrs",
+           "encode_dataset", "decode_dataset"]
+
+_MARK = "_constellation_encoding"
+_NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".h5", ".hdf5")
+_ZARR_SUFFIXES = (".zarr",)
+
+
+def output_format(path: str | os.PathLike, format: str | None = None) -> str:
+    """Return ``"netcdf"`` or ``"zarr"`` for ``path``: from ``format`` when given (``"netcdf"``/``"nc"``,
+    ``"zarr"``), else from the suffix (``.nc``, ``.nc4``, ``.netcdf`` / ``.zarr``).
+
+    Raises ``ValueError`` naming the path when neither decides.
+    """
+    if format is not None:
+        f = str(format).lower()
+        if f in ("netcdf", "netcdf4", "nc", "nc4", "h5netcdf"):
+            return "netcdf"
+        if f == "zarr":
+            return "zarr"
+        raise ValueError(f"unknown output format {format!r}: expected 'netcdf' or 'zarr'")
+    suffix = Path(path).suffix.lower()
+    if suffix in _NETCDF_SUFFIXES:
+        return "netcdf"
+    if suffix in _ZARR_SUFFIXES:
+        return "zarr"
+    raise ValueError(f"cannot tell the output format of {str(path)!r} from its suffix {suffix!r}: "
+                     f"expected .nc (NetCDF-4) or .zarr (Zarr)")
+
+
+def cf_attrs(ds, *, history: str | None = None):
+    """Return ``ds`` (a shallow copy) with CF-1.10 global attributes in place: ``Conventions``, and a
+    ``history`` line stamped with the current UTC time (CF-1.10 section 2.6.2) when ``history`` is given.
+    Existing attributes are kept; nothing else changes.
+    """
+    out = ds.copy(deep=False)
+    out.attrs = dict(ds.attrs)
+    out.attrs.setdefault("Conventions", "CF-1.10")
+    if history:
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        line = f"{stamp}: {history}"
+        old = out.attrs.get("history")
+        out.attrs["history"] = f"{old}\n{line}" if old else line
+    return out
+
+
+# -- encoding what the formats cannot hold -----------------------------------------------------------
+
+def _encode_attrs(attrs: dict) -> tuple[dict, dict]:
+    """Return NetCDF-legal attrs and a map name -> original type for those that needed a change."""
+    out, kinds = {}, {}
+    for k, v in attrs.items():
+        if k == _MARK:
+            continue
+        if v is None:
+            out[k], kinds[k] = "", "none"
+        elif isinstance(v, (bool, np.bool_)):
+            out[k], kinds[k] = np.int8(v), "bool"
+        elif isinstance(v, (list, tuple, dict)):
+            out[k], kinds[k] = json.dumps(_jsonable(v)), type(v).__name__
+        elif isinstance(v, np.ndarray):
+            if v.dtype == bool:
+                out[k] = v.astype(np.int8)
+            elif v.dtype.kind in "UO":
+                out[k] = json.dumps(v.tolist())
+            else:
+                out[k] = v
+            kinds[k] = f"ndarray:{v.dtype.str}"
+        else:
+            out[k] = v
+    return out, kinds
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return v
+
+
+def _decode_attrs(attrs: dict, kinds: dict) -> dict:
+    out = {}
+    for k, v in attrs.items():
+        kind = kinds.get(k)
+        if kind is None:
+            out[k] = v
+        elif kind == "none":
+            out[k] = None
+        elif kind == "bool":
+            out[k] = bool(np.asarray(v).item())
+        elif kind in ("list", "tuple", "dict"):
+            val = json.loads(v)
+            out[k] = tuple(val) if kind == "tuple" else val
+        elif kind.startswith("ndarray:"):
+            dt = np.dtype(kind.split(":", 1)[1])
+            val = json.loads(v) if isinstance(v, str) and dt.kind in "UO" else v
+            out[k] = np.asarray(val).astype(dt)
+        else:
+            out[k] = v
+    return out
+
+
+def encode_dataset(ds):
+    """Return a copy of ``ds`` that both NetCDF-4 and Zarr v2 store faithfully, with markers that
+    :func:`decode_dataset` reads to restore it (what :func:`write_dataset` writes; checkpoint stores write
+    their final Dataset with it too)."""
+    import xarray as xr
+
+    def enc_var(var: xr.Variable) -> xr.Variable:
+        attrs, kinds = _encode_attrs(var.attrs)
+        info: dict[str, Any] = {}
+        data = var.values
+        if data.dtype == bool:
+            added = [a for a in ("flag_values", "flag_meanings") if a not in attrs]
+            data = data.astype(np.int8)
+            if "flag_values" in added:
+                attrs["flag_values"] = np.array([0, 1], dtype=np.int8)
+            if "flag_meanings" in added:
+                attrs["flag_meanings"] = "false true"
+            info.update(dtype="bool", added=added)
+        elif data.dtype.kind == "U" or data.dtype.kind == "T" or (
+                data.dtype == object and all(isinstance(x, str) for x in data.ravel())):
+            info["dtype"] = data.dtype.str if data.dtype.kind == "U" else "object"
+            data = data.astype(object)
+        elif data.dtype == object:
+            raise TypeError(f"cannot store variable of dtype object holding non-strings "
+                            f"({type(next(x for x in data.ravel() if not isinstance(x, str))).__name__})")
+        if kinds:
+            info["attrs"] = kinds
+        if info:
+            attrs[_MARK] = json.dumps(info)
+        return xr.Variable(var.dims, data, attrs)
+
+    coords = {k: enc_var(v.variable) for k, v in ds.coords.items()}
+    data_vars = {k: enc_var(v.variable) for k, v in ds.data_vars.items()}
+    attrs, kinds = _encode_attrs(ds.attrs)
+    if kinds:
+        attrs[_MARK] = json.dumps({"attrs": kinds})
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def decode_dataset(ds):
+    """Undo :func:`encode_dataset` on a dataset read back into memory."""
+    import xarray as xr
+
+    def dec_var(var: xr.Variable) -> xr.Variable:
+        attrs = dict(var.attrs)
+        info = json.loads(attrs.pop(_MARK, "{}"))
+        attrs = _decode_attrs(attrs, info.get("attrs", {}))
+        data = var.values
+        dtype = info.get("dtype")
+        if dtype == "bool":
+            data = np.asarray(data) != 0
+            for a in info.get("added", []):
+                attrs.pop(a, None)
+        elif dtype == "object":
+            data = np.asarray(data).astype(object)
+        elif dtype is not None:
+            data = np.asarray(data).astype(np.dtype(dtype))
+        out = xr.Variable(var.dims, data, attrs)
+        out.encoding = dict(var.encoding)
+        return out
+
+    coords = {k: dec_var(v.variable) for k, v in ds.coords.items()}
+    data_vars = {k: dec_var(v.variable) for k, v in ds.data_vars.items()}
+    gattrs = dict(ds.attrs)
+    info = json.loads(gattrs.pop(_MARK, "{}"))
+    return xr.Dataset(data_vars, coords=coords, attrs=_decode_attrs(gattrs, info.get("attrs", {})))
+
+
+# -- writing and reading -------------------------------------------------------------------------------
+
+def _is_zarr_store(path: Path) -> bool:
+    return path.is_dir() and any((path / m).exists() for m in (".zgroup", ".zmetadata", "zarr.json"))
+
+
+def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> Path:
+    """Write ``ds`` (an ``xarray.Dataset``) to ``path`` as NetCDF-4 or Zarr, atomically.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+    path : path
+        Destination; ``.nc`` (NetCDF-4 via h5netcdf) or ``.zarr`` (a Zarr v2 directory store) unless
+        ``format`` says otherwise.  Its folder must exist.  An existing file or Zarr store there is
+        replaced only once the new output is complete; an existing directory that is not a Zarr store is
+        never replaced (``FileExistsError``).
+    format : {"netcdf", "zarr"}, optional
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    The data are written under a hidden temporary name (``.NAME.<random>.tmp``) in the same folder, then
+    renamed into place; on any error the temporary is removed and the error re-raised.
+    """
+    path = Path(path)
+    fmt = output_format(path, format)
+    if path.is_dir() and not _is_zarr_store(path):
+        raise FileExistsError(f"cannot write {str(path)!r}: it is a directory that is not a Zarr store "
+                              f"(refusing to replace it)")
+    encoded = encode_dataset(ds)
+
+    def write(tmp: Path) -> None:
+        if fmt == "netcdf":
+            encoded.to_netcdf(tmp, engine="h5netcdf")
+        else:
+            encoded.to_zarr(tmp, mode="w-", zarr_format=2, consolidated=True)
+
+    return write_atomically(path, write)
+
+
+def input_format(path: str | os.PathLike, format: str | None = None) -> str:
+    """``"netcdf"`` or ``"zarr"`` for an existing ``path``: a folder is a Zarr store unless ``format`` says
+    otherwise, anything else as :func:`output_format` decides."""
+    if format is None and Path(path).is_dir():
+        return "zarr"
+    return output_format(path, format)
+
+
+def read_dataset(path: str | os.PathLike, *, format: str | None = None):
+    """Read a NetCDF-4 file or Zarr store written by :func:`write_dataset` (or any other) into memory.
+
+    The file is closed before returning; variables, coordinates, dtypes (``bool``, strings,
+    ``datetime64``) and attributes come back as they were written.  (This reads any store as it is:
+    :func:`constellation.io.read_dataset` also refuses a checkpoint store whose run has not finished.)
+    """
+    import xarray as xr
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file or Zarr store: {str(path)!r}")
+    if input_format(path, format) == "netcdf":
+        opened = xr.open_dataset(path, engine="h5netcdf")
+    else:
+        opened = xr.open_zarr(path, consolidated=None)
+    with opened:
+        loaded = opened.load()
+    return decode_dataset(loaded)
+
+
+def read_arrays(path: str | os.PathLike) -> tuple[dict[str, tuple[tuple[str, ...], np.ndarray, dict]], dict]:
+    """Read a NetCDF-4 file with h5netcdf alone (no xarray): the xarray-free path.
+
+    Returns ``(variables, attrs)`` where ``variables`` maps each name to ``(dims, values, attrs)``.  CF
+    times (``units = "<unit> since <ISO time>"``, CF-1.10 section 4.4) become UTC ``datetime64[ns]``; the
+    encodings of :func:`write_dataset` are undone (``bool``, strings, attribute types).
+    """
+    import h5netcdf
+
+    out: dict[str, tuple[tuple[str, ...], np.ndarray, dict]] = {}
+    with h5netcdf.File(path, "r") as f:
+        gattrs = {k: _plain(v) for k, v in f.attrs.items()}
+        for name, var in f.variables.items():
+            attrs = {k: _plain(v) for k, v in var.attrs.items() if k not in ("_FillValue", "_Netcdf4Dimid")}
+            data = np.asarray(var[...])
+            fill = var.attrs.get("_FillValue")
+            info = json.loads(attrs.pop(_MARK, "{}"))
+            attrs = _decode_attrs(attrs, info.get("attrs", {}))
+            units = attrs.get("units")
+            if isinstance(units, str) and " since " in units and data.dtype.kind in "iuf":
+                data = _decode_cf_time(data, units, fill)
+                attrs.pop("units", None)
+                attrs.pop("calendar", None)
+            elif fill is not None and data.dtype.kind == "f":
+                data = np.where(data == fill, np.nan, data)
+            dtype = info.get("dtype")
+            if dtype == "bool":
+                data = data != 0
+                for a in info.get("added", []):
+                    attrs.pop(a, None)
+            elif dtype is not None:
+                data = np.array([x.decode() if isinstance(x, bytes) else x for x in data.ravel()],
+                                dtype=object).reshape(data.shape)
+                if dtype != "object":
+                    data = data.astype(np.dtype(dtype))
+            out[name] = (tuple(var.dimensions), data, attrs)
+    info = json.loads(gattrs.pop(_MARK, "{}"))
+    return out, _decode_attrs(gattrs, info.get("attrs", {}))
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, bytes):
+        return v.decode()
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        return v.item()
+    return v
+
+
+_CF_UNIT_NS = {"nanoseconds": 1, "microseconds": 1_000, "milliseconds": 1_000_000, "seconds": 1_000_000_000,
+               "minutes": 60_000_000_000, "hours": 3_600_000_000_000, "days": 86_400_000_000_000}
+
+
+def _decode_cf_time(values: np.ndarray, units: str, fill: Any) -> np.ndarray:
+    unit, _, ref = units.partition(" since ")
+    unit = unit.strip().lower()
+    if not unit.endswith("s"):
+        unit += "s"
+    if unit not in _CF_UNIT_NS:
+        raise ValueError(f"unsupported CF time unit {unit!r} in {units!r}")
+    ref = ref.strip()
+    for suffix in (" UTC", "Z", "+00:00", "+0000", "+00"):
+        if ref.endswith(suffix):
+            ref = ref[: -len(suffix)].strip()
+            break
+    t0 = np.datetime64(ref.replace(" ", "T", 1), "ns")
+    mask = (values == fill) if fill is not None else np.zeros(values.shape, bool)
+    if values.dtype.kind == "f":
+        mask |= np.isnan(values)
+        ns = np.round(np.where(mask, 0, values) * _CF_UNIT_NS[unit]).astype(np.int64)
+    else:
+        mask |= values == np.iinfo(np.int64).min  # xarray's NaT sentinel
+        ns = np.where(mask, 0, values).astype(np.int64) * _CF_UNIT_NS[unit]
+    out = t0 + ns.astype("timedelta64[ns]")
+    out[mask] = np.datetime64("NaT")
+    return out
