@@ -99,6 +99,6 @@ def load(name: str, **kw: Any) -> Constellation:
     **kw
         Passed on to :func:`constellation.load` (``strict``).
     """
-    from . import load as load_file
+    from .elements import load as load_file
 
     return load_file(path(name), **kw)

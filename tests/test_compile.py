@@ -146,6 +146,12 @@ def test_schedule_runs_every_job_once_after_what_it_needs():
     assert precompile.estimate_s(todo, 2) < precompile.estimate_s(todo, 1)
 
 
+def test_cli_names_the_registry_workloads():
+    from constellation.cli import compile as cli_compile
+
+    assert cli_compile.WORKLOADS == precompile.WORKLOADS
+
+
 def test_cli_compile_check(capsys):
     """``constellation compile --check`` lists nothing when everything is compiled (exit 0)."""
     from constellation.cli import main
