@@ -10,16 +10,18 @@ attributes repeat them.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
 from .engine import EDGE_RULES, Requirement, make_plan
 from .grid import Grid, global_grid
 from .kernels import precompile
 from .kernels import reductions as red
 from .runners import run_plan, run_serial
+
+if TYPE_CHECKING:  # xarray is imported where a Dataset is built (it is most of the start-up time)
+    import xarray as xr
 
 __all__ = ["coverage", "coverage_counts", "Requirement", "EDGE_RULES"]
 
@@ -251,4 +253,6 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
             f"{k}: min_elevation_deg={r.min_elevation_deg:g}, half_angle_deg="
             f"{'none' if r.half_angle_deg is None else f'{r.half_angle_deg:g}'}, min_sats={r.min_sats}"
             for k, r in zip(labels, out["reqs"]))
+    import xarray as xr
+
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)

@@ -6,13 +6,53 @@ so it prints as one line, exit 2.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
+import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["load_elements", "select", "parse_region", "build_grid"]
+__all__ = ["load_elements", "select", "parse_region", "build_grid", "modules_hidden", "import_in_background"]
+
+
+@contextlib.contextmanager
+def modules_hidden(names: Sequence[str]) -> Iterator[None]:
+    """Within the block, the modules ``names`` look absent to this process unless already imported
+    (``sys.modules[name] = None``, so importing them raises ImportError and ``importlib.util.find_spec``
+    finds nothing): libraries that import them only to see whether they are installed skip them.  xarray
+    does that with dask (and dask's ``distributed``) whenever it builds a Dataset or writes a file, which
+    costs a command that does not use dask a quarter of a second."""
+    hidden = [n for n in names if n not in sys.modules]
+    for n in hidden:
+        sys.modules[n] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for n in hidden:
+            if sys.modules.get(n, 0) is None:
+                del sys.modules[n]
+
+
+def import_in_background(*names: str) -> threading.Thread:
+    """Start importing the modules ``names`` in a daemon thread, so that they load while this one computes
+    (the kernels release the GIL); a later ``import`` of one of them waits for the thread to finish it.
+    Errors are left for that later import to raise."""
+
+    def work() -> None:
+        import importlib
+
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the importer that needs the module reports it
+                return
+
+    t = threading.Thread(target=work, name="constellation-imports", daemon=True)
+    t.start()
+    return t
 
 
 def load_elements(path: str | None, *, file_start: str = "median"):

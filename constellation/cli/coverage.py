@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from ._common import build_grid, load_elements, select
+from ._common import build_grid, import_in_background, load_elements, modules_hidden, select
 
 #: Service requirements ``--per-group`` uses for the Jinan-368 groups (override with ``--requirement``).
 #:
@@ -260,6 +260,14 @@ def _long_run(n_sat: int, n_step: int, n_cell: int) -> bool:
 # -- run -----------------------------------------------------------------------------------------------
 
 def run(args: argparse.Namespace) -> int:
+    # dask only with --scheduler (xarray would load it just to look for dask arrays); xarray and the NetCDF
+    # writer load beside the computation, ready for the result
+    with modules_hidden(() if args.scheduler else ("dask", "distributed")):
+        import_in_background("xarray", "h5netcdf")
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..io import cf_attrs, output_format, write_dataset
     from ..timescale import parse_duration, parse_time, time_range
 
