@@ -115,13 +115,14 @@ def main() -> None:
     print("| | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))
     for k in top:
-        print(f"| compile `{k}` | " + " | ".join(f"{r['per_kernel_s'].get(k, 0.0):.1f} s" for r in results.values()) + " |")
+        cells = " | ".join(f"{r['per_kernel_s'].get(k, 0.0):.1f} s" for r in results.values())
+        print(f"| compile `{k}` | {cells} |")
     rest = {n: sum(v for k, v in r["per_kernel_s"].items() if k not in top) for n, r in results.items()}
     print("| compile, every other kernel | " + " | ".join(f"{rest[n]:.1f} s" for n in names) + " |")
     print("| **compile work, one process (sum)** | "
           + " | ".join(f"**{sum(r['per_kernel_s'].values()):.1f} s**" for r in results.values()) + " |")
-    print("| command wall time, one process | " + " | ".join(f"{r['one_process_wall_s']:.1f} s" for r in results.values())
-          + " |")
+    print("| command wall time, one process | "
+          + " | ".join(f"{r['one_process_wall_s']:.1f} s" for r in results.values()) + " |")
     print("| **command wall time as a user runs it** | "
           + " | ".join(f"**{r['first_wall_s']:.1f} s**" for r in results.values()) + " |")
     print("| warm command wall time (median) | "

@@ -88,7 +88,7 @@ def worker_engine(p: dict) -> dict:
     if p.get("small_warmup"):  # warm up (numba cache load) on two steps only, then time full runs
         coverage(sats, times[:2], grid, **kw)
         run_times.append(float("nan"))
-    for i in range(p["repeats"] + (0 if p.get("small_warmup") else 1)):  # first: warm-up
+    for _ in range(p["repeats"] + (0 if p.get("small_warmup") else 1)):  # first: warm-up
         t0 = time.perf_counter()
         ds = coverage(sats, times, grid, **kw)
         run_times.append(time.perf_counter() - t0)
@@ -105,7 +105,7 @@ def worker_propagate(p: dict) -> dict:
     out = []
     for _ in range(p["repeats"] + 1):
         t0 = time.perf_counter()
-        for _sl, r, _err in itrs_chunks(sats, times):
+        for _sl, _r, _err in itrs_chunks(sats, times):
             pass
         out.append(time.perf_counter() - t0)
     return dict(times_s=out[1:], rss_bytes=_rss_bytes())

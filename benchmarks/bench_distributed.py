@@ -84,8 +84,8 @@ def main() -> None:
     import constellation
     from constellation import distributed as dist
     from constellation.api import coverage
-    from constellation.engine import make_plan
     from constellation.design import walker_delta
+    from constellation.engine import make_plan
     from constellation.grid import global_grid
     from constellation.timescale import parse_duration, time_range
 
@@ -168,7 +168,7 @@ def main() -> None:
     plan = make_plan(sats, times, grid)
     plan = dataclasses.replace(plan, bounds=dist.dask_bounds(plan, 2))
     s = dist.transfer_sizes(plan)
-    p_sat = len(pickle.dumps(plan.c)) + len(pickle.dumps(plan.sat))
+    p_sat = len(pickle.dumps(plan.constellation)) + len(pickle.dumps((plan.sats_f, plan.sats_i)))
     p_time = len(pickle.dumps(plan.times)) + len(pickle.dumps(plan.ticks))
     p_grid = s["plan"] - p_sat - p_time
     auto_steps = max(b - a for a, b in make_plan(sats, times, grid).bounds)
@@ -186,7 +186,8 @@ What travels (this case, 2 workers, {s['n_chunks']} chunks of up to {n_chunk} st
   to a worker per chunk: the chunk index (a task of a few hundred bytes)
   made on a worker     : one chunk state, {n_out} x {n_cells:,} cells x 24 int64            {_mb(s['state'])}
                          (stays on the worker until combined)
-  back per chunk       : covered cells per row and step, {n_out} x {n_rows} rows x {n_chunk} steps int32  {_mb(s['row_cov'])}
+  back per chunk       : covered cells per row and step, {n_out} x {n_rows} rows x {n_chunk} steps int32
+                                                                                  {_mb(s['row_cov'])}
   combine tree         : {s['n_chunks'] - 1} joins; each moves at most one state between two workers
   back at the end      : the whole window's state                                     {_mb(s['state'])}
 
@@ -197,9 +198,9 @@ On many machines (M workers, C chunks, state S = 192 B x services x cells, plan 
   returned: one S, and 4 B x services x rows x steps for the area-covered series of the whole window.
   Only P grows with the satellites; nothing grows with satellites x cells x time.  A 1 deg global grid
   has S = {_mb(s1)} whatever the constellation, so a year at 30 s (1,051,200 steps, {year_chunks:,} chunks
-  of {auto_steps} steps, this case's memory-bounded chunk) moves at most {s1 * year_chunks / 1e9:,.0f} GB of states over the whole run, about
-  {s1 * year_chunks / 1e9 / 100:,.1f} GB per machine on 100 machines, while each chunk's compute (satellites x footprint
-  cells x steps) is divided among the machines.
+  of {auto_steps} steps, this case's memory-bounded chunk) moves at most {s1 * year_chunks / 1e9:,.0f} GB of states
+  over the whole run, about {s1 * year_chunks / 1e9 / 100:,.1f} GB per machine on 100 machines, while each chunk's
+  compute (satellites x footprint cells x steps) is divided among the machines.
 """)
 
 

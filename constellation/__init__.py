@@ -69,10 +69,13 @@ _LAZY = {
     "samples": ("samples", None),
 }
 
-__all__ = list(_LAZY)
+#: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
+__all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range", "parse_time",
+           "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
+           "passes", "dop", "look_angles", "plot", "io", "samples"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
-    from . import design, elements, grid, io, plot
+    from . import design, elements, grid, io, plot, samples
     from .api import coverage
     from .contacts import passes
     from .design import jinan368

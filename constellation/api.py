@@ -9,7 +9,7 @@ attributes repeat them.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -115,8 +115,8 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     positions : "hermite" (default) or "exact"
         Satellite positions at the samples: SGP4 at nodes a few minutes apart with degree-7 Hermite
         interpolation (:class:`constellation.propagation.ItrsWindow`, node step chosen for
-        :data:`constellation.engine.POSITION_TOL_M`; the run's estimated error is in the ``position_error_max_m`` attribute),
-        or SGP4 at every sample.
+        :data:`constellation.engine.POSITION_TOL_M`; the run's estimated error is in the
+        ``position_error_max_m`` attribute), or SGP4 at every sample.
     client : distributed.Client, optional
         Run the time chunks on this dask cluster (:func:`constellation.distributed.run_dask`): the plan is
         sent to each worker once and chunk states are combined on the workers.  Without ``chunk_steps``
@@ -173,8 +173,8 @@ def red_edges() -> tuple[str, ...]:
 def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats):
     from .version import __version__
 
-    c, times, grid, state = out["c"], out["times"], out["grid"], out["state"]
-    labels, with_any = out["labels"], out["with_any"]
+    c, times, grid, state = out["constellation"], out["times"], out["grid"], out["state"]
+    labels, with_any = out["service_labels"], out["with_any"]
     n_out = state.shape[0]
     foms = [red.finish(state[o], window_edges) for o in range(n_out)]
     gdims = grid.dims
@@ -244,7 +244,7 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
         visibility="elevation above the WGS84 ellipsoid-normal horizon >= min_elevation_deg (and inside the "
                    "nadir cone when half_angle_deg is set), exact per cell and sample",
         grid=grid.description or grid.kind,
-        history=f"{datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')} constellation.coverage()",
+        history=f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} constellation.coverage()",
         software=f"constellation {__version__}",
     )
     attrs.update(out.get("positions", {}))
@@ -252,7 +252,7 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
         attrs["requirements"] = "; ".join(
             f"{k}: min_elevation_deg={r.min_elevation_deg:g}, half_angle_deg="
             f"{'none' if r.half_angle_deg is None else f'{r.half_angle_deg:g}'}, min_sats={r.min_sats}"
-            for k, r in zip(labels, out["reqs"]))
+            for k, r in zip(labels, out["requirements"]))
     import xarray as xr
 
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)

@@ -73,9 +73,10 @@ def move_into_place(tmp: Path, dest: Path) -> None:
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically, as :func:`constellation.formats.write_dataset` does:
-    through a hidden temporary file in the same folder, flushed to disk, then renamed into place.  Used for
-    element sets and CSV tables; returns the path written."""
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically, as
+    :func:`constellation.formats.write_dataset` does: through a hidden temporary file in the same folder,
+    flushed to disk, then renamed into place.  Used for element sets and CSV tables; returns the path
+    written."""
     def write(tmp: Path) -> None:
         with open(tmp, "w", encoding="utf-8", newline="") as f:
             f.write(text)

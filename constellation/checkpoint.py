@@ -52,7 +52,7 @@ import os
 import secrets
 import shutil
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +61,7 @@ import numpy as np
 from .atomic import fsync_dir, fsync_path
 
 if TYPE_CHECKING:  # the engine is imported where a run needs it: reading a store's status stays light
-    from .engine import Assembler, Plan
+    from .engine import Assembler, RunPlan
 
 __all__ = ["run_checkpointed", "with_bounds", "write_final", "fingerprint", "check_complete", "store_info",
            "IncompleteRunError"]
@@ -99,7 +99,7 @@ _SATREC_FIELDS = ("satnum", "jdsatepoch", "jdsatepochF", "bstar", "ndot", "nddot
                   "mo", "no_kozai", "nodeo", "radiusearthkm", "xke", "j2", "j3", "j4")
 
 
-def fingerprint(plan: Plan) -> dict[str, str]:
+def fingerprint(plan: RunPlan) -> dict[str, str]:
     """sha256 of each part of ``plan`` that determines a run's partial results, and of them all
     (``"all"``).  Parts: ``satellites`` (SGP4 elements, epoch, gravity model and operation mode of every
     satellite, in order), ``times``, ``grid`` (cell and row arrays), ``requirements`` (per-satellite
@@ -108,21 +108,21 @@ def fingerprint(plan: Plan) -> dict[str, str]:
     from .kernels import reductions as red
     from .version import __version__
 
-    recs = [s.satrec for s in plan.c] if len(plan.c) else []
+    recs = [s.satrec for s in plan.constellation] if len(plan.constellation) else []
     num = np.array([[float(getattr(r, f)) for f in _SATREC_FIELDS] for r in recs], np.float64).reshape(
         len(recs), len(_SATREC_FIELDS))
     modes = "".join(f"{r.operationmode}{r.method}" for r in recs)
     g = plan.grid
     grid_arrays = [np.asarray(getattr(g, a), dtype=float) for a in ("lat_deg", "lon_deg", "height_m", "area_km2")]
-    rows = dict(cells=plan.rg.cells, rows_f=plan.rg.rows_f, rows_i=plan.rg.rows_i, r_min_km=plan.rg.r_min_km)
+    rows = dict(cells=plan.rows.cells, rows_f=plan.rows.rows_f, rows_i=plan.rows.rows_i,
+                r_min_km=plan.rows.r_min_km)
     rg = [np.asarray(rows[k]) for k in sorted(rows)]
-    sat = [np.asarray(plan.sat[k]) for k in sorted(plan.sat)]
     parts = dict(
         satellites=_h(num, modes),
         times=_h(np.asarray(plan.times).view(np.int64), np.asarray(plan.ticks)),
         grid=_h(g.kind, tuple(g.shape), *grid_arrays, *sorted(rows), *rg),
-        requirements=_h(*sorted(plan.sat), *sat, np.asarray(plan.serv_min), plan.labels, plan.with_any,
-                        plan.want_siv),
+        requirements=_h("sats_f", "sats_i", plan.sats_f, plan.sats_i, np.asarray(plan.service_min_sats),
+                        plan.service_labels, plan.with_any, plan.keep_sats_in_view),
         positions=_h(plan.positions, float(plan.node_step_s), int(plan.stencil)),
         refine=_h(bool(plan.refine)),
         software=_h(__version__, red.N_FIELDS, red.TICKS_PER_S),
@@ -208,7 +208,7 @@ def _write_chunk(path: Path, k: int, state: np.ndarray, row_cov: np.ndarray, siv
         time.sleep(float(pause))
 
 
-def _read_chunk(path: Path, plan: Plan, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _read_chunk(path: Path, plan: RunPlan, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     import zarr
 
     from .kernels import reductions as red
@@ -217,7 +217,7 @@ def _read_chunk(path: Path, plan: Plan, k: int) -> tuple[np.ndarray, np.ndarray,
     a, b = plan.bounds[k]
     state = np.ascontiguousarray(g["state"][...], dtype=np.int64)
     row_cov = np.asarray(g["row_cov"][...])
-    siv = np.asarray(g["siv"][...]) if plan.want_siv else None
+    siv = np.asarray(g["siv"][...]) if plan.keep_sats_in_view else None
     want = (plan.n_out * plan.n_cells, red.N_FIELDS)
     if state.shape != want or row_cov.shape != (plan.n_out, plan.n_rows, b - a) or (
             siv is not None and siv.shape != (plan.n_out, b - a, plan.n_cells)):
@@ -246,7 +246,7 @@ def _locked(path: Path):
         fh.close()
 
 
-def with_bounds(plan: Plan, bounds: list) -> Plan:
+def with_bounds(plan: RunPlan, bounds: list) -> RunPlan:
     """A copy of ``plan`` cut into the chunks ``bounds`` (``[(start, stop), ...]``), or ``plan`` itself when
     they do not tile its window (a stored run's bounds that do not fit: the fingerprint comparison then says
     what differs).  The result does not depend on the chunking."""
@@ -259,7 +259,7 @@ def with_bounds(plan: Plan, bounds: list) -> Plan:
     return dataclasses.replace(plan, bounds=bounds)
 
 
-def _create(path: Path, plan: Plan, fp: dict) -> dict:
+def _create(path: Path, plan: RunPlan, fp: dict) -> dict:
     """Make a new store at ``path`` (built under a temporary name, then renamed into place)."""
     import zarr
 
@@ -269,7 +269,7 @@ def _create(path: Path, plan: Plan, fp: dict) -> dict:
     tmp = parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     info = dict(version=_VERSION, status="running", fingerprint=fp["all"], parts=fp,
                 bounds=[list(b) for b in plan.bounds], n_chunks=len(plan.bounds),
-                created=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), runs=[])
+                created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), runs=[])
     try:
         tmp.mkdir()
         zarr.open_group(str(tmp / _PARTIAL), mode="w-", zarr_format=2)
@@ -282,7 +282,7 @@ def _create(path: Path, plan: Plan, fp: dict) -> dict:
     return info
 
 
-def _open(path: Path, plan: Plan, resume: bool) -> tuple[Plan, dict]:
+def _open(path: Path, plan: RunPlan, resume: bool) -> tuple[RunPlan, dict]:
     """Check or create the store; return the plan cut into the store's chunks and its record."""
     if path.exists() or path.is_symlink():
         if not resume:
@@ -309,7 +309,7 @@ def _open(path: Path, plan: Plan, resume: bool) -> tuple[Plan, dict]:
 
 # -- running -------------------------------------------------------------------------------------------
 
-def run_checkpointed(plan: Plan, path: str | os.PathLike, resume: bool = False, progress: bool = False,
+def run_checkpointed(plan: RunPlan, path: str | os.PathLike, resume: bool = False, progress: bool = False,
                      client: Any = None) -> dict:
     """Run ``plan`` through the checkpoint store at ``path``: the serial driver's dict (``state``,
     ``row_cov``, ``siv``, ...), bit-identical to it.
@@ -326,7 +326,7 @@ def run_checkpointed(plan: Plan, path: str | os.PathLike, resume: bool = False, 
         return _run_locked(plan, path, info, progress, client)
 
 
-def _run_locked(plan: Plan, path: Path, info: dict, progress: bool, client: Any) -> dict:
+def _run_locked(plan: RunPlan, path: Path, info: dict, progress: bool, client: Any) -> dict:
     from .engine import Assembler, chunk_state
 
     n = len(plan.bounds)
@@ -360,13 +360,13 @@ def _run_locked(plan: Plan, path: Path, info: dict, progress: bool, client: Any)
             bar.close()
     info = store_info(path) or info
     info.setdefault("runs", []).append(dict(
-        finished=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), loaded=sorted(done),
+        finished=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), loaded=sorted(done),
         computed=computed))
     _write_meta(path, info)
     return asm.result()
 
 
-def _run_on_client(plan: Plan, path: Path, client: Any, done: set, asm: Assembler, computed: list,
+def _run_on_client(plan: RunPlan, path: Path, client: Any, done: set, asm: Assembler, computed: list,
                    bar: Any) -> None:
     from .distributed import chunk_task, require_distributed, send_plan
 
@@ -439,7 +439,7 @@ def _write_final_locked(path: Path, ds) -> None:
             os.rename(p, path / p.name)
         fsync_dir(path)
         info["status"] = "complete"
-        info["completed"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        info["completed"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         _write_meta(path, info)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -84,7 +84,7 @@ class _Sites:
     up: np.ndarray
 
     @classmethod
-    def from_arrays(cls, lat_deg, lon_deg, height_m, names) -> "_Sites":
+    def from_arrays(cls, lat_deg, lon_deg, height_m, names) -> _Sites:
         lat = np.radians(np.asarray(lat_deg, dtype=float))
         lon = np.radians(np.asarray(lon_deg, dtype=float))
         sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)

@@ -40,10 +40,12 @@ import functools
 import math
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time as dt_time
+from datetime import datetime
+from datetime import time as dt_time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from sgp4.api import WGS72, Satrec

@@ -1,6 +1,6 @@
 """Coverage on a dask cluster: time chunks computed on the workers, reduced with the reductions' combine.
 
-:func:`run_dask` runs one :class:`constellation.engine.Plan` on a ``distributed.Client``:
+:func:`run_dask` runs one :class:`constellation.engine.RunPlan` on a ``distributed.Client``:
 
 1. the plan is pickled once on the client and its bytes are sent to every worker once (:func:`send_plan`,
    a :class:`PlanBlob`); it holds the satellites' SGP4 elements (with the numba SGP4's coefficient rows),
@@ -9,7 +9,7 @@
    suffice for near-Earth satellites) and keeps its own :class:`constellation.propagation.ItrsWindow`
    cached on it, so the TEME -> ITRS matrices and the Hermite node tables are built once per worker, not
    once per chunk.  The plan leaves before its Hermite node step is chosen (a sample of SGP4 in a thread
-   on the client, :attr:`constellation.engine.Plan.pending`); the step follows with the chunk tasks;
+   on the client, :attr:`constellation.engine.RunPlan.pending`); the step follows with the chunk tasks;
 2. one task per time chunk calls :func:`constellation.engine.chunk_state` (positions included, with the
    two lead samples before the chunk), a module-level function that workers import; its numba kernels
    come from the on-disk cache (:data:`constellation.kernels.CACHE`), so each worker process compiles
@@ -49,12 +49,13 @@ import copyreg
 import dataclasses
 import pickle
 import threading
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
 
-from .engine import Assembler, Plan, chunk_positions, chunk_state
+from .engine import Assembler, RunPlan, chunk_positions, chunk_state
 from .kernels import reductions as red
 from .propagation import adopt_sgp4_tables, cached_sgp4_tables
 from .satellite import Constellation, Satellite
@@ -297,7 +298,7 @@ def require_distributed():
 
 
 class PlanBlob:
-    """A :class:`~constellation.engine.Plan` pickled once on the client, as it travels to the workers.
+    """A :class:`~constellation.engine.RunPlan` pickled once on the client, as it travels to the workers.
 
     dask sends bytes in a few milliseconds, but a plan object (thousands of SGP4 models, the grid's
     arrays) goes through its serialisation on every send and took 0.13-0.38 s to broadcast to two local
@@ -305,17 +306,17 @@ class PlanBlob:
     use (:meth:`plan`), and keeps the plan, with its cached position window, for all the chunks it runs.
     """
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: RunPlan):
         self.data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)  # (a pending node step is left out)
         self.awaits_node_step = plan.pending is not None  # the step comes with each task (:meth:`plan`)
         self._plan = None if self.awaits_node_step else plan
         self._lock = threading.Lock()
         self._local = threading.local()
 
-    def plan(self, late: dict | None = None) -> Plan:
+    def plan(self, late: dict | None = None) -> RunPlan:
         """The plan (unpickled here on first use, then kept).  A plan pickled while its node step was
-        still being chosen (:attr:`Plan.pending`) needs that step's fields, ``late``
-        (:meth:`Plan.position_fields` of the resolved plan), the first time."""
+        still being chosen (:attr:`RunPlan.pending`) needs that step's fields, ``late``
+        (:meth:`RunPlan.position_fields` of the resolved plan), the first time."""
         with self._lock:
             if self._plan is None:
                 plan = pickle.loads(self.data)
@@ -335,7 +336,7 @@ class PlanBlob:
         n = 2 + max((b - a for a, b in plan.bounds), default=0)
         buf = getattr(self._local, "pos", None)
         if buf is None or buf.shape[0] < n:
-            buf = self._local.pos = np.empty((n, len(plan.c), 3))
+            buf = self._local.pos = np.empty((n, len(plan.constellation), 3))
         return buf
 
     def __getstate__(self) -> dict:
@@ -349,12 +350,12 @@ class PlanBlob:
         self._local = threading.local()
 
 
-def send_plan(client: Any, plan: Plan) -> Any:
+def send_plan(client: Any, plan: RunPlan) -> Any:
     """Put ``plan`` on every worker of ``client`` (as a :class:`PlanBlob`); returns its future."""
     return client.scatter(PlanBlob(plan), broadcast=True, hash=False)
 
 
-def chunk_task(plan: Plan | PlanBlob, k: int, late: dict | None = None) -> tuple[np.ndarray, tuple]:
+def chunk_task(plan: RunPlan | PlanBlob, k: int, late: dict | None = None) -> tuple[np.ndarray, tuple]:
     """What a worker computes for chunk ``k``: ``(state, (row_cov, siv, first_fail, fail_code))``;
     ``late``: the node step's fields, for a plan sent before they were known (:meth:`PlanBlob.plan`).
 
@@ -372,7 +373,7 @@ def chunk_task(plan: Plan | PlanBlob, k: int, late: dict | None = None) -> tuple
         plan = plan.resolved()
     pos, n_lead = chunk_positions(plan, k, out=buf)
     state, row_cov, siv = chunk_state(plan, k, pos, n_lead)
-    if len(plan.c):
+    if len(plan.constellation):
         first, code = plan.window().failures()
     else:
         first, code = np.zeros(0, np.int64), np.zeros(0, np.uint8)
@@ -393,7 +394,7 @@ def _combine(left: Any, right: Any) -> np.ndarray:
     return red.combine(_state_of(left), _state_of(right))
 
 
-def dask_chunk_steps(plan: Plan, n_threads: int) -> int:
+def dask_chunk_steps(plan: RunPlan, n_threads: int) -> int:
     """Time steps per chunk for ``n_threads`` worker threads: :data:`CHUNKS_PER_THREAD` chunks per thread
     (fewer where a short window rounds the chunk length up), a chunk count that is a multiple of
     ``n_threads`` (so every thread gets the same number of chunks), and never longer chunks than the
@@ -406,7 +407,7 @@ def dask_chunk_steps(plan: Plan, n_threads: int) -> int:
     return int(max(1, -(-n_t // n_chunks)))
 
 
-def dask_bounds(plan: Plan, n_threads: int) -> list[tuple[int, int]]:
+def dask_bounds(plan: RunPlan, n_threads: int) -> list[tuple[int, int]]:
     """Chunk bounds ``[(start, stop), ...]`` for ``n_threads`` worker threads: rounds of one chunk per
     thread, the last :data:`TAPER_ROUNDS` rounds each half as long as the round before, none longer than
     the plan's own chunks, :data:`CHUNKS_PER_THREAD` chunks per thread (more where the plan's chunks are
@@ -445,7 +446,7 @@ def dask_bounds(plan: Plan, n_threads: int) -> list[tuple[int, int]]:
     return [(edges[i], edges[i + 1]) for i in range(len(weights))]
 
 
-def with_chunk_steps(plan: Plan, chunk_steps: int) -> Plan:
+def with_chunk_steps(plan: RunPlan, chunk_steps: int) -> RunPlan:
     """A copy of ``plan`` cut into chunks of ``chunk_steps`` samples (the result does not depend on it)."""
     if int(chunk_steps) != chunk_steps or int(chunk_steps) < 1:
         raise ValueError(f"chunk_steps must be a whole number >= 1, got {chunk_steps}")
@@ -480,12 +481,12 @@ def _join_all(client, items: list, n_last: int) -> Any:
     return total
 
 
-def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
+def run_dask(plan: RunPlan, client: Any, *, progress: bool = False) -> dict:
     """Run ``plan`` on the dask cluster of ``client`` (a ``distributed.Client``); return the dict the
     serial driver returns (``state``, ``row_cov``, ``siv``, ...), bit-identical to it.
 
     The plan's chunks are used as they are (see :func:`dask_chunk_steps` / :func:`with_chunk_steps` to
-    cut them for a cluster).  A plan whose node step is still being chosen (:attr:`Plan.pending`, as
+    cut them for a cluster).  A plan whose node step is still being chosen (:attr:`RunPlan.pending`, as
     :func:`constellation.coverage` makes them for a cluster) is pickled and sent first and
     resolved while it travels; the node step's few fields then go with each chunk task.  With
     ``progress``, a tqdm bar advances as chunks finish.
@@ -518,13 +519,13 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
     whole = dataclasses.replace(plan, bounds=[(0, int(plan.times.size))])
     asm = Assembler(whole)
     row_cov = np.concatenate([s[0] for s in small], axis=2)
-    siv = np.concatenate([s[1] for s in small], axis=1) if plan.want_siv else None
+    siv = np.concatenate([s[1] for s in small], axis=1) if plan.keep_sats_in_view else None
     asm.add(0, np.ascontiguousarray(state, dtype=np.int64), row_cov, siv)
 
-    if len(plan.c):
+    if len(plan.constellation):
         never = np.iinfo(np.int64).max
-        first = np.full(len(plan.c), never, np.int64)
-        code = np.zeros(len(plan.c), np.uint8)
+        first = np.full(len(plan.constellation), never, np.int64)
+        code = np.zeros(len(plan.constellation), np.uint8)
         for _, _, f, c in small:
             f = np.where(f < 0, never, f)
             new = f < first
@@ -532,21 +533,21 @@ def run_dask(plan: Plan, client: Any, *, progress: bool = False) -> dict:
         if np.any(first != never):
             first = np.where(first == never, -1, first)
             win = plan.window()
-            warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
-                           stacklevel=4)
+            warn_failures(plan.constellation, first, code,
+                          win.node_times if plan.positions == "hermite" else plan.times, stacklevel=4)
     return asm.result()
 
 
-def transfer_sizes(plan: Plan) -> dict[str, int]:
+def transfer_sizes(plan: RunPlan) -> dict[str, int]:
     """Bytes that move in a :func:`run_dask` run of ``plan`` (pickled sizes, uncompressed):
     ``plan`` (sent once to each worker), ``state`` (one chunk's state: kept on its worker, moved once
     per tree join), ``row_cov`` (the per-chunk series sent back, largest chunk), ``n_chunks``."""
     n_chunk = max(b - a for a, b in plan.bounds)
     state = np.zeros((plan.n_out * plan.n_cells, red.N_FIELDS), np.int64)
     row = np.zeros((plan.n_out, plan.n_rows, n_chunk), np.int32)
-    siv = (plan.n_out * n_chunk * plan.n_cells * 2) if plan.want_siv else 0
+    siv = (plan.n_out * n_chunk * plan.n_cells * 2) if plan.keep_sats_in_view else 0
     return dict(plan=len(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)),
                 state=len(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)),
                 row_cov=len(pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)) + siv,
-                n_chunks=len(plan.bounds), n_sat=len(plan.c), n_cells=plan.n_cells,
+                n_chunks=len(plan.bounds), n_sat=len(plan.constellation), n_cells=plan.n_cells,
                 n_time=int(plan.times.size), n_out=plan.n_out)

@@ -31,13 +31,13 @@ import os
 import re
 import warnings
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import numpy as np
-
 from sgp4.api import Satrec
 from sgp4.omm import initialize as _omm_initialize
 

@@ -1,6 +1,6 @@
 """The coverage engine: figures of merit per grid cell, streamed over time chunks.
 
-A run is resolved once into a :class:`Plan` (:func:`make_plan`); each time chunk then propagates the
+A run is resolved once into a :class:`RunPlan` (:func:`make_plan`); each time chunk then propagates the
 satellites (:class:`constellation.propagation.ItrsWindow`, :func:`chunk_positions`), finds the cells each
 satellite serves with the row-by-row footprint kernels of :mod:`constellation.kernels.sweep` (exact
 WGS84 elevation test, optional nadir cone, identical to a brute force of every satellite against every
@@ -24,13 +24,14 @@ from typing import Any
 import numpy as np
 
 from .grid import Grid, global_grid
-from .kernels import rowmodel, sweep, visibility
 from .kernels import reductions as red
+from .kernels import rowmodel, sweep, visibility
+from .kernels.rowmodel import RowTable
 from .propagation import ItrsWindow, auto_node_step_s, hermite_error_km, sgp4_tables, warn_failures
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
-__all__ = ["Requirement", "EDGE_RULES", "POSITION_TOL_M", "Plan", "make_plan", "chunk_state",
+__all__ = ["Requirement", "EDGE_RULES", "POSITION_TOL_M", "RunPlan", "make_plan", "chunk_state",
            "kernel_block_steps", "chunk_positions", "stream_positions", "Assembler"]
 
 EDGE_RULES = {
@@ -71,7 +72,8 @@ class Requirement:
 
 
 def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements):
-    """Per-satellite service index and requirement arrays; service labels (None without requirements)."""
+    """The satellite tables ``(sats_f, sats_i)`` (service index and requirement of each satellite), the
+    services' ``min_sats``, their labels (None without ``requirements``) and requirements."""
     ns = len(c)
     if requirements is None:
         req = Requirement(min_elevation_deg, half_angle_deg, min_sats)
@@ -102,8 +104,7 @@ def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements):
                          for r in reqs])
     j = np.maximum(serv, 0)
     sats_f, sats_i = sweep.satellite_tables(serv, sin_el[j], use_cone[j], cos_half[j])
-    sat = dict(sats_f=sats_f, sats_i=sats_i)
-    return sat, np.array([r.min_sats for r in reqs], np.int64), labels, reqs
+    return sats_f, sats_i, np.array([r.min_sats for r in reqs], np.int64), labels, reqs
 
 
 def _ticks(times: np.ndarray) -> np.ndarray:
@@ -133,22 +134,31 @@ def _auto_chunk(n_sat: int, n_rows: int, n_t: int) -> int:
 
 
 @dataclass
-class Plan:
+class RunPlan:
     """Everything one time chunk of a coverage run needs, resolved once (picklable: it is what a dask
-    worker receives).  Built by :func:`make_plan`; chunk ``k`` covers samples ``bounds[k]``."""
+    worker receives).  Built by :func:`make_plan`; chunk ``k`` covers samples ``bounds[k]``.
 
-    c: Any
+    ``constellation`` and ``times`` are the run's satellites and UTC samples (``ticks``: microseconds from
+    the first); ``rows`` the grid as the kernels read it (:class:`~constellation.kernels.rowmodel.RowTable`);
+    ``sats_f`` and ``sats_i`` the satellite requirement tables (columns ``SAT_*`` of
+    :mod:`constellation.kernels.visibility`); ``service_min_sats``, ``service_labels`` (None for one
+    requirement) and ``requirements`` the services; ``with_any`` adds the output "any";
+    ``keep_sats_in_view`` keeps the per-sample counts (site grids); the rest says how positions are made.
+    """
+
+    constellation: Any
     times: np.ndarray
     ticks: np.ndarray
     grid: Grid
-    rg: dict
-    sat: dict
-    serv_min: np.ndarray
-    labels: list | None
-    reqs: list
+    rows: RowTable
+    sats_f: np.ndarray
+    sats_i: np.ndarray
+    service_min_sats: np.ndarray
+    service_labels: list | None
+    requirements: list
     with_any: bool
     refine: bool
-    want_siv: bool
+    keep_sats_in_view: bool
     bounds: list
     positions: str = "hermite"
     node_step_s: float = 0.0
@@ -160,7 +170,7 @@ class Plan:
     #: travels to the workers meanwhile); :meth:`resolved` waits for it.  Never pickled.
     pending: Any = field(default=None, repr=False, compare=False)
 
-    def resolved(self) -> "Plan":
+    def resolved(self) -> RunPlan:
         """This plan with its node step chosen (itself when nothing is pending)."""
         if self.pending is None:
             return self
@@ -180,7 +190,7 @@ class Plan:
             raise RuntimeError("the plan's node step is still being chosen: use plan.resolved()")
         win = self.__dict__.get("_window")
         if win is None:
-            win = ItrsWindow(self.c, self.times, method=self.positions, node_step_s=self.node_step_s or 1.0,
+            win = ItrsWindow(self.constellation, self.times, method=self.positions, node_step_s=self.node_step_s or 1.0,
                              stencil=self.stencil)
             self.__dict__["_window"] = win
         return win
@@ -193,27 +203,27 @@ class Plan:
 
     @property
     def n_out(self) -> int:
-        return int(self.serv_min.size) + (1 if self.with_any else 0)
+        return int(self.service_min_sats.size) + (1 if self.with_any else 0)
 
     @property
     def n_cells(self) -> int:
-        return self.rg.n_cells
+        return self.rows.n_cells
 
     @property
     def n_rows(self) -> int:
-        return self.rg.n_rows
+        return self.rows.n_rows
 
 
 def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
               half_angle_deg: float | None = None, min_sats: int = 1,
               requirements: dict[str, Requirement] | None = None, refine_edges: bool = True,
               chunk_steps: int | None = None, want_siv: bool = False, positions: str = "hermite",
-              position_tol_m: float = POSITION_TOL_M, background: bool = False) -> Plan:
-    """Validate the inputs of a coverage run and resolve them into a :class:`Plan`.
+              position_tol_m: float = POSITION_TOL_M, background: bool = False) -> RunPlan:
+    """Validate the inputs of a coverage run and resolve them into a :class:`RunPlan`.
 
     With ``background``, the Hermite node step (:func:`_node_step`: SGP4 over a sample of the window, in
-    nogil kernels) is chosen in a thread and the plan returned at once with it in :attr:`Plan.pending`
-    (:meth:`Plan.resolved` waits for it), so that a cluster run can pickle and send the plan meanwhile.
+    nogil kernels) is chosen in a thread and the plan returned at once with it in :attr:`RunPlan.pending`
+    (:meth:`RunPlan.resolved` waits for it), so that a cluster run can pickle and send the plan meanwhile.
     """
     if positions not in ("hermite", "exact"):
         raise ValueError(f"positions must be 'hermite' or 'exact', got {positions!r}")
@@ -244,16 +254,17 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
         ex = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-step")
         pending = ex.submit(_node_step, c, times, position_tol_m)  # beside the rest of the plan
         ex.shutdown(wait=False)  # the thread ends with the job
-    sat, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements)
-    rg = rowmodel.row_geometry(grid)
+    sats_f, sats_i, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements)
+    rows = rowmodel.row_geometry(grid)
     if hermite and not background:
         node_step_s, err_m, note = _node_step(c, times, position_tol_m)
         if not node_step_s:
             positions = "exact"
-    return Plan(c=c, times=times, ticks=_ticks(times), grid=grid, rg=rg, sat=sat, serv_min=serv_min,
-                labels=labels, reqs=reqs, with_any=requirements is not None, refine=bool(refine_edges),
-                want_siv=bool(want_siv), bounds=bounds, positions=positions, node_step_s=node_step_s,
-                stencil=_STENCIL, position_error_m=err_m, position_note=note, pending=pending)
+    return RunPlan(constellation=c, times=times, ticks=_ticks(times), grid=grid, rows=rows, sats_f=sats_f,
+                   sats_i=sats_i, service_min_sats=serv_min, service_labels=labels, requirements=reqs,
+                   with_any=requirements is not None, refine=bool(refine_edges), keep_sats_in_view=bool(want_siv),
+                   bounds=bounds, positions=positions, node_step_s=node_step_s, stencil=_STENCIL,
+                   position_error_m=err_m, position_note=note, pending=pending)
 
 
 def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
@@ -286,7 +297,7 @@ def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
         step /= 2.0
 
 
-def stream_positions(plan: Plan, progress: bool, slot=None):
+def stream_positions(plan: RunPlan, progress: bool, slot=None):
     """Yield ``(k, pos)`` for every chunk ``k``: ``pos`` float64 ``(n_chunk, n_sat, 3)`` ITRS km,
     time-major, from the plan's :class:`~constellation.propagation.ItrsWindow`.  With ``"exact"`` positions
     (python-sgp4, which holds the GIL) the next chunk is propagated in a background thread while the
@@ -299,7 +310,7 @@ def stream_positions(plan: Plan, progress: bool, slot=None):
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(plan.bounds), desc="coverage", unit="chunk")
-    ns = len(plan.c)
+    ns = len(plan.constellation)
 
     def get(k, out=None):
         a, b = plan.bounds[k]
@@ -327,11 +338,11 @@ def stream_positions(plan: Plan, progress: bool, slot=None):
     if ns:
         win = plan.window()
         first, code = win.failures()
-        warn_failures(plan.c, first, code, win.node_times if plan.positions == "hermite" else plan.times,
+        warn_failures(plan.constellation, first, code, win.node_times if plan.positions == "hermite" else plan.times,
                        stacklevel=4)
 
 
-def chunk_positions(plan: Plan, k: int, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def chunk_positions(plan: RunPlan, k: int, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Positions of chunk ``k`` with its lead (up to two samples before it): ``(pos, n_lead)``, ``pos``
     float64 ``(n_lead + n_chunk, n_sat, 3)``.  Bit-identical to the streamed positions whatever the order
     chunks are computed in (:class:`~constellation.propagation.ItrsWindow` guarantees it).  ``out``: an
@@ -339,7 +350,7 @@ def chunk_positions(plan: Plan, k: int, out: np.ndarray | None = None) -> tuple[
     its first rows (a caller running chunk after chunk saves allocating and page-faulting a new array)."""
     a, b = plan.bounds[k]
     n_lead = min(2, a)
-    if not len(plan.c):
+    if not len(plan.constellation):
         return np.zeros((n_lead + b - a, 0, 3)), n_lead
     if out is not None:
         if out.shape[0] < n_lead + b - a:
@@ -356,7 +367,7 @@ def kernel_block_steps(n_sat: int) -> int:
     return int(max(MIN_KERNEL_BLOCK, KERNEL_BLOCK_BYTES // (72 * max(int(n_sat), 1))))
 
 
-def chunk_state(plan: Plan, k: int, pos: np.ndarray | None = None, n_lead: int | None = None,
+def chunk_state(plan: RunPlan, k: int, pos: np.ndarray | None = None, n_lead: int | None = None,
                 out: np.ndarray | None = None,
                 block_steps: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Partial result of chunk ``k``: its reduction state ``(n_out * n_cells, N_FIELDS)`` (opening at the
@@ -372,13 +383,13 @@ def chunk_state(plan: Plan, k: int, pos: np.ndarray | None = None, n_lead: int |
     if pos is None:
         pos, n_lead = chunk_positions(plan, k)
     a, b = plan.bounds[k]
-    rg, sat = plan.rg, plan.sat
+    rg = plan.rows
     n_out, n_cells, n_new = plan.n_out, plan.n_cells, b - a
     state = np.empty((n_out, n_cells, red.N_FIELDS), np.int64) if out is None else out.reshape(
         n_out, n_cells, red.N_FIELDS)
     row_cov = np.zeros((n_out, plan.n_rows, n_new), np.int32)
-    siv = np.zeros((n_out, n_new, n_cells), np.int16) if plan.want_siv else np.zeros((0, 0, 0), np.int16)
-    step_max = kernel_block_steps(len(plan.c)) if block_steps is None else int(block_steps)
+    siv = np.zeros((n_out, n_new, n_cells), np.int16) if plan.keep_sats_in_view else np.zeros((0, 0, 0), np.int16)
+    step_max = kernel_block_steps(len(plan.constellation)) if block_steps is None else int(block_steps)
     if step_max < 1:
         raise ValueError(f"block_steps must be >= 1, got {block_steps}")
     n_blocks = -(-n_new // step_max)
@@ -390,28 +401,28 @@ def chunk_state(plan: Plan, k: int, pos: np.ndarray | None = None, n_lead: int |
         p0, p1 = n_lead + e0 - lead, n_lead + e1
         whole = n_blocks == 1
         rc = row_cov if whole else np.zeros((n_out, plan.n_rows, e1 - e0), np.int32)
-        sv = siv if whole or not plan.want_siv else np.zeros((n_out, e1 - e0, n_cells), np.int16)
+        sv = siv if whole or not plan.keep_sats_in_view else np.zeros((n_out, e1 - e0, n_cells), np.int16)
         # per block, so that the geometry (48 B per satellite-step) is read back while still in cache
-        geo = visibility.sat_geometry(pos[p0:p1], sat["sats_f"], sat["sats_i"], rg.r_min_km)
+        geo = visibility.sat_geometry(pos[p0:p1], plan.sats_f, plan.sats_i, rg.r_min_km)
         opts = np.array([lead, a + e0, bool(_FAST_ARCS), plan.with_any, plan.refine, j > 0], np.int64)
         sweep.coverage_rows(pos[p0:p1], geo, plan.ticks[a + e0 - lead:a + e1], rg.cells, rg.rows_f, rg.rows_i,
-                            sat["sats_f"], sat["sats_i"], plan.serv_min, opts, state, rc, sv)
+                            plan.sats_f, plan.sats_i, plan.service_min_sats, opts, state, rc, sv)
         if not whole:
             row_cov[:, :, e0:e1] = rc
-            if plan.want_siv:
+            if plan.keep_sats_in_view:
                 siv[:, e0:e1] = sv
-    return state.reshape(n_out * n_cells, red.N_FIELDS), row_cov, (siv if plan.want_siv else None)
+    return state.reshape(n_out * n_cells, red.N_FIELDS), row_cov, (siv if plan.keep_sats_in_view else None)
 
 
 class Assembler:
     """Folds chunk results, in time order, into the whole run's state, coverage series and counts."""
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: RunPlan):
         self.plan = plan
         n_t = plan.times.size
         self.state = None
         self.next_k = 0
-        self.siv = np.zeros((plan.n_out, n_t, plan.n_cells), np.int16) if plan.want_siv else None
+        self.siv = np.zeros((plan.n_out, n_t, plan.n_cells), np.int16) if plan.keep_sats_in_view else None
         # area-weighted covered fraction per sample, from covered cells per row (a row's cells share one
         # weight); kept instead of the per-row series so memory does not grow with the window
         g = plan.grid
@@ -440,14 +451,15 @@ class Assembler:
         p = self.plan
         if self.next_k != len(p.bounds):
             raise ValueError(f"only {self.next_k} of {len(p.bounds)} chunks were folded")
-        return dict(c=p.c, times=p.times, grid=p.grid,
-                    state=self.state.reshape(p.n_out, p.n_cells, red.N_FIELDS), acf=self.acf,
-                    siv=self.siv, labels=p.labels, reqs=p.reqs, with_any=p.with_any, positions=_position_attrs(p))
+        return dict(constellation=p.constellation, times=p.times, grid=p.grid,
+                    state=self.state.reshape(p.n_out, p.n_cells, red.N_FIELDS), acf=self.acf, siv=self.siv,
+                    service_labels=p.service_labels, requirements=p.requirements, with_any=p.with_any,
+                    positions=_position_attrs(p))
 
 
-def _position_attrs(plan: Plan) -> dict:
+def _position_attrs(plan: RunPlan) -> dict:
     """Dataset attributes describing how the positions were obtained (with the estimated Hermite error)."""
-    if plan.positions == "exact" or not len(plan.c):
+    if plan.positions == "exact" or not len(plan.constellation):
         return dict(positions="SGP4 (python-sgp4) at every sample, TEME -> ITRS", position_error_max_m=0.0,
                     **({"position_note": plan.position_note} if plan.position_note else {}))
     gaps_us = np.diff(plan.ticks)

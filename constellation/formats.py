@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ def cf_attrs(ds, *, history: str | None = None):
     out.attrs = dict(ds.attrs)
     out.attrs.setdefault("Conventions", "CF-1.10")
     if history:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         line = f"{stamp}: {history}"
         old = out.attrs.get("history")
         out.attrs["history"] = f"{old}\n{line}" if old else line

@@ -19,9 +19,9 @@ longitude span dlon is ``dlon * b^2 / 2 * (q(phi2) - q(phi1))`` with
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

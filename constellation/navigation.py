@@ -18,7 +18,7 @@ series come too.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -237,7 +237,7 @@ def _dataset(xr, c, times, grid, mean, dmax, dmin, dop_n, below, few, nv_sum, nv
         pdop_threshold=threshold,
         geometry="rows of H: [-e, -n, -u, 1] (local ENU line of sight, WGS84 ellipsoid normal); Q = (H^T H)^-1",
         grid=grid.description or grid.kind,
-        history=f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ} constellation.dop",
+        history=f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} constellation.dop",
         software=f"constellation {__version__}",
     )
     return xr.Dataset(data, coords=coords, attrs=attrs)

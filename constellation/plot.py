@@ -20,9 +20,10 @@ an existing axes.  The same functions are reachable from a Dataset as ``ds.const
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np

@@ -18,9 +18,10 @@ import math
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sgp4.api import SGP4_ERRORS
@@ -174,7 +175,7 @@ PIPELINE_CHUNK_SATSTEPS = 1 << 17
 
 def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: Any = None,
               chunk_satsteps: int | None = None, velocities: bool = False,
-              warn: bool = True) -> "xr.Dataset":
+              warn: bool = True) -> xr.Dataset:
     """Propagate every satellite to every time and return Earth-fixed positions.
 
     Parameters
@@ -306,7 +307,7 @@ _VAR_ATTRS = {
 }
 
 
-def _to_dataset(c: Constellation, times: np.ndarray, out: dict, error: np.ndarray, pm: bool) -> "xr.Dataset":
+def _to_dataset(c: Constellation, times: np.ndarray, out: dict, error: np.ndarray, pm: bool) -> xr.Dataset:
     import xarray as xr
 
     data_vars = {k: (("satellite", "time"), v, _VAR_ATTRS[k]) for k, v in out.items()}
@@ -352,12 +353,12 @@ _SCAN_SATSTEPS = 1 << 18
 _PARALLEL_SGP4 = 20_000
 _PARALLEL_INTERP = 400_000
 
-_WINDOW_CACHE: "OrderedDict[tuple, ItrsWindow]" = OrderedDict()
+_WINDOW_CACHE: OrderedDict[tuple, ItrsWindow] = OrderedDict()
 _WINDOW_CACHE_SIZE = 2
 _WINDOW_CACHE_LOCK = threading.Lock()
 
 
-_TABLE_CACHE: "OrderedDict[int, tuple[Constellation, _Sgp4Tables]]" = OrderedDict()
+_TABLE_CACHE: OrderedDict[int, tuple[Constellation, _Sgp4Tables]] = OrderedDict()
 _TABLE_CACHE_SIZE = 4
 _TABLE_CACHE_LOCK = threading.Lock()
 

@@ -1,4 +1,4 @@
-"""Runners of a coverage plan (:class:`constellation.engine.Plan`): serially in this process
+"""Runners of a coverage plan (:class:`constellation.engine.RunPlan`): serially in this process
 (:func:`run_serial`), through a checkpoint store (:mod:`constellation.checkpoint`) or on a dask cluster
 (:mod:`constellation.distributed`); :func:`run_plan` picks one.  Every runner returns the dict of
 :meth:`constellation.engine.Assembler.result`, bit-identical whichever ran it.
@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Assembler, Plan, chunk_state, make_plan, stream_positions
+from .engine import Assembler, RunPlan, chunk_state, make_plan, stream_positions
 
 __all__ = ["run_serial", "run_plan"]
 
@@ -25,7 +25,7 @@ def run_serial(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats
     # one position buffer for the whole run: two lead rows (the samples before the chunk, for quadratic
     # edge refinement across chunks), then the chunk itself
     n_max = max(b - a for a, b in plan.bounds)
-    buf = np.empty((2 + n_max, len(plan.c), 3))
+    buf = np.empty((2 + n_max, len(plan.constellation), 3))
 
     def slot(k):
         a, b = plan.bounds[k]
@@ -45,7 +45,7 @@ def run_serial(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats
     return asm.result()
 
 
-def run_plan(plan: Plan, *, client: Any = None, checkpoint: Any = None, resume: bool = False,
+def run_plan(plan: RunPlan, *, client: Any = None, checkpoint: Any = None, resume: bool = False,
              progress: bool = False, rechunk: bool = True) -> dict:
     """Run ``plan`` on a dask cluster (``client``), through a checkpoint store (``checkpoint``) or both;
     with ``rechunk`` (no chunk size chosen by the caller) a new run on a cluster is cut into about five

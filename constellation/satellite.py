@@ -10,8 +10,9 @@ selection by group, flag, mask or name.  Everything downstream (propagation, cov
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Iterator, Sequence, overload
+from typing import Any, overload
 
 import numpy as np
 from sgp4.api import Satrec, SatrecArray
@@ -77,7 +78,7 @@ class Satellite:
         """Element-set epoch, UTC ``datetime64[ns]``."""
         return satrec_epoch(self.satrec)
 
-    def with_(self, **changes: Any) -> "Satellite":
+    def with_(self, **changes: Any) -> Satellite:
         """Return a copy with some attributes replaced (``sat.with_(group="eo")``)."""
         return replace(self, **changes)
 
@@ -127,7 +128,7 @@ class Constellation(Sequence[Satellite]):
     @overload
     def __getitem__(self, key: int) -> Satellite: ...
     @overload
-    def __getitem__(self, key: slice | np.ndarray | Sequence[int] | Sequence[bool]) -> "Constellation": ...
+    def __getitem__(self, key: slice | np.ndarray | Sequence[int] | Sequence[bool]) -> Constellation: ...
 
     def __getitem__(self, key):
         if isinstance(key, (int, np.integer)):
@@ -143,10 +144,10 @@ class Constellation(Sequence[Satellite]):
             raise IndexError(f"cannot index a Constellation with an array of {idx.dtype}")
         return self._derive([self._sats[int(i)] for i in idx.ravel()])
 
-    def _derive(self, sats: Iterable[Satellite]) -> "Constellation":
+    def _derive(self, sats: Iterable[Satellite]) -> Constellation:
         return Constellation(sats, name=self.name, source=self.source)
 
-    def __add__(self, other: "Constellation") -> "Constellation":
+    def __add__(self, other: Constellation) -> Constellation:
         name = self.name if self.name == other.name else " + ".join(n for n in (self.name, other.name) if n)
         source = self.source if self.source == other.source else "; ".join(
             s for s in (self.source, other.source) if s)
@@ -208,7 +209,7 @@ class Constellation(Sequence[Satellite]):
         launched: bool | None = None,
         mask: np.ndarray | Sequence[bool] | None = None,
         name: str | None = None,
-    ) -> "Constellation":
+    ) -> Constellation:
         """Return the satellites that satisfy every given criterion.
 
         Parameters
@@ -248,7 +249,7 @@ class Constellation(Sequence[Satellite]):
 
     @classmethod
     def from_satrecs(cls, satrecs: Iterable[Satrec], names: Iterable[str] | None = None,
-                     group: str = "", name: str = "", source: str = "") -> "Constellation":
+                     group: str = "", name: str = "", source: str = "") -> Constellation:
         """Build a constellation from python-sgp4 ``Satrec`` objects."""
         satrecs = list(satrecs)
         names = list(names) if names is not None else [""] * len(satrecs)
@@ -271,7 +272,7 @@ def as_constellation(obj: Any) -> Constellation:
             sats.append(it)
         elif isinstance(it, Satrec):
             sats.append(Satellite(it))
-        elif hasattr(it, "model") and isinstance(getattr(it, "model"), Satrec):  # Skyfield EarthSatellite
+        elif hasattr(it, "model") and isinstance(it.model, Satrec):  # Skyfield EarthSatellite
             sats.append(Satellite(it.model, name=getattr(it, "name", None) or ""))
         else:
             raise TypeError(f"cannot make a satellite out of {type(it).__name__}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -70,12 +70,12 @@ def parse_time(value: Any) -> np.datetime64:
         value = value.utc_datetime()
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return np.datetime64(value, "ns")
     if isinstance(value, str):
         s = value.strip()
         if s.lower() == "now":
-            return np.datetime64(datetime.now(timezone.utc).replace(tzinfo=None), "ns")
+            return np.datetime64(datetime.now(UTC).replace(tzinfo=None), "ns")
         try:
             dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
         except ValueError:

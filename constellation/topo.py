@@ -65,7 +65,7 @@ def look_angles_itrs(r_itrs_km: Any, site_lat_deg: float, site_lon_deg: float, s
 
 
 def look_angles(sats_or_positions: Any, site_lat_deg: float, site_lon_deg: float, site_height_m: float = 0.0,
-                times: Any = None, **propagate_kwargs: Any) -> "xr.Dataset | tuple[np.ndarray, np.ndarray, np.ndarray]":
+                times: Any = None, **propagate_kwargs: Any) -> xr.Dataset | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Azimuth, elevation and range of satellites from a ground site.
 
     Parameters

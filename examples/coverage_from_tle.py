@@ -1,8 +1,8 @@
 """From an element file to a coverage result on disk and a map: the whole pipeline in one script.
 
 Reads a TLE/3LE/OMM file (default: the shipped ``tle_data/jinan368.tle``, the 368 satellites of the
-Jinan-368 plan), computes ground coverage over a global grid, writes the result as NetCDF and draws one figure of merit on
-a world map::
+Jinan-368 plan), computes ground coverage over a global grid, writes the result as NetCDF and draws one
+figure of merit on a world map::
 
     uv run python examples/coverage_from_tle.py                          # 6 h at 60 s on a 2 degree grid
     uv run python examples/coverage_from_tle.py my.tle --duration 1d --fom revisit_max_s --out results

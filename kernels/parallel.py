@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["n_threads", "run_ranges", "split"]
 

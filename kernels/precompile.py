@@ -22,8 +22,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 __all__ = ["WORKLOADS", "Job", "jobs", "missing", "estimate_s", "compile_workloads", "ensure", "cache_dir"]
 

@@ -52,8 +52,8 @@ import numpy as np
 from numba import njit
 
 from . import CACHE
-from .parallel import run_ranges
 from .fastmath import fmod_2pi, poly_atan2, poly_sincos
+from .parallel import run_ranges
 
 __all__ = ["FIELDS", "BLOCK", "sgp4_near", "sgp4_tasks", "split_tasks"]
 

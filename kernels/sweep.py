@@ -21,11 +21,31 @@ from . import CACHE
 from .fastpath import arcs_full_row, fast_ok, fast_segments
 from .parallel import run_ranges
 from .reductions import absorb_counts, add_edge, begin, count_stats
-from .rowmodel import (ROW_COUNT, ROW_CPHI, ROW_FAST, ROW_FULL, ROW_PHIGC, ROW_START, contiguous_ok, emit_run,
-                       grow_runs, walk_row)
+from .rowmodel import (
+    ROW_COUNT,
+    ROW_CPHI,
+    ROW_FAST,
+    ROW_FULL,
+    ROW_PHIGC,
+    ROW_START,
+    contiguous_ok,
+    emit_run,
+    grow_runs,
+    walk_row,
+)
 from .sattables import TAB_CAP, TAB_LAT, sat_tables, seek_sorted
-from .visibility import (SAT_CONE, SAT_CONTIG, SAT_COS_HALF, SAT_F_FIELDS, SAT_FAST, SAT_I_FIELDS, SAT_SERV, SAT_SIN_EL,
-                         crossing_fraction, margin)
+from .visibility import (
+    SAT_CONE,
+    SAT_CONTIG,
+    SAT_COS_HALF,
+    SAT_F_FIELDS,
+    SAT_FAST,
+    SAT_I_FIELDS,
+    SAT_SERV,
+    SAT_SIN_EL,
+    crossing_fraction,
+    margin,
+)
 
 __all__ = ["coverage_rows", "sweep_rows", "satellite_tables", "OPT_FIELDS"]
 

@@ -32,4 +32,5 @@ def test_modules_reachable_and_all_listed():
         assert getattr(C, name).__name__ == f"constellation.{name}"
     for name in C.__all__:
         assert getattr(C, name) is not None, name
+    assert sorted(C.__all__) == sorted(C._LAZY)  # every lazy name is public, and only those
     assert importlib.import_module("constellation.engine").__name__ == "constellation.engine"

@@ -15,8 +15,8 @@ from helpers import assert_bit_identical
 
 from constellation import checkpoint as ckpt
 from constellation import io
-from constellation.cli import main
 from constellation.api import coverage
+from constellation.cli import main
 from constellation.design import jinan368
 from constellation.grid import global_grid
 from constellation.timescale import time_range

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from constellation import io
-from constellation.cli import main
 from constellation.cli import coverage as cli_cov
+from constellation.cli import main
 from constellation.cli._common import load_elements, parse_region
 
 needs_engine = pytest.mark.skipif(

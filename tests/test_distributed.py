@@ -13,9 +13,9 @@ import pytest
 from helpers import assert_bit_identical, data_file, sample_file
 
 from constellation.api import Requirement, coverage
-from constellation.runners import run_serial
 from constellation.design import jinan368
 from constellation.grid import global_grid, points
+from constellation.runners import run_serial
 from constellation.timescale import time_range
 
 distributed = pytest.importorskip("distributed")
@@ -125,7 +125,7 @@ def test_plan_pickles_exactly(case):
     (real catalogues, deep-space GNSS included), and a cached SatrecArray does not travel."""
     sats, times, grid = case
     plan = cov.make_plan(sats, times, grid)
-    plan.c.satrec_array()  # a cached compiled array must not break pickling
+    plan.constellation.satrec_array()  # a cached compiled array must not break pickling
     back = pickle.loads(pickle.dumps(plan))
     assert back.bounds == plan.bounds and "_window" not in back.__dict__
     from constellation.elements import load
@@ -150,19 +150,19 @@ def test_sgp4_tables_travel_with_the_constellation(case):
 
     sats, times, grid = case
     plan = cov.make_plan(sats, times, grid)  # the Hermite error estimate builds the tables
-    sent = prop.cached_sgp4_tables(plan.c)
-    assert sent is not None and sent.near.size == len(plan.c)
+    sent = prop.cached_sgp4_tables(plan.constellation)
+    assert sent is not None and sent.near.size == len(plan.constellation)
     back = pickle.loads(pickle.dumps(plan))
-    got = prop.cached_sgp4_tables(back.c)
+    got = prop.cached_sgp4_tables(back.constellation)
     assert got is not None and got is not sent
     with prop._TABLE_CACHE_LOCK:
-        del prop._TABLE_CACHE[id(back.c)]
-    rebuilt = prop.sgp4_tables(back.c)
+        del prop._TABLE_CACHE[id(back.constellation)]
+    rebuilt = prop.sgp4_tables(back.constellation)
     assert got.params.tobytes() == rebuilt.params.tobytes()
     assert np.array_equal(got.near, rebuilt.near) and np.array_equal(got.deep, rebuilt.deep)
     np.testing.assert_array_equal(cov.chunk_positions(back, 0)[0], cov.chunk_positions(plan, 0)[0])
     with pytest.raises(ValueError, match="do not fit"):
-        prop.adopt_sgp4_tables(back.c, got.params[:-1], got.near)
+        prop.adopt_sgp4_tables(back.constellation, got.params[:-1], got.near)
 
 
 def test_plan_blob_unpickles_once(case):
@@ -215,8 +215,8 @@ def test_worker_plan_leaves_the_sgp4_models_unbuilt(case):
     sats, times, grid = case
     plan = cov.make_plan(sats, times, grid, chunk_steps=23)
     back = pickle.loads(pickle.dumps(dist.PlanBlob(plan)))
-    c = back.plan().c
-    assert "_sats" not in c.__dict__ and len(c) == len(sats) and c.name == plan.c.name
+    c = back.plan().constellation
+    assert "_sats" not in c.__dict__ and len(c) == len(sats) and c.name == plan.constellation.name
     s1, (r1, _, _, _) = dist.chunk_task(back, 2)
     s2, r2, _ = cov.chunk_state(plan, 2)
     np.testing.assert_array_equal(s1, s2)

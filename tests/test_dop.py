@@ -19,9 +19,9 @@ import xarray as xr
 
 import constellation as C
 from constellation.api import coverage_counts
-from constellation.navigation import dop, dop_from_positions
 from constellation.grid import equal_area, global_grid, points, region
 from constellation.kernels.frames import itrs_from_geodetic
+from constellation.navigation import dop, dop_from_positions
 
 NAMES = ("gdop", "pdop", "hdop", "vdop", "tdop")
 

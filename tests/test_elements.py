@@ -18,8 +18,17 @@ from sgp4.api import Satrec
 from sgp4.exporter import export_tle
 
 from constellation import cli
-from constellation.elements import (OMM_FIELDS, ElementSetWarning, dump, dumps, format_tle, load, loads,
-                                    omm_fields, sniff)
+from constellation.elements import (
+    OMM_FIELDS,
+    ElementSetWarning,
+    dump,
+    dumps,
+    format_tle,
+    load,
+    loads,
+    omm_fields,
+    sniff,
+)
 
 THREE = DATA / "three.tle"
 SATREC_FIELDS = ("satnum", "epochyr", "epochdays", "jdsatepoch", "jdsatepochF", "ndot", "nddot", "bstar",
@@ -129,7 +138,9 @@ def test_valid_oddities_give_the_right_satellites(tmp_path):
 
 def test_alpha5_catalogue_numbers():
     l1, l2 = tle_lines(THREE)[0]
-    fix = lambda s: s[:68] + str(sum(int(c) if c.isdigit() else c == "-" for c in s[:68]) % 10)
+    def fix(s):  # the line with its checksum recomputed
+        return s[:68] + str(sum(int(c) if c.isdigit() else c == "-" for c in s[:68]) % 10)
+
     a1, a2 = fix(l1[:2] + "A0001" + l1[7:]), fix(l2[:2] + "A0001" + l2[7:])
     z1, z2 = fix(l1[:2] + "Z9999" + l1[7:]), fix(l2[:2] + "Z9999" + l2[7:])
     sats = loads(f"FIRST\n{a1}\n{a2}\nLAST\n{z1}\n{z2}\n")

@@ -9,9 +9,9 @@ forms ``three.json``, ``three.csv`` and ``three_ns.xml``.  Record B (the middle 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 

@@ -89,7 +89,9 @@ def test_format_tle_of_arbitrary_sgp4init_elements_reads_back_within_column_prec
     r.sgp4init(WGS72, "i", 4242, 26000.25, 1.5e-5, 0.0, 0.0, ecc, 1.0, 1.2, mo, mm / (1440 / (2 * math.pi)),
                raan)
     back = loads("\n".join(format_tle(r)))[0].satrec
-    wrap = lambda a, b: abs((a - b + math.pi) % (2 * math.pi) - math.pi)
+    def wrap(a, b):  # angular distance (rad)
+        return abs((a - b + math.pi) % (2 * math.pi) - math.pi)
+
     assert wrap(back.nodeo, raan) <= 0.5e-4 * DEG * 1.0001
     assert wrap(back.mo, mo) <= 0.5e-4 * DEG * 1.0001
     assert abs(back.ecco - ecc) <= 0.5e-7 * 1.0001

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

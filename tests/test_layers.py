@@ -12,12 +12,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 import constellation
 import constellation.kernels
 import constellation.tle_data
-
-from conftest import REPO
 
 PKG = "constellation"
 

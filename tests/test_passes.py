@@ -8,7 +8,7 @@ the brute-force oracle (elevation every second), rise/set within 1 s and the sam
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import numpy as np
 import pandas as pd
@@ -17,9 +17,9 @@ from helpers import sample_file
 from sgp4.api import WGS72, Satrec
 
 import constellation as C
+from constellation.contacts import PASS_COLUMNS, coarse_step_s, passes
 from constellation.grid import points
 from constellation.kernels.frames import itrs_from_geodetic
-from constellation.contacts import PASS_COLUMNS, coarse_step_s, passes
 from constellation.satellite import Constellation, Satellite
 
 JINAN = (36.65, 117.0, 0.0)
@@ -34,7 +34,7 @@ def _ts():
 
 
 def _sky_time(ts, t):
-    return ts.from_datetime(pd.Timestamp(t).to_pydatetime(warn=False).replace(tzinfo=timezone.utc))
+    return ts.from_datetime(pd.Timestamp(t).to_pydatetime(warn=False).replace(tzinfo=UTC))
 
 
 def skyfield_passes(sat: Satellite, site, start, stop, mask):
@@ -70,7 +70,7 @@ def skyfield_altitude(sat: Satellite, site, times) -> np.ndarray:
     ts = _ts()
     es = EarthSatellite.from_satrec(sat.satrec, ts)
     topos = wgs84.latlon(site[0], site[1], elevation_m=site[2])
-    t = ts.from_datetimes([pd.Timestamp(x).to_pydatetime(warn=False).replace(tzinfo=timezone.utc) for x in times])
+    t = ts.from_datetimes([pd.Timestamp(x).to_pydatetime(warn=False).replace(tzinfo=UTC) for x in times])
     return np.atleast_1d((es - topos).at(t).altaz()[0].degrees)
 
 

@@ -42,7 +42,7 @@ def synthetic_coverage(g: G.Grid, values=None, services=None, n_time: int = 7) -
     if g.kind == "regular":
         lat, lon = np.meshgrid(g.lat, g.lon, indexing="ij")
     else:
-        lat, lon = g.lat_deg, g.lon_deg
+        lat = g.lat_deg
     f = np.clip(0.3 + 0.7 * np.exp(-((np.abs(lat) - 45) / 20) ** 2), 0, 1) if values is None else \
         np.broadcast_to(values, lat.shape).astype(float)
     vals = {"coverage_fraction": f, "revisit_max_s": np.where(f > 0.95, np.nan, (1 - f) * 20000),
@@ -229,7 +229,7 @@ def test_equal_area_rows_keep_their_own_edges():
     vals = np.arange(g.n_cells, dtype=float)
     rows = list(P._equal_area_rows(g.lat_deg, g.lon_deg, vals))
     assert len(rows) == g.row_count.size
-    for (edges, (s, n), row), cnt, rl in zip(rows, g.row_count, g.row_lat_deg):
+    for (edges, (s, n), _row), cnt, rl in zip(rows, g.row_count, g.row_lat_deg):
         assert edges.size == cnt + 1 and s < rl < n
         assert edges[0] == pytest.approx(-180) and edges[-1] == pytest.approx(180)
 

@@ -20,7 +20,7 @@ from helpers import data_file, sample_file
 
 import constellation as C
 from constellation.design import satrec_from_elements
-from constellation.propagation import (ItrsWindow, auto_node_step_s, hermite_error_km, itrs_block, itrs_chunks)
+from constellation.propagation import ItrsWindow, auto_node_step_s, hermite_error_km, itrs_block, itrs_chunks
 from constellation.satellite import Constellation, Satellite
 
 T0 = "2026-01-01"
@@ -58,8 +58,8 @@ def test_numba_near_earth_sgp4_matches_python_sgp4():
     """The node kernel against python-sgp4 on real element sets (the near-Earth objects of every 20th
     object of the 2026 CelesTrak catalogue, some of them decaying) over a day: 1e-9 km, 1e-12 km/s,
     identical error codes."""
-    from constellation.propagation import sgp4_tables as _sgp4_tables
     from constellation.kernels.sgp4_near import sgp4_near
+    from constellation.propagation import sgp4_tables as _sgp4_tables
     from constellation.timescale import julian_utc
 
     cat = C.load(data_file("celestrak_active_2026-06-14_every20th.tle"))

@@ -27,7 +27,7 @@ def _skyfield_times(times):
     from skyfield.api import load
 
     ts = load.timescale(builtin=True)  # built from Python datetimes: independent of our conversion
-    return ts.from_datetimes([dt.datetime.fromisoformat(str(t)[:26]).replace(tzinfo=dt.timezone.utc)
+    return ts.from_datetimes([dt.datetime.fromisoformat(str(t)[:26]).replace(tzinfo=dt.UTC)
                               for t in times])
 
 

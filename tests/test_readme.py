@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPO
 
 import constellation as C
-from conftest import REPO
 
 # short name -> (file name, satellites in it); the counts are those of tle_data/README.md
 EXPECTED = {

@@ -7,8 +7,15 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from constellation.timescale import (as_datetime64, dut1_s, julian_utc, parse_duration, parse_time,
-                                     skyfield_time, time_range)
+from constellation.timescale import (
+    as_datetime64,
+    dut1_s,
+    julian_utc,
+    parse_duration,
+    parse_time,
+    skyfield_time,
+    time_range,
+)
 
 
 def test_time_range_includes_stop_on_the_grid():
@@ -63,7 +70,7 @@ def test_parse_time_forms():
     assert parse_time(np.datetime64("2026-01-01T06:00")) == want
     assert parse_time(skyfield_time(np.array([want]))[0]) == want
     now = parse_time("now")
-    assert abs((now - np.datetime64(dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), "ns"))
+    assert abs((now - np.datetime64(dt.datetime.now(dt.UTC).replace(tzinfo=None), "ns"))
                / np.timedelta64(1, "s")) < 60
     with pytest.raises(ValueError, match="ISO 8601"):
         parse_time("2026-13-45")
@@ -92,7 +99,7 @@ def test_dut1_matches_skyfield_including_across_a_leap_second():
     moments = [dt.datetime(2016, 12, 31, 23, 59, 50), dt.datetime(2017, 1, 1, 0, 0, 10),
                dt.datetime(2020, 6, 25, 12), dt.datetime(2026, 1, 1)]
     t = np.array(moments, dtype="datetime64[ns]")
-    want = ts.from_datetimes([m.replace(tzinfo=dt.timezone.utc) for m in moments]).dut1
+    want = ts.from_datetimes([m.replace(tzinfo=dt.UTC) for m in moments]).dut1
     np.testing.assert_allclose(dut1_s(t), want, rtol=0, atol=1e-9)
     assert dut1_s(t)[1] - dut1_s(t)[0] == pytest.approx(1.0, abs=1e-3)  # the leap second shows in UT1-UTC
     assert dut1_s(np.array([], dtype="datetime64[ns]")).shape == (0,)

@@ -12,7 +12,7 @@ import argparse
 import importlib
 import importlib.util
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 __all__ = ["main", "UsageError", "SUBCOMMANDS"]
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from ._common import build_grid, import_in_background, load_elements, modules_hidden, select
 
 #: Service requirements ``--per-group`` uses for the Jinan-368 groups (override with ``--requirement``).

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from ._common import build_grid, load_elements, select
 
 EPILOG = """\

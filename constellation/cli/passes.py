@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+
 from ._common import load_elements, select
 
 EPILOG = """\

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
 from ._common import load_elements, select
 
 EPILOG = """\

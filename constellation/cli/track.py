@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import numpy as np
+
 from ._common import load_elements, select
 
 EPILOG = """\
@@ -101,7 +102,8 @@ def _print_table(sats, cols: dict, err: np.ndarray, az, el, rng, limit: int) -> 
     n = len(sats) if limit == 0 else min(limit, len(sats))
     wname = max([4] + [len(s) for s in names[:n]])
     wgrp = max([5] + [len(s) for s in groups[:n]])
-    head = f"{'name':<{wname}}  {'catalog':>7}  {'group':<{wgrp}}  {'launched':<8}  {'lat':>7}  {'lon':>8}  {'alt_km':>8}"
+    head = (f"{'name':<{wname}}  {'catalog':>7}  {'group':<{wgrp}}  {'launched':<8}  {'lat':>7}  {'lon':>8}  "
+            f"{'alt_km':>8}")
     if el is not None:
         head += f"  {'az':>6}  {'el':>6}  {'range_km':>9}"
     print(head)
