@@ -3,13 +3,13 @@
 Case (default): a Walker delta shell of 3,000 satellites (60 planes, 53 deg, 550 km, made with
 ``constellation.design.walker_delta``), 1 deg global grid (64,800 cells), 24 h at 30 s (2,881 steps),
 10 deg mask, every figure of merit, propagation included.  (A day rather than 6-12 h: the engine does
-12 h of this shell in about 3.5 s on one core, and the fixed per-run costs - plan sent to the workers,
+12 h of this shell in a few seconds on one core, and the fixed per-run costs - plan sent to the workers,
 per-worker position tables, the final Dataset on the client - then weigh too much for the ratio to
 say anything about the division of the work.)
 
 Rows (each the median of ``--repeats`` warm runs, after one warm-up run per configuration; the clusters are
-started together and the runs interleaved round by round, so that each round gives a paired ratio - this
-host's speed drifts by tens of percent over minutes):
+started together and the runs interleaved round by round, so that each round gives a paired ratio - a
+shared host's speed drifts over minutes):
 
 * ``coverage()`` in this process, single-threaded numba (``NUMBA_NUM_THREADS=1``): the baseline;
 * ``coverage(client=...)`` on a ``distributed.LocalCluster`` of 1 worker process (1 thread);
@@ -103,7 +103,7 @@ def main() -> None:
           f"medians of {args.repeats} warm runs\n")
 
     # All configurations are started first and their runs interleaved (in-process, 1 worker, 2 workers, then
-    # again): this host's speed drifts by tens of percent over minutes, so configurations measured one
+    # again): a shared host's speed drifts over minutes, so configurations measured one
     # after the other would compare different phases.  Each round gives a paired ratio.
     counts = [int(x) for x in args.workers.split(",") if x.strip()]
     cfg = {} if args.dask_defaults else dist.CLUSTER_CONFIG

@@ -9,7 +9,7 @@ shell of ``--walker-sats`` satellites (default 10,000 = 100 planes x 100, 53 deg
 * ``itrs_block exact``: SGP4 at every step, time-major output;
 * ``itrs_block hermite``: cubic Hermite (``stencil=2``, ``--node-step``) and degree-7 Hermite over 4 nodes
   (``stencil=4``, ``--node-step4``; by default the coverage engine's choice,
-  :func:`~constellation.propagate.auto_node_step_s` for a 5 m target): SGP4 at the nodes (near-Earth
+  :func:`~constellation.propagation.auto_node_step_s` for a 5 m target): SGP4 at the nodes (near-Earth
   satellites in the numba kernel :mod:`constellation.kernels.sgp4_near`, parallel; others python-sgp4),
   TEME -> ITRS at the nodes and Hermite interpolation in ITRS (numba).  The "blocks" row streams the
   window through one reused buffer of ``--block`` times (by default the coverage engine's chunk length
@@ -19,7 +19,7 @@ shell of ``--walker-sats`` satellites (default 10,000 = 100 planes x 100, 53 deg
   It is not a dependency; to measure it, install it into a throwaway venv and pass its site-packages with
   ``--extra-site`` (appended to ``sys.path``, after the project's own packages).
 
-Each ``itrs_block`` run builds a fresh :class:`~constellation.propagate.ItrsWindow` (Earth orientation,
+Each ``itrs_block`` run builds a fresh :class:`~constellation.propagation.ItrsWindow` (Earth orientation,
 node grid) and asks for the whole window as one block, so node SGP4 and set-up are inside the timing.
 Every figure is the median of ``--repeats`` warm runs (one untimed warm-up first, which also loads the
 numba kernels).  Goal: hermite >= 60 M satellite-steps/s on 2 cores.

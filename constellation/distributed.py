@@ -63,10 +63,9 @@ from .satellite import Constellation, Satellite
 __all__ = ["run_dask", "chunk_task", "PlanBlob", "send_plan", "dask_chunk_steps", "dask_bounds", "with_chunk_steps",
            "transfer_sizes", "require_distributed", "CLUSTER_CONFIG"]
 
-#: Chunks per worker thread that :func:`dask_chunk_steps` aims for (load balance vs per-chunk overhead:
-#: each chunk adds a join of two states, often moved between workers, and a scheduler round trip).  On
-#: the 2-core host, 2 workers x 1 thread, 3,000 satellites, 1 deg, one day, medians of 3 interleaved runs:
-#: 4 per thread 4.10 s (8 chunks), 5: 3.89 s (10), 6: 4.00 s (12), 8: 4.21 s (16).
+#: Chunks per worker thread that :func:`dask_chunk_steps` aims for: the balance between load balance (more,
+#: shorter chunks) and per-chunk overhead (each chunk adds a join of two states, often moved between
+#: workers, and a scheduler round trip); the runs that chose it are in ``benchmarks/results/2026-11-27-distributed.md``.
 CHUNKS_PER_THREAD = 5
 
 #: Final rounds of chunks (one chunk per worker thread each) that :func:`dask_bounds` halves in length,
@@ -76,23 +75,19 @@ TAPER_ROUNDS = 2
 #: dask settings for clusters that run coverage chunks (CPU-bound tasks of seconds each, one per core):
 #:
 #: * the worker's statistical profiler (a stack sample every 10 ms) is off, and the memory monitor (every
-#:   100 ms), system monitor (500 ms) and event-loop tick check (20 ms) run less often.  These background
-#:   loops are cheap on a big machine, but on 2 cores an idle 2-worker ``LocalCluster`` spent 1.3 CPU-seconds
-#:   per 10 s with dask's defaults and 0.19 with these (6.5% and 1% of the machine), and under load that CPU
-#:   comes out of the chunks;
+#:   100 ms), system monitor (500 ms) and event-loop tick check (20 ms) run less often: these background
+#:   loops are cheap on a big machine, but on a few cores their CPU comes out of the chunks;
 #: * worker processes start without dask's ``MALLOC_TRIM_THRESHOLD_=65536`` (its
 #:   ``distributed.nanny.pre-spawn-environ``).  Setting any glibc malloc threshold turns off glibc's
 #:   adaptive mmap threshold, so every array over 128 kB - a chunk's positions and state, each kernel
 #:   block's geometry and satellite table, the row kernel's per-row buffers - is mapped fresh from the
-#:   kernel and page-faulted in, then unmapped when it is freed.  A 12 h, 3,000-satellite run in one
-#:   process took 3.93 s with that variable set and 3.31 s without (medians of 3 and 5 on the 2-core
-#:   host); the chunks' memory is the same either way;
+#:   kernel and page-faulted in, then unmapped when it is freed; the chunks' memory is the same either
+#:   way;
 #: * the scheduler sends a worker thread one chunk at a time (``distributed.scheduler.worker-saturation``
 #:   1.0 instead of dask's 1.1, which rounds up to two tasks for a one-thread worker): with two in hand, a
-#:   worker that was late could take both chunks of the final round while the other worker sat idle (2 of
-#:   3 traced runs, 2 workers x 1 thread: the busy worker finished 0.4-0.6 s after the other).  In 5
-#:   traced runs each, the later worker finished 0.33 s (mean) after the ideal even split of the chunk
-#:   work with 1.1 and 0.26 s after it with 1.0.
+#:   worker that was late can take both chunks of the final round while the other worker sits idle.
+#:
+#: What each setting measured is in ``benchmarks/results/2026-11-27-distributed.md``.
 #:
 #: Use them when the cluster starts: ``with dask.config.set(CLUSTER_CONFIG): cluster = LocalCluster(...)``
 #: (worker processes take the configuration and environment they are started with; for ``dask worker`` on
@@ -222,9 +217,9 @@ class DeferredConstellation(Constellation):
     source are known at once.  ``build`` must return exactly ``n`` satellites.
 
     A plan's satellites are unpickled this way on a dask worker: a coverage chunk needs only the numba
-    SGP4 tables that travel beside them, so the worker usually never builds the 3,000 or 10,000 SGP4
-    models and ``Satellite`` objects (about 4 objects each that the garbage collector tracks, which made
-    the worker's full collections, 0.1 s each over its ~200,000 objects, come sooner).
+    SGP4 tables that travel beside them, so the worker usually never builds the thousands of SGP4 models
+    and ``Satellite`` objects (each adds objects for the garbage collector to track, whose full
+    collections then come sooner).
     """
 
     def __init__(self, n: int, build: Callable[[], Iterable[Satellite]], name: str = "", source: str = ""):
@@ -264,8 +259,8 @@ def _reduce_constellation(c: Constellation):
     # The satellites travel as one bytes object, unpickled on the worker only if something there needs
     # them (DeferredConstellation): a coverage chunk propagates with the numba SGP4's coefficient rows,
     # which travel beside them (exact floats: the worker's nodes are the same bits), so a worker neither
-    # rebuilds the SGP4 models nor reruns python-sgp4's pure-Python ``sgp4init`` (about 0.1 ms a
-    # satellite) for near-Earth satellites.  The cached SatrecArray (a compiled object that cannot be
+    # rebuilds the SGP4 models nor reruns python-sgp4's pure-Python ``sgp4init`` for near-Earth
+    # satellites.  The cached SatrecArray (a compiled object that cannot be
     # pickled) is rebuilt where it is needed.
     d = c.__dict__
     build = d.get("_build")
@@ -301,8 +296,8 @@ class PlanBlob:
     """A :class:`~constellation.engine.RunPlan` pickled once on the client, as it travels to the workers.
 
     dask sends bytes in a few milliseconds, but a plan object (thousands of SGP4 models, the grid's
-    arrays) goes through its serialisation on every send and took 0.13-0.38 s to broadcast to two local
-    workers against 0.035 s for the same plan as bytes.  Each process unpickles the bytes once, on first
+    arrays) goes through its serialisation on every send, several times slower
+    (``benchmarks/results/2026-11-27-distributed.md``).  Each process unpickles the bytes once, on first
     use (:meth:`plan`), and keeps the plan, with its cached position window, for all the chunks it runs.
     """
 
@@ -418,10 +413,8 @@ def dask_bounds(plan: RunPlan, n_threads: int) -> list[tuple[int, int]]:
     different times, and the thread that finishes last sets the end of the run while the others wait.
     Each thread takes the next chunk when it is free, so the wait is at most about the last chunk's
     length: halving rounds shrink it without adding chunks early in the run, where a long chunk costs
-    nothing.  On the 2-core host (2 workers, 3,000 satellites, one day at 30 s, 1 deg), the gap between
-    the two workers' last tasks (medians of 10-14 runs) was 0.25-0.36 s with 8 chunks and a final round
-    of halves, 0.18 s with these 10 (6 full, 2 halves, 2 quarters; runs 1.7% shorter, paired median),
-    and 0.06 s with a further round of eighths, which costs two more chunks and their joins."""
+    nothing.  A third round of eighths shrinks it further but costs two more chunks and their joins
+    (the runs are in ``benchmarks/results/2026-11-27-distributed.md``)."""
     n_t = int(plan.times.size)
     n_thr = max(1, int(n_threads))
     steps = dask_chunk_steps(plan, n_thr)

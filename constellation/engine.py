@@ -115,9 +115,8 @@ def _ticks(times: np.ndarray) -> np.ndarray:
 #: Satellite-table bytes one call of the row kernel works through (see :func:`kernel_block_steps`).  Every
 #: grid row reads, at every step, the table columns of the satellites whose cap reaches it (72 B each), so
 #: one call reads a band of the table once per row; kept near this size, the band read by the row before
-#: is still in the processor's cache.  Measured on this project's 2-core host (3,000 satellites, 1 deg
-#: grid, one core, chunks of 320 steps, paired medians of 8): 2.28 ms a step in one call, 2.15 ms in
-#: blocks of 92 (this size), 2.19 ms in blocks of 160, 2.23 ms in blocks of 60.
+#: is still in the processor's cache (the block sizes tried are in
+#: ``benchmarks/results/2026-11-27-distributed.md``).
 KERNEL_BLOCK_BYTES = 20_000_000
 #: Fewest steps per call of the row kernel (each call redoes its lead sample).
 MIN_KERNEL_BLOCK = 16
@@ -287,7 +286,7 @@ def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
             gaps_ns = np.diff(times.view(np.int64))
             if gaps_ns.size and gaps_ns.min() == gaps_ns.max() > 0:
                 # uniform samples: nodes on the samples, where the interpolation returns the nodes' own
-                # SGP4 positions (the numba kernel: about 10x python-sgp4 at every sample)
+                # SGP4 positions, from the numba kernel
                 return float(gaps_ns[0]) / 1e9, 0.0, (
                     f"Hermite positions at every node step down to the sample spacing left an estimated "
                     f"{err_m:.1f} m error: SGP4 at every sample instead (nodes on the samples)")

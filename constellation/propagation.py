@@ -203,10 +203,9 @@ def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: A
         that fails is NaN from its first failing time on and keeps its error code.
 
     SGP4 (python-sgp4's ``SatrecArray``, which holds the GIL) runs chunk by chunk in the calling thread
-    while one helper thread runs the numba frame + geodetic kernel (which releases the GIL, and is about
-    ten times faster than SGP4 per step) on the chunk before, so that work hides behind SGP4 on any
-    machine with a second core.  A parallel (OpenMP) kernel would spin its threads between chunks and
-    compete with SGP4, which measured slower.
+    while one helper thread runs the numba frame + geodetic kernel (which releases the GIL, and takes much
+    less time than SGP4 per step) on the chunk before, so that work hides behind SGP4 on any machine with
+    a second core.
     """
     c = as_constellation(sats)
     times = as_datetime64(times)
@@ -348,8 +347,8 @@ DEFAULT_NODE_STEP_S = 120.0
 _SCAN_SATSTEPS = 1 << 18
 
 #: Below these sizes (SGP4 satellite-nodes; interpolated satellite-steps) the kernels run on the calling
-#: thread: waking the thread team costs milliseconds when the machine's cores are shared, more than the
-#: work.  Serial and parallel kernels do the same operations per element, so results do not change.
+#: thread only: handing out the work to the kernel threads (:mod:`constellation.kernels.parallel`) would
+#: cost more than the work.  Each element gets the same operations either way, so results do not change.
 _PARALLEL_SGP4 = 20_000
 _PARALLEL_INTERP = 400_000
 
@@ -379,7 +378,7 @@ def sgp4_tables(c: Constellation) -> _Sgp4Tables:
     """Build (once per constellation object, then cached) the tables :meth:`ItrsWindow._node_states` uses.
 
     The near-Earth coefficients come from python-sgp4's own pure-Python ``sgp4init`` run on the same
-    elements, gravity model and operation mode as each compiled ``Satrec`` (about 0.1 ms a satellite);
+    elements, gravity model and operation mode as each compiled ``Satrec``;
     the numba propagation step then agrees with python-sgp4 to about 1e-12 km with the same error codes
     (``tests/test_positions.py``).  Satellites whose model cannot be rebuilt that way stay with
     python-sgp4.
@@ -431,7 +430,7 @@ def adopt_sgp4_tables(c: Constellation, params: np.ndarray, near: np.ndarray) ->
     """Cache (and return) the tables for ``c`` from its near-Earth coefficient rows ``params`` and the
     indices ``near`` of the satellites they serve, as :func:`sgp4_tables` built them for the same models
     (``constellation.distributed`` sends them with a pickled constellation, so that a worker does not
-    rerun python-sgp4's pure-Python ``sgp4init`` for every satellite, about 0.1 ms each).  The other
+    rerun python-sgp4's pure-Python ``sgp4init`` for every satellite).  The other
     satellites go to a ``SatrecArray`` of their compiled models."""
     from sgp4.api import SatrecArray
 
