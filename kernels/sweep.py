@@ -131,7 +131,7 @@ def coverage_rows(pos: np.ndarray, geo: np.ndarray, t_ticks: np.ndarray, cells: 
     st2 = state.reshape((state.shape[0] * state.shape[1], state.shape[2]))  # one flat view per cell
     tab, order, n_ok, cap_max = sat_tables(geo, sats_f, sats_i, parallel=parallel)
     run_ranges(sweep_rows, rows_i.shape[0], pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows_f, rows_i,
-               sats_f, sats_i, serv_min, opts, st2, row_cov, siv, parallel=parallel, tasks_per_thread=4)
+               sats_f, sats_i, serv_min, opts, st2, row_cov, siv, parallel=parallel)
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
