@@ -154,16 +154,23 @@ def _time_6(r_node, v_node, a, w_r, w_v, o, j, s0, s1):
                 + (((b0 * v0[q] + b1 * v1[q]) + (b2 * v2[q] + b3 * v3[q])) + (b4 * v4[q] + b5 * v5[q])))
 
 
+@njit(cache=CACHE, inline="always")
+def _task_bounds(task, n_tile, n_sat, n_time):
+    """Satellites ``s0 .. s1 - 1`` and output times ``j0 .. j1 - 1`` of task ``task`` of :func:`hermite_itrs`:
+    tile ``task mod n_tile`` of :data:`TILE_SATS` satellites, run ``task // n_tile`` of :data:`TILE_TIMES`
+    times."""
+    run = task // n_tile
+    s0 = (task - run * n_tile) * TILE_SATS
+    return s0, min(s0 + TILE_SATS, n_sat), run * TILE_TIMES, min((run + 1) * TILE_TIMES, n_time)
+
+
 @njit(cache=CACHE, nogil=True, error_model="numpy")
 def hermite_tasks_2(q0, q1, r_node, v_node, n0, kidx, w_r, w_v, out, n_tile):
-    """Tasks ``q0 .. q1 - 1`` of :func:`hermite_itrs` with the 2-node stencil (task ``q``: tile
-    ``q mod n_tile`` of satellites, run ``q // n_tile`` of times).  One kernel per stencil, so a run
-    compiles only the stencil it uses."""
+    """Tasks ``q0 .. q1 - 1`` of :func:`hermite_itrs` with the 2-node stencil (:func:`_task_bounds`).  One
+    kernel per stencil, so a run compiles only the stencil it uses."""
     for task in range(q0, q1):
-        run = task // n_tile
-        s0 = (task - run * n_tile) * TILE_SATS
-        s1 = min(s0 + TILE_SATS, out.shape[1])
-        for j in range(run * TILE_TIMES, min((run + 1) * TILE_TIMES, kidx.shape[0])):
+        s0, s1, j0, j1 = _task_bounds(task, n_tile, out.shape[1], kidx.shape[0])
+        for j in range(j0, j1):
             _time_2(r_node, v_node, kidx[j] - n0, w_r, w_v, out[j, s0:s1].reshape(-1), j, s0, s1)
 
 
@@ -171,10 +178,8 @@ def hermite_tasks_2(q0, q1, r_node, v_node, n0, kidx, w_r, w_v, out, n_tile):
 def hermite_tasks_4(q0, q1, r_node, v_node, n0, kidx, w_r, w_v, out, n_tile):
     """:func:`hermite_tasks_2` with the 4-node stencil."""
     for task in range(q0, q1):
-        run = task // n_tile
-        s0 = (task - run * n_tile) * TILE_SATS
-        s1 = min(s0 + TILE_SATS, out.shape[1])
-        for j in range(run * TILE_TIMES, min((run + 1) * TILE_TIMES, kidx.shape[0])):
+        s0, s1, j0, j1 = _task_bounds(task, n_tile, out.shape[1], kidx.shape[0])
+        for j in range(j0, j1):
             _time_4(r_node, v_node, kidx[j] - n0, w_r, w_v, out[j, s0:s1].reshape(-1), j, s0, s1)
 
 
@@ -182,10 +187,8 @@ def hermite_tasks_4(q0, q1, r_node, v_node, n0, kidx, w_r, w_v, out, n_tile):
 def hermite_tasks_6(q0, q1, r_node, v_node, n0, kidx, w_r, w_v, out, n_tile):
     """:func:`hermite_tasks_2` with the 6-node stencil."""
     for task in range(q0, q1):
-        run = task // n_tile
-        s0 = (task - run * n_tile) * TILE_SATS
-        s1 = min(s0 + TILE_SATS, out.shape[1])
-        for j in range(run * TILE_TIMES, min((run + 1) * TILE_TIMES, kidx.shape[0])):
+        s0, s1, j0, j1 = _task_bounds(task, n_tile, out.shape[1], kidx.shape[0])
+        for j in range(j0, j1):
             _time_6(r_node, v_node, kidx[j] - n0, w_r, w_v, out[j, s0:s1].reshape(-1), j, s0, s1)
 
 
