@@ -9,8 +9,7 @@ operations whoever computes it.
 
 Why threads and not numba's ``prange``: a ``parallel=True`` kernel goes through numba's parallel
 transformation passes and links and re-optimises its whole call tree once more at compile time, which made
-parallel kernels a large part of the time a first run spends compiling; and here the cores are shared, so
-a thread team that spins between parallel regions takes time from the work.  A kernel called from Python
+parallel kernels a large part of the time a first run spends compiling.  A kernel called from Python
 threads is compiled once, as the serial kernel it is.
 
 The number of threads is numba's setting (``NUMBA_NUM_THREADS``, by default the number of cores).

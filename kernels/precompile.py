@@ -153,12 +153,13 @@ def estimate_s(todo: Sequence[Job], processes: int) -> float:
 
 
 def _compile_job(job: Job) -> None:
-    t0 = time.perf_counter()
     for module, name, sig in job.kernels:
         _dispatcher(module, name).compile(tuple(sig))
-    if os.environ.get("CONSTELLATION_COMPILE_TIMES"):
-        print(f"[pid {os.getpid()}] {job.name}: {time.perf_counter() - t0:.1f} s (at {time.time() % 1000:.1f})",
-              file=sys.stderr, flush=True)
+
+
+def _job_named(name: str) -> Job:
+    """The job called ``name`` (a job in several workloads is the same job in each)."""
+    return next(j for w in WORKLOADS for j in jobs(w) if j.name == name)
 
 
 def _schedule(todo: Sequence[Job], processes: int) -> list[list[Job]]:
@@ -215,12 +216,12 @@ def compile_workloads(workloads: Iterable[str], *, processes: int | None = None,
     t0 = time.perf_counter()
     lanes = _schedule(todo, processes)
     helpers = []
-    for lane in lanes[1:]:
-        if lane:
-            helpers.append(subprocess.Popen([sys.executable, "-m", "constellation.kernels.precompile",
-                                             *(j.name + ":" + ",".join(workloads_of(j, workloads)) for j in lane)],
-                                            stdout=subprocess.PIPE, text=True))
-    done_elsewhere = {j.name: h for h, lane in zip(helpers, [ln for ln in lanes[1:] if ln]) for j in lane}
+    done_elsewhere = {}  # job name -> the helper process compiling it
+    for lane in (ln for ln in lanes[1:] if ln):
+        h = subprocess.Popen([sys.executable, "-m", "constellation.kernels.precompile", *(j.name for j in lane)],
+                             stdout=subprocess.PIPE, text=True)
+        helpers.append(h)
+        done_elsewhere.update((j.name, h) for j in lane)
     finished: set[str] = set()
     try:
         for job in lanes[0]:
@@ -242,16 +243,18 @@ def compile_workloads(workloads: Iterable[str], *, processes: int | None = None,
     return todo
 
 
+_ENSURED: set[str] = set()  # workloads this process has found (or made) compiled
+
+
 def ensure(workloads: Sequence[str]) -> None:
     """Compile the kernels of ``workloads`` that are not cached yet (:func:`compile_workloads`), saying so on
     stderr first: what is happening, that it happens once per machine, about how long.  Public entry points
-    call this before their first kernel, so no progress bar times a compilation."""
-    compile_workloads(workloads, announce=lambda line: print(f"constellation: {line}", file=sys.stderr, flush=True))
-
-
-def workloads_of(job: Job, workloads: Iterable[str]) -> list[str]:
-    """The workloads among ``workloads`` that contain ``job`` (so a helper process can find it by name)."""
-    return [w for w in workloads if any(j.name == job.name for j in jobs(w))]
+    call this before their first kernel, so no progress bar times a compilation.  A workload found compiled
+    is not looked up again in this process."""
+    todo = [w for w in workloads if w not in _ENSURED]
+    if todo:
+        compile_workloads(todo, announce=lambda line: print(f"constellation: {line}", file=sys.stderr, flush=True))
+        _ENSURED.update(todo)
 
 
 def cache_dir() -> str | None:
@@ -262,12 +265,10 @@ def cache_dir() -> str | None:
 
 
 def _main(argv: Sequence[str]) -> int:
-    """Helper process: compile the jobs named ``JOB:WORKLOAD[,...]`` in order, printing each name when done."""
-    for spec in argv:
-        name, _, wls = spec.partition(":")
-        job = next(j for w in wls.split(",") for j in jobs(w) if j.name == name)
-        _compile_job(job)
-        print(job.name, flush=True)
+    """Helper process: compile the jobs named in ``argv`` in order, printing each name when done."""
+    for name in argv:
+        _compile_job(_job_named(name))
+        print(name, flush=True)
     return 0
 
 
