@@ -59,19 +59,39 @@ def parse_duration(text: str | float | int | np.timedelta64) -> float:
     return total
 
 
+#: The span of UTC times ``datetime64[ns]`` holds (a little inside it: 1677-09-21 to 2262-04-11); a time
+#: outside it would wrap around silently, so every way in refuses it.
+TIME_MIN = np.datetime64("1677-09-22T00:00:00", "s")
+TIME_MAX = np.datetime64("2262-04-10T00:00:00", "s")
+
+
+def _check_span(t: np.ndarray, what: str) -> None:
+    """Refuse NaT and times outside :data:`TIME_MIN` .. :data:`TIME_MAX` (``t``: datetime64, any unit;
+    ``what`` names the input in the message)."""
+    t = np.asarray(t)
+    if t.size == 0:
+        return
+    if np.isnat(t).any():
+        raise ValueError(f"{what}: not a time (NaT)")
+    s = t.astype("datetime64[s]")  # seconds hold any date numpy can write, so this cannot wrap
+    if s.min() < TIME_MIN or s.max() > TIME_MAX:
+        bad = s.min() if s.min() < TIME_MIN else s.max()
+        raise ValueError(f"{what}: {bad} is outside the times this package can represent "
+                         f"({TIME_MIN} to {TIME_MAX} UTC, nanosecond resolution)")
+
+
 def parse_time(value: Any) -> np.datetime64:
     """Return a UTC ``datetime64[ns]`` from an ISO 8601 string, ``datetime``, ``datetime64`` or Skyfield
     ``Time``.  A trailing ``Z`` or ``+00:00`` is accepted; other offsets are converted to UTC; ``"now"``
     gives the current time.
     """
     if isinstance(value, np.datetime64):
+        _check_span(value, f"time {value}")
         return value.astype("datetime64[ns]")
     if hasattr(value, "utc_datetime"):  # Skyfield Time
         value = value.utc_datetime()
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return np.datetime64(value, "ns")
+        return _from_datetime(value, f"time {value.isoformat()}")
     if isinstance(value, str):
         s = value.strip()
         if s.lower() == "now":
@@ -81,8 +101,15 @@ def parse_time(value: Any) -> np.datetime64:
         except ValueError:
             raise ValueError(f"cannot read time {value!r}: expected ISO 8601 such as "
                              f"'2026-01-01T00:00:00Z'") from None
-        return parse_time(dt)
+        return _from_datetime(dt, f"time {s!r}")
     raise TypeError(f"cannot read a time from {type(value).__name__}")
+
+
+def _from_datetime(value: datetime, what: str) -> np.datetime64:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    _check_span(np.datetime64(value, "us"), what)
+    return np.datetime64(value, "ns")
 
 
 def as_datetime64(times: Any) -> np.ndarray:
@@ -93,6 +120,7 @@ def as_datetime64(times: Any) -> np.ndarray:
         return np.array([parse_time(times)], dtype="datetime64[ns]")
     arr = np.asarray(times)
     if arr.dtype.kind == "M":
+        _check_span(arr, "times")
         return arr.astype("datetime64[ns]").ravel()
     return np.array([parse_time(t) for t in arr.ravel()], dtype="datetime64[ns]")
 
@@ -117,6 +145,8 @@ def time_range(start: Any, stop: Any = None, step_s: float | str = 60.0, *,
         span_ns = int(round(parse_duration(duration) * 1e9))
     if span_ns < 0:
         raise ValueError("stop is before start")
+    _check_span(np.array([t0.astype("datetime64[s]") + np.timedelta64(span_ns // 1_000_000_000, "s")]),
+                f"the window from {np.datetime_as_string(t0, unit='s')}Z")
     n = span_ns // step_ns + 1
     return t0 + np.arange(n, dtype=np.int64) * np.timedelta64(step_ns, "ns")
 

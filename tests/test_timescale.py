@@ -103,3 +103,30 @@ def test_dut1_matches_skyfield_including_across_a_leap_second():
     np.testing.assert_allclose(dut1_s(t), want, rtol=0, atol=1e-9)
     assert dut1_s(t)[1] - dut1_s(t)[0] == pytest.approx(1.0, abs=1e-3)  # the leap second shows in UT1-UTC
     assert dut1_s(np.array([], dtype="datetime64[ns]")).shape == (0,)
+
+
+@pytest.mark.parametrize("value", ["2300-01-01", "1600-06-01T00:00Z", dt.datetime(2263, 1, 1),
+                                   np.datetime64("2262-05-01", "D"), np.datetime64("NaT")])
+def test_times_datetime64_ns_cannot_hold_are_refused(value):
+    """datetime64[ns] ends in 2262 and begins in 1677: a time outside would wrap around to another century
+    without a word, so it is refused with the span in the message."""
+    with pytest.raises(ValueError, match="outside the times this package can represent|not a time"):
+        parse_time(value)
+    with pytest.raises(ValueError, match="outside the times this package can represent|not a time"):
+        as_datetime64(np.array([value], dtype="datetime64[s]") if not isinstance(value, str) else [value])
+
+
+def test_a_window_that_runs_past_2262_is_refused_and_the_edges_are_kept():
+    with pytest.raises(ValueError, match="the window from 2262-04-09T00:00:00Z"):
+        time_range("2262-04-09", duration="3d")
+    assert parse_time("2262-04-09T23:59:59Z") == np.datetime64("2262-04-09T23:59:59", "ns")
+    assert time_range("1677-09-23", duration="1h", step_s=3600)[-1] == np.datetime64("1677-09-23T01:00", "ns")
+
+
+def test_cli_refuses_a_start_past_2262(tmp_path, capsys):
+    from constellation.cli import main
+
+    assert main(["coverage", "--start", "2300-01-01", "-o", str(tmp_path / "x.nc")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--start" in err and "2262" in err
+    assert not (tmp_path / "x.nc").exists()
