@@ -19,10 +19,20 @@ REPO = Path(__file__).resolve().parents[1]
 def pytest_sessionstart(session):
     """Compile every registered kernel that is not cached yet before the tests start, on every core
     (``constellation.kernels.precompile``): one numba compilation uses one core, and the tests would
-    otherwise compile them one after another as they first call them."""
+    otherwise compile them one after another as they first call them.  The helper processes find the
+    bytecode of the libraries this one has imported (:mod:`constellation.bytecode`)."""
+    from constellation.bytecode import write_missing
     from constellation.kernels import precompile
 
+    write_missing()
     precompile.compile_workloads(precompile.WORKLOADS)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Leave the bytecode of the libraries the tests imported for the next session."""
+    from constellation.bytecode import write_missing
+
+    write_missing()
 
 
 @pytest.fixture(scope="session")

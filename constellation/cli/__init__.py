@@ -67,7 +67,25 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``constellation`` command; returns the exit code."""
+    """Entry point of the ``constellation`` command; returns the exit code.  On its way out it writes the
+    bytecode of the installed libraries it used where Python was told not to (:mod:`constellation.bytecode`)."""
+    try:
+        return _main(argv)
+    finally:
+        _write_bytecode()
+
+
+def _write_bytecode() -> None:
+    if sys.dont_write_bytecode:
+        try:
+            from ..bytecode import write_missing
+
+            write_missing()
+        except Exception:  # noqa: BLE001 - a cache; never what a command fails of
+            pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)

@@ -1,0 +1,77 @@
+"""Bytecode of the installed libraries, where Python is told not to write it.
+
+With ``PYTHONDONTWRITEBYTECODE`` set (common in container images), Python compiles every module it imports
+from source at every start and keeps nothing: numpy, numba, pandas and xarray alone then cost a command
+several seconds each time.  Installers normally write that bytecode at install time; uv does so only when
+asked, and when asked it checks the whole environment again at every ``uv run`` (a few tenths of a second
+each time).  Instead, the command line and the test session call :func:`write_missing` on their way out:
+it writes the bytecode (``__pycache__/*.pyc``) of the modules the process imported from the virtual
+environment's own ``site-packages``, once, as the import system itself would have without the variable.
+Nothing outside the virtual environment is written (not the project's sources, not a system Python), and
+nothing at all where Python writes bytecode itself or where the process does not run in a virtual
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+import py_compile
+import sys
+import sysconfig
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["venv_site_dirs", "missing", "write_missing"]
+
+
+def venv_site_dirs() -> tuple[Path, ...]:
+    """The ``site-packages`` folders of the running virtual environment; empty outside one (where
+    ``sys.prefix`` is the base interpreter's)."""
+    if sys.prefix == sys.base_prefix:
+        return ()
+    dirs: list[Path] = []
+    for key in ("purelib", "platlib"):
+        p = Path(sysconfig.get_paths()[key]).resolve()
+        if p not in dirs and p.is_dir():
+            dirs.append(p)
+    return tuple(dirs)
+
+
+def missing(roots: Iterable[os.PathLike | str],
+            modules: Mapping[str, ModuleType] | None = None) -> list[tuple[str, str]]:
+    """``(source, bytecode)`` file pairs of the ``modules`` (default: ``sys.modules``) loaded from Python
+    source under one of ``roots`` whose bytecode file does not exist."""
+    prefixes = tuple(str(Path(r).resolve()) + os.sep for r in roots)
+    if not prefixes:
+        return []
+    out = []
+    for mod in list((sys.modules if modules is None else modules).values()):
+        spec = getattr(mod, "__spec__", None)
+        origin, cached = getattr(spec, "origin", None), getattr(spec, "cached", None)
+        if (isinstance(origin, str) and isinstance(cached, str) and origin.endswith(".py")
+                and origin.startswith(prefixes) and not os.path.exists(cached)):
+            out.append((origin, cached))
+    return out
+
+
+def write_missing(roots: Iterable[os.PathLike | str] | None = None,
+                  modules: Mapping[str, ModuleType] | None = None) -> int:
+    """Write the missing bytecode files of :func:`missing` (default ``roots``: :func:`venv_site_dirs`;
+    nothing when ``roots`` is None and Python writes bytecode itself).  Each file is written atomically
+    (``py_compile`` writes a temporary file and renames it) with the timestamp check the import system
+    uses; a source that does not compile or a folder that cannot be written is skipped.  Returns the
+    number of files written."""
+    if roots is None:
+        if not sys.dont_write_bytecode:
+            return 0
+        roots = venv_site_dirs()
+    written = 0
+    for source, cached in missing(roots, modules):
+        try:
+            py_compile.compile(source, cfile=cached, doraise=True,
+                               invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+        except (OSError, py_compile.PyCompileError, ValueError):
+            continue
+        written += 1
+    return written

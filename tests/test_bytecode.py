@@ -1,0 +1,66 @@
+"""The bytecode writer (``constellation.bytecode``) against Python's own import system: the files it writes
+are the ones the importer looks for and accepts, only under the roots it is given."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import subprocess
+import sys
+
+from constellation import bytecode
+
+
+def _make_package(root, name):
+    pkg = root / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("VALUE = 41\n")
+    (pkg / "child.py").write_text("def f():\n    return 42\n")
+    return pkg
+
+
+def test_writes_what_the_importer_then_uses(tmp_path, monkeypatch):
+    inside, outside = tmp_path / "site", tmp_path / "elsewhere"
+    inside.mkdir()
+    outside.mkdir()
+    _make_package(inside, "bc_inside_pkg")
+    _make_package(outside, "bc_outside_pkg")
+    monkeypatch.syspath_prepend(str(inside))
+    monkeypatch.syspath_prepend(str(outside))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    importlib.invalidate_caches()
+    try:
+        import bc_inside_pkg.child  # noqa: F401
+        import bc_outside_pkg.child  # noqa: F401
+
+        cached = importlib.util.cache_from_source(str(inside / "bc_inside_pkg" / "child.py"))
+        assert not (inside / "bc_inside_pkg" / "__pycache__").exists()
+        todo = bytecode.missing([inside])
+        assert sorted(src for src, _ in todo) == sorted(
+            str((inside / "bc_inside_pkg" / f).resolve()) for f in ("__init__.py", "child.py"))
+
+        assert bytecode.write_missing([inside]) == 2
+        assert bytecode.missing([inside]) == []
+        assert bytecode.write_missing([inside]) == 0  # nothing left to do
+        assert not (outside / "bc_outside_pkg" / "__pycache__").exists()
+    finally:
+        for name in ("bc_inside_pkg", "bc_inside_pkg.child", "bc_outside_pkg", "bc_outside_pkg.child"):
+            sys.modules.pop(name, None)
+
+    # a fresh interpreter, not allowed to write, loads the module from the written file
+    probe = (f"import sys; sys.path.insert(0, {str(inside)!r}); import bc_inside_pkg.child as m; "
+             f"print(m.__spec__.cached, m.__spec__.loader.path_stats(m.__file__)['mtime'] > 0, m.f())")
+    out = subprocess.run([sys.executable, "-B", "-v", "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[0] == cached and out.stdout.split()[-1] == "42"
+    assert f"matches {inside / 'bc_inside_pkg' / 'child.py'}" in out.stderr  # read from the .pyc
+    assert f"code object from '{cached}'" in out.stderr
+
+
+def test_nothing_when_python_writes_bytecode_itself(monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    assert bytecode.write_missing() == 0
+
+
+def test_outside_a_virtual_environment_no_roots(monkeypatch):
+    monkeypatch.setattr(sys, "base_prefix", sys.prefix)
+    assert bytecode.venv_site_dirs() == ()
