@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-__all__ = ["n_threads", "run_ranges", "split"]
+__all__ = ["n_threads", "run_ranges", "split", "shutdown"]
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -46,6 +46,16 @@ def _get_pool(workers: int) -> ThreadPoolExecutor:
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="constellation-kernel")
             _pool_key = key
         return _pool
+
+
+def shutdown() -> None:
+    """Stop the shared pool's threads, once they finish what they run (a later parallel call starts a new
+    pool)."""
+    global _pool, _pool_key
+    with _lock:
+        pool, _pool, _pool_key = _pool, None, None
+    if pool is not None:
+        pool.shutdown(wait=True)
 
 
 def split(n_items: int, n_parts: int) -> list[int]:
