@@ -87,3 +87,26 @@ def test_element_age_warning(gnss, nav):
         assert element_age_warning(nav, times) == 0.0  # designed: not checked
         near = C.time_range("2022-02-04", duration="1d", step_s=600)
         assert element_age_warning(gnss, near) < 7
+
+
+def test_cli_default_is_the_augmentation_of_gnss(tmp_path, capsys):
+    import xarray as xr
+
+    from constellation.augmentation import URBAN_CANYON_MASK_DEG
+    from constellation.cli import dop as cli_dop
+    from constellation.cli import main
+
+    assert cli_dop.URBAN_CANYON_MASK_DEG == URBAN_CANYON_MASK_DEG
+    out = tmp_path / "aug.nc"
+    assert main(["dop", "--duration", "30m", "--step", "15m", "--grid-deg", "30", "--output", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Augmentation of 134 GNSS satellites (GPS 31, Galileo 28, GLONASS 25, BeiDou 50) "
+                           "by 32 satellites (nav), 2022-02-04T07:00:00Z")
+    assert "\n  10 deg mask: mean PDOP " in text and "\n  30 deg mask (urban canyon): mean PDOP " in text
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert list(ds.min_elevation_deg.values) == [10.0, 30.0] and "pdop_mean_ratio" in ds
+    assert main(["dop", "--urban-mask", "off", "--min-elevation", "15", "--duration", "15m", "--step", "15m",
+                 "--grid-deg", "30", "--output", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "\n  15 deg mask: mean PDOP " in text and "deg mask (urban canyon)" not in text
+    assert main(["dop", "--urban-mask", "deep", "--output", str(out)]) == 2
