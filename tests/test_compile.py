@@ -47,6 +47,7 @@ C.coverage(decaying, C.time_range("2026-01-01", duration="1d", step_s=60), G.glo
 C.dop(plan.select(group="nav"), t2h, G.global_grid(6.0))
 C.dop(plan.select(group="nav"), t2h, G.points([36.65], [117.0]))
 C.dop(plan.select(group=["comm", "nav"]), t2h, G.global_grid(6.0), systems="group")   # a clock per system
+C.bent_pipe_coverage(plan.select(group="comm"), t2h, G.global_grid(6.0), G.points([36.65], [117.0]))
 C.propagate(plan[:10], t2h)
 from constellation.kernels import bruteforce
 state = bruteforce.BruteForceState(G.global_grid(6.0).itrs_km(), G.global_grid(6.0).up())
