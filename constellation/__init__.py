@@ -42,7 +42,8 @@ LAYERS = (
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
      ("distributed", "checkpoint", "runners")),
     (7, "the public API: coverage(), result I/O", ("api", "io")),
-    (8, "applications: plots, the command line, this façade", ("plot", "cli", "cli.*", "__main__", "")),
+    (8, "applications: plots, the command line, this façade", ("plot", "cli", "cli.*", "__main__", "",
+                                                              "servicemaps")),
 )
 
 # name -> (module, attribute or None for the module itself), imported on first access
