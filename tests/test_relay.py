@@ -98,3 +98,23 @@ def test_direct_equals_coverage_engine_and_errors(tmp_path):
         C.bent_pipe_coverage(sats, times, grid, global_grid(30.0))
     with pytest.raises(ValueError, match="gateway_min_elevation_deg"):
         C.bent_pipe_coverage(sats, times, grid, gw, gateway_min_elevation_deg=95)
+
+
+def test_cli_bentpipe(tmp_path, capsys):
+    import xarray as xr
+
+    from constellation.cli import main
+
+    csv = tmp_path / "gw.csv"
+    csv.write_text("name,lat,lon\nJinan,36.65,117.0\n")
+    out = tmp_path / "bp.nc"
+    assert main(["bentpipe", "--gateways", str(csv), "--gateway", "Kashi=39.5,76.0", "--duration", "30m",
+                 "--step", "10m", "--grid-deg", "30", "--output", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Bent pipe: 216 satellites (Jinan-368), 2 gateways (10 deg mask)")
+    assert "through each gateway: Jinan " in text and ", Kashi " in text
+    with xr.open_dataset(out, engine="h5netcdf") as ds:
+        assert list(ds.gateway.values) == ["Jinan", "Kashi"] and "served_fraction" in ds
+    assert main(["bentpipe", "--output", str(out)]) == 2                      # no gateway
+    assert main(["bentpipe", "--gateway", "Jinan:36,117", "--output", str(out)]) == 2
+    assert main(["bentpipe", "--gateway", "X=95,0", "--output", str(out)]) == 2
