@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import constellation as C
-from constellation.grid import global_grid, points, region
+from constellation.grid import equal_area, global_grid, points, region
 from constellation.kernels.frames import itrs_from_geodetic
 from constellation.navigation import dop, dop_from_positions, system_labels
 
@@ -134,18 +134,21 @@ def test_one_system_equals_the_single_system_dop():
     assert "system" not in a.coords and "receiver_clock" not in a.attrs  # the default run is unchanged
 
 
-def test_per_system_clocks_raise_pdop_a_little(gps):
-    # GPS + Galileo at 10 deg: a clock per system costs one more unknown, so PDOP can only grow
-    # (an extra column never shrinks a diagonal of the inverse); TAT-C's GNSS validation reports the
-    # difference as about 1 % median, up to 6 %.
+def test_per_system_clocks_against_tat_c_figure(gps):
+    # GPS + Galileo at a 10 deg mask, a day over a near-uniform global set of sites: a clock per system
+    # costs one more unknown, so PDOP can only grow (an extra column never shrinks a diagonal of the
+    # inverse).  TAT-C's GNSS validation reports the difference between one clock and a clock per system
+    # as about 1 % median, up to 6 %; we find a median of 0.76 % and a 95th percentile of 4.3 %.
     gal = C.samples.load("galileo")
-    sites = points([36.65, 0.0, -33.9, 64.1], [117.0, 10.0, 18.4, -21.9])
-    times = C.time_range("2022-02-04", duration="6h", step_s=900)
+    grid = equal_area(10.0)
+    sites = points(grid.lat_deg, grid.lon_deg)
+    times = C.time_range("2022-02-04", duration="1d", step_s=600)
     one = dop({"GPS": gps, "Galileo": gal}, times, sites, 10.0, clock="common")
     per = dop({"GPS": gps, "Galileo": gal}, times, sites, 10.0)
     rel = per.pdop.values / one.pdop.values - 1.0
-    assert (rel >= -1e-12).all()
-    assert 0.001 < np.median(rel) < 0.05 and rel.max() < 0.15, (np.median(rel), rel.max())
+    assert np.isfinite(rel).all() and (rel >= -1e-12).all()
+    median, p95 = np.median(rel), np.percentile(rel, 95)
+    assert 0.005 < median < 0.015 and 0.02 < p95 < 0.06, (median, p95)
     assert list(per.system.values) == ["GPS", "Galileo"]
 
 
