@@ -184,6 +184,8 @@ def _systems(sats: Any, systems: Any, clock: str | None):
 
     if systems is None and clock is None and not isinstance(sats, Mapping):
         return as_constellation(sats), None  # one system: the original kernel, unchanged
+    if systems is None and not isinstance(sats, Mapping):
+        raise ValueError("clock= applies to several systems: give systems= or a mapping {system: satellites}")
     c, labels = system_labels(sats, "group" if systems is None else systems)
     return c, _system_tables(labels, len(c), clock)
 

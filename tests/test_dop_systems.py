@@ -159,5 +159,7 @@ def test_system_labels_from_groups_and_errors(jinan):
         system_labels(C.samples.load("gps"), "group")
     with pytest.raises(ValueError, match="systems must name"):
         system_labels(jinan[:3], ["a", "b"])
+    with pytest.raises(ValueError, match="clock= applies to several systems"):
+        dop(jinan[:5], C.time_range("2026-01-01", duration=60, step_s=60), clock="common")
     with pytest.raises(ValueError, match="clock must be"):
         dop(jinan[:5], C.time_range("2026-01-01", duration=60, step_s=60), systems="group", clock="two")

@@ -231,6 +231,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         start = default_start
     times = time_range(start, step_s=step_s, duration=duration_s)
+    if args.elements:
+        from ..augmentation import element_age_warning
+
+        element_age_warning(sats, times, label=str(args.elements))
 
     from ..navigation import dop
 
