@@ -13,6 +13,10 @@ otherwise; CF attributes) with per-cell figures of merit: mean, maximum and mini
 steps where it is defined, the fraction of steps with PDOP at or below a threshold, the fraction of steps
 with fewer than four satellites in view, and satellites in view.  For point grids the per-step DOP
 series come too.
+
+Several systems at once (``systems=``, or a mapping ``{system: satellites}``): each system in view gets
+its own receiver clock column in the geometry matrix (or one common clock), solved by eliminating the
+clocks (:func:`constellation.kernels.dop.dop_from_clock_sums`); the single-system path above is untouched.
 """
 
 from __future__ import annotations
