@@ -38,11 +38,12 @@ LAYERS = (
     (4, "positions: propagation (and the engine's position feed), topocentric geometry",
      ("propagation", "topo")),
     (5, "analyses: the coverage engine (plan, chunk states, assembly), passes, DOP",
-     ("engine", "contacts", "navigation")),
+     ("engine", "contacts", "navigation", "augmentation", "relay")),
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
      ("distributed", "checkpoint", "runners")),
     (7, "the public API: coverage(), result I/O", ("api", "io")),
-    (8, "applications: plots, the command line, this façade", ("plot", "cli", "cli.*", "__main__", "")),
+    (8, "applications: plots, the command line, this façade", ("plot", "cli", "cli.*", "__main__", "",
+                                                              "servicemaps")),
 )
 
 # name -> (module, attribute or None for the module itself), imported on first access
@@ -67,22 +68,27 @@ _LAZY = {
     "plot": ("plot", None),
     "io": ("io", None),
     "samples": ("samples", None),
+    "dop_augmentation": ("augmentation", "dop_augmentation"),
+    "bent_pipe_coverage": ("relay", "bent_pipe_coverage"),
 }
 
 #: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
 __all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range", "parse_time",
            "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
-           "passes", "dop", "look_angles", "plot", "io", "samples"]
+           "passes", "dop", "look_angles", "plot", "io", "samples", "dop_augmentation",
+           "bent_pipe_coverage"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
     from . import design, elements, grid, io, plot, samples
     from .api import coverage
+    from .augmentation import dop_augmentation
     from .contacts import passes
     from .design import jinan368
     from .elements import load
     from .engine import Requirement
     from .navigation import dop
     from .propagation import propagate
+    from .relay import bent_pipe_coverage
     from .satellite import Constellation, Satellite, as_constellation
     from .timescale import parse_duration, parse_time, time_range
     from .topo import look_angles

@@ -13,6 +13,10 @@ otherwise; CF attributes) with per-cell figures of merit: mean, maximum and mini
 steps where it is defined, the fraction of steps with PDOP at or below a threshold, the fraction of steps
 with fewer than four satellites in view, and satellites in view.  For point grids the per-step DOP
 series come too.
+
+Several systems at once (``systems=``, or a mapping ``{system: satellites}``): each system in view gets
+its own receiver clock column in the geometry matrix (or one common clock), solved by eliminating the
+clocks (:func:`constellation.kernels.dop.dop_from_clock_sums`); the single-system path above is untouched.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from .propagation import itrs_chunks
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
-__all__ = ["dop", "dop_from_positions", "DEFAULT_PDOP_THRESHOLD"]
+__all__ = ["dop", "dop_from_positions", "system_labels", "DEFAULT_PDOP_THRESHOLD"]
 
 #: PDOP threshold of ``pdop_below_threshold_fraction``: 6 is the PDOP mask commonly quoted for usable
 #: GPS positioning (the GPS SPS Performance Standard, 2008, section 3.6, uses PDOP <= 6 for availability).
@@ -52,7 +56,7 @@ def _enu_axes(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
 
 def dop(sats: Any, times: Any, grid: Grid | None = None, min_elevation_deg: float = 5.0,
         threshold: float = DEFAULT_PDOP_THRESHOLD, *, dut1: Any = None, chunk_satsteps: int | None = None,
-        progress: bool = False):
+        progress: bool = False, systems: Any = None, clock: str | None = None):
     """Dilution of precision of a constellation over a grid (or sites) and a time window.
 
     Parameters
@@ -71,6 +75,17 @@ def dop(sats: Any, times: Any, grid: Grid | None = None, min_elevation_deg: floa
         Satellite-steps propagated at once (bounds memory).
     progress : bool
         Show a progress bar over time chunks (tqdm).
+    systems : None, "group" or a sequence of one system name per satellite, optional
+        Several navigation systems at once (see :func:`system_labels`).  ``sats`` may also be a mapping
+        ``{system name: satellites}`` (e.g. ``{"GPS": gps, "Galileo": galileo, "LEO": nav}``), whose keys are
+        then the systems.  Without either (the default) all satellites are one system, as before.
+    clock : "per_system" or "common", optional
+        With several systems: one receiver clock offset per system in view (the default; H gets a clock
+        column per system, as receivers that do not know the inter-system time offsets solve it) or one
+        clock common to all.  TDOP is then ``sqrt`` of the sum of the clock variances and GDOP
+        ``sqrt(PDOP^2 + TDOP^2)``; a DOP needs as many satellites in view as unknowns (3 + clocks in view),
+        and ``insufficient_fraction`` counts the steps with fewer.  Adds ``sats_in_view_by_system_mean``
+        (system, cell dims) and the ``system`` coordinate.
 
     Returns
     -------
@@ -82,7 +97,7 @@ def dop(sats: Any, times: Any, grid: Grid | None = None, min_elevation_deg: floa
     ``sats_in_view_mean``/``_min``/``_max`` and ``cell_area_km2``.  For point grids also ``gdop``, ``pdop``,
     ``hdop``, ``vdop``, ``tdop`` and ``sats_in_view`` along ``(time, cell)``.
     """
-    c = as_constellation(sats)
+    c, sys_info = _systems(sats, systems, clock)
     times = as_datetime64(times)
     chunk = int(chunk_satsteps or _CHUNK_SATSTEPS)
     chunks = itrs_chunks(c, times, chunk_satsteps=max(chunk, max(1, len(c))), dut1=dut1)
@@ -91,29 +106,100 @@ def dop(sats: Any, times: Any, grid: Grid | None = None, min_elevation_deg: floa
 
         chunks = tqdm(chunks, total=-(-times.size // max(1, chunk // max(1, len(c)))), desc="dop",
                       unit="chunk")
-    return _run(((sl, r) for sl, r, _ in chunks), c, times, grid, min_elevation_deg, threshold)
+    return _run(((sl, r) for sl, r, _ in chunks), c, times, grid, min_elevation_deg, threshold,
+                sys_info=sys_info)
 
 
 def dop_from_positions(r_itrs_km: np.ndarray, times: Any, grid: Grid | None = None,
-                       min_elevation_deg: float = 5.0, threshold: float = DEFAULT_PDOP_THRESHOLD):
+                       min_elevation_deg: float = 5.0, threshold: float = DEFAULT_PDOP_THRESHOLD, *,
+                       systems: Any = None, clock: str | None = None):
     """:func:`dop` for satellite positions from elsewhere: ``r_itrs_km`` (n_sat, n_time, 3), ITRS km, at
-    UTC ``times`` (n_time,).  Returns the same Dataset (``n_satellites`` from the array)."""
+    UTC ``times`` (n_time,).  ``systems``: None, or one system name per satellite (``clock`` as for
+    :func:`dop`).  Returns the same Dataset (``n_satellites`` from the array)."""
     r = np.asarray(r_itrs_km, dtype=np.float64)
     times = as_datetime64(times)
     if r.ndim != 3 or r.shape[2] != 3 or r.shape[1] != times.size:
         raise ValueError(f"r_itrs_km must have shape (n_sat, {times.size}, 3), got {r.shape}")
     from .satellite import Constellation
 
+    sys_info = None
+    if systems is not None or clock is not None:
+        if isinstance(systems, str) or systems is None:
+            raise ValueError("systems must be one system name per satellite for dop_from_positions")
+        sys_info = _system_tables(np.asarray(systems).astype(str), r.shape[0], clock)
     return _run([(slice(0, times.size), r)], Constellation([]), times, grid, min_elevation_deg, threshold,
-                n_sat=r.shape[0])
+                n_sat=r.shape[0], sys_info=sys_info)
 
 
-def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
+def system_labels(sats: Any, systems: Any = "group") -> tuple[Any, np.ndarray]:
+    """The satellites and one system name per satellite.
+
+    ``sats`` a mapping ``{system: satellites}``: the satellites of all entries in order, each labelled with
+    its key (``systems`` must then be None or "group").  Otherwise ``systems="group"`` labels each
+    satellite with its group (:attr:`constellation.Satellite.group`; an empty group is refused) and a
+    sequence gives the label of each satellite explicitly.
+    """
+    from collections.abc import Mapping
+
+    from .satellite import Constellation
+
+    if isinstance(sats, Mapping):
+        if systems not in (None, "group"):
+            raise ValueError("systems: give either a mapping {system: satellites} or systems=, not both")
+        if not sats:
+            raise ValueError("sats: the mapping {system: satellites} is empty")
+        parts = [(str(k), as_constellation(v)) for k, v in sats.items()]
+        c = Constellation([s for _, p in parts for s in p], name=" + ".join(k for k, _ in parts),
+                          source="; ".join(p.source for _, p in parts if p.source))
+        return c, np.array([k for k, p in parts for _ in range(len(p))], dtype=str)
+    c = as_constellation(sats)
+    if isinstance(systems, str):
+        if systems != "group":
+            raise ValueError(f"systems must be None, 'group' or one name per satellite, got {systems!r}")
+        labels = c.groups.astype(str) if len(c) else np.zeros(0, str)
+        if (labels == "").any():
+            raise ValueError("systems='group': some satellites have no group; give the systems explicitly "
+                             "(a mapping {system: satellites} or one name per satellite)")
+        return c, labels
+    labels = np.asarray(list(systems)).astype(str)
+    if labels.shape != (len(c),):
+        raise ValueError(f"systems must name the system of each of the {len(c)} satellites, got "
+                         f"{labels.size} names")
+    return c, labels
+
+
+def _system_tables(labels: np.ndarray, n_sat: int, clock: str | None) -> dict:
+    clock = "per_system" if clock is None else clock
+    if clock not in ("per_system", "common"):
+        raise ValueError(f"clock must be 'per_system' or 'common', got {clock!r}")
+    if labels.shape != (n_sat,):
+        raise ValueError(f"systems must name the system of each of the {n_sat} satellites")
+    if n_sat == 0:
+        raise ValueError("dop needs at least one satellite")
+    names = list(dict.fromkeys(labels.tolist()))  # in order of first appearance
+    sys_of = np.array([names.index(x) for x in labels.tolist()], np.int64)
+    clock_of = sys_of.copy() if clock == "per_system" else np.zeros(n_sat, np.int64)
+    return dict(names=names, sys_of=sys_of, clock_of=clock_of, n_clock=len(names) if clock == "per_system" else 1,
+                clock=clock)
+
+
+def _systems(sats: Any, systems: Any, clock: str | None):
+    from collections.abc import Mapping
+
+    if systems is None and clock is None and not isinstance(sats, Mapping):
+        return as_constellation(sats), None  # one system: the original kernel, unchanged
+    if systems is None and not isinstance(sats, Mapping):
+        raise ValueError("clock= applies to several systems: give systems= or a mapping {system: satellites}")
+    c, labels = system_labels(sats, "group" if systems is None else systems)
+    return c, _system_tables(labels, len(c), clock)
+
+
+def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None, sys_info=None):
     import xarray as xr
 
     if times.size == 0:
         raise ValueError("dop needs at least one time")
-    precompile.ensure(["dop"])
+    precompile.ensure(["dop"] if sys_info is None else ["dop-systems"])
     grid = global_grid(1.0) if grid is None else grid
     if not isinstance(grid, Grid):
         raise TypeError(f"grid must be a constellation.grid.Grid, got {type(grid).__name__}")
@@ -142,6 +228,7 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
     nview[2] = 0.0
     nv_sum, nv_min, nv_max = nview
     sats_i = None
+    nview_sys = np.zeros((n_cell, len(sys_info["names"])) if sys_info is not None else (0, 0))
     points = grid.kind == "points"
     series = np.full((n_t, n_cell, 5), np.nan) if points else np.zeros((0, 0, 5))
     series_n = np.zeros((n_t, n_cell)) if points else np.zeros((0, 0))
@@ -155,8 +242,14 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
         order, lat_sorted, n_ok, cap_max = sattables.sat_table(geo, sats_i)
         ser = series[sl] if points else series
         ser_n = series_n[sl] if points else series_n
-        K.accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, rg.cells, rg.rows_f, rg.rows_i, enu, sin_el,
-                         contiguous, float(threshold), dop_stats, dop_n, counts, nview, ser, ser_n)
+        if sys_info is None:
+            K.accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, rg.cells, rg.rows_f, rg.rows_i, enu,
+                             sin_el, contiguous, float(threshold), dop_stats, dop_n, counts, nview, ser, ser_n)
+        else:
+            K.accumulate_dop_systems(pos, geo, order, lat_sorted, n_ok, cap_max, rg.cells, rg.rows_f, rg.rows_i,
+                                     enu, sin_el, contiguous, float(threshold), sys_info["clock_of"],
+                                     sys_info["n_clock"], sys_info["sys_of"], dop_stats, dop_n, counts, nview,
+                                     nview_sys, ser, ser_n)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = dop_sum / dop_n
@@ -164,9 +257,28 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None):
     mean[~ok] = np.nan
     dop_max[~ok] = np.nan
     dop_min[~ok] = np.nan
-    return _dataset(xr, c, times, grid, mean, dop_max, dop_min, dop_n, below, few, nv_sum, nv_min, nv_max,
-                    series, series_n, float(min_elevation_deg), float(threshold),
-                    len(c) if n_sat is None else n_sat)
+    ds = _dataset(xr, c, times, grid, mean, dop_max, dop_min, dop_n, below, few, nv_sum, nv_min, nv_max,
+                  series, series_n, float(min_elevation_deg), float(threshold),
+                  len(c) if n_sat is None else n_sat)
+    return ds if sys_info is None else _add_systems(ds, grid, sys_info, nview_sys / n_t)
+
+
+def _add_systems(ds, grid, sys_info, nview_sys_mean):
+    names = sys_info["names"]
+    ds = ds.assign_coords(system=("system", np.array(names, dtype=object), dict(long_name="navigation system")))
+    per = np.moveaxis(nview_sys_mean, 1, 0).reshape((len(names), *grid.shape))
+    ds["sats_in_view_by_system_mean"] = (("system", *grid.dims), per, dict(
+        long_name="satellites in view of each system, time average", units="1"))
+    unknowns = "3 + clocks in view" if sys_info["clock"] == "per_system" else "4"
+    ds["insufficient_fraction"].attrs["long_name"] = (
+        f"fraction of time with fewer satellites in view than unknowns ({unknowns})")
+    ds.attrs["systems"] = ", ".join(names)
+    ds.attrs["receiver_clock"] = sys_info["clock"]
+    if sys_info["clock"] == "per_system":
+        ds.attrs["geometry"] = ("rows of H: [-e, -n, -u, clock columns] with a 1 in the column of the "
+                                "satellite's system (local ENU line of sight, WGS84 ellipsoid normal); "
+                                "Q = (H^T H)^-1; TDOP = sqrt(sum of the clock variances)")
+    return ds
 
 
 def _dataset(xr, c, times, grid, mean, dmax, dmin, dop_n, below, few, nv_sum, nv_min, nv_max, series,

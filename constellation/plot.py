@@ -51,6 +51,11 @@ _NAN_COLOUR = "#c8c8c8"
 
 # figures of merit where a large value is bad (long gaps, long waits): drawn with a reversed colour map
 _BAD_WHEN_HIGH = ("revisit", "gap", "response", "first_access")
+#: Dilution-of-precision maps: the colour scale stops here by default (a DOP above 10 is a poor geometry,
+#: above 20 an unusable one); larger values take the over colour and the colour bar gets an arrow.
+DOP_MAP_MAX = 10.0
+_DOP_MAP_FOMS = ("gdop_", "pdop_", "hdop_", "vdop_", "tdop_")
+_OVER_COLOUR = "#e41a1c"
 
 
 # --------------------------------------------------------------------------------------------- land
@@ -401,8 +406,18 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
     scale, shown_units = _display_units(units, raw)
     values = raw * scale
     integer = np.issubdtype(da.dtype, np.integer) or fom.startswith("sats_in_view_m") and fom != "sats_in_view_mean"
+    finite = values[np.isfinite(values)]
+    dop_like = fom.startswith(_DOP_MAP_FOMS) and not any(k in fom for k in ("fraction", "ratio", "difference"))
+    if dop_like and vmax is None and finite.size and finite.max() > DOP_MAP_MAX:
+        vmax = DOP_MAP_MAX / scale  # clip DOP maps to a meaningful range; the overflow is shown
+        if vmin is None:
+            vmin = min(float(finite.min()), 1.0) / scale
     cm, norm, ticks = _style(fom, values, cmap, None if vmin is None else vmin * scale,
                              None if vmax is None else vmax * scale, integer)
+    over = bool(finite.size and finite.max() > norm.vmax and not isinstance(norm, mcolors.BoundaryNorm))
+    under = bool(finite.size and finite.min() < norm.vmin and not isinstance(norm, mcolors.BoundaryNorm))
+    if over:
+        cm = cm.with_extremes(over=_OVER_COLOUR)
 
     lat = np.asarray(ds["lat"].values, dtype=float)
     lon = np.asarray(ds["lon"].values, dtype=float)
@@ -459,9 +474,12 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
         label = long_name + (f" [{shown_units}]" if shown_units else "")
         if np.isnan(values).any():
             label += "; grey: " + str(da.attrs.get("nan_meaning") or "no value")
+        if over:
+            label += f"; red: above {norm.vmax:g} (up to {finite.max():.4g})"
+        extend = {(False, False): "neither", (True, False): "max", (False, True): "min"}.get((over, under), "both")
         cb = fig.colorbar(mappable, ax=ax, orientation="horizontal" if horizontal else "vertical",
                           fraction=0.05, pad=0.02 if horizontal else 0.03, shrink=0.8, ticks=ticks,
-                          extend="neither")
+                          extend=extend)
         cb.set_label(label, fontsize=9)
         cb.ax.tick_params(labelsize=8)
     if title is None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 __all__ = ["WORKLOADS", "Job", "jobs", "missing", "estimate_s", "compile_workloads", "ensure", "cache_dir"]
 
 #: The workloads, each the kernels one kind of work runs (see :func:`jobs`).
-WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle")
+WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle", "dop-systems", "bent-pipe")
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,20 @@ def jobs(workload: str) -> list[Job]:
                                   ("sattables", "sat_table_steps", (i8, i8, F3, I2, I2, F2, I1, F1)),
                                   ("visibility", "sat_geometry_steps", (i8, i8, F3, F2, I2, f8, F3)),
                                   ("frames", "rotate_positions_items", (i8, i8, F3, F3, F3))), 6.0, ("walk",))]
+    if workload == "dop-systems":  # several navigation systems, one receiver clock per system or common
+        return [walk, Job("dop-systems", (
+            ("dop", "accumulate_dop_systems_rows", (i8, i8, F3, F3, I2, F2, I1, F1, F2, F2, I2, F2, f8, b1, f8, I1, i8,
+                                                    I1, F3, I2, I2, F2, F2, F3, F2)),
+            ("sattables", "sat_table_steps", (i8, i8, F3, I2, I2, F2, I1, F1)),
+            ("visibility", "sat_geometry_steps", (i8, i8, F3, F2, I2, f8, F3)),
+            ("frames", "rotate_positions_items", (i8, i8, F3, F3, F3))), 6.0, ("walk",))]
+    if workload == "bent-pipe":  # transparent satellites: served only while a gateway is in view too
+        return [walk, Job("bent-pipe", (
+            ("bentpipe", "accumulate_served_rows", (i8, i8, F3, F3, I2, F2, I1, F1, F2, F2, I2, f8, b1, I2, i8, I2,
+                                                    I2, I2, I2)),
+            ("sattables", "sat_table_steps", (i8, i8, F3, I2, I2, F2, I1, F1)),
+            ("visibility", "sat_geometry_steps", (i8, i8, F3, F2, I2, f8, F3)),
+            ("frames", "rotate_positions_items", (i8, i8, F3, F3, F3))), 5.0, ("walk",))]
     if workload == "propagate":
         return [Job("propagate", (("frames", "rotate_bowring_sats", (i8, i8, F3, F3, F3, F3, i8, F2, F2, F2, F2, F2,
                                                                       F2, F2, F2, F2)),), 2.0)]

@@ -28,6 +28,7 @@ from constellation.kernels import dop, sweep
 
 sweep.sweep_rows._cache.disable()
 dop.accumulate_dop_rows._cache.disable()
+dop.accumulate_dop_systems_rows._cache.disable()
 
 plan = C.jinan368()
 G = C.grid
@@ -45,6 +46,8 @@ decaying = Constellation([Satellite(satrec_from_elements(99101 + k, T0, 51.6, 30
 C.coverage(decaying, C.time_range("2026-01-01", duration="1d", step_s=60), G.global_grid(6.0))
 C.dop(plan.select(group="nav"), t2h, G.global_grid(6.0))
 C.dop(plan.select(group="nav"), t2h, G.points([36.65], [117.0]))
+C.dop(plan.select(group=["comm", "nav"]), t2h, G.global_grid(6.0), systems="group")   # a clock per system
+C.bent_pipe_coverage(plan.select(group="comm"), t2h, G.global_grid(6.0), G.points([36.65], [117.0]))
 C.propagate(plan[:10], t2h)
 from constellation.kernels import bruteforce
 state = bruteforce.BruteForceState(G.global_grid(6.0).itrs_km(), G.global_grid(6.0).up())

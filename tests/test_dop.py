@@ -192,7 +192,8 @@ def test_cli_dop_writes_netcdf(tmp_path, capsys):
     from constellation.cli import main
 
     out = tmp_path / "dop.nc"
-    rc = main(["dop", "--duration", "30m", "--step", "10m", "--grid-deg", "10", "--output", str(out)])
+    rc = main(["dop", "--group", "nav", "--duration", "30m", "--step", "10m", "--grid-deg", "10", "--output",
+               str(out)])
     assert rc == 0
     text = capsys.readouterr().out
     assert "DOP of 32 satellites" in text and "fewer than 4 satellites in view" in text

@@ -19,3 +19,31 @@ def test_analysis_script(repo_root):
     launched = [float(r.split()[3]) for r in rows if r.startswith("launched")]  # "launched (26) China 37.1"
     full = [float(r.split()[4]) for r in rows if r.startswith("full")]  # "full plan (368) China 100.0"
     assert min(full) > max(launched) and 0 < min(launched) and max(full) <= 100
+
+
+def _example(repo_root, script, *args):
+    proc = subprocess.run([sys.executable, str(repo_root / "examples" / script), *args], cwd=repo_root,
+                          capture_output=True, text=True, timeout=600, env=dict(os.environ, MPLBACKEND="Agg"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_navigation_augmentation(repo_root, tmp_path):
+    out = _example(repo_root, "navigation_augmentation.py", "--duration", "30m", "--step-s", "900",
+                   "--grid-deg", "10", "--out", str(tmp_path), "--dpi", "40")
+    assert out.startswith("Augmentation of 134 GNSS satellites") and "Over China" in out
+    rows = [ln.split() for ln in out.splitlines() if ln.strip().startswith(("10 ", "30 ")) and "mask" not in ln]
+    assert len(rows) == 2
+    for _, base, aug, *_ in rows:  # the nav group never worsens the mean PDOP
+        assert float(aug) <= float(base)
+    for mask in (10, 30):
+        assert (tmp_path / f"augmentation_pdop_{mask}deg.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bent_pipe(repo_root, tmp_path):
+    out = _example(repo_root, "bent_pipe.py", "--duration", "30m", "--step-s", "600", "--grid-deg", "10",
+                   "--out", str(tmp_path), "--dpi", "40")
+    globe = [ln for ln in out.splitlines() if ln.startswith("globe:")][0]
+    covered, served = (float(x.split()[0]) for x in globe.split("covered ")[1].split("served through a gateway "))
+    assert 0 < served < covered  # far from the gateways, covered is not served
+    assert "Jinan" in out and (tmp_path / "bent_pipe_served_fraction.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -155,3 +155,9 @@ def test_readme_speaks_of_the_package_not_its_history():
     for phrase in ("issue #", "Targets (", "an earlier run", "this session", "drifts"):
         assert phrase not in README, phrase
     assert Path(REPO / "CHANGELOG.md").is_file()
+
+
+def test_tour_augmentation(tour):
+    s, _ = tour
+    ratio = s["aug"].pdop_mean_ratio
+    assert float(ratio.sel(min_elevation_deg=10.0).mean()) < 1.0 and float(ratio.max()) <= 1.0 + 1e-12
