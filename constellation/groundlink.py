@@ -4,7 +4,7 @@
 the stations are grouped by mask and each group is searched by the pass machinery of
 :mod:`constellation.contacts` (coarse sampling at a tenth of a relative orbit with elevation rates, then
 bracketed Newton refinement of every rise and set to ``tolerance_s``), so a contact's times are those
-:func:`constellation.passes` gives for that satellite, station and mask (a test checks they are equal).
+:func:`constellation.passes` gives for that satellite, station and mask (a test checks them to a microsecond).
 :func:`downlink_ends` turns the table into, per satellite, the sorted ends of its contacts with any
 station: what the data-latency figures of :mod:`constellation.imaging` use.
 """
