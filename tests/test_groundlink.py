@@ -70,8 +70,9 @@ def test_contacts_against_skyfield_bruteforce(eo3):
     """Elevation every second from Skyfield's ITRS positions: the contacts are the runs above each
     station's mask; rises and sets inside the window agree within 1 s."""
     net = china_network().select(["Miyun", "Kashi", "Mohe"])
-    table = contacts(eo3, net, START, STOP)
-    times = pd.date_range(START, STOP, freq="1s")
+    stop = "2026-01-01T03:00"
+    table = contacts(eo3, net, START, stop)
+    times = pd.date_range(START, stop, freq="1s")
     for i, sat in enumerate(eo3):
         r = _sky_itrs(sat, times)
         for k, name in enumerate(net.names):
