@@ -19,3 +19,17 @@ def test_analysis_script(repo_root):
     launched = [float(r.split()[3]) for r in rows if r.startswith("launched")]  # "launched (26) China 37.1"
     full = [float(r.split()[4]) for r in rows if r.startswith("full")]  # "full plan (368) China 100.0"
     assert min(full) > max(launched) and 0 < min(launched) and max(full) <= 100
+
+
+def test_earth_observation(repo_root, tmp_path):
+    """The Earth-observation example runs on the shipped plan and network, prints its city table and
+    writes its two maps."""
+    proc = subprocess.run([sys.executable, str(repo_root / "examples" / "earth_observation.py"), "--duration",
+                           "6h", "--res", "6", "--out", str(tmp_path)], cwd=repo_root, capture_output=True,
+                          text=True, timeout=600, env=dict(os.environ, MPLBACKEND="Agg"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [ln.split() for ln in proc.stdout.splitlines() if ln.startswith(("Beijing", "Urumqi", "Lhasa"))]
+    assert len(rows) == 3, proc.stdout
+    for r in rows:  # images > 0, revisit and latency positive and finite (minutes below a day)
+        assert int(r[1]) > 0 and 0 < float(r[2]) and 0 < float(r[4]) <= float(r[5]) < 1440
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eo_latency_mean_s.png", "eo_revisit_mean_s.png"]
