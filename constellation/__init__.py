@@ -67,15 +67,18 @@ _LAZY = {
     "plot": ("plot", None),
     "io": ("io", None),
     "samples": ("samples", None),
+    "stations": ("stations", None),
+    "groundlink": ("groundlink", None),
+    "imaging": ("imaging", None),
 }
 
 #: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
 __all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range", "parse_time",
            "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
-           "passes", "dop", "look_angles", "plot", "io", "samples"]
+           "passes", "dop", "look_angles", "plot", "io", "samples", "stations", "groundlink", "imaging"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
-    from . import design, elements, grid, io, plot, samples
+    from . import design, elements, grid, groundlink, imaging, io, plot, samples, stations
     from .api import coverage
     from .contacts import passes
     from .design import jinan368

@@ -24,11 +24,11 @@ maximum off-nadir angle has a *field of regard* that is a cone around the nadir,
 accesses with durations: use the coverage engine's cone sensor for it.
 
 **Revisit** (:func:`imaging_figures`), per cell, from the opportunity times in the window:
-``opportunities`` (their number), ``revisit_mean_s`` and ``revisit_max_s`` (mean and largest gap between
-successive opportunities; opportunities at the same instant count once in the gaps; the stretches before
-the first and after the last opportunity are left out, as TAT-C's mean revisit does; NaN with fewer than
-two), and ``max_wait_s``, the largest gap when those two stretches count too (the window length for a cell
-never imaged).
+``opportunities`` (their number, opportunities at the same millisecond counted once), ``revisit_mean_s``
+and ``revisit_max_s`` (mean and largest gap between successive opportunities; the stretches before the
+first and after the last opportunity are left out, as TAT-C's mean revisit does; NaN with fewer than two),
+and ``max_wait_s``, the largest gap when those two stretches count too (the window length for a cell never
+imaged).
 
 **Data latency**, per opportunity: the time from the observation to the end of the first contact of the
 same satellite with any station of the network that ends at or after the observation (a contact in
@@ -302,21 +302,23 @@ def imaging_figures(opportunities: pd.DataFrame, grid: Grid, contact_table: pd.D
     t = (opportunities["time"].to_numpy("datetime64[ns]") - t0) / np.timedelta64(1, "ns") * 1e-9
     order = np.lexsort((t, cell))
     cell, t = cell[order], t[order]
-    count = np.bincount(cell, minlength=n).astype(np.int64)
+    count = np.zeros(n, np.int64)
+    present = np.bincount(cell, minlength=n)
     rev_mean = np.full(n, np.nan)
     rev_max = np.full(n, np.nan)
     wait = np.full(n, window_s)
     cut = np.searchsorted(cell, np.arange(n + 1))
-    for k in np.flatnonzero(count):
+    for k in np.flatnonzero(present):
         tk = np.unique(np.round(t[cut[k]:cut[k + 1]], 3))
+        count[k] = tk.size
         gaps = np.diff(tk)
         if gaps.size:
             rev_mean[k] = gaps.mean()
             rev_max[k] = gaps.max()
         wait[k] = max(tk[0], window_s - tk[-1], gaps.max() if gaps.size else 0.0)
     data = {
-        "opportunities": (count, dict(long_name="imaging opportunities in the window", units="1",
-                                      stk_name="Number of Accesses (for an instantaneous sensor)")),
+        "opportunities": (count, dict(long_name="imaging opportunities in the window, coincident ones (same "
+                                                "millisecond) counted once", units="1")),
         "revisit_mean_s": (rev_mean, dict(long_name="mean gap between successive opportunities, window "
                                                     "edges left out (TAT-C mean revisit)", units="s")),
         "revisit_max_s": (rev_max, dict(long_name="largest gap between successive opportunities, window "
@@ -330,7 +332,7 @@ def imaging_figures(opportunities: pd.DataFrame, grid: Grid, contact_table: pd.D
         lat_s = opportunity_latency_s(opportunities, contact_table, int(n_sat))[order]
         l_mean, l_max, l_pct = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         undelivered = np.zeros(n, np.int64)
-        for k in np.flatnonzero(count):
+        for k in np.flatnonzero(present):
             lk = lat_s[cut[k]:cut[k + 1]]
             good = lk[np.isfinite(lk)]
             undelivered[k] = lk.size - good.size
