@@ -13,10 +13,15 @@ instrument's half-angle and the cell sees the satellite at least ``min_elevation
 that plane (geocentric nadir ``-S/|S|`` by default, or the geodetic nadir, the inward WGS84 normal under
 the satellite), signed positive to the right of the ground track.  Because the crossing is an instant it
 is found from the sign of ``f`` at every sample and never lost between samples: ``f`` changes sign once
-per overflight whatever the step.  The instant is then found by bisection on the cubic Hermite
+per overflight whatever the step.  The instant is then the root of ``f`` evaluated on the cubic Hermite
 interpolant of the ITRS position through the two bracketing samples (positions and SGP4 velocities at both
-ends), 40 halvings, and ``f`` uses that interpolant's position and derivative.  The Hermite error of a
-535 km orbit at a 60 s step is below a metre, a few 1e-4 s along the track.
+ends), ``f`` using the interpolant's position and first derivative: Newton's method on ``f`` (its
+derivative from the interpolant's first and second derivatives), started where the straight line between
+the two sample values of ``f`` crosses zero, kept inside the shrinking bracket (a bisection where a step
+would leave it), until a step moves the time by less than 1e-7 s.  Only samples where the satellite is
+within reach of the grid's cells (a spherical cap around them) and cells within reach of the satellite
+at the earlier sample (the swath's Earth central angle plus the largest angle the sub-satellite point
+turns in one step, plus 0.01 rad) are examined.
 
 **Duration.**  An opportunity has no duration: a pushbroom image of a cell is an instant.  Figures of merit
 count opportunities and measure the gaps between them; an agile imager that can point anywhere within a
@@ -67,7 +72,8 @@ NADIRS = ("geocentric", "geodetic")
 _OMEGA_EARTH_RAD_S = 7.292115e-5
 _B_KM = WGS84_A_KM * math.sqrt(1.0 - WGS84_E2)
 _BLOCK = 4_000_000  # cells x samples of f held at once per satellite
-_BISECTIONS = 40
+_ITERATIONS = 40  # Newton steps in the bracket, bisection where a step would leave it
+_TOL_S = 1e-7    # stop when a step moves the time by less than this (s)
 
 
 def _window(c, start, stop, duration) -> tuple[np.datetime64, np.datetime64]:
@@ -85,16 +91,19 @@ def _window(c, start, stop, duration) -> tuple[np.datetime64, np.datetime64]:
     return t0, t1
 
 
-def _hermite(sa, va, sb, vb, h, u):
-    """Cubic Hermite position and its time derivative at ``u`` in [0, 1] of a step of ``h`` seconds;
-    ``sa``.. are ``(n, 3)``, ``h`` scalar, ``u`` ``(n,)``."""
+def _hermite(sa, va, sb, vb, h, u, accel: bool = False):
+    """Cubic Hermite position, its time derivative and (with ``accel``) its second derivative at ``u`` in
+    [0, 1] of a step of ``h`` seconds; ``sa``.. are ``(n, 3)``, ``h`` scalar, ``u`` ``(n,)``."""
     u = u[:, None]
     u2, u3 = u * u, u * u * u
     h00, h10, h01, h11 = 2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, -2 * u3 + 3 * u2, u3 - u2
     d00, d10, d01, d11 = 6 * u2 - 6 * u, 3 * u2 - 4 * u + 1, -6 * u2 + 6 * u, 3 * u2 - 2 * u
     pos = h00 * sa + h10 * h * va + h01 * sb + h11 * h * vb
     vel = (d00 * sa + d01 * sb) / h + d10 * va + d11 * vb
-    return pos, vel
+    if not accel:
+        return pos, vel
+    acc = ((12 * u - 6) * (sa - sb) / h + (6 * u - 4) * va + (6 * u - 2) * vb) / h
+    return pos, vel, acc
 
 
 def _geodetic_up(s: np.ndarray) -> np.ndarray:
@@ -173,7 +182,11 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
         out, _ = propagate_arrays(c, times, dut1=dut1, velocities=True, warn=False)
         S_all = np.stack([out["x_km"], out["y_km"], out["z_km"]], -1)
         V_all = np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1)
-        per_block = max(1, _BLOCK // (n_steps + 1))
+        # the cells' spherical cap: mean direction and largest angle from it (the whole sphere if need be)
+        mean = Pn.sum(0)
+        norm = float(np.linalg.norm(mean))
+        cap_dir = mean / norm if norm > 1e-9 * Pn.shape[0] else np.array([0.0, 0.0, 1.0])
+        cap_rad = float(np.arccos(np.clip((Pn @ cap_dir).min(), -1.0, 1.0))) if norm > 1e-9 * Pn.shape[0] else math.pi
         for i in range(len(c)):
             S, V = S_all[i], V_all[i]
             ok_t = np.isfinite(S).all(1) & np.isfinite(V).all(1)
@@ -187,17 +200,26 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
             if r_max / _B_KM * math.sin(math.radians(half)) >= 1.0:
                 lam = math.acos(_B_KM / r_max)  # the swath reaches the horizon
             rate = float(np.nanmax(np.linalg.norm(V, axis=1) / rs)) + _OMEGA_EARTH_RAD_S
-            cos_reach = math.cos(min(math.pi, lam + rate * h_s + 0.01))
+            reach = min(math.pi, lam + rate * h_s + 0.01)
             sv = np.einsum("ij,ij->i", S, V)
-            Sn = S / rs[:, None]
+            Sn = S / np.where(ok_t, rs, 1.0)[:, None]
+            # sample intervals whose earlier sample is within reach of the cells' cap
+            seen = Sn[:-1] @ cap_dir >= math.cos(min(math.pi, cap_rad + reach))
+            ks = np.flatnonzero(seen & ok_t[:-1] & ok_t[1:])
+            if ks.size == 0:
+                continue
+            cols = np.union1d(ks, ks + 1)  # the samples f is needed at, each once
+            ja, jb = np.searchsorted(cols, ks), np.searchsorted(cols, ks + 1)
+            Vc, svc = np.ascontiguousarray(V[cols].T), sv[cols]
+            per_block = max(1, _BLOCK // cols.size)
             for c0 in range(0, P.shape[0], per_block):
-                Pb = P[c0:c0 + per_block]
-                f = Pb @ V.T - sv[None, :]
-                cand = (f[:, :-1] > 0) & (f[:, 1:] <= 0) & ok_t[None, :-1] & ok_t[None, 1:]
-                ci, ki = np.nonzero(cand)
+                pos = (P[c0:c0 + per_block] @ Vc) > svc
+                cand = pos[:, ja] & ~pos[:, jb]
+                ci, kj = np.nonzero(cand)
                 if ci.size == 0:
                     continue
-                near = np.einsum("ij,ij->i", Pn[c0 + ci], Sn[ki]) >= cos_reach
+                ki = ks[kj]
+                near = np.einsum("ij,ij->i", Pn[c0 + ci], Sn[ki]) >= math.cos(reach)
                 ci, ki = ci[near] + c0, ki[near]
                 if ci.size == 0:
                     continue
@@ -232,14 +254,29 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
 def _refine(P, U, sa, va, sb, vb, h, nadir):
     """Crossing offset (s after the earlier sample), signed cross-track angle (deg) and sine of the
     elevation for each bracket; ``f`` is positive at the earlier sample and not positive at the later."""
-    lo, hi = np.zeros(P.shape[0]), np.ones(P.shape[0])
-    for _ in range(_BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        s, v = _hermite(sa, va, sb, vb, h, mid)
-        pos = np.einsum("ij,ij->i", P - s, v) > 0
-        lo = np.where(pos, mid, lo)
-        hi = np.where(pos, hi, mid)
-    u = 0.5 * (lo + hi)
+    n = P.shape[0]
+    lo, hi = np.zeros(n), np.ones(n)
+    fa = np.einsum("ij,ij->i", P - sa, va)
+    fb = np.einsum("ij,ij->i", P - sb, vb)
+    u = np.clip(fa / (fa - fb), 0.0, 1.0)  # where the straight line between the samples' values crosses
+    todo = np.arange(n)
+    for _ in range(_ITERATIONS):
+        s, v, a = _hermite(sa[todo], va[todo], sb[todo], vb[todo], h, u[todo], accel=True)
+        rel = P[todo] - s
+        f = np.einsum("ij,ij->i", rel, v)
+        df_du = h * (np.einsum("ij,ij->i", rel, a) - np.einsum("ij,ij->i", v, v))
+        pos = f > 0
+        lo[todo] = np.where(pos, u[todo], lo[todo])
+        hi[todo] = np.where(pos, hi[todo], u[todo])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nxt = u[todo] - f / df_du
+        inside = np.isfinite(nxt) & (nxt > lo[todo]) & (nxt < hi[todo])
+        nxt = np.where(inside, nxt, 0.5 * (lo[todo] + hi[todo]))
+        moved = np.abs(nxt - u[todo]) * h
+        u[todo] = nxt
+        todo = todo[(moved > _TOL_S) & ((hi[todo] - lo[todo]) * h > _TOL_S)]
+        if todo.size == 0:
+            break
     s, v = _hermite(sa, va, sb, vb, h, u)
     los = P - s
     vhat = v / np.linalg.norm(v, axis=1, keepdims=True)
