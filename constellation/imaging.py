@@ -54,6 +54,8 @@ import pandas as pd
 from .contacts import _parse_time_ns
 from .grid import Grid
 from .groundlink import downlink_ends
+from .kernels import precompile
+from .kernels import swath as K
 from .kernels.frames import WGS84_A_KM, WGS84_E2
 from .propagation import propagate_arrays
 from .satellite import as_constellation
@@ -71,7 +73,6 @@ NADIRS = ("geocentric", "geodetic")
 
 _OMEGA_EARTH_RAD_S = 7.292115e-5
 _B_KM = WGS84_A_KM * math.sqrt(1.0 - WGS84_E2)
-_BLOCK = 4_000_000  # cells x samples of f held at once per satellite
 _ITERATIONS = 40  # Newton steps in the bracket, bisection where a step would leave it
 _TOL_S = 1e-7    # stop when a step moves the time by less than this (s)
 
@@ -173,20 +174,23 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
     h_s = span_s / n_steps
     t_s = np.arange(n_steps + 1) * h_s
     times = t0 + np.round(t_s * 1e9).astype(np.int64).astype("timedelta64[ns]")
-    P = np.ascontiguousarray(grid.itrs_km())
+    P = np.ascontiguousarray(grid.itrs_km(), dtype=np.float64)
     U = grid.up()
-    Pn = P / np.linalg.norm(P, axis=1, keepdims=True)
+    Pn = np.ascontiguousarray(P / np.linalg.norm(P, axis=1, keepdims=True))
     sin_mask = math.sin(math.radians(float(min_elevation_deg)))
     rows: dict[str, list] = {k: [] for k in ("cell", "sat", "t", "xt", "el", "asc")}
     if len(c) and P.shape[0]:
         out, _ = propagate_arrays(c, times, dut1=dut1, velocities=True, warn=False)
-        S_all = np.stack([out["x_km"], out["y_km"], out["z_km"]], -1)
-        V_all = np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1)
+        S_all = np.ascontiguousarray(np.stack([out["x_km"], out["y_km"], out["z_km"]], -1))
+        V_all = np.ascontiguousarray(np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1))
         # the cells' spherical cap: mean direction and largest angle from it (the whole sphere if need be)
         mean = Pn.sum(0)
         norm = float(np.linalg.norm(mean))
         cap_dir = mean / norm if norm > 1e-9 * Pn.shape[0] else np.array([0.0, 0.0, 1.0])
-        cap_rad = float(np.arccos(np.clip((Pn @ cap_dir).min(), -1.0, 1.0))) if norm > 1e-9 * Pn.shape[0] else math.pi
+        cap_rad = (float(np.arccos(np.clip((Pn @ cap_dir).min(), -1.0, 1.0))) if norm > 1e-9 * Pn.shape[0]
+                   else math.pi)
+        buf_cell, buf_k = np.empty(4096, np.int64), np.empty(4096, np.int64)
+        precompile.ensure(["imaging"])
         for i in range(len(c)):
             S, V = S_all[i], V_all[i]
             ok_t = np.isfinite(S).all(1) & np.isfinite(V).all(1)
@@ -201,37 +205,28 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
                 lam = math.acos(_B_KM / r_max)  # the swath reaches the horizon
             rate = float(np.nanmax(np.linalg.norm(V, axis=1) / rs)) + _OMEGA_EARTH_RAD_S
             reach = min(math.pi, lam + rate * h_s + 0.01)
-            sv = np.einsum("ij,ij->i", S, V)
             Sn = S / np.where(ok_t, rs, 1.0)[:, None]
             # sample intervals whose earlier sample is within reach of the cells' cap
             seen = Sn[:-1] @ cap_dir >= math.cos(min(math.pi, cap_rad + reach))
             ks = np.flatnonzero(seen & ok_t[:-1] & ok_t[1:])
             if ks.size == 0:
                 continue
-            cols = np.union1d(ks, ks + 1)  # the samples f is needed at, each once
-            ja, jb = np.searchsorted(cols, ks), np.searchsorted(cols, ks + 1)
-            Vc, svc = np.ascontiguousarray(V[cols].T), sv[cols]
-            per_block = max(1, _BLOCK // cols.size)
-            for c0 in range(0, P.shape[0], per_block):
-                pos = (P[c0:c0 + per_block] @ Vc) > svc
-                cand = pos[:, ja] & ~pos[:, jb]
-                ci, kj = np.nonzero(cand)
-                if ci.size == 0:
-                    continue
-                ki = ks[kj]
-                near = np.einsum("ij,ij->i", Pn[c0 + ci], Sn[ki]) >= math.cos(reach)
-                ci, ki = ci[near] + c0, ki[near]
-                if ci.size == 0:
-                    continue
-                t_hit, xt, el = _refine(P[ci], U[ci], S[ki], V[ki], S[ki + 1], V[ki + 1], h_s, nadir)
-                keep = (np.abs(xt) <= half) & (el >= sin_mask)
-                rows["cell"].append(ci[keep])
-                rows["sat"].append(np.full(int(keep.sum()), i))
-                rows["t"].append(t_s[ki[keep]] + t_hit[keep])
-                rows["xt"].append(xt[keep])
-                rows["el"].append(el[keep])
-                rows["asc"].append(_ascending(S[ki[keep]], V[ki[keep]], S[ki[keep] + 1], V[ki[keep] + 1], h_s,
-                                              t_hit[keep] / h_s))
+            n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), buf_cell, buf_k)
+            if n_found > buf_cell.size:
+                buf_cell, buf_k = np.empty(2 * n_found, np.int64), np.empty(2 * n_found, np.int64)
+                n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), buf_cell, buf_k)
+            ci, ki = buf_cell[:n_found].copy(), buf_k[:n_found].copy()
+            if ci.size == 0:
+                continue
+            t_hit, xt, el = _refine(P[ci], U[ci], S[ki], V[ki], S[ki + 1], V[ki + 1], h_s, nadir)
+            keep = (np.abs(xt) <= half) & (el >= sin_mask)
+            ci, ki, t_hit = ci[keep], ki[keep], t_hit[keep]
+            rows["cell"].append(ci)
+            rows["sat"].append(np.full(ci.size, i))
+            rows["t"].append(t_s[ki] + t_hit)
+            rows["xt"].append(xt[keep])
+            rows["el"].append(el[keep])
+            rows["asc"].append(_ascending(S[ki], V[ki], S[ki + 1], V[ki + 1], h_s, t_hit / h_s))
     cat = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in rows.items()}
     cell = cat["cell"].astype(np.int64)
     sat = cat["sat"].astype(np.int64)
