@@ -34,11 +34,11 @@ LAYERS = (
         "the shipped element sets (data), installed libraries' bytecode",
      ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data", "bytecode")),
     (3, "inputs and formats: element sets, design plans, grids, result file formats, the shipped samples",
-     ("elements", "design", "grid", "formats", "samples")),
+     ("elements", "design", "grid", "formats", "samples", "stations")),
     (4, "positions: propagation (and the engine's position feed), topocentric geometry",
      ("propagation", "topo")),
     (5, "analyses: the coverage engine (plan, chunk states, assembly), passes, DOP",
-     ("engine", "contacts", "navigation", "augmentation", "relay")),
+     ("engine", "contacts", "navigation", "augmentation", "relay", "groundlink", "imaging")),
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
      ("distributed", "checkpoint", "runners")),
     (7, "the public API: coverage(), result I/O", ("api", "io")),
@@ -70,16 +70,19 @@ _LAZY = {
     "samples": ("samples", None),
     "dop_augmentation": ("augmentation", "dop_augmentation"),
     "bent_pipe_coverage": ("relay", "bent_pipe_coverage"),
+    "stations": ("stations", None),
+    "groundlink": ("groundlink", None),
+    "imaging": ("imaging", None),
 }
 
 #: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
 __all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range", "parse_time",
            "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
            "passes", "dop", "look_angles", "plot", "io", "samples", "dop_augmentation",
-           "bent_pipe_coverage"]
+           "bent_pipe_coverage", "stations", "groundlink", "imaging"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
-    from . import design, elements, grid, io, plot, samples
+    from . import design, elements, grid, groundlink, imaging, io, plot, samples, stations
     from .api import coverage
     from .augmentation import dop_augmentation
     from .contacts import passes

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 __all__ = ["WORKLOADS", "Job", "jobs", "missing", "estimate_s", "compile_workloads", "ensure", "cache_dir"]
 
 #: The workloads, each the kernels one kind of work runs (see :func:`jobs`).
-WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle", "dop-systems", "bent-pipe")
+WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle", "dop-systems", "bent-pipe", "imaging")
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,8 @@ def jobs(workload: str) -> list[Job]:
     if workload == "oracle":  # the brute force the tests and benchmarks check the engine against
         return [Job("oracle", (("bruteforce", "accumulate_cells", (i8, i8, F3, F2, F2, f8, b1, f8, i8, i8, I2,
                                                                    a(T.int8, 1))),), 1.5)]
+    if workload == "imaging":  # pushbroom swath crossings (constellation.imaging)
+        return [Job("swath", (("swath", "swath_candidates", (F2, F2, F2, F2, I1, f8, I1, I1)),), 1.0)]
     raise ValueError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")
 
 

@@ -49,6 +49,9 @@ C.dop(plan.select(group="nav"), t2h, G.points([36.65], [117.0]))
 C.dop(plan.select(group=["comm", "nav"]), t2h, G.global_grid(6.0), systems="group")   # a clock per system
 C.bent_pipe_coverage(plan.select(group="comm"), t2h, G.global_grid(6.0), G.points([36.65], [117.0]))
 C.propagate(plan[:10], t2h)
+from constellation.imaging import swath_opportunities
+swath_opportunities(plan[:4], G.region(lat=(10, 50), lon=(100, 140), res_deg=5.0), "2026-01-01", duration="2h",
+                    half_angle_deg=20.0)
 from constellation.kernels import bruteforce
 state = bruteforce.BruteForceState(G.global_grid(6.0).itrs_km(), G.global_grid(6.0).up())
 bruteforce.accumulate(state, C.propagate(plan[:10], t2h)[["x_km", "y_km", "z_km"]].to_array("c").transpose(

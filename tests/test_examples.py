@@ -47,3 +47,15 @@ def test_bent_pipe(repo_root, tmp_path):
     covered, served = (float(x.split()[0]) for x in globe.split("covered ")[1].split("served through a gateway "))
     assert 0 < served < covered  # far from the gateways, covered is not served
     assert "Jinan" in out and (tmp_path / "bent_pipe_served_fraction.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_earth_observation(repo_root, tmp_path):
+    """The Earth-observation example runs on the shipped plan and network, prints its city table and
+    writes its two maps."""
+    proc = subprocess.run([sys.executable, str(repo_root / "examples" / "earth_observation.py"), "--duration",
+                           "6h", "--res", "6", "--out", str(tmp_path)], cwd=repo_root, capture_output=True,
+                          text=True, timeout=600, env=dict(os.environ, MPLBACKEND="Agg"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [ln.split() for ln in proc.stdout.splitlines() if ln.startswith(("Beijing", "Urumqi", "Lhasa"))]
+    assert len(rows) == 3, proc.stdout
+    for r in rows:  # images > 0, revisit and latency positive and finite (minutes below a day)
+        assert int(r[1]) > 0 and 0 < float(r[2]) and 0 < float(r[4]) <= float(r[5]) < 1440
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eo_latency_mean_s.png", "eo_revisit_mean_s.png"]

@@ -34,8 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("elements", nargs="?", metavar="ELEMENTS",
                    help="TLE/3LE/OMM element file (default: the shipped Jinan-368 plan)")
-    p.add_argument("--site", default="36.65,117.0", metavar="LAT,LON[,HEIGHT_M]",
-                   help="ground site in degrees (and metres above the WGS84 ellipsoid); default Jinan 36.65,117.0")
+    p.add_argument("--site", action="append", metavar="LAT,LON[,HEIGHT_M]",
+                   help="ground site in degrees (and metres above the WGS84 ellipsoid); default Jinan 36.65,117.0; "
+                        "repeat it for several sites (the table then has a site column)")
     p.add_argument("--min-elevation", type=float, default=10.0, metavar="DEG",
                    help="elevation mask in degrees (default 10)")
     p.add_argument("--start", metavar="ISO",
@@ -103,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--limit must be 0 or more, got {args.limit}")
     if not -90 <= args.min_elevation < 90:
         raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
-    lat, lon, h = parse_site(args.site, "--site")
+    sites = [parse_site(s, "--site") for s in (args.site or ["36.65,117.0"])]
+    lat, lon, h = sites[0]
     sats, default_start, label = load_elements(args.elements, file_start="now")
     sats = select(sats, args.group, args.launched)
     if args.start:
@@ -113,8 +115,16 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--start: {exc}") from None
     else:
         start = default_start
-    table = passes(sats, (lat, lon, h), start, duration=duration_s, min_elevation_deg=args.min_elevation)
-    print(f"{len(table)} passes of {len(sats)} satellites ({label}) over {lat:.4f}, {lon:.4f}, {h:g} m "
+    if len(sites) > 1:
+        from ..grid import points
+
+        where = points([s[0] for s in sites], [s[1] for s in sites], [f"{a:g},{b:g}" for a, b, _ in sites],
+                       [s[2] for s in sites])
+        place = f"{len(sites)} sites"
+    else:
+        where, place = (lat, lon, h), f"{lat:.4f}, {lon:.4f}, {h:g} m"
+    table = passes(sats, where, start, duration=duration_s, min_elevation_deg=args.min_elevation)
+    print(f"{len(table)} passes of {len(sats)} satellites ({label}) over {place} "
           f"above {args.min_elevation:g} deg, {str(table.attrs['start'])[:19]} to "
           f"{str(table.attrs['stop'])[:19]} UTC")
     if len(table):

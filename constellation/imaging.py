@@ -1,0 +1,400 @@
+"""Imaging opportunities of a pushbroom (swath) imager, their revisit, and their data latency.
+
+**The swath sensor.**  A pushbroom imager looks along a line of detectors across the ground track: it
+sees the ground in the *cross-track plane*, the plane through the satellite perpendicular to its velocity
+relative to the rotating Earth (ITRS velocity).  A ground cell at ``P`` is imaged at the instant the
+plane sweeps over it, when
+
+    ``f(t) = (P - S(t)) . V(t) = 0``   with ``f`` turning from positive (the cell ahead) to negative,
+
+provided the line of sight ``P - S`` then makes a **cross-track angle** with the nadir of at most the
+instrument's half-angle and the cell sees the satellite at least ``min_elevation_deg`` above its horizon
+(WGS84 normal).  The cross-track angle is measured in the cross-track plane from the nadir projected into
+that plane (geocentric nadir ``-S/|S|`` by default, or the geodetic nadir, the inward WGS84 normal under
+the satellite), signed positive to the right of the ground track.  Because the crossing is an instant it
+is found from the sign of ``f`` at every sample and never lost between samples: ``f`` changes sign once
+per overflight whatever the step.  The instant is then the root of ``f`` evaluated on the cubic Hermite
+interpolant of the ITRS position through the two bracketing samples (positions and SGP4 velocities at both
+ends), ``f`` using the interpolant's position and first derivative: Newton's method on ``f`` (its
+derivative from the interpolant's first and second derivatives), started where the straight line between
+the two sample values of ``f`` crosses zero, kept inside the shrinking bracket (a bisection where a step
+would leave it), until a step moves the time by less than 1e-7 s.  Only samples where the satellite is
+within reach of the grid's cells (a spherical cap around them) and cells within reach of the satellite
+at the earlier sample (the swath's Earth central angle plus the largest angle the sub-satellite point
+turns in one step, plus 0.01 rad) are examined.
+
+**Duration.**  An opportunity has no duration: a pushbroom image of a cell is an instant.  Figures of merit
+count opportunities and measure the gaps between them; an agile imager that can point anywhere within a
+maximum off-nadir angle has a *field of regard* that is a cone around the nadir, and its opportunities are
+accesses with durations: use the coverage engine's cone sensor for it.
+
+**Revisit** (:func:`imaging_figures`), per cell, from the opportunity times in the window:
+``opportunities`` (their number, opportunities at the same millisecond counted once), ``revisit_mean_s``
+and ``revisit_max_s`` (mean and largest gap between successive opportunities; the stretches before the
+first and after the last opportunity are left out, as TAT-C's mean revisit does; NaN with fewer than two),
+and ``max_wait_s``, the largest gap when those two stretches count too (the window length for a cell never
+imaged).
+
+**Data latency**, per opportunity: the time from the observation to the end of the first contact of the
+same satellite with any station of the network that ends at or after the observation (a contact in
+progress at the observation counts: the image can be sent before it ends).  Per cell:
+``latency_mean_s``, ``latency_max_s`` and ``latency_p95_s`` (95th percentile, linear interpolation between
+order statistics, numpy's default) over the delivered opportunities, and ``undelivered``, the
+opportunities whose satellite has no contact ending inside the window after them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .contacts import _parse_time_ns
+from .grid import Grid
+from .groundlink import downlink_ends
+from .kernels import precompile
+from .kernels import swath as K
+from .kernels.frames import WGS84_A_KM, WGS84_E2
+from .propagation import propagate_arrays
+from .satellite import as_constellation
+from .timescale import parse_duration
+
+__all__ = ["swath_opportunities", "imaging_figures", "opportunity_latency_s", "OPPORTUNITY_COLUMNS",
+           "NADIRS"]
+
+#: Columns of the table :func:`swath_opportunities` returns.
+OPPORTUNITY_COLUMNS = ["cell", "satellite_index", "satellite", "group", "time", "cross_track_deg",
+                       "elevation_deg", "ascending"]
+
+#: The nadir definitions the cross-track angle can be measured from.
+NADIRS = ("geocentric", "geodetic")
+
+_OMEGA_EARTH_RAD_S = 7.292115e-5
+_B_KM = WGS84_A_KM * math.sqrt(1.0 - WGS84_E2)
+_ITERATIONS = 40  # Newton steps in the bracket, bisection where a step would leave it
+_TOL_S = 1e-7    # stop when a step moves the time by less than this (s)
+
+
+def _window(c, start, stop, duration) -> tuple[np.datetime64, np.datetime64]:
+    if start is None:
+        if len(c) == 0:
+            raise ValueError("give start: there are no satellites to take an epoch from")
+        start = c.epochs.max()
+    t0 = _parse_time_ns(start)
+    if (stop is None) == (duration is None):
+        raise ValueError("give exactly one of stop or duration")
+    t1 = (_parse_time_ns(stop) if stop is not None
+          else t0 + np.timedelta64(int(round(parse_duration(duration) * 1e9)), "ns"))
+    if t1 <= t0:
+        raise ValueError(f"stop ({t1}) must be after start ({t0})")
+    return t0, t1
+
+
+def _hermite(sa, va, sb, vb, h, u, accel: bool = False):
+    """Cubic Hermite position, its time derivative and (with ``accel``) its second derivative at ``u`` in
+    [0, 1] of a step of ``h`` seconds; ``sa``.. are ``(n, 3)``, ``h`` scalar, ``u`` ``(n,)``."""
+    u = u[:, None]
+    u2, u3 = u * u, u * u * u
+    h00, h10, h01, h11 = 2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, -2 * u3 + 3 * u2, u3 - u2
+    d00, d10, d01, d11 = 6 * u2 - 6 * u, 3 * u2 - 4 * u + 1, -6 * u2 + 6 * u, 3 * u2 - 2 * u
+    pos = h00 * sa + h10 * h * va + h01 * sb + h11 * h * vb
+    vel = (d00 * sa + d01 * sb) / h + d10 * va + d11 * vb
+    if not accel:
+        return pos, vel
+    acc = ((12 * u - 6) * (sa - sb) / h + (6 * u - 4) * va + (6 * u - 2) * vb) / h
+    return pos, vel, acc
+
+
+def _geodetic_up(s: np.ndarray) -> np.ndarray:
+    """Unit WGS84 ellipsoid normals at the points under ITRS positions ``s`` (n, 3), km (fixed-point
+    iteration for the geodetic latitude, converged to 1e-12 rad in five steps for LEO heights)."""
+    x, y, z = s[:, 0], s[:, 1], s[:, 2]
+    p = np.hypot(x, y)
+    lat = np.arctan2(z, p * (1.0 - WGS84_E2))
+    for _ in range(6):
+        sl = np.sin(lat)
+        n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sl * sl)
+        h = np.where(np.abs(np.cos(lat)) > 1e-9, p / np.maximum(np.cos(lat), 1e-300) - n, np.abs(z) - _B_KM)
+        lat = np.arctan2(z, p * (1.0 - WGS84_E2 * n / (n + h)))
+    lon = np.arctan2(y, x)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
+
+
+def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = None, *, duration: Any = None,
+                        half_angle_deg: float, step_s: float = 30.0, min_elevation_deg: float = 0.0,
+                        nadir: str = "geocentric", dut1: Any = None) -> pd.DataFrame:
+    """Every instant a pushbroom imager images each cell of ``grid`` (method: see the module notes).
+
+    Parameters
+    ----------
+    sats : Constellation, Satellite, sgp4 Satrec, Skyfield EarthSatellite, or a list of them
+    grid : Grid
+        The cells (any :mod:`constellation.grid` kind).
+    start, stop : ISO 8601 text, ``datetime``, ``datetime64`` (UTC)
+        The window (or ``duration``, seconds or text such as ``"1d"``, instead of ``stop``).
+    half_angle_deg : float
+        The swath's cross-track half-angle from the nadir, degrees in (0, 90).
+    step_s : float
+        Sampling step (s) of the positions, at most 120 s (the Hermite interpolation's accuracy; the
+        opportunities themselves are found between samples whatever the step).
+    min_elevation_deg : float
+        The satellite must also be at least this high above the cell's horizon (degrees; default 0).
+    nadir : ``"geocentric"`` or ``"geodetic"``
+        Which nadir the cross-track angle is measured from (default geocentric).
+    dut1 : float or array, optional
+        UT1 - UTC (s); default Skyfield's built-in IERS table.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per opportunity, sorted by cell then time, columns
+    :data:`OPPORTUNITY_COLUMNS`: ``cell`` (flat cell index of ``grid``), ``satellite_index``
+    (position in ``sats``), ``satellite``, ``group``, ``time`` (UTC ``datetime64[ns]``),
+    ``cross_track_deg`` (signed, positive right of the ground track), ``elevation_deg`` (of the satellite
+    seen from the cell), ``ascending`` (the satellite moves north).  ``attrs``: ``start``, ``stop``,
+    ``half_angle_deg``, ``nadir``, ``min_elevation_deg``, ``step_s``.
+    """
+    c = as_constellation(sats)
+    if not isinstance(grid, Grid):
+        raise ValueError(f"grid must be a constellation.grid.Grid, got {type(grid).__name__}")
+    half = float(half_angle_deg)
+    if not (math.isfinite(half) and 0.0 < half < 90.0):
+        raise ValueError(f"half_angle_deg must lie in (0, 90) degrees, got {half_angle_deg}")
+    step = float(step_s)
+    if not (math.isfinite(step) and 0.0 < step <= 120.0):
+        raise ValueError(f"step_s must lie in (0, 120] seconds, got {step_s}")
+    if not -90.0 <= float(min_elevation_deg) < 90.0:
+        raise ValueError(f"min_elevation_deg must lie in [-90, 90) degrees, got {min_elevation_deg}")
+    if nadir not in NADIRS:
+        raise ValueError(f"nadir must be one of {NADIRS}, got {nadir!r}")
+    t0, t1 = _window(c, start, stop, duration)
+    span_s = float((t1 - t0) / np.timedelta64(1, "ns")) * 1e-9
+    n_steps = max(1, int(math.ceil(span_s / step - 1e-9)))
+    h_s = span_s / n_steps
+    t_s = np.arange(n_steps + 1) * h_s
+    times = t0 + np.round(t_s * 1e9).astype(np.int64).astype("timedelta64[ns]")
+    P = np.ascontiguousarray(grid.itrs_km(), dtype=np.float64)
+    U = grid.up()
+    Pn = np.ascontiguousarray(P / np.linalg.norm(P, axis=1, keepdims=True))
+    sin_mask = math.sin(math.radians(float(min_elevation_deg)))
+    rows: dict[str, list] = {k: [] for k in ("cell", "sat", "t", "xt", "el", "asc")}
+    if len(c) and P.shape[0]:
+        out, _ = propagate_arrays(c, times, dut1=dut1, velocities=True, warn=False)
+        S_all = np.ascontiguousarray(np.stack([out["x_km"], out["y_km"], out["z_km"]], -1))
+        V_all = np.ascontiguousarray(np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1))
+        # the cells' spherical cap: mean direction and largest angle from it (the whole sphere if need be)
+        mean = Pn.sum(0)
+        norm = float(np.linalg.norm(mean))
+        cap_dir = mean / norm if norm > 1e-9 * Pn.shape[0] else np.array([0.0, 0.0, 1.0])
+        cap_rad = (float(np.arccos(np.clip((Pn @ cap_dir).min(), -1.0, 1.0))) if norm > 1e-9 * Pn.shape[0]
+                   else math.pi)
+        buf_cell, buf_k = np.empty(4096, np.int64), np.empty(4096, np.int64)
+        precompile.ensure(["imaging"])
+        for i in range(len(c)):
+            S, V = S_all[i], V_all[i]
+            ok_t = np.isfinite(S).all(1) & np.isfinite(V).all(1)
+            if not ok_t.any():
+                continue
+            rs = np.linalg.norm(S, axis=1)
+            # prune: a cell inside the swath at the crossing lies within the Earth central angle lam of
+            # the sub-satellite point then, so within lam + (angular rate x step) at the sample before
+            r_max = float(np.nanmax(rs))
+            lam = math.asin(min(1.0, r_max / _B_KM * math.sin(math.radians(half)))) - math.radians(half)
+            if r_max / _B_KM * math.sin(math.radians(half)) >= 1.0:
+                lam = math.acos(_B_KM / r_max)  # the swath reaches the horizon
+            rate = float(np.nanmax(np.linalg.norm(V, axis=1) / rs)) + _OMEGA_EARTH_RAD_S
+            reach = min(math.pi, lam + rate * h_s + 0.01)
+            Sn = S / np.where(ok_t, rs, 1.0)[:, None]
+            # sample intervals whose earlier sample is within reach of the cells' cap
+            seen = Sn[:-1] @ cap_dir >= math.cos(min(math.pi, cap_rad + reach))
+            ks = np.flatnonzero(seen & ok_t[:-1] & ok_t[1:])
+            if ks.size == 0:
+                continue
+            n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), buf_cell, buf_k)
+            if n_found > buf_cell.size:
+                buf_cell, buf_k = np.empty(2 * n_found, np.int64), np.empty(2 * n_found, np.int64)
+                n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), buf_cell, buf_k)
+            ci, ki = buf_cell[:n_found].copy(), buf_k[:n_found].copy()
+            if ci.size == 0:
+                continue
+            t_hit, xt, el = _refine(P[ci], U[ci], S[ki], V[ki], S[ki + 1], V[ki + 1], h_s, nadir)
+            keep = (np.abs(xt) <= half) & (el >= sin_mask)
+            ci, ki, t_hit = ci[keep], ki[keep], t_hit[keep]
+            rows["cell"].append(ci)
+            rows["sat"].append(np.full(ci.size, i))
+            rows["t"].append(t_s[ki] + t_hit)
+            rows["xt"].append(xt[keep])
+            rows["el"].append(el[keep])
+            rows["asc"].append(_ascending(S[ki], V[ki], S[ki + 1], V[ki + 1], h_s, t_hit / h_s))
+    cat = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in rows.items()}
+    cell = cat["cell"].astype(np.int64)
+    sat = cat["sat"].astype(np.int64)
+    t_ns = np.round(cat["t"] * 1e9).astype(np.int64).astype("timedelta64[ns]")
+    table = pd.DataFrame({
+        "cell": cell, "satellite_index": sat,
+        "satellite": np.asarray(c.names, dtype=object)[sat] if sat.size else np.zeros(0, object),
+        "group": np.asarray(c.groups, dtype=object)[sat] if sat.size else np.zeros(0, object),
+        "time": t0 + t_ns,
+        "cross_track_deg": cat["xt"],
+        "elevation_deg": np.degrees(np.arcsin(np.clip(cat["el"], -1.0, 1.0))),
+        "ascending": cat["asc"].astype(bool),
+    })
+    table = table.sort_values(["cell", "time", "satellite_index"], kind="stable").reset_index(drop=True)
+    table.attrs.update(start=str(t0), stop=str(t1), half_angle_deg=half, nadir=nadir,
+                       min_elevation_deg=float(min_elevation_deg), step_s=h_s)
+    return table
+
+
+def _refine(P, U, sa, va, sb, vb, h, nadir):
+    """Crossing offset (s after the earlier sample), signed cross-track angle (deg) and sine of the
+    elevation for each bracket; ``f`` is positive at the earlier sample and not positive at the later."""
+    n = P.shape[0]
+    lo, hi = np.zeros(n), np.ones(n)
+    fa = np.einsum("ij,ij->i", P - sa, va)
+    fb = np.einsum("ij,ij->i", P - sb, vb)
+    u = np.clip(fa / (fa - fb), 0.0, 1.0)  # where the straight line between the samples' values crosses
+    todo = np.arange(n)
+    for _ in range(_ITERATIONS):
+        s, v, a = _hermite(sa[todo], va[todo], sb[todo], vb[todo], h, u[todo], accel=True)
+        rel = P[todo] - s
+        f = np.einsum("ij,ij->i", rel, v)
+        df_du = h * (np.einsum("ij,ij->i", rel, a) - np.einsum("ij,ij->i", v, v))
+        pos = f > 0
+        lo[todo] = np.where(pos, u[todo], lo[todo])
+        hi[todo] = np.where(pos, hi[todo], u[todo])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nxt = u[todo] - f / df_du
+        inside = np.isfinite(nxt) & (nxt > lo[todo]) & (nxt < hi[todo])
+        nxt = np.where(inside, nxt, 0.5 * (lo[todo] + hi[todo]))
+        moved = np.abs(nxt - u[todo]) * h
+        u[todo] = nxt
+        todo = todo[(moved > _TOL_S) & ((hi[todo] - lo[todo]) * h > _TOL_S)]
+        if todo.size == 0:
+            break
+    s, v = _hermite(sa, va, sb, vb, h, u)
+    los = P - s
+    vhat = v / np.linalg.norm(v, axis=1, keepdims=True)
+    down = -(s / np.linalg.norm(s, axis=1, keepdims=True)) if nadir == "geocentric" else -_geodetic_up(s)
+    down = down - np.einsum("ij,ij->i", down, vhat)[:, None] * vhat
+    down /= np.linalg.norm(down, axis=1, keepdims=True)
+    right = np.cross(down, vhat)
+    xt = np.degrees(np.arctan2(np.einsum("ij,ij->i", los, right), np.einsum("ij,ij->i", los, down)))
+    rng = np.linalg.norm(los, axis=1)
+    sin_el = -np.einsum("ij,ij->i", los, U) / rng
+    return u * h, xt, sin_el
+
+
+def _ascending(sa, va, sb, vb, h, u) -> np.ndarray:
+    _, v = _hermite(sa, va, sb, vb, h, u)
+    return v[:, 2] > 0
+
+
+def opportunity_latency_s(opportunities: pd.DataFrame, contact_table: pd.DataFrame, n_sat: int) -> np.ndarray:
+    """Data latency (s) of each opportunity of ``opportunities`` (a :func:`swath_opportunities` table):
+    the time to the end of the first contact of the same satellite (``satellite_index``, both tables
+    from the same satellites, ``n_sat`` of them) with any station that ends at or after the observation;
+    NaN where no such contact ends inside the contact table's window."""
+    ends = downlink_ends(contact_table, n_sat)
+    t = opportunities["time"].to_numpy("datetime64[ns]")
+    sat = opportunities["satellite_index"].to_numpy(np.int64)
+    out = np.full(t.size, np.nan)
+    for i in np.unique(sat):
+        sel = np.flatnonzero(sat == i)
+        e = ends[i]
+        j = np.searchsorted(e, t[sel], side="left")
+        ok = j < e.size
+        out[sel[ok]] = (e[j[ok]] - t[sel[ok]]) / np.timedelta64(1, "ns") * 1e-9
+    return out
+
+
+def imaging_figures(opportunities: pd.DataFrame, grid: Grid, contact_table: pd.DataFrame | None = None,
+                    n_sat: int | None = None, percentile: float = 95.0):
+    """Per-cell revisit (and, given contacts, data latency) figures of merit as an ``xarray.Dataset``.
+
+    ``opportunities``: a :func:`swath_opportunities` table over ``grid`` (filter its rows first to keep,
+    say, one group or the descending passes); its ``attrs`` give the window.  ``contact_table``: a
+    :func:`constellation.groundlink.contacts` table of the same satellites (``n_sat`` of them) over at
+    least that window.  Variables (definitions in the module notes): ``opportunities``,
+    ``revisit_mean_s``, ``revisit_max_s``, ``max_wait_s``, and with contacts ``latency_mean_s``,
+    ``latency_max_s``, ``latency_p95_s`` (the ``percentile`` given) and ``undelivered``.  Dims: the
+    grid's (``lat``, ``lon`` or ``cell``).
+    """
+    import xarray as xr
+
+    if not (0.0 <= float(percentile) <= 100.0):
+        raise ValueError(f"percentile must lie in [0, 100], got {percentile}")
+    t0 = np.datetime64(opportunities.attrs["start"], "ns")
+    t1 = np.datetime64(opportunities.attrs["stop"], "ns")
+    window_s = float((t1 - t0) / np.timedelta64(1, "ns")) * 1e-9
+    n = grid.n_cells
+    cell = opportunities["cell"].to_numpy(np.int64)
+    if cell.size and (cell.min() < 0 or cell.max() >= n):
+        raise ValueError(f"opportunities: cell indices must lie in [0, {n}) for this grid")
+    t = (opportunities["time"].to_numpy("datetime64[ns]") - t0) / np.timedelta64(1, "ns") * 1e-9
+    order = np.lexsort((t, cell))
+    cell, t = cell[order], t[order]
+    count = np.zeros(n, np.int64)
+    present = np.bincount(cell, minlength=n)
+    rev_mean = np.full(n, np.nan)
+    rev_max = np.full(n, np.nan)
+    wait = np.full(n, window_s)
+    cut = np.searchsorted(cell, np.arange(n + 1))
+    for k in np.flatnonzero(present):
+        tk = np.unique(np.round(t[cut[k]:cut[k + 1]], 3))
+        count[k] = tk.size
+        gaps = np.diff(tk)
+        if gaps.size:
+            rev_mean[k] = gaps.mean()
+            rev_max[k] = gaps.max()
+        wait[k] = max(tk[0], window_s - tk[-1], gaps.max() if gaps.size else 0.0)
+    data = {
+        "opportunities": (count, dict(long_name="imaging opportunities in the window, coincident ones (same "
+                                                "millisecond) counted once", units="1")),
+        "revisit_mean_s": (rev_mean, dict(long_name="mean gap between successive opportunities, window "
+                                                    "edges left out (TAT-C mean revisit)", units="s")),
+        "revisit_max_s": (rev_max, dict(long_name="largest gap between successive opportunities, window "
+                                                  "edges left out", units="s")),
+        "max_wait_s": (wait, dict(long_name="largest time without an opportunity, window edges included",
+                                  units="s")),
+    }
+    if contact_table is not None:
+        if n_sat is None:
+            raise ValueError("give n_sat (the number of satellites) with contact_table")
+        lat_s = opportunity_latency_s(opportunities, contact_table, int(n_sat))[order]
+        l_mean, l_max, l_pct = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+        undelivered = np.zeros(n, np.int64)
+        for k in np.flatnonzero(present):
+            lk = lat_s[cut[k]:cut[k + 1]]
+            good = lk[np.isfinite(lk)]
+            undelivered[k] = lk.size - good.size
+            if good.size:
+                l_mean[k], l_max[k] = good.mean(), good.max()
+                l_pct[k] = np.percentile(good, float(percentile))
+        data.update({
+            "latency_mean_s": (l_mean, dict(long_name="mean time from observation to the end of the "
+                                                      "satellite's next contact with the network", units="s")),
+            "latency_max_s": (l_max, dict(long_name="largest time from observation to the end of the "
+                                                    "satellite's next contact", units="s")),
+            "latency_p95_s": (l_pct, dict(long_name=f"{float(percentile):g}th percentile of the time from "
+                                                    "observation to the end of the next contact", units="s",
+                                          percentile=float(percentile))),
+            "undelivered": (undelivered, dict(long_name="opportunities with no contact ending after them "
+                                                        "inside the window", units="1")),
+        })
+    dims, shape = grid.dims, grid.shape
+    coords: dict[str, Any] = {}
+    lat_attrs = dict(units="degrees_north", standard_name="latitude", long_name="latitude")
+    lon_attrs = dict(units="degrees_east", standard_name="longitude", long_name="longitude")
+    if grid.kind == "regular":
+        coords["lat"] = ("lat", grid.lat, lat_attrs)
+        coords["lon"] = ("lon", grid.lon, lon_attrs)
+    else:
+        coords["lat"] = ("cell", grid.lat_deg, lat_attrs)
+        coords["lon"] = ("cell", grid.lon_deg, lon_attrs)
+        if grid.kind == "points" and grid.names is not None:
+            coords["name"] = ("cell", grid.names.astype(object))
+    ds = xr.Dataset({k: (dims, np.asarray(v).reshape(shape), a) for k, (v, a) in data.items()}, coords=coords)
+    ds.attrs.update({k: v for k, v in opportunities.attrs.items() if isinstance(v, (str, int, float))})
+    ds.attrs["window_s"] = window_s
+    return ds
