@@ -42,7 +42,8 @@ LAYERS = (
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
      ("distributed", "checkpoint", "runners")),
     (7, "the public API: coverage(), result I/O", ("api", "io")),
-    (8, "applications: plots, the command line, this façade", ("plot", "cli", "cli.*", "__main__", "")),
+    (8, "applications: plots, planning (compare, deployment, design search), the command line, this façade",
+     ("plot", "comparison", "deployment", "design_search", "cli", "cli.*", "__main__", "")),
 )
 
 # name -> (module, attribute or None for the module itself), imported on first access
@@ -68,12 +69,19 @@ _LAZY = {
     "io": ("io", None),
     "samples": ("samples", None),
     "regions": ("regions", None),
+    "compare": ("comparison", "compare"),
+    "comparison": ("comparison", None),
+    "deployment": ("deployment", None),
+    "deploy": ("deployment", "deploy"),
+    "design_search": ("design_search", None),
+    "search_designs": ("design_search", "search"),
 }
 
 #: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
 __all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range", "parse_time",
            "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
-           "passes", "dop", "look_angles", "plot", "io", "samples", "regions"]
+           "passes", "dop", "look_angles", "plot", "io", "samples", "regions",
+           "compare", "comparison", "deployment", "deploy", "design_search", "search_designs"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
     from . import design, elements, grid, io, plot, samples

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 __all__ = ["main", "UsageError", "SUBCOMMANDS"]
 
 #: Subcommands in the order ``--help`` lists them; each is ``constellation.cli.<name>``.
-SUBCOMMANDS = ("info", "design", "track", "passes", "coverage", "dop", "plot", "compile")
+SUBCOMMANDS = ("info", "design", "track", "passes", "coverage", "dop", "plot", "compile", "compare", "deploy",
+               "search")
 
 
 class UsageError(Exception):
