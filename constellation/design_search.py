@@ -398,7 +398,7 @@ def _pareto(table: pd.DataFrame, req: DesignRequirement) -> pd.DataFrame:
     # one row per design key where confirmed overrides screened (already: status is per row)
     sign = -1.0 if req.lower_is_better() else 1.0
     ev["_score"] = sign * ev["value"]
-    ev = ev.sort_values(["sats", "_score"], ascending=[True, False])
+    ev = ev.sort_values(["sats", "_score", "margin_deg"], ascending=[True, False, False], na_position="last")
     best, keep = -np.inf, []
     for idx, row in ev.iterrows():
         if row["_score"] > best:
