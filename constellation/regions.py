@@ -282,7 +282,10 @@ def cell_areas_km2(region: str | Region | Mapping, lat_edges_deg: np.ndarray, lo
     # pieces in rows above row k (index > k) add row k's full height
     above_sum = np.cumsum(jump[::-1], axis=0)[::-1][1:]  # sum over indices > k
     full = _F(ye[1:]) - _F(ye[:-1])
-    return own + above_sum * full[:, None]
+    out = own + above_sum * full[:, None]
+    # rounding leaves about 1e-16 of a cell's area (either sign) in cells the region does not reach
+    cell = np.radians(dx) * full[:, None]
+    return np.where(out > 1e-12 * cell, np.minimum(out, cell), 0.0)
 
 
 def region_grid(region: str | Region | Mapping, res_deg: float = 0.5, *, min_fraction: float = 1e-9) -> Grid:
