@@ -8,7 +8,7 @@ EPILOG = """\
 examples:
   # continuous single coverage of China at 10 deg: Walker delta, 24..72 satellites, 3 inclinations, 2 altitudes
   constellation search --walker 24:72:6 --inclination 45,55,65 --altitude 800,1200 --region China
-  # daylight-independent 6 h revisit over China for imaging, sun-synchronous candidates
+  # a 6 h maximum revisit over China at 30 deg elevation (no daylight condition), sun-synchronous candidates
   constellation search --sso-planes 1:6 --sso-per-plane 2:10 --ltdn 10.5 --altitude 535 --region China \\
       --fom revisit_max_s --threshold 21600 --min-elevation 30 -o designs.csv
 
