@@ -34,7 +34,7 @@ LAYERS = (
         "the shipped element sets (data), installed libraries' bytecode",
      ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data", "bytecode")),
     (3, "inputs and formats: element sets, design plans, grids, result file formats, the shipped samples",
-     ("elements", "design", "grid", "formats", "samples", "stations")),
+     ("elements", "design", "grid", "formats", "samples", "stations", "regions")),
     (4, "positions: propagation (and the engine's position feed), topocentric geometry",
      ("propagation", "topo")),
     (5, "analyses: the coverage engine (plan, chunk states, assembly), passes, DOP",
@@ -42,8 +42,9 @@ LAYERS = (
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
      ("distributed", "checkpoint", "runners")),
     (7, "the public API: coverage(), result I/O", ("api", "io")),
-    (8, "applications: plots, the command line, this façade", ("plot", "cli", "cli.*", "__main__", "",
-                                                              "servicemaps")),
+    (8, "applications: plots, service maps, planning (compare, deployment, design search), the command line, "
+        "this façade",
+     ("plot", "servicemaps", "comparison", "deployment", "design_search", "cli", "cli.*", "__main__", "")),
 )
 
 # name -> (module, attribute or None for the module itself), imported on first access
@@ -73,13 +74,21 @@ _LAZY = {
     "stations": ("stations", None),
     "groundlink": ("groundlink", None),
     "imaging": ("imaging", None),
+    "regions": ("regions", None),
+    "compare": ("comparison", "compare"),
+    "comparison": ("comparison", None),
+    "deployment": ("deployment", None),
+    "deploy": ("deployment", "deploy"),
+    "design_search": ("design_search", None),
+    "search_designs": ("design_search", "search"),
 }
 
 #: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
 __all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range", "parse_time",
            "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
            "passes", "dop", "look_angles", "plot", "io", "samples", "dop_augmentation",
-           "bent_pipe_coverage", "stations", "groundlink", "imaging"]
+           "bent_pipe_coverage", "stations", "groundlink", "imaging", "regions",
+           "compare", "comparison", "deployment", "deploy", "design_search", "search_designs"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
     from . import design, elements, grid, groundlink, imaging, io, plot, samples, stations

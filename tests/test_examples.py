@@ -59,3 +59,17 @@ def test_earth_observation(repo_root, tmp_path):
     for r in rows:  # images > 0, revisit and latency positive and finite (minutes below a day)
         assert int(r[1]) > 0 and 0 < float(r[2]) and 0 < float(r[4]) <= float(r[5]) < 1440
     assert sorted(p.name for p in tmp_path.iterdir()) == ["eo_latency_mean_s.png", "eo_revisit_mean_s.png"]
+def test_deployment_china(repo_root, tmp_path):
+    proc = subprocess.run([sys.executable, str(repo_root / "examples" / "deployment_china.py"), "--quick",
+                           "--launches", "3", "--out", str(tmp_path)], cwd=repo_root, capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ, MPLBACKEND="Agg"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [ln.split() for ln in proc.stdout.splitlines() if ln[:5].strip().isdigit() and len(ln.split()) == 6]
+    assert [int(r[0]) for r in rows] == [0, 1, 2, 3]
+    sats = [int(r[2]) for r in rows]
+    assert sats == [26, 46, 66, 86]  # 20 a launch on top of the 26 launched
+    china, globe = [float(r[3]) for r in rows], [float(r[5]) for r in rows]
+    assert all(b >= a for a, b in zip(china, china[1:])) and all(b >= a for a, b in zip(globe, globe[1:]))
+    assert globe[-1] > globe[0]
+    png = tmp_path / "next_launch_china.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"

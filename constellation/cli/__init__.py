@@ -17,7 +17,8 @@ from collections.abc import Sequence
 __all__ = ["main", "console_main", "UsageError", "SUBCOMMANDS"]
 
 #: Subcommands in the order ``--help`` lists them; each is ``constellation.cli.<name>``.
-SUBCOMMANDS = ("info", "design", "track", "passes", "contacts", "coverage", "dop", "bentpipe", "plot", "compile")
+SUBCOMMANDS = ("info", "design", "track", "passes", "contacts", "coverage", "dop", "bentpipe", "compare", "deploy",
+               "search", "plot", "compile")
 
 
 class UsageError(Exception):

@@ -138,6 +138,10 @@ def build_grid(grid_deg: float, *, region: str | None = None, sites: str | None 
             raise FileNotFoundError(f"sites file {str(path)!r} does not exist")
         return G.points_from_csv(path)
     if region:
+        if "," not in region:  # a country name or code, or a GeoJSON file (constellation.regions)
+            from .. import regions
+
+            return regions.region_grid(regions.load(region), grid_deg)
         lat, lon = parse_region(region)
         return G.region(lat=lat, lon=lon, res_deg=grid_deg)
     if equal_area:

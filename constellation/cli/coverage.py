@@ -84,8 +84,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--grid-deg", type=float, default=1.0, metavar="DEG",
                    help="grid resolution in degrees (default 1)")
     p.add_argument("--equal-area", action="store_true", help="near-equal-area global grid instead of lat/lon")
-    p.add_argument("--region", metavar="S,N,W,E",
-                   help="regional lat/lon box in degrees (west > east crosses the antimeridian)")
+    p.add_argument("--region", metavar="S,N,W,E|NAME|GEOJSON",
+                   help="regional lat/lon box in degrees (west > east crosses the antimeridian), or a country "
+                        "(name or ISO code, e.g. China) or GeoJSON polygon file: its cells, area-weighted")
     p.add_argument("--sites", metavar="CSV", help="sites CSV (columns name, lat, lon[, height_m]) instead of a grid")
     p.add_argument("--min-elevation", type=float, default=10.0, metavar="DEG",
                    help="elevation mask in degrees (default 10)")
