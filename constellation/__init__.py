@@ -32,7 +32,7 @@ LAYERS = (
     (1, "numba kernels (no Python objects)", ("kernels", "kernels.*")),
     (2, "foundations: errors, version, time scales, satellites and constellations, atomic writes, sites, "
         "the shipped element sets (data)",
-     ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data")),
+     ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data", "checks", "budget")),
     (3, "inputs and formats: element sets, design plans, grids, result file formats, the shipped samples",
      ("elements", "design", "grid", "formats", "samples")),
     (4, "positions: propagation (and the engine's position feed), topocentric geometry",

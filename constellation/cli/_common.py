@@ -87,10 +87,14 @@ def load_elements(path: str | None, *, file_start: str = "median"):
 
 
 def select(sats, groups: Sequence[str] | str | None = None, launched: bool = False):
-    """Keep the satellites of ``groups`` (names, or one comma-separated string) and, with ``launched``,
+    """Keep the satellites of ``groups`` (names, each possibly comma-separated) and, with ``launched``,
     only launched ones; an unknown group or an empty result is an error naming the option."""
-    if groups:
-        wanted = [g.strip() for g in (groups.split(",") if isinstance(groups, str) else groups) if g.strip()]
+    if groups is not None and len(groups):
+        # one syntax everywhere: names separated by spaces, by commas or given in repeated options
+        wanted = [g.strip() for item in ([groups] if isinstance(groups, str) else groups)
+                  for g in str(item).split(",") if g.strip()]
+        if not wanted:
+            raise ValueError(f"--group: expected one or more group names, got {groups!r}")
         present = list(dict.fromkeys(str(g) for g in sats.groups))
         missing = [g for g in wanted if g not in present]
         if missing:

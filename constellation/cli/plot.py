@@ -61,8 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                                    "epoch)")
     p.add_argument("--duration", default="2h", help="tracks: time span (default: 2h)")
     p.add_argument("--step", default="60s", help="tracks: time step (default: 60s)")
-    p.add_argument("--group", action="append", metavar="NAME",
-                   help="tracks/footprints: only this sub-constellation (repeatable)")
+    p.add_argument("--group", nargs="+", action="extend", metavar="G",
+                   help="tracks/footprints: only these sub-constellation groups (e.g. eo comm, or eo,comm)")
     p.add_argument("--min-elevation", type=float, default=10.0, dest="min_elevation_deg",
                    help="footprints: minimum elevation in degrees (default: 10)")
     p.set_defaults(func=run)

@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="UTC time, ISO 8601 (default: now), e.g. 2026-01-01T06:00:00Z")
     p.add_argument("--site", metavar="LAT,LON[,H_M]",
                    help="ground site: WGS84 latitude, longitude (degrees) and height (m); adds az/el/range")
-    p.add_argument("--group", metavar="G", help="only this group (comma-separated for several), e.g. eo")
+    p.add_argument("--group", nargs="+", action="extend", metavar="G",
+                   help="only these sub-constellation groups (e.g. eo comm, or eo,comm)")
     p.add_argument("--launched", action="store_true", help="only launched satellites")
     p.add_argument("--limit", type=int, default=20, metavar="N",
                    help="rows to print (default 20; 0 for all); the summary always covers all")
