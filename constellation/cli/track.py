@@ -99,7 +99,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_table(sats, cols: dict, err: np.ndarray, az, el, rng, limit: int) -> None:
-    names, nums, groups, launched = sats.names, sats.catalog_numbers, sats.groups, sats.launched
+    from ..checks import sanitize
+
+    names = [sanitize(x) for x in sats.names]  # names read from files: control characters shown escaped
+    groups = [sanitize(x) for x in sats.groups]
+    nums, launched = sats.catalog_numbers, sats.launched
     n = len(sats) if limit == 0 else min(limit, len(sats))
     wname = max([4] + [len(s) for s in names[:n]])
     wgrp = max([5] + [len(s) for s in groups[:n]])
