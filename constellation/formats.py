@@ -228,7 +228,7 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
     pathlib.Path
         The path written.
 
-    The data are written under a hidden temporary name (``.NAME.<random>.tmp``) in the same folder, then
+    The data are written under a hidden temporary name (``.NAME.<pid>-<random>.tmp``) in the same folder, then
     renamed into place; on any error the temporary is removed and the error re-raised.
     """
     import xarray as xr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import build_grid, load_elements, select
+from ._common import build_grid, load_elements, select, warn_far_epochs
 
 EPILOG = """\
 examples:
@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         start = default_start
     times = time_range(start, step_s=step_s, duration=duration_s)
+    warn_far_epochs(sats, times[0], times[-1])
 
     from ..navigation import dop
 

@@ -6,8 +6,10 @@ import argparse
 import os
 from pathlib import Path
 
+import numpy as np
+
 from ..checks import sanitize
-from ._common import load_elements, select
+from ._common import load_elements, select, warn_far_epochs
 
 EPILOG = """\
 examples:
@@ -124,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--start: {exc}") from None
     else:
         start = default_start
+    warn_far_epochs(sats, start, start + np.timedelta64(int(round(duration_s * 1e9)), "ns"))
     table = passes(sats, (lat, lon, h), start, duration=duration_s, min_elevation_deg=args.min_elevation)
     print(f"{len(table)} passes of {len(sats)} satellites ({sanitize(label)}) over {lat:.4f}, {lon:.4f}, {h:g} m "
           f"above {args.min_elevation:g} deg, {str(table.attrs['start'])[:19]} to "

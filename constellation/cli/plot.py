@@ -137,7 +137,11 @@ def run(args: argparse.Namespace) -> int:
             fig, _ = plot.coverage_map(ds, args.fom, args.service, title=args.title, cmap=args.cmap,
                                        vmin=args.vmin, vmax=args.vmax, projection=args.projection)
             out = _output(args, f"{stem}_{args.fom}.png")
-    fig.savefig(out, dpi=args.dpi)
+    from ..atomic import write_atomically
+
+    # whole or not at all: a killed or failed save never leaves a truncated image at the output path
+    fmt = out.suffix[1:].lower() or "png"
+    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=args.dpi, format=fmt))
     plt.close(fig)
     print(f"wrote {out}")
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import load_elements, select
+from ._common import load_elements, select, warn_far_epochs
 
 EPILOG = """\
 examples:
@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     sats = select(sats, args.group, args.launched)
     if len(sats) == 0:
         raise ValueError("no satellites left after --group/--launched selection")
+    warn_far_epochs(sats, t, t + np.timedelta64(int(round(duration_s * 1e9)), "ns") if args.output else t)
 
     import warnings
 
