@@ -723,6 +723,9 @@ def _parse_omm_json(text: str, rd: _Reader) -> None:
     except json.JSONDecodeError as exc:
         raise rd.error(exc.lineno, "JSON", f"{exc.msg} at column {exc.colno}",
                        "valid JSON (a list of OMM objects, or one object)") from None
+    except RecursionError:  # a document nested thousands deep: no element set is
+        raise rd.error(1, "JSON", "objects or lists nested too deeply to read",
+                       "a list of OMM objects, or one object") from None
     items = [data] if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise rd.error(1, "JSON", f"a {type(data).__name__}", "a list of OMM objects, or one object")

@@ -174,10 +174,10 @@ def global_grid(res_deg: float = 1.0) -> Grid:
     """
     res_deg = number(res_deg, "res_deg", low=0.0, high=180.0, low_open=True)
     n_lat = 180.0 / res_deg
+    _check_grid_size(n_lat * (360.0 / res_deg), f"a global grid at {res_deg:g} deg")
     if abs(n_lat - round(n_lat)) > 1e-9:
         raise ValueError(f"res_deg must divide 180 evenly, got {res_deg}")
     n_lat, n_lon = int(round(n_lat)), int(round(360.0 / res_deg))
-    _check_grid_size(float(n_lat) * n_lon, f"a global grid at {res_deg:g} deg")
     lat = -90.0 + res_deg * (np.arange(n_lat) + 0.5)
     lon = -180.0 + res_deg * (np.arange(n_lon) + 0.5)
     return _rows_grid("regular", lat, np.full(n_lat, lon[0]), np.full(n_lat, res_deg), np.full(n_lat, n_lon),
@@ -201,9 +201,9 @@ def region(lat: tuple[float, float], lon: tuple[float, float], res_deg: float = 
     width = (e - w) % 360.0
     if width == 0.0:  # (-180, 180): the whole circle
         width = 360.0
+    _check_grid_size(max(1.0, (n - s) / res_deg) * max(1.0, width / res_deg), f"a region grid at {res_deg:g} deg")
     n_lat = max(1, int(round((n - s) / res_deg)))
     n_lon = max(1, int(round(width / res_deg)))
-    _check_grid_size(float(n_lat) * n_lon, f"a region grid at {res_deg:g} deg")
     dlat, dlon = (n - s) / n_lat, width / n_lon
     lats = s + dlat * (np.arange(n_lat) + 0.5)
     lon0 = w + dlon / 2
@@ -218,8 +218,8 @@ def equal_area(res_deg: float = 1.0) -> Grid:
     """Near-equal-area global grid: latitude rows every ``res_deg``, each with ``round(360 cos(lat) /
     res_deg)`` cells (at least one), for unbiased global statistics (dim ``cell``)."""
     res_deg = number(res_deg, "res_deg", low=0.0, high=180.0, low_open=True)
+    _check_grid_size((180.0 / res_deg) * (180.0 / res_deg) * 4 / np.pi, f"an equal-area grid at {res_deg:g} deg")
     n_lat = int(round(180.0 / res_deg))
-    _check_grid_size(n_lat * n_lat * 4 / np.pi, f"an equal-area grid at {res_deg:g} deg")
     lat = -90.0 + res_deg * (np.arange(n_lat) + 0.5)
     counts = np.maximum(1, np.round(360.0 * np.cos(np.radians(lat)) / res_deg)).astype(np.int64)
     dlon = 360.0 / counts

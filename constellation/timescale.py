@@ -77,7 +77,8 @@ TIME_MIN = np.datetime64("1677-09-22T00:00:00", "s")
 TIME_MAX = np.datetime64("2262-04-10T00:00:00", "s")
 
 
-_SPAN_NS = int((TIME_MAX - TIME_MIN) / np.timedelta64(1, "s")) * 1_000_000_000
+#: The longest window or step: a ``timedelta64[ns]`` holds at most 2**63 - 1 ns (about 292 years).
+_SPAN_NS = 2**63 - 1
 
 
 def _check_span(t: np.ndarray, what: str) -> None:
@@ -149,20 +150,22 @@ def time_range(start: Any, stop: Any = None, step_s: float | str = 60.0, *,
     falls on the step grid; the last sample never passes it.
     """
     t0 = parse_time(start)
-    step_ns = int(round(_duration_arg(step_s, "step_s") * 1e9))
+    step_ns = _duration_ns(step_s, "step_s")
     if step_ns <= 0:
         raise ValueError(f"step_s must be positive (at least 1 ns), got {step_s!r}")
+    if step_ns > _SPAN_NS:
+        raise ValueError(f"step_s must be at most 2**63 - 1 ns (about 292 years), got {step_s!r}")
     if (stop is None) == (duration is None):
         raise ValueError("give exactly one of stop or duration")
     if stop is not None:
         span_ns = int((parse_time(stop) - t0) / np.timedelta64(1, "ns"))
     else:
-        span_ns = int(round(_duration_arg(duration, "duration") * 1e9))
+        span_ns = _duration_ns(duration, "duration")
     if span_ns < 0:
         raise ValueError("stop is before start")
     if span_ns > _SPAN_NS:
-        raise ValueError(f"the window of {span_ns / 86400e9:.3g} days is longer than the times this package can "
-                         f"represent ({TIME_MIN} to {TIME_MAX} UTC)")
+        raise ValueError(f"the window of {span_ns / 86400e9:.3g} days is longer than the 2**63 - 1 ns (about 292 "
+                         f"years) a time difference can hold")
     _check_span(np.array([t0.astype("datetime64[s]") + np.timedelta64(span_ns // 1_000_000_000, "s")]),
                 f"the window from {np.datetime_as_string(t0, unit='s')}Z")
     n = span_ns // step_ns + 1
@@ -175,6 +178,16 @@ def _duration_arg(value: Any, name: str) -> float:
         return parse_duration(value)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{name}: {exc}") from None
+
+
+def _duration_ns(value: Any, name: str) -> int:
+    """:func:`parse_duration` in whole nanoseconds; beyond what a time difference holds (2**63 - 1 ns, about
+    292 years) it is refused, naming ``name``."""
+    s = _duration_arg(value, name)
+    if abs(s) > _SPAN_NS / 1e9:
+        raise ValueError(f"{name}: {s:g} s is longer than the 2**63 - 1 ns (about 292 years) a time difference "
+                         f"can hold")
+    return int(round(s * 1e9))
 
 
 def julian_utc(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -43,7 +43,7 @@ def times():
     (lambda: C.time_range("2026-01-01", duration="1h", step_s=NAN), ValueError, "step_s: duration must be a finite"),
     (lambda: C.time_range("2026-01-01", duration=INF), ValueError, "duration: duration must be a finite"),
     (lambda: C.time_range("2026-01-01", duration="1e400s"), ValueError, "not a finite number of seconds"),
-    (lambda: C.time_range("2026-01-01", duration=1e30), ValueError, "longer than the times this package"),
+    (lambda: C.time_range("2026-01-01", duration=1e30), ValueError, "is longer than the 2**63 - 1 ns"),
     (lambda: C.time_range("2026-01-01", duration="1h", step_s=1e-12), ValueError, "step_s must be positive"),
     (lambda: C.time_range("2026-01-01", duration="1h", step_s=True), TypeError, "step_s: a duration must be"),
     (lambda: C.parse_duration(np.timedelta64("NaT")), ValueError, "NaT"),
