@@ -31,8 +31,9 @@ from .version import __version__  # noqa: F401  (re-exported)
 LAYERS = (
     (1, "numba kernels (no Python objects)", ("kernels", "kernels.*")),
     (2, "foundations: errors, version, time scales, satellites and constellations, atomic writes, sites, "
-        "the shipped element sets (data), installed libraries' bytecode",
-     ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data", "bytecode")),
+        "the shipped element sets (data), boundary checks, the memory budget, installed libraries' bytecode",
+     ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data", "checks", "budget",
+      "bytecode")),
     (3, "inputs and formats: element sets, design plans, grids, result file formats, the shipped samples",
      ("elements", "design", "grid", "formats", "samples", "stations", "regions")),
     (4, "positions: propagation (and the engine's position feed), topocentric geometry",

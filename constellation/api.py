@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .engine import EDGE_RULES, Requirement, make_plan
+from .engine import EDGE_RULES, Requirement, check_grid_arg, make_plan
 from .grid import Grid, global_grid
 from .kernels import precompile
 from .kernels import reductions as red
@@ -141,6 +141,7 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     if window_edges not in red_edges():
         raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
     grid = global_grid(1.0) if grid is None else grid
+    check_grid_arg(grid)
     precompile.ensure(["coverage", "coverage-exact"] if positions == "exact" else ["coverage"])
     if client is None and checkpoint is None:
         if resume:

@@ -7,7 +7,11 @@ one is complete.
 cannot be swapped atomically, so the old one is first renamed aside, the new one renamed in, then the old
 one deleted (only a crash between the two renames can leave the old one under its aside name, never a
 partial output at the destination).  Used for element sets and CSV tables (:func:`write_text`), result
-files (:func:`constellation.formats.write_dataset`) and checkpoint stores (:mod:`constellation.checkpoint`).
+files (:func:`constellation.formats.write_dataset`), maps (``constellation plot``) and checkpoint stores
+(:mod:`constellation.checkpoint`).
+
+A temporary is named ``.NAME.<pid>-<random>.tmp``; a process killed mid-write cannot remove its own, so the
+next write of the same output removes those whose process no longer exists (:func:`remove_stale`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import secrets
 import shutil
 from pathlib import Path
 
-__all__ = ["write_text", "write_atomically", "move_into_place", "fsync_path", "fsync_dir", "remove_path"]
+__all__ = ["write_text", "write_atomically", "move_into_place", "fsync_path", "fsync_dir", "remove_path",
+           "remove_stale"]
 
 
 def fsync_path(path: Path) -> None:
@@ -90,12 +95,59 @@ def write_atomically(path: Path, write) -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
-    tmp = parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    remove_stale(path)
+    tmp = parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
     try:
         write(tmp)
         fsync_path(tmp)
         move_into_place(tmp, path)
+    except OSError as exc:
+        remove_path(tmp)
+        if exc.errno is None or isinstance(exc, FileExistsError) or str(path) in str(exc):
+            raise
+        # a full disk, a read-only folder: say which output could not be written
+        raise type(exc)(exc.errno, f"cannot write {str(path)!r}: {exc.strerror or exc}") from exc
     except BaseException:
         remove_path(tmp)
         raise
     return path
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this machine (a temporary of another machine's process, on a
+    shared folder, may look dead: it is then removed only once it is an hour old)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale(path: Path, *, min_age_s: float = 3600.0) -> list[Path]:
+    """Remove the temporaries that writes of ``path`` left behind when their process was killed (``kill
+    -9`` or a power cut leave no chance to clean up): ``.NAME.<pid>-<random>.tmp`` whose process is gone,
+    and any ``.NAME.*.tmp`` or ``.NAME.*.old`` older than ``min_age_s``.  Returns what was removed."""
+    import glob
+    import time
+
+    parent = path.parent if str(path.parent) else Path(".")
+    pattern = str(parent / f".{glob.escape(path.name)}.*")
+    removed = []
+    now = time.time()
+    for name in glob.glob(pattern):
+        p = Path(name)
+        middle, _, suffix = p.name[len(path.name) + 2:].rpartition(".")
+        if suffix not in ("tmp", "old"):
+            continue
+        pid_text = middle.split("-", 1)[0] if "-" in middle else ""
+        try:
+            dead = pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text))
+            old = now - p.lstat().st_mtime > min_age_s
+        except OSError:
+            continue
+        if dead or old:
+            remove_path(p)
+            removed.append(p)
+    return removed

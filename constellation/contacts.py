@@ -42,12 +42,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .checks import number
 from .grid import Grid
 from .kernels.frames import itrs_from_geodetic
 from .propagation import earth_orientation, teme_states
 from .satellite import Constellation, as_constellation
 from .sites import parse_site
-from .timescale import dut1_s, julian_utc, parse_duration, parse_time
+from .timescale import TIME_MAX, TIME_MIN, dut1_s, julian_utc, parse_duration, parse_time
 
 __all__ = ["passes", "coarse_step_s", "JINAN_SITE", "PASS_COLUMNS"]
 
@@ -365,11 +366,13 @@ def passes(sats: Any, site: Any = JINAN_SITE, start: Any = None, stop: Any = Non
     if (stop is None) == (duration is None):
         raise ValueError("give exactly one of stop or duration")
     t1 = (_parse_time_ns(stop) if stop is not None
-          else t0 + np.timedelta64(int(round(parse_duration(duration) * 1e9)), "ns"))
+          else _after(t0, duration))
     if t1 <= t0:
         raise ValueError(f"stop ({t1}) must be after start ({t0})")
-    if not -90.0 <= float(min_elevation_deg) <= 90.0:
-        raise ValueError(f"min_elevation_deg must lie in [-90, 90], got {min_elevation_deg}")
+    min_elevation_deg = number(min_elevation_deg, "min_elevation_deg", low=-90.0, high=90.0)
+    tolerance_s = number(tolerance_s, "tolerance_s", low=1e-6, high=60.0)
+    # fewer than 1 sample per relative turn misses passes; the work grows with it, so it is bounded too
+    samples_per_orbit = number(samples_per_orbit, "samples_per_orbit", low=1.0, high=1000.0)
     span_s = float((t1 - t0) / np.timedelta64(1, "ns")) * 1e-9
     sin_mask = math.sin(math.radians(float(min_elevation_deg)))
     ev = _Evaluator(c, t0, sites, sin_mask, dut1)
@@ -380,6 +383,20 @@ def passes(sats: Any, site: Any = JINAN_SITE, start: Any = None, stop: Any = Non
                        sites=[(float(a), float(b), float(h)) for a, b, h in
                               zip(sites.lat_deg, sites.lon_deg, sites.height_m)])
     return table
+
+
+def _after(t0: np.datetime64, duration: Any) -> np.datetime64:
+    """``t0`` plus ``duration``, refused (naming ``duration``) where the end would pass the representable
+    times."""
+    try:
+        span_s = parse_duration(duration)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"duration: {exc}") from None
+    end_s = t0.astype("datetime64[s]").astype(np.int64) + span_s
+    if not (TIME_MIN.astype(np.int64) <= end_s <= TIME_MAX.astype(np.int64)):
+        raise ValueError(f"duration: the window from {t0} for {span_s:g} s ends outside the times this package "
+                         f"can represent ({TIME_MIN} to {TIME_MAX} UTC)")
+    return t0 + np.timedelta64(int(round(span_s * 1e9)), "ns")
 
 
 def _parse_time_ns(value: Any) -> np.datetime64:

@@ -349,7 +349,7 @@ _TLE_COLUMNS: tuple[_Col, ...] = (
 )
 
 _LINE_RE = {k: "".join(c.pattern for c in _TLE_COLUMNS if c.line == k) for k in (1, 2)}
-_LINE_MATCH = {k: re.compile(p).fullmatch for k, p in _LINE_RE.items()}
+_LINE_MATCH = {k: re.compile(p, re.ASCII).fullmatch for k, p in _LINE_RE.items()}  # \d: ASCII digits only
 _EPOCH_YEAR = next(c for c in _TLE_COLUMNS if c.name == "epoch year")
 #: byte -> checksum value: digits count their value, '-' counts 1, everything else 0.
 _CHECKSUM_TABLE = bytes((c - 48) if 48 <= c <= 57 else (1 if c == 45 else 0) for c in range(256))
@@ -596,8 +596,8 @@ _OMM_INTEGERS: dict[str, tuple[int, int, int | None]] = {
     "REV_AT_EPOCH": (0, 99999999, 0),
 }
 _OMM_REQUIRED = ("EPOCH", *_OMM_NUMBERS, "NORAD_CAT_ID")
-_EPOCH_RE = re.compile(r"(\d{4})-(?:(\d\d)-(\d\d)|(\d{3}))T(\d\d):(\d\d):(\d\d)(\.\d+)?Z?")
-_OBJECT_ID_RE = re.compile(r"(\d{4})-(\d{3})([A-Z]{1,3})")
+_EPOCH_RE = re.compile(r"(\d{4})-(?:(\d\d)-(\d\d)|(\d{3}))T(\d\d):(\d\d):(\d\d)(\.\d+)?Z?", re.ASCII)
+_OBJECT_ID_RE = re.compile(r"(\d{4})-(\d{3})([A-Z]{1,3})", re.ASCII)
 
 
 def _omm_epoch(text: str) -> datetime | None:
@@ -723,6 +723,9 @@ def _parse_omm_json(text: str, rd: _Reader) -> None:
     except json.JSONDecodeError as exc:
         raise rd.error(exc.lineno, "JSON", f"{exc.msg} at column {exc.colno}",
                        "valid JSON (a list of OMM objects, or one object)") from None
+    except RecursionError:  # a document nested thousands deep: no element set is
+        raise rd.error(1, "JSON", "objects or lists nested too deeply to read",
+                       "a list of OMM objects, or one object") from None
     items = [data] if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise rd.error(1, "JSON", f"a {type(data).__name__}", "a list of OMM objects, or one object")

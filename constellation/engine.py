@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .budget import check_fits
 from .grid import Grid, global_grid
 from .kernels import reductions as red
 from .kernels import rowmodel, sweep, visibility
@@ -120,6 +121,33 @@ def _ticks(times: np.ndarray) -> np.ndarray:
 KERNEL_BLOCK_BYTES = 20_000_000
 #: Fewest steps per call of the row kernel (each call redoes its lead sample).
 MIN_KERNEL_BLOCK = 16
+
+
+def check_grid_arg(grid: Any) -> None:
+    """Refuse a ``grid`` that is not a :class:`~constellation.grid.Grid` (a ``TypeError`` that says how to
+    make one)."""
+    if not isinstance(grid, Grid):
+        raise TypeError(f"grid must be a constellation.grid.Grid (e.g. C.grid.global_grid(1.0), "
+                        f"C.grid.region(...), C.grid.points(...)), got {type(grid).__name__} {grid!r:.40}")
+
+
+#: Bytes per cell per output service: the reduction state (N_FIELDS int64), the finished figures of merit
+#: and the Dataset built from them (two copies of 16 float64 or int64), the row coverage.
+_BYTES_PER_CELL_OUT = 8 * red.N_FIELDS + 2 * 8 * 16 + 8
+#: Bytes per cell of the grid's own arrays (coordinates, normals, ITRS positions, areas, weights).
+_BYTES_PER_CELL_GRID = 8 * 14
+
+
+def estimate_bytes(n_sat: int, n_cells: int, n_rows: int, n_t: int, *, n_out: int = 1,
+                   chunk_steps: int | None = None, keep_sats_in_view: bool = False) -> int:
+    """An upper estimate of the memory (bytes) a coverage run needs: the per-cell state and results, the
+    per-sample series, the satellites-in-view series of point grids (int16 per cell and sample), one
+    chunk's positions and row series (:func:`_auto_chunk`) and one kernel block."""
+    chunk = _auto_chunk(n_sat, n_rows, n_t) if chunk_steps is None else min(int(chunk_steps), n_t)
+    per_cell = n_out * _BYTES_PER_CELL_OUT + _BYTES_PER_CELL_GRID
+    series = n_out * n_t * 8 * 3 + (n_out * n_t * n_cells * 2 * 2 if keep_sats_in_view else 0)
+    chunk_bytes = chunk * (64 * max(n_sat, 1) + 4 * n_rows * n_out)
+    return int(n_cells * per_cell + series + chunk_bytes + KERNEL_BLOCK_BYTES)
 
 
 def _auto_chunk(n_sat: int, n_rows: int, n_t: int) -> int:
@@ -235,14 +263,19 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
     if times.size > 1 and np.any(np.diff(times) <= np.timedelta64(0, "ns")):
         raise ValueError("times must be strictly increasing")
     grid = global_grid(1.0) if grid is None else grid
-    if not isinstance(grid, Grid):
-        raise ValueError(f"grid must be a constellation.grid.Grid, got {type(grid).__name__}")
+    check_grid_arg(grid)
     n_t = times.size
     if chunk_steps is None:
         chunk_steps = _auto_chunk(len(c), grid.row_start.size, n_t)
     if int(chunk_steps) != chunk_steps or int(chunk_steps) < 1:
         raise ValueError(f"chunk_steps must be a whole number >= 1, got {chunk_steps}")
     chunk_steps = int(chunk_steps)
+    n_out = 1 if requirements is None else len(requirements) + 1
+    need = estimate_bytes(len(c), grid.n_cells, grid.row_start.size, n_t, n_out=n_out, chunk_steps=chunk_steps,
+                          keep_sats_in_view=bool(want_siv))
+    check_fits(need, f"coverage of {len(c):,} satellites over {grid.n_cells:,} cells at {n_t:,} times",
+               "use a coarser grid, a region, fewer sites or fewer time steps (or set chunk_steps lower)"
+               if want_siv else "use a coarser grid, a region or fewer sites")
     bounds = [(i, min(i + chunk_steps, n_t)) for i in range(0, n_t, chunk_steps)]
     node_step_s, err_m, note, pending = 0.0, 0.0, "", None
     hermite = positions == "hermite" and len(c) > 0

@@ -228,9 +228,15 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
     pathlib.Path
         The path written.
 
-    The data are written under a hidden temporary name (``.NAME.<random>.tmp``) in the same folder, then
+    The data are written under a hidden temporary name (``.NAME.<pid>-<random>.tmp``) in the same folder, then
     renamed into place; on any error the temporary is removed and the error re-raised.
     """
+    import xarray as xr
+
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"ds must be an xarray.Dataset (a DataArray: da.to_dataset()), got {type(ds).__name__}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
     path = Path(path)
     fmt = output_format(path, format)
     if path.is_dir() and not _is_zarr_store(path):

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .budget import check_fits
+from .checks import finite_array, number
 from .kernels.frames import WGS84_A_KM, WGS84_E2, itrs_from_geodetic
 
 __all__ = ["Grid", "global_grid", "region", "equal_area", "points", "points_from_csv"]
@@ -127,6 +129,15 @@ class Grid:
         return f"<Grid {self.kind} {self.description} {self.n_cells} cells>"
 
 
+#: Bytes a grid holds per cell while it is built (coordinates, heights, areas and their temporaries).
+GRID_BYTES_PER_CELL = 96
+
+
+def _check_grid_size(n_cells: float, what: str) -> None:
+    check_fits(n_cells * GRID_BYTES_PER_CELL, f"{what} of {n_cells:,.0f} cells",
+               "use a coarser resolution (res_deg) or a smaller region")
+
+
 def _wrap_lon(lon: np.ndarray) -> np.ndarray:
     return (np.asarray(lon, dtype=float) + 180.0) % 360.0 - 180.0
 
@@ -147,14 +158,24 @@ def _rows_grid(kind: str, row_lat: np.ndarray, row_lon0: np.ndarray, row_dlon: n
                 row_full_circle=row_full.astype(bool), **extra)
 
 
+def _two(value, name: str):
+    try:
+        a, b = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a pair of degrees, got {value!r}") from None
+    return a, b
+
+
 def global_grid(res_deg: float = 1.0) -> Grid:
     """Regular global grid of cell centres every ``res_deg`` degrees (default 1 degree: 180 x 360 cells).
 
     Cells are centred at ``-90 + res/2, ...`` in latitude and ``-180 + res/2, ...`` in longitude, so no cell
     sits on a pole and the grid tiles the sphere exactly; ``180 / res_deg`` must be a whole number.
     """
+    res_deg = number(res_deg, "res_deg", low=0.0, high=180.0, low_open=True)
     n_lat = 180.0 / res_deg
-    if abs(n_lat - round(n_lat)) > 1e-9 or res_deg <= 0:
+    _check_grid_size(n_lat * (360.0 / res_deg), f"a global grid at {res_deg:g} deg")
+    if abs(n_lat - round(n_lat)) > 1e-9:
         raise ValueError(f"res_deg must divide 180 evenly, got {res_deg}")
     n_lat, n_lon = int(round(n_lat)), int(round(360.0 / res_deg))
     lat = -90.0 + res_deg * (np.arange(n_lat) + 0.5)
@@ -170,17 +191,17 @@ def region(lat: tuple[float, float], lon: tuple[float, float], res_deg: float = 
     ``lat=(south, north)``, ``lon=(west, east)`` in degrees.  When ``west > east`` the box crosses the
     antimeridian (``lon=(170, -170)`` is 20 degrees wide); output longitudes stay in [-180, 180).
     """
-    s, n = map(float, lat)
-    w, e = map(float, lon)
+    s, n = (number(v, "region latitude", low=-90, high=90) for v in _two(lat, "region latitude (south, north)"))
+    w, e = (number(v, "region longitude", low=-180, high=180) for v in _two(lon, "region longitude (west, east)"))
     if not (-90 <= s < n <= 90):
         raise ValueError(f"region latitude must satisfy -90 <= south < north <= 90, got {lat}")
     if not (-180 <= w <= 180 and -180 <= e <= 180) or w == e:
         raise ValueError(f"region longitude must be two different values in [-180, 180], got {lon}")
-    if res_deg <= 0:
-        raise ValueError(f"res_deg must be positive, got {res_deg}")
+    res_deg = number(res_deg, "res_deg", low=0.0, high=180.0, low_open=True)
     width = (e - w) % 360.0
     if width == 0.0:  # (-180, 180): the whole circle
         width = 360.0
+    _check_grid_size(max(1.0, (n - s) / res_deg) * max(1.0, width / res_deg), f"a region grid at {res_deg:g} deg")
     n_lat = max(1, int(round((n - s) / res_deg)))
     n_lon = max(1, int(round(width / res_deg)))
     dlat, dlon = (n - s) / n_lat, width / n_lon
@@ -196,6 +217,8 @@ def region(lat: tuple[float, float], lon: tuple[float, float], res_deg: float = 
 def equal_area(res_deg: float = 1.0) -> Grid:
     """Near-equal-area global grid: latitude rows every ``res_deg``, each with ``round(360 cos(lat) /
     res_deg)`` cells (at least one), for unbiased global statistics (dim ``cell``)."""
+    res_deg = number(res_deg, "res_deg", low=0.0, high=180.0, low_open=True)
+    _check_grid_size((180.0 / res_deg) * (180.0 / res_deg) * 4 / np.pi, f"an equal-area grid at {res_deg:g} deg")
     n_lat = int(round(180.0 / res_deg))
     lat = -90.0 + res_deg * (np.arange(n_lat) + 0.5)
     counts = np.maximum(1, np.round(360.0 * np.cos(np.radians(lat)) / res_deg)).astype(np.int64)
@@ -211,13 +234,14 @@ def points(lat: Sequence[float] | float, lon: Sequence[float] | float, names: Se
 
     Each site is a row of one cell, so the kernels treat it like any other grid.
     """
-    la = np.atleast_1d(np.asarray(lat, dtype=float))
-    lo = _wrap_lon(np.atleast_1d(np.asarray(lon, dtype=float)))
+    la = finite_array(lat, "site latitude (lat)", low=-90, high=90).ravel()
+    lo = _wrap_lon(finite_array(lon, "site longitude (lon)").ravel())
     if la.shape != lo.shape:
         raise ValueError(f"lat and lon must have the same length, got {la.size} and {lo.size}")
-    if np.any(np.abs(la) > 90):
-        raise ValueError("site latitude must lie in [-90, 90]")
-    h = np.broadcast_to(np.asarray(height_m, dtype=float), la.shape).copy()
+    hs = finite_array(height_m, "site height_m", low=-12_000.0, high=1e9)
+    if hs.size not in (1, la.size):
+        raise ValueError(f"height_m must be one number or one per site, got {hs.size} for {la.size} sites")
+    h = np.broadcast_to(hs if hs.size > 1 else hs[0], la.shape).copy()
     n = la.size
     nm = np.array(list(names) if names is not None else [f"site{i}" for i in range(n)], dtype=str)
     if nm.size != n:

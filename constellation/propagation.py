@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sgp4.api import SGP4_ERRORS
 
+from .checks import finite_array, pair
 from .kernels import frames, interp, precompile, sgp4_near
 from .satellite import Constellation, as_constellation
 from .timescale import as_datetime64, dut1_s, julian_utc
@@ -61,6 +62,18 @@ class EarthOrientation:
     yp_rad: np.ndarray
 
 
+def _per_time(value: Any, name: str, shape: tuple[int, ...], bound: float) -> np.ndarray:
+    """``value`` (a number, or one per time) as finite floats of magnitude at most ``bound``, one per
+    time."""
+    arr = finite_array(value, name, low=-bound, high=bound)
+    if arr.size == 1:
+        return np.full(shape, arr.ravel()[0])
+    if arr.shape != shape:
+        raise ValueError(f"{name} must be one number or one per time ({shape[0] if shape else 1}), got shape "
+                         f"{np.shape(value)}")
+    return arr.copy()
+
+
 def earth_orientation(times: np.ndarray, dut1: Any = None, polar_motion_arcsec: Any = None) -> EarthOrientation:
     """Return :class:`EarthOrientation` at UTC ``times``.
 
@@ -74,14 +87,15 @@ def earth_orientation(times: np.ndarray, dut1: Any = None, polar_motion_arcsec: 
         unless given a polar-motion table; its effect on positions is at most about 15 m.
     """
     times = as_datetime64(times)
-    d = dut1_s(times) if dut1 is None else np.broadcast_to(np.asarray(dut1, dtype=float), times.shape)
+    d = dut1_s(times) if dut1 is None else _per_time(dut1, "dut1", times.shape, 10.0)
     jd, fr = julian_utc(times)
     theta, theta_dot = frames.gmst1982(jd, fr + d / 86400.0)
     if polar_motion_arcsec is None:
         xp = yp = np.zeros(times.shape)
     else:
-        xp = np.broadcast_to(np.asarray(polar_motion_arcsec[0], dtype=float) * _ARCSEC, times.shape).copy()
-        yp = np.broadcast_to(np.asarray(polar_motion_arcsec[1], dtype=float) * _ARCSEC, times.shape).copy()
+        x, y = pair(polar_motion_arcsec, "polar_motion_arcsec (xp, yp)")
+        xp = _per_time(x, "polar_motion_arcsec xp", times.shape, 10.0) * _ARCSEC
+        yp = _per_time(y, "polar_motion_arcsec yp", times.shape, 10.0) * _ARCSEC
     return EarthOrientation(theta, theta_dot, xp, yp)
 
 

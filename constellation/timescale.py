@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .budget import check_fits
+
 __all__ = ["time_range", "parse_time", "parse_duration", "julian_utc", "dut1_s", "as_datetime64", "skyfield_time"]
 
 _JD_UNIX_EPOCH = 2440587.5  # Julian date of 1970-01-01T00:00:00 UTC
@@ -39,10 +41,18 @@ def parse_duration(text: str | float | int | np.timedelta64) -> float:
     Raises ``ValueError`` naming the text when it cannot be read.
     """
     if isinstance(text, np.timedelta64):
+        if np.isnat(text):
+            raise ValueError("duration is not a time span (NaT)")
         return float(text / np.timedelta64(1, "ns")) * 1e-9
+    if isinstance(text, (bool, np.bool_)):
+        raise TypeError(f"a duration must be text or a number of seconds, got {text!r}")
     if isinstance(text, (int, float, np.integer, np.floating)):
+        if not np.isfinite(float(text)):
+            raise ValueError(f"duration must be a finite number of seconds, got {float(text)}")
         return float(text)
-    s = str(text).strip()
+    if not isinstance(text, str):
+        raise TypeError(f"a duration must be text such as '6h' or a number of seconds, got {type(text).__name__}")
+    s = text.strip()
     if not s:
         raise ValueError("empty duration")
     pos, total = 0, 0.0
@@ -56,6 +66,8 @@ def parse_duration(text: str | float | int | np.timedelta64) -> float:
                              f"(use s, m, h, d or w)")
         total += float(m.group(1)) * _DURATION_UNITS_S[unit]
         pos = m.end()
+    if not np.isfinite(total):
+        raise ValueError(f"cannot read duration {text!r}: not a finite number of seconds")
     return total
 
 
@@ -63,6 +75,10 @@ def parse_duration(text: str | float | int | np.timedelta64) -> float:
 #: outside it would wrap around silently, so every way in refuses it.
 TIME_MIN = np.datetime64("1677-09-22T00:00:00", "s")
 TIME_MAX = np.datetime64("2262-04-10T00:00:00", "s")
+
+
+#: The longest window or step: a ``timedelta64[ns]`` holds at most 2**63 - 1 ns (about 292 years).
+_SPAN_NS = 2**63 - 1
 
 
 def _check_span(t: np.ndarray, what: str) -> None:
@@ -134,21 +150,44 @@ def time_range(start: Any, stop: Any = None, step_s: float | str = 60.0, *,
     falls on the step grid; the last sample never passes it.
     """
     t0 = parse_time(start)
-    step_ns = int(round(parse_duration(step_s) * 1e9))
+    step_ns = _duration_ns(step_s, "step_s")
     if step_ns <= 0:
-        raise ValueError(f"step must be positive, got {step_s!r}")
+        raise ValueError(f"step_s must be positive (at least 1 ns), got {step_s!r}")
+    if step_ns > _SPAN_NS:
+        raise ValueError(f"step_s must be at most 2**63 - 1 ns (about 292 years), got {step_s!r}")
     if (stop is None) == (duration is None):
         raise ValueError("give exactly one of stop or duration")
     if stop is not None:
         span_ns = int((parse_time(stop) - t0) / np.timedelta64(1, "ns"))
     else:
-        span_ns = int(round(parse_duration(duration) * 1e9))
+        span_ns = _duration_ns(duration, "duration")
     if span_ns < 0:
         raise ValueError("stop is before start")
+    if span_ns > _SPAN_NS:
+        raise ValueError(f"the window of {span_ns / 86400e9:.3g} days is longer than the 2**63 - 1 ns (about 292 "
+                         f"years) a time difference can hold")
     _check_span(np.array([t0.astype("datetime64[s]") + np.timedelta64(span_ns // 1_000_000_000, "s")]),
                 f"the window from {np.datetime_as_string(t0, unit='s')}Z")
     n = span_ns // step_ns + 1
+    check_fits(n * 8, f"a time range of {n:,} samples", "use a longer step_s or a shorter window")
     return t0 + np.arange(n, dtype=np.int64) * np.timedelta64(step_ns, "ns")
+
+
+def _duration_arg(value: Any, name: str) -> float:
+    try:
+        return parse_duration(value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name}: {exc}") from None
+
+
+def _duration_ns(value: Any, name: str) -> int:
+    """:func:`parse_duration` in whole nanoseconds; beyond what a time difference holds (2**63 - 1 ns, about
+    292 years) it is refused, naming ``name``."""
+    s = _duration_arg(value, name)
+    if abs(s) > _SPAN_NS / 1e9:
+        raise ValueError(f"{name}: {s:g} s is longer than the 2**63 - 1 ns (about 292 years) a time difference "
+                         f"can hold")
+    return int(round(s * 1e9))
 
 
 def julian_utc(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -113,6 +113,8 @@ TEXT = "\n".join(BASE) + "\n"
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, len(TEXT) - 1), st.characters(codec="utf-8") | st.sampled_from("0123456789 -+.\t\r\nA"))
 @example(0, "[")
+@example(TEXT.index("1 ") + 3, "\U000112f0")  # a non-ASCII decimal digit (Grantha) in line 1's catalogue number
+@example(TEXT.index("2 ") + 20, "\u0663")      # an Arabic-Indic digit in line 2's inclination
 def test_single_character_corruption_is_detected_or_harmless(pos, ch):
     text = TEXT[:pos] + ch + TEXT[pos + 1:]
     try:

@@ -142,10 +142,12 @@ def _main(argv: Sequence[str] | None) -> int:
     except Exception as exc:  # one clear line unless --debug
         if args.debug:
             raise
+        from ..checks import sanitize
         from ..errors import is_input_error
 
         kind = type(exc).__name__
-        print(f"constellation {args.command}: error: {exc}" + ("" if is_input_error(exc) else f" ({kind})"),
+        # one line, whatever the message quotes from a file (control characters shown escaped)
+        print(f"constellation {args.command}: error: {sanitize(exc)}" + ("" if is_input_error(exc) else f" ({kind})"),
               file=sys.stderr)
         return 2 if (isinstance(exc, UsageError) or is_input_error(exc)) else 1
 

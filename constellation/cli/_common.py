@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_elements", "select", "parse_region", "build_grid", "modules_hidden", "import_in_background"]
+__all__ = ["load_elements", "select", "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid",
+           "modules_hidden", "import_in_background"]
 
 
 @contextlib.contextmanager
@@ -86,11 +87,42 @@ def load_elements(path: str | None, *, file_start: str = "median"):
     return sats, median.astype("datetime64[h]").astype("datetime64[ns]"), str(p)
 
 
+#: Elements farther than this from the window (days) get a warning: SGP4 predictions lose accuracy away
+#: from the element epoch, and catalogues are refreshed daily for that reason.
+STALE_DAYS = 14.0
+
+
+def warn_far_epochs(sats, start, stop=None, *, file=None) -> str | None:
+    """Print (to stderr) and return a warning when some element epochs lie more than :data:`STALE_DAYS`
+    from the window ``start .. stop`` (UTC ``datetime64``), or None when all are near."""
+    if len(sats) == 0:
+        return None
+    start = np.datetime64(start, "ns")
+    stop = start if stop is None else np.datetime64(stop, "ns")
+    ep = np.asarray(sats.epochs, dtype="datetime64[ns]")
+    day = np.timedelta64(86_400_000_000_000, "ns")
+    before = (start - ep) / day   # > 0: the epoch is before the window
+    after = (ep - stop) / day     # > 0: the epoch is after it
+    far = np.maximum(before, after) > STALE_DAYS
+    if not far.any():
+        return None
+    worst = float(np.max(np.maximum(before, after)))
+    msg = (f"warning: {int(far.sum())} of {len(sats)} element sets have epochs more than {STALE_DAYS:g} days from "
+           f"the window (the farthest {worst:.0f} days); SGP4 positions degrade away from the epoch, so use "
+           f"elements from near the window")
+    print(msg, file=sys.stderr if file is None else file)
+    return msg
+
+
 def select(sats, groups: Sequence[str] | str | None = None, launched: bool = False):
-    """Keep the satellites of ``groups`` (names, or one comma-separated string) and, with ``launched``,
+    """Keep the satellites of ``groups`` (names, each possibly comma-separated) and, with ``launched``,
     only launched ones; an unknown group or an empty result is an error naming the option."""
-    if groups:
-        wanted = [g.strip() for g in (groups.split(",") if isinstance(groups, str) else groups) if g.strip()]
+    if groups is not None and len(groups):
+        # one syntax everywhere: names separated by spaces, by commas or given in repeated options
+        wanted = [g.strip() for item in ([groups] if isinstance(groups, str) else groups)
+                  for g in str(item).split(",") if g.strip()]
+        if not wanted:
+            raise ValueError(f"--group: expected one or more group names, got {groups!r}")
         present = list(dict.fromkeys(str(g) for g in sats.groups))
         missing = [g for g in wanted if g not in present]
         if missing:

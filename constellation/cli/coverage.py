@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import build_grid, import_in_background, load_elements, modules_hidden, select
+from ._common import build_grid, import_in_background, load_elements, modules_hidden, select, warn_far_epochs
 
 #: Service requirements ``--per-group`` uses for the Jinan-368 groups (override with ``--requirement``).
 #:
@@ -313,6 +313,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         start = default_start
     times = time_range(start, step_s=step_s, duration=duration_s)
+    warn_far_epochs(sats, times[0], times[-1])
     requirements = _requirements(args, sats)
 
     from ..api import coverage

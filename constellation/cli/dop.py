@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import build_grid, load_elements, select
+from ._common import build_grid, load_elements, select, warn_far_epochs
 
 #: The default degraded mask of the augmentation summary (degrees; the value of
 #: :data:`constellation.augmentation.URBAN_CANYON_MASK_DEG`, repeated so that the parser imports nothing).
@@ -231,10 +231,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         start = default_start
     times = time_range(start, step_s=step_s, duration=duration_s)
-    if args.elements:
-        from ..augmentation import element_age_warning
-
-        element_age_warning(sats, times, label=str(args.elements))
+    warn_far_epochs(sats, times[0], times[-1])
 
     from ..navigation import dop
 

@@ -7,6 +7,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..checks import sanitize
+
 EPILOG = """\
 examples:
   constellation info                                    # the shipped Jinan-368 plan
@@ -77,6 +79,10 @@ def shells(sats) -> list[tuple[int, float, float, str]]:
     return out
 
 
+#: Skipped records and duplicates listed by ``info`` (the summary, with the counts, follows the list).
+REPORT_LINES_SHOWN = 20
+
+
 def _age(days: float) -> str:
     return f"{days:.1f} d old" if days >= 0 else f"{-days:.1f} d in the future"
 
@@ -97,11 +103,11 @@ def run(args: argparse.Namespace) -> int:
         from ..design import jinan368
 
         cons = jinan368()
-    print(f"source: {cons.source or '-'}")
+    print(f"source: {sanitize(cons.source) or '-'}")
     print(f"objects: {len(cons)}")
     counts = cons.group_counts()
     if len(counts) > 1 or "" not in counts:
-        print("groups: " + ", ".join(f"{g or '(none)'}: {n}" for g, n in counts.items()))
+        print("groups: " + ", ".join(f"{sanitize(g) or '(none)'}: {n}" for g, n in counts.items()))
     launched = int(np.count_nonzero(cons.launched))
     if launched != len(cons):
         print(f"launched: {launched} of {len(cons)}")
@@ -123,6 +129,11 @@ def run(args: argparse.Namespace) -> int:
     report = getattr(cons, "report", None)
     if report is not None:
         print("load report:")
-        for line in report.lines():
-            print(f"  {line}")
+        lines = report.lines()
+        for line in lines[:REPORT_LINES_SHOWN + 1]:
+            print(f"  {sanitize(line)}")
+        if len(lines) > REPORT_LINES_SHOWN + 1:
+            print(f"  ... {len(lines) - REPORT_LINES_SHOWN - 1} more records listed in the report "
+                  f"(load(path, strict=False).report in Python)")
+            print(f"  {sanitize(report.summary())}")
     return 0

@@ -6,7 +6,10 @@ import argparse
 import os
 from pathlib import Path
 
-from ._common import load_elements, select
+import numpy as np
+
+from ..checks import sanitize
+from ._common import load_elements, select, warn_far_epochs
 
 EPILOG = """\
 examples:
@@ -20,6 +23,10 @@ that starts with a minus sign needs '=' (--site=-33.9,18.4).  Times are UTC.  A 
 at the start (or still in progress at the end) is clipped there and marked in the 'clip' column:
 '<' rise clipped, '>' set clipped.
 """
+
+
+#: Passes printed when neither --limit nor --all is given (the summary and the CSV cover all of them).
+PASSES_SHOWN = 20
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -46,7 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="only these sub-constellation groups (e.g. eo comm)")
     p.add_argument("--launched", action="store_true", help="only launched satellites")
     p.add_argument("--limit", type=int, default=None, metavar="N",
-                   help="print only the first N passes (the CSV always holds all)")
+                   help=f"print only the first N passes (default {PASSES_SHOWN}; the CSV always holds all)")
+    p.add_argument("--all", action="store_true", help="print every pass (default: a summary and the first "
+                                                      f"{PASSES_SHOWN})")
     p.add_argument("--csv", metavar="FILE", help="also write every pass to FILE (CSV, times in ISO UTC)")
     p.set_defaults(func=run)
     return p
@@ -65,11 +74,12 @@ def format_table(table, limit: int | None = None) -> str:
         sec = int(round(r.duration_s))
         dur = f"{sec // 60}m{sec % 60:02d}s" if sec < 3600 else f"{sec // 3600}h{sec % 3600 // 60:02d}m"
         lines.append(
-            f"{str(r.satellite)[:24]:<24} {str(r.group)[:6]:<6} " + (f"{str(r.site)[:12]:<12} " if has_site else "")
+            f"{sanitize(r.satellite)[:24]:<24} {sanitize(r.group)[:6]:<6} "
+            + (f"{sanitize(r.site)[:12]:<12} " if has_site else "")
             + f"{r.rise:%Y-%m-%d %H:%M:%S}  {r.culmination:%H:%M:%S}  {r.set:%H:%M:%S}  "
               f"{r.max_elevation_deg:6.1f}  {dur:>7}  {r.rise_azimuth_deg:7.1f}  {r.set_azimuth_deg:6.1f}  {clip}")
     if limit is not None and len(table) > limit:
-        lines.append(f"... {len(table) - limit} more passes (use --limit or --csv to see them)")
+        lines.append(f"... {len(table) - limit} more passes (use --all, --limit N or --csv FILE to see them)")
     return "\n".join(lines)
 
 
@@ -102,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--duration must be positive, got {args.duration!r}")
     if args.limit is not None and args.limit < 0:
         raise ValueError(f"--limit must be 0 or more, got {args.limit}")
+    if args.all and args.limit is not None:
+        raise ValueError("choose one of --all and --limit")
+    limit = None if args.all else (PASSES_SHOWN if args.limit is None else args.limit)
     if not -90 <= args.min_elevation < 90:
         raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
     sites = [parse_site(s, "--site") for s in (args.site or ["36.65,117.0"])]
@@ -115,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--start: {exc}") from None
     else:
         start = default_start
+    warn_far_epochs(sats, start, start + np.timedelta64(int(round(duration_s * 1e9)), "ns"))
     if len(sites) > 1:
         from ..grid import points
 
@@ -124,14 +138,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         where, place = (lat, lon, h), f"{lat:.4f}, {lon:.4f}, {h:g} m"
     table = passes(sats, where, start, duration=duration_s, min_elevation_deg=args.min_elevation)
-    print(f"{len(table)} passes of {len(sats)} satellites ({label}) over {place} "
+    print(f"{len(table)} passes of {len(sats)} satellites ({sanitize(label)}) over {place} "
           f"above {args.min_elevation:g} deg, {str(table.attrs['start'])[:19]} to "
           f"{str(table.attrs['stop'])[:19]} UTC")
     if len(table):
-        print(format_table(table, args.limit))
+        print(format_table(table, limit))
         counts = table.groupby("group", sort=False).agg(passes=("satellite", "size"),
                                                          satellites=("satellite", "nunique"))
-        print("per group: " + "; ".join(f"{g or '(none)'}: {r.passes} passes of {r.satellites} satellites"
+        print("per group: " + "; ".join(f"{sanitize(g) or '(none)'}: {r.passes} passes of {r.satellites} satellites"
                                         for g, r in counts.iterrows()))
     if args.csv:
         path = write_csv_atomic(table, args.csv)

@@ -61,8 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                                    "epoch)")
     p.add_argument("--duration", default="2h", help="tracks: time span (default: 2h)")
     p.add_argument("--step", default="60s", help="tracks: time step (default: 60s)")
-    p.add_argument("--group", action="append", metavar="NAME",
-                   help="tracks/footprints: only this sub-constellation (repeatable)")
+    p.add_argument("--group", nargs="+", action="extend", metavar="G",
+                   help="tracks/footprints: only these sub-constellation groups (e.g. eo comm, or eo,comm)")
     p.add_argument("--min-elevation", type=float, default=10.0, dest="min_elevation_deg",
                    help="footprints: minimum elevation in degrees (default: 10)")
     p.set_defaults(func=run)
@@ -137,7 +137,11 @@ def run(args: argparse.Namespace) -> int:
             fig, _ = plot.coverage_map(ds, args.fom, args.service, title=args.title, cmap=args.cmap,
                                        vmin=args.vmin, vmax=args.vmax, projection=args.projection)
             out = _output(args, f"{stem}_{args.fom}.png")
-    fig.savefig(out, dpi=args.dpi)
+    from ..atomic import write_atomically
+
+    # whole or not at all: a killed or failed save never leaves a truncated image at the output path
+    fmt = out.suffix[1:].lower() or "png"
+    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=args.dpi, format=fmt))
     plt.close(fig)
     print(f"wrote {out}")
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import load_elements, select
+from ._common import load_elements, select, warn_far_epochs
 
 EPILOG = """\
 examples:
@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="UTC time, ISO 8601 (default: now), e.g. 2026-01-01T06:00:00Z")
     p.add_argument("--site", metavar="LAT,LON[,H_M]",
                    help="ground site: WGS84 latitude, longitude (degrees) and height (m); adds az/el/range")
-    p.add_argument("--group", metavar="G", help="only this group (comma-separated for several), e.g. eo")
+    p.add_argument("--group", nargs="+", action="extend", metavar="G",
+                   help="only these sub-constellation groups (e.g. eo comm, or eo,comm)")
     p.add_argument("--launched", action="store_true", help="only launched satellites")
     p.add_argument("--limit", type=int, default=20, metavar="N",
                    help="rows to print (default 20; 0 for all); the summary always covers all")
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     sats = select(sats, args.group, args.launched)
     if len(sats) == 0:
         raise ValueError("no satellites left after --group/--launched selection")
+    warn_far_epochs(sats, t, t + np.timedelta64(int(round(duration_s * 1e9)), "ns") if args.output else t)
 
     import warnings
 
@@ -98,7 +100,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_table(sats, cols: dict, err: np.ndarray, az, el, rng, limit: int) -> None:
-    names, nums, groups, launched = sats.names, sats.catalog_numbers, sats.groups, sats.launched
+    from ..checks import sanitize
+
+    names = [sanitize(x) for x in sats.names]  # names read from files: control characters shown escaped
+    groups = [sanitize(x) for x in sats.groups]
+    nums, launched = sats.catalog_numbers, sats.launched
     n = len(sats) if limit == 0 else min(limit, len(sats))
     wname = max([4] + [len(s) for s in names[:n]])
     wgrp = max([5] + [len(s) for s in groups[:n]])

@@ -1,0 +1,214 @@
+"""Inputs checked at the public boundary: each bad value raises the exact error type with a message that
+names the argument; the command line prints one line and exits 2; requests that cannot fit in memory are
+refused before any work, with the estimate and what would fit; terminal output escapes control
+characters; passes and info stay short; stale elements are warned about."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import constellation as C
+from constellation.budget import WorkTooLargeError, available_bytes, check_fits, format_bytes
+from constellation.checks import sanitize
+from constellation.cli import main
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.fixture(scope="module")
+def launched():
+    return C.jinan368().select(launched=True)
+
+
+@pytest.fixture(scope="module")
+def times():
+    return C.time_range("2026-01-01", duration="10m", step_s=60)
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: C.grid.global_grid(0), ValueError, "res_deg must be > 0"),
+    (lambda: C.grid.global_grid(NAN), ValueError, "res_deg must be a finite number"),
+    (lambda: C.grid.global_grid("1"), TypeError, "res_deg must be a number"),
+    (lambda: C.grid.equal_area(0), ValueError, "res_deg must be > 0"),
+    (lambda: C.grid.equal_area(-1), ValueError, "res_deg must be > 0"),
+    (lambda: C.grid.region((NAN, 10), (0, 10)), ValueError, "region latitude must be a finite number"),
+    (lambda: C.grid.region((0, 10), (0, INF)), ValueError, "region longitude must be a finite number"),
+    (lambda: C.grid.region((0, 10), (0, 10), res_deg=0), ValueError, "res_deg must be > 0"),
+    (lambda: C.grid.region(5, (0, 10)), ValueError, "region latitude (south, north) must be a pair"),
+    (lambda: C.grid.points([NAN], [0.0]), ValueError, "site latitude (lat) must be finite numbers"),
+    (lambda: C.grid.points([0.0], [INF]), ValueError, "site longitude (lon) must be finite numbers"),
+    (lambda: C.grid.points([0.0], [0.0], height_m=NAN), ValueError, "site height_m must be finite"),
+    (lambda: C.time_range("2026-01-01", duration="1h", step_s=INF), ValueError, "step_s: duration must be a finite"),
+    (lambda: C.time_range("2026-01-01", duration="1h", step_s=NAN), ValueError, "step_s: duration must be a finite"),
+    (lambda: C.time_range("2026-01-01", duration=INF), ValueError, "duration: duration must be a finite"),
+    (lambda: C.time_range("2026-01-01", duration="1e400s"), ValueError, "not a finite number of seconds"),
+    (lambda: C.time_range("2026-01-01", duration=1e30), ValueError, "is longer than the 2**63 - 1 ns"),
+    (lambda: C.time_range("2026-01-01", duration="1h", step_s=1e-12), ValueError, "step_s must be positive"),
+    (lambda: C.time_range("2026-01-01", duration="1h", step_s=True), TypeError, "step_s: a duration must be"),
+    (lambda: C.parse_duration(np.timedelta64("NaT")), ValueError, "NaT"),
+    (lambda: C.io.write_dataset(None, "x.nc"), TypeError, "ds must be an xarray.Dataset"),
+])
+def test_bad_values_name_the_argument(call, exc, words):
+    with pytest.raises(exc) as info:
+        call()
+    assert words in str(info.value)
+
+
+def test_coverage_refuses_a_grid_that_is_not_a_grid(launched, times):
+    with pytest.raises(TypeError, match=r"grid must be a constellation.grid.Grid .*got str 'global'"):
+        C.coverage(launched, times, grid="global")
+
+
+def test_passes_refuses_degenerate_sampling(launched):
+    for bad in (0, -1, NAN, 1e9):
+        with pytest.raises(ValueError, match="samples_per_orbit must be (>= 1 and <= 1000|a finite number)"):
+            C.passes(launched, (36.65, 117.0), "2026-01-01", duration="1h", samples_per_orbit=bad)
+    with pytest.raises(ValueError, match="tolerance_s must be"):
+        C.passes(launched, (36.65, 117.0), "2026-01-01", duration="1h", tolerance_s=0)
+    with pytest.raises(ValueError, match="duration: the window from .* ends outside the times"):
+        C.passes(launched, (36.65, 117.0), "2026-01-01", duration=1e13)
+
+
+def test_propagate_refuses_malformed_earth_orientation(launched, times):
+    with pytest.raises(ValueError, match=r"polar_motion_arcsec \(xp, yp\) must be a pair"):
+        C.propagate(launched, times, polar_motion_arcsec=(1,))
+    with pytest.raises(ValueError, match="polar_motion_arcsec xp must be finite"):
+        C.propagate(launched, times, polar_motion_arcsec=(NAN, 0.1))
+    with pytest.raises(ValueError, match="dut1 must be one number or one per time"):
+        C.propagate(launched, times, dut1=[0.1, 0.2])
+
+
+def test_earth_orientation_values_unchanged_by_the_checks(launched, times):
+    """Scalars and per-time arrays of dut1 and polar motion give the same positions (bit for bit)."""
+    n = times.size
+    a = C.propagate(launched, times, dut1=0.1, polar_motion_arcsec=(0.2, 0.3))
+    b = C.propagate(launched, times, dut1=np.full(n, 0.1), polar_motion_arcsec=(np.full(n, 0.2), np.full(n, 0.3)))
+    assert np.array_equal(a["x_km"].values, b["x_km"].values, equal_nan=True)
+
+
+# --- bounded work -------------------------------------------------------------------------------------
+
+def test_memory_limit_refuses_a_grid_before_building_it(monkeypatch):
+    monkeypatch.setenv("CONSTELLATION_MEMORY_LIMIT", "1M")
+    assert available_bytes() == 1 << 20
+    with pytest.raises(WorkTooLargeError, match=r"a global grid at 0.1 deg of 6,480,000 cells needs about "
+                                                r"593.3 MiB of memory, more than the 1.0 MiB available; "
+                                                r"use a coarser resolution"):
+        C.grid.global_grid(0.1)
+    assert C.grid.global_grid(10.0).n_cells == 648           # 62 KB fits
+
+
+def test_memory_limit_refuses_coverage_before_running(monkeypatch, launched, times):
+    grid = C.grid.global_grid(10.0)
+    monkeypatch.setenv("CONSTELLATION_MEMORY_LIMIT", "8M")
+    with pytest.raises(WorkTooLargeError, match=r"coverage of 26 satellites over 648 cells at 11 times needs "
+                                                r"about .* use a coarser grid, a region or fewer sites"):
+        C.coverage(launched, times, grid)
+
+
+def test_time_range_with_too_many_samples_is_refused():
+    with pytest.raises(WorkTooLargeError, match=r"a time range of 86,400,000,000,001 samples needs about "
+                                                r"628.6 TiB.*use a longer step_s or a shorter window"):
+        C.time_range("2026-01-01", duration="1d", step_s=1e-9)
+
+
+def test_budget_helpers():
+    assert format_bytes(512) == "512 B" and format_bytes(1.5 * 2**30) == "1.5 GiB"
+    check_fits(1, "one byte", "")                              # fits: no error
+    with pytest.raises(WorkTooLargeError):
+        check_fits(1 << 70, "a zettabyte", "less")
+
+
+def test_bad_memory_limit_is_an_error(monkeypatch):
+    monkeypatch.setenv("CONSTELLATION_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="CONSTELLATION_MEMORY_LIMIT: expected bytes"):
+        available_bytes()
+
+
+def test_cli_refuses_a_grid_too_fine_in_one_line(capsys):
+    assert main(["coverage", "--grid-deg", "0.001", "--duration", "1h", "-o", "never.nc"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "global grid at 0.001 deg of 64,800,000,000 cells needs about 5.7 TiB" in err[0]
+
+
+# --- the command line ---------------------------------------------------------------------------------
+
+def test_empty_group_is_refused(capsys):
+    assert main(["track", "--at", "2026-01-01T06:00Z", "--group", ""]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--group: expected one or more group names" in err[0]
+
+
+def test_group_syntax_is_the_same_everywhere(capsys):
+    outs = []
+    for group in (["eo", "nav"], ["eo,nav"], ["eo", "--group", "nav"]):
+        assert main(["track", "--at", "2026-01-01T06:00Z", "--limit", "0", "--group", *group]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] == outs[2]
+    assert "152 satellites (eo 120, nav 32;" in outs[0]
+
+
+ESC_NAME = "EVIL\x1b[31mRED\x1b[0m\x07"
+TLE = ["1 00900U 64063C   25276.40506345  .00001381  00000+0  14054-2 0  9995",
+       "2 00900  90.2161  65.8288 0024814 353.6290  59.3958 13.76225239 36103"]
+
+
+def test_sanitize_escapes_control_characters():
+    assert sanitize(ESC_NAME) == "EVIL\\x1b[31mRED\\x1b[0m\\x07"
+    assert sanitize("A\u202eB\u0085C\x7f") == "A\\u202eB\\x85C\\x7f"        # bidi override, C1 NEL, DEL
+    assert sanitize("JINAN-EO-001 北斗 é") == "JINAN-EO-001 北斗 é"          # printable text untouched
+
+
+def test_names_with_escape_sequences_are_printed_escaped(tmp_path, capsys):
+    path = tmp_path / "evil.tle"
+    path.write_text("\n".join([ESC_NAME, *TLE]) + "\n")
+    assert main(["track", str(path), "--at", "2025-10-03T12:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "EVIL\\x1b[31mRED\\x1b[0m\\x07" in out
+    assert main(["passes", str(path), "--start", "2025-10-03T12:00Z", "--duration", "1d"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "EVIL\\x1b[31mRED" in out
+
+
+def test_stale_elements_warn_on_stderr(tmp_path, capsys):
+    path = tmp_path / "old.tle"
+    path.write_text("\n".join(["OLD", *TLE]) + "\n")
+    assert main(["track", str(path), "--at", "2026-12-01T00:00Z"]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: 1 of 1 element sets have epochs more than 14 days from the window (the farthest "
+            "424 days)") in err
+    assert main(["track", str(path), "--at", "2025-10-10T00:00Z"]) == 0          # 7 days: no warning
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_passes_prints_a_summary_and_the_first_rows(capsys):
+    assert main(["passes", "--duration", "6h", "--launched"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    n = int(lines[0].split()[0])
+    assert n > 20
+    assert len(lines) == 1 + 2 + 20 + 2                      # summary, header, 20 rows, "... more", per group
+    assert lines[-2] == f"... {n - 20} more passes (use --all, --limit N or --csv FILE to see them)"
+    assert main(["passes", "--duration", "6h", "--launched", "--all"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1 + 2 + n + 1
+    assert main(["passes", "--all", "--limit", "3"]) == 2
+
+
+def test_info_shows_counts_after_a_short_list(tmp_path, capsys):
+    path = tmp_path / "mostly_bad.tle"
+    path.write_text("\n".join(["GOOD", *TLE] + [f"garbage line {i}" for i in range(500)]) + "\n")
+    assert main(["info", "--no-strict", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    skipped = [ln for ln in out if ln.strip().startswith("skipped:")]
+    assert len(skipped) == 20
+    assert out[-2] == "  ... 480 more records listed in the report (load(path, strict=False).report in Python)"
+    assert out[-1].endswith("loaded 1 element sets, skipped 500 bad record(s), dropped 0 duplicate(s)")
+
+
+def test_cli_error_line_escapes_file_content(tmp_path, capsys):
+    path = tmp_path / "bad.tle"
+    path.write_text("\n".join(["NAME", TLE[0][:10] + "\x1b[2J" + TLE[0][14:], TLE[1]]) + "\n")
+    assert main(["track", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err
+
