@@ -41,7 +41,7 @@ LAYERS = (
      ("engine", "contacts", "navigation")),
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
      ("distributed", "checkpoint", "runners")),
-    (7, "the public API: coverage(), result I/O", ("api", "io")),
+    (7, "the public API: coverage(), result I/O, coverage snapshots", ("api", "io", "snapshots")),
     (8, "applications: plots, the command line, this façade", ("plot", "cli", "cli.*", "__main__", "")),
 )
 
