@@ -42,7 +42,7 @@ LAYERS = (
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
      ("distributed", "checkpoint", "runners")),
     (7, "the public API: coverage(), result I/O, coverage snapshots", ("api", "io", "snapshots")),
-    (8, "applications: plots, the command line, this façade", ("plot", "cli", "cli.*", "__main__", "")),
+    (8, "applications: plots, the command line, this façade", ("plot", "report", "cli", "cli.*", "__main__", "")),
 )
 
 # name -> (module, attribute or None for the module itself), imported on first access
@@ -67,15 +67,16 @@ _LAZY = {
     "plot": ("plot", None),
     "io": ("io", None),
     "samples": ("samples", None),
+    "report": ("report", None),
 }
 
 #: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
 __all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range", "parse_time",
            "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
-           "passes", "dop", "look_angles", "plot", "io", "samples"]
+           "passes", "dop", "look_angles", "plot", "io", "samples", "report"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
-    from . import design, elements, grid, io, plot, samples
+    from . import design, elements, grid, io, plot, report, samples
     from .api import coverage
     from .contacts import passes
     from .design import jinan368
