@@ -19,6 +19,7 @@ with the largest stride that would fit.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,9 @@ def snapshot_indices(times: Any, snapshots: Any) -> np.ndarray:
         raise ValueError("snapshots: the run has no samples")
     if isinstance(snapshots, (bool, np.bool_)):
         raise ValueError(f"snapshots: expected a stride, a duration or sample times, got {snapshots!r}")
-    if isinstance(snapshots, (int, np.integer)):
+    if isinstance(snapshots, timedelta):
+        snapshots = snapshots.total_seconds()
+    if isinstance(snapshots, (int, np.integer)) and not isinstance(snapshots, np.timedelta64):
         if snapshots < 1:
             raise ValueError(f"snapshots: a stride must be at least 1 sample, got {snapshots}")
         return np.arange(0, n, int(snapshots))
@@ -87,9 +90,10 @@ def snapshot_indices(times: Any, snapshots: Any) -> np.ndarray:
     return idx.astype(np.int64)
 
 
-def check_size(n_out: int, n_snap: int, n_cells: int, n_samples: int,
-               max_bytes: int = SNAPSHOT_MAX_BYTES) -> None:
-    """Refuse a snapshot array over ``max_bytes``, saying how large it would be and what would fit."""
+def check_size(n_out: int, n_snap: int, n_cells: int, n_samples: int, max_bytes: int | None = None) -> None:
+    """Refuse a snapshot array over ``max_bytes`` (default :data:`SNAPSHOT_MAX_BYTES`), saying how large it
+    would be and what would fit."""
+    max_bytes = SNAPSHOT_MAX_BYTES if max_bytes is None else int(max_bytes)
     size = 2 * n_out * n_snap * n_cells
     if size <= max_bytes:
         return
