@@ -100,7 +100,7 @@ def _fmt(value: float, units: str) -> str:
 
 
 def _num(value: float, units: str = "") -> str:
-    return f'<td class="num" data-value="{value!r}">{_esc(_fmt(value, units))}</td>'
+    return f'<td class="num" data-value="{float(value)!r}">{_esc(_fmt(value, units))}</td>'
 
 
 def region_rows(ds: Any) -> list[dict[str, Any]]:
