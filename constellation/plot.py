@@ -888,6 +888,33 @@ def track_between(lat_deg: np.ndarray, lon_deg: np.ndarray, dt_s: float, n: int 
     return lat, lon
 
 
+def _footprint_paths(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, min_elevation_deg: float,
+                     n: int = 73) -> list[MplPath]:
+    """Closed footprint outlines of many satellites at once, for plain (Plate Carree) axes limited to
+    +-180 degrees: :func:`small_circle` vectorised over the satellites, a circle reaching past +-180 drawn
+    again 360 degrees over, a circle holding a pole through :func:`footprint_polygons`."""
+    if lat.size == 0:
+        return []
+    phi1, lam0 = np.radians(lat)[:, None], np.radians(lon)[:, None]
+    c = np.radians(footprint_half_angle_deg(alt, min_elevation_deg))[:, None]
+    az = np.linspace(0.0, 2 * np.pi, n)[None, :]
+    sphi = np.sin(phi1) * np.cos(c) + np.cos(phi1) * np.sin(c) * np.cos(az)
+    phi = np.arcsin(np.clip(sphi, -1.0, 1.0))
+    lam = lam0 + np.arctan2(np.sin(az) * np.sin(c) * np.cos(phi1), np.cos(c) - np.sin(phi1) * sphi)
+    x = np.degrees(np.unwrap(lam, axis=1))
+    y = np.degrees(phi)
+    simple = np.abs(x[:, -1] - x[:, 0]) < 180.0  # no pole inside
+    paths = []
+    for i in np.flatnonzero(simple):  # a ring past +-180 is drawn again 360 degrees over (the axes clip it)
+        ring = np.column_stack([x[i], y[i]])
+        paths += [MplPath(ring + [shift, 0.0], closed=True) for shift in (-360.0, 0.0, 360.0)
+                  if ring[:, 0].max() + shift > -180.0 and ring[:, 0].min() + shift < 180.0]
+    for i in np.flatnonzero(~simple):
+        paths += [MplPath(np.vstack([p, p[:1]]), closed=True)
+                  for p in footprint_polygons(lat[i], lon[i], alt[i], min_elevation_deg, n=n)]
+    return paths
+
+
 def _snapshot_cmap(vmax: int) -> tuple[mcolors.Colormap, mcolors.BoundaryNorm]:
     """Discrete colours for 0..vmax satellites: light grey for none, then light to dark blue-green."""
     base = plt.get_cmap("YlGnBu")
@@ -935,6 +962,7 @@ class CoverageAnimation:
         lat = np.asarray(ds["lat"].values, dtype=float)
         lon = np.asarray(ds["lon"].values, dtype=float)
         self._meshes: list[tuple[Any, np.ndarray | None]] = []
+        self._background: tuple[float, Any] | None = None
         first = self._values[0].astype(float)
         if kind == "regular":
             lat_e, lon_e = cell_edges(lat), cell_edges(lon, lon=True)
@@ -963,8 +991,10 @@ class CoverageAnimation:
             m = ax.scatter(lon, lat, c=first, cmap=cm, norm=norm, s=60, edgecolors="black", linewidths=0.7,
                            zorder=4)
             self._meshes.append((m, None))
+        n_before = len(ax.collections)
         if land:
             add_land(ax, fill=False, coast=True, halo=True, zorder=2)
+        self._coast = list(ax.collections[n_before:])
         cb = self.fig.colorbar(self._meshes[0][0], ax=ax, orientation="vertical", fraction=0.04, pad=0.02,
                                shrink=0.8, ticks=np.arange(vmax + 1))
         cb.set_label("satellites serving the cell" + (f" (service {service})" if service else ""), fontsize=9)
@@ -1050,9 +1080,7 @@ class CoverageAnimation:
         for g, idx, _col in self._groups:
             ok = idx[np.isfinite(lat[idx] + lon[idx] + alt[idx])]
             if g in self._fp:
-                polys = [p for i in ok for p in footprint_polygons(lat[i], lon[i], alt[i], self.min_elevation_deg,
-                                                                   n=73)]
-                self._fp[g].set_paths([MplPath(np.vstack([p, p[:1]]), closed=True) for p in polys])
+                self._fp[g].set_paths(_footprint_paths(lat[ok], lon[ok], alt[ok], self.min_elevation_deg))
                 changed.append(self._fp[g])
             self._pts[g].set_offsets(np.column_stack([lon[ok], lat[ok]]) if ok.size else np.empty((0, 2)))
             changed.append(self._pts[g])
@@ -1078,8 +1106,29 @@ class CoverageAnimation:
         from PIL import Image
 
         self.draw(k)
-        self.fig.canvas.draw()
-        return Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy())
+        canvas = self.fig.canvas
+        dynamic = self._dynamic_artists()
+        if self._background is None or self._background[0] != self.fig.dpi:
+            # everything that does not change (ticks, colour bar, title) drawn once, as the background
+            for a in dynamic:
+                a.set_animated(True)
+            try:
+                canvas.draw()
+                self._background = (self.fig.dpi, canvas.copy_from_bbox(self.fig.bbox))
+            finally:
+                for a in dynamic:
+                    a.set_animated(False)
+        canvas.restore_region(self._background[1])
+        for a in sorted(dynamic, key=lambda a: a.get_zorder()):
+            self.ax.draw_artist(a)
+        return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+
+    def _dynamic_artists(self) -> list:
+        """What a frame redraws over the background: the cells and everything drawn above them."""
+        arts = [m for m, _ in self._meshes] + self._coast + list(self._fp.values()) + \
+            list(self._trails.values()) + list(self._pts.values()) + [self._clock] + list(self.ax.spines.values())
+        legend = self.ax.get_legend()
+        return arts + ([legend] if legend is not None else [])
 
     def _write_gif(self, path: Any, fps: float) -> None:
         from PIL import Image
