@@ -42,10 +42,11 @@ LAYERS = (
      ("engine", "contacts", "navigation", "augmentation", "relay", "groundlink", "imaging")),
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
      ("distributed", "checkpoint", "runners")),
-    (7, "the public API: coverage(), result I/O", ("api", "io")),
-    (8, "applications: plots, service maps, planning (compare, deployment, design search), the command line, "
-        "this façade",
-     ("plot", "servicemaps", "comparison", "deployment", "design_search", "cli", "cli.*", "__main__", "")),
+    (7, "the public API: coverage(), result I/O, coverage snapshots", ("api", "io", "snapshots")),
+    (8, "applications: plots, service maps, planning (compare, deployment, design search), the report, the "
+        "command line, this façade",
+     ("plot", "servicemaps", "comparison", "deployment", "design_search", "report", "cli", "cli.*", "__main__",
+      "")),
 )
 
 # name -> (module, attribute or None for the module itself), imported on first access
@@ -82,6 +83,7 @@ _LAZY = {
     "deploy": ("deployment", "deploy"),
     "design_search": ("design_search", None),
     "search_designs": ("design_search", "search"),
+    "report": ("report", None),
 }
 
 #: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
@@ -89,10 +91,10 @@ __all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range
            "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
            "passes", "dop", "look_angles", "plot", "io", "samples", "dop_augmentation",
            "bent_pipe_coverage", "stations", "groundlink", "imaging", "regions",
-           "compare", "comparison", "deployment", "deploy", "design_search", "search_designs"]
+           "compare", "comparison", "deployment", "deploy", "design_search", "search_designs", "report"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
-    from . import design, elements, grid, groundlink, imaging, io, plot, samples, stations
+    from . import design, elements, grid, groundlink, imaging, io, plot, report, samples, stations
     from .api import coverage
     from .augmentation import dop_augmentation
     from .contacts import passes

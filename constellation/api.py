@@ -88,7 +88,7 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
              requirements: dict[str, Requirement] | None = None, window_edges: str = "count",
              refine_edges: bool = True, chunk_steps: int | None = None, progress: bool = False,
              positions: str = "hermite", client: Any = None, checkpoint: Any = None,
-             resume: bool = False) -> xr.Dataset:
+             resume: bool = False, snapshots: Any = None) -> xr.Dataset:
     """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
 
     Parameters
@@ -130,6 +130,12 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     resume : bool
         With ``checkpoint``: continue the run in that store, computing only the chunks it lacks; a store
         made from different inputs is refused.  Bit-identical to an uninterrupted run.
+    snapshots : int, duration or sequence of times, optional
+        Also record the satellites serving each cell, and the sub-satellite points, at some samples: every
+        k-th sample (an int), every ``"10m"`` (a multiple of the step), or the listed sample times
+        (:mod:`constellation.snapshots`).  Adds ``sats_in_view_snapshot([service,] snapshot_time, cells)``
+        and ``sat_lat_deg``/``sat_lon_deg``/``sat_alt_km(snapshot_time, satellite)``; the other results are
+        unchanged.  Refused, saying what would fit, above :data:`constellation.snapshots.SNAPSHOT_MAX_BYTES`.
 
     Returns
     -------
@@ -142,6 +148,13 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
     grid = global_grid(1.0) if grid is None else grid
     check_grid_arg(grid)
+    snap_index = None
+    if snapshots is not None:  # checked before the run, so a bad request fails at once
+        from .snapshots import check_size, snapshot_indices
+
+        n_times = np.asarray(times).size
+        snap_index = snapshot_indices(times, snapshots)
+        check_size(1 if requirements is None else len(requirements) + 1, snap_index.size, grid.n_cells, n_times)
     precompile.ensure(["coverage", "coverage-exact"] if positions == "exact" else ["coverage"])
     if client is None and checkpoint is None:
         if resume:
@@ -160,6 +173,14 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
                        rechunk=chunk_steps is None)
     ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
                   min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats)
+    if snap_index is not None:
+        from .snapshots import snapshot_variables
+
+        data_vars, coords, attrs = snapshot_variables(
+            out["constellation"], out["times"], grid, snap_index, min_elevation_deg=min_elevation_deg,
+            half_angle_deg=half_angle_deg, requirements=requirements, with_any=out["with_any"])
+        ds = ds.assign_coords(coords).assign(data_vars)
+        ds.attrs.update(attrs)
     if checkpoint is not None:
         from .checkpoint import write_final
 

@@ -38,7 +38,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 __all__ = [
     "coverage_map", "ground_tracks", "footprints", "area_covered_series", "sats_in_view_series",
     "add_land", "land_outline", "footprint_half_angle_deg", "small_circle", "footprint_polygons",
-    "split_track", "cell_edges", "EARTH_RADIUS_KM",
+    "split_track", "cell_edges", "EARTH_RADIUS_KM", "animate", "CoverageAnimation", "track_between",
 ]
 
 #: Mean Earth radius (km), IUGG: used for footprint circles, which treat the Earth as a sphere.
@@ -857,3 +857,363 @@ class ConstellationAccessor:
     def sats_series(self, cells: Sequence[Any] | None = None, **kw):
         """:func:`sats_in_view_series` of this point-grid coverage result."""
         return sats_in_view_series(self._ds, cells, **kw)
+
+
+# --------------------------------------------------------------------------------------- animation
+def _unit_vectors(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    la, lo = np.radians(lat_deg), np.radians(lon_deg)
+    return np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
+
+
+#: Earth rotation rate (rad/s), IERS Conventions (2010) nominal value.
+_OMEGA_EARTH = 7.292115e-5
+
+
+def track_between(lat_deg: np.ndarray, lon_deg: np.ndarray, dt_s: float, n: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-satellite points between two snapshots ``dt_s`` seconds apart, for drawing tracks.
+
+    ``lat_deg``/``lon_deg`` have shape ``(2, n_sat)`` (the two snapshots).  Each satellite's direction is
+    carried into a frame that does not turn with the Earth (rotated back by ``omega * t``), interpolated
+    along the great circle there (the track of a circular orbit), and turned with the Earth again.  Returns
+    ``(lat, lon)`` of shape ``(n + 1, n_sat)`` including both ends; where the two directions are more than
+    120 degrees apart in that frame (snapshots too far apart to tell the way round) the points are NaN.
+    """
+    u0 = _unit_vectors(lat_deg[0], lon_deg[0])
+    u1 = _unit_vectors(lat_deg[1], lon_deg[1])
+    a = _OMEGA_EARTH * dt_s
+    rot = np.array([[np.cos(a), -np.sin(a), 0.0], [np.sin(a), np.cos(a), 0.0], [0.0, 0.0, 1.0]])
+    u1i = u1 @ rot.T  # the second direction, seen in the frame of the first snapshot
+    cos_w = np.clip(np.sum(u0 * u1i, axis=-1), -1.0, 1.0)
+    w = np.arccos(cos_w)
+    f = np.linspace(0.0, 1.0, n + 1)[:, None]
+    s = np.sin(w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c0 = np.where(s > 1e-12, np.sin((1 - f) * w) / s, 1 - f)
+        c1 = np.where(s > 1e-12, np.sin(f * w) / s, f)
+    v = c0[..., None] * u0 + c1[..., None] * u1i
+    v /= np.linalg.norm(v, axis=-1, keepdims=True)
+    back = -a * f  # undo part of the rotation: at fraction f the Earth has turned by a * f since snapshot 0
+    x = v[..., 0] * np.cos(back) - v[..., 1] * np.sin(back)
+    y = v[..., 0] * np.sin(back) + v[..., 1] * np.cos(back)
+    lat = np.degrees(np.arcsin(np.clip(v[..., 2], -1, 1)))
+    lon = np.degrees(np.arctan2(y, x))
+    far = w > np.radians(120.0)
+    lat[:, far] = np.nan
+    lon[:, far] = np.nan
+    lat[0], lon[0] = lat_deg[0], (np.asarray(lon_deg[0]) + 180.0) % 360.0 - 180.0
+    ok1 = ~far
+    lat[-1, ok1], lon[-1, ok1] = lat_deg[1][ok1], (np.asarray(lon_deg[1])[ok1] + 180.0) % 360.0 - 180.0
+    return lat, lon
+
+
+def _footprint_paths(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, min_elevation_deg: float,
+                     n: int = 73) -> list[MplPath]:
+    """Closed footprint outlines of many satellites at once, for plain (Plate Carree) axes limited to
+    +-180 degrees: :func:`small_circle` vectorised over the satellites, a circle reaching past +-180 drawn
+    again 360 degrees over, a circle holding a pole through :func:`footprint_polygons`."""
+    if lat.size == 0:
+        return []
+    phi1, lam0 = np.radians(lat)[:, None], np.radians(lon)[:, None]
+    c = np.radians(footprint_half_angle_deg(alt, min_elevation_deg))[:, None]
+    az = np.linspace(0.0, 2 * np.pi, n)[None, :]
+    sphi = np.sin(phi1) * np.cos(c) + np.cos(phi1) * np.sin(c) * np.cos(az)
+    phi = np.arcsin(np.clip(sphi, -1.0, 1.0))
+    lam = lam0 + np.arctan2(np.sin(az) * np.sin(c) * np.cos(phi1), np.cos(c) - np.sin(phi1) * sphi)
+    x = np.degrees(np.unwrap(lam, axis=1))
+    y = np.degrees(phi)
+    simple = np.abs(x[:, -1] - x[:, 0]) < 180.0  # no pole inside
+    paths = []
+    for i in np.flatnonzero(simple):  # a ring past +-180 is drawn again 360 degrees over (the axes clip it)
+        ring = np.column_stack([x[i], y[i]])
+        paths += [MplPath(ring + [shift, 0.0], closed=True) for shift in (-360.0, 0.0, 360.0)
+                  if ring[:, 0].max() + shift > -180.0 and ring[:, 0].min() + shift < 180.0]
+    for i in np.flatnonzero(~simple):
+        paths += [MplPath(np.vstack([p, p[:1]]), closed=True)
+                  for p in footprint_polygons(lat[i], lon[i], alt[i], min_elevation_deg, n=n)]
+    return paths
+
+
+def _snapshot_cmap(vmax: int) -> tuple[mcolors.Colormap, mcolors.BoundaryNorm]:
+    """Discrete colours for 0..vmax satellites: light grey for none, then light to dark blue-green."""
+    base = plt.get_cmap("YlGnBu")
+    cols = ["#eeeeee"] + [base(0.25 + 0.75 * i / max(vmax - 1, 1)) for i in range(vmax)]
+    return mcolors.ListedColormap(cols), mcolors.BoundaryNorm(np.arange(vmax + 2) - 0.5, vmax + 1)
+
+
+class CoverageAnimation:
+    """Frames of a coverage result with snapshots (``coverage(..., snapshots=...)``): the satellites
+    serving each cell, the footprints and sub-satellite points, and the recent ground tracks, one frame per
+    snapshot.  Made by :func:`animate`; :meth:`draw` sets the figure to a frame, :meth:`counts` is the
+    array a frame shows, :meth:`save` writes a GIF (Pillow) or MP4 (ffmpeg) atomically."""
+
+    def __init__(self, ds: xr.Dataset, *, service: str | None = None, footprints: bool = True,
+                 tracks: bool = True, trail: int = 1, min_elevation_deg: float | None = None,
+                 land: bool = True, title: str | None = None, figsize: tuple[float, float] = (10.0, 6.0)):
+        if "sats_in_view_snapshot" not in ds:
+            raise ValueError("the dataset has no snapshots: compute it with coverage(..., snapshots='10m') or "
+                             "'constellation coverage --snapshots 10m'")
+        if int(trail) < 0:
+            raise ValueError(f"trail must be 0 or more snapshots, got {trail}")
+        da = ds["sats_in_view_snapshot"]
+        if "service" in da.dims:
+            services = [str(s) for s in np.asarray(da["service"].values)]
+            service = service if service is not None else ("any" if "any" in services else services[0])
+            if service not in services:
+                raise ValueError(f"no service {service!r}; the dataset has services {', '.join(services)}")
+            da = da.isel(service=services.index(service))
+        elif service is not None:
+            raise ValueError(f"service {service!r} asked for, but the dataset has no service dimension")
+        self.ds, self.service = ds, service
+        self.times = np.asarray(ds["snapshot_time"].values)
+        self._values = np.asarray(da.transpose("snapshot_time", ...).values)
+        self.n_frames = int(self.times.size)
+        self.trail = int(trail)
+        elev = min_elevation_deg if min_elevation_deg is not None else float(ds.attrs.get("min_elevation_deg", 10.0))
+        self.min_elevation_deg = float(elev)
+        vmax = max(int(self._values.max(initial=0)), 1)
+        cm, norm = _snapshot_cmap(vmax)
+        self.fig, self.ax = plt.subplots(figsize=figsize, layout="constrained")
+        ax = self.ax
+        kind = _grid_kind(ds, ds["coverage_fraction"] if "service" not in ds["coverage_fraction"].dims
+                          else ds["coverage_fraction"].isel(service=0))
+        self.kind = kind
+        lat = np.asarray(ds["lat"].values, dtype=float)
+        lon = np.asarray(ds["lon"].values, dtype=float)
+        self._meshes: list[tuple[Any, np.ndarray | None]] = []
+        self._background: tuple[float, Any] | None = None
+        first = self._values[0].astype(float)
+        if kind == "regular":
+            lat_e, lon_e = cell_edges(lat), cell_edges(lon, lon=True)
+            if lon_e[0] >= 180.0:
+                lon_e -= 360.0
+            extent = (lon_e[0], lon_e[-1], lat_e[0], lat_e[-1])
+            _setup_map_axes(ax, *extent)
+            self._transpose = da.dims[-2:] != ("lat", "lon")
+            z = first.T if self._transpose else first
+            m = ax.pcolormesh(lon_e, lat_e, z, cmap=cm, norm=norm, shading="flat", antialiased=False,
+                              edgecolors="none", rasterized=True, zorder=1)
+            self._meshes.append((m, None))
+        elif kind == "equal_area":
+            _setup_map_axes(ax, -180.0, 180.0, -90.0, 90.0)
+            idx_all = np.arange(lat.size)
+            for edges, (s, n_), row in _equal_area_rows(lat, lon, idx_all.astype(float)):
+                rows = row.astype(np.int64)
+                for shift in ([0.0, 360.0] if edges[0] < -180.0 + 1e-9 else [0.0]):
+                    m = ax.pcolormesh(edges + shift, [s, n_], first[rows][None, :], cmap=cm, norm=norm,
+                                      shading="flat", antialiased=False, edgecolors="none", rasterized=True,
+                                      zorder=1)
+                    self._meshes.append((m, rows))
+        else:
+            x0, x1, y0, y1, lon_u = _point_extent(lat, lon)
+            _setup_map_axes(ax, -180.0, 180.0, -90.0, 90.0)
+            m = ax.scatter(lon, lat, c=first, cmap=cm, norm=norm, s=60, edgecolors="black", linewidths=0.7,
+                           zorder=4)
+            self._meshes.append((m, None))
+        n_before = len(ax.collections)
+        if land:
+            add_land(ax, fill=False, coast=True, halo=True, zorder=2)
+        self._coast = list(ax.collections[n_before:])
+        cb = self.fig.colorbar(self._meshes[0][0], ax=ax, orientation="vertical", fraction=0.04, pad=0.02,
+                               shrink=0.8, ticks=np.arange(vmax + 1))
+        cb.set_label("satellites serving the cell" + (f" (service {service})" if service else ""), fontsize=9)
+        cb.ax.tick_params(labelsize=8)
+        # satellites: footprints, points and trails per group
+        self._lat = np.asarray(ds["sat_lat_deg"].transpose("snapshot_time", "satellite").values, dtype=float)
+        self._lon = np.asarray(ds["sat_lon_deg"].transpose("snapshot_time", "satellite").values, dtype=float)
+        self._alt = np.asarray(ds["sat_alt_km"].transpose("snapshot_time", "satellite").values, dtype=float)
+        groups = _groups(ds)
+        names = list(dict.fromkeys(groups))
+        colours = _group_colours(names)
+        self._groups = [(g, np.flatnonzero(groups == g), colours[g]) for g in names]
+        self._fp, self._pts, self._trails = {}, {}, {}
+        for g, idx, col in self._groups:
+            if footprints:  # outlines only: the cells underneath carry the counts
+                pc = PathCollection([], facecolors="none", edgecolors=[mcolors.to_rgba(col, 0.55)],
+                                    linewidths=0.5, zorder=2.6)
+                ax.add_collection(pc, autolim=False)
+                self._fp[g] = pc
+            if tracks and self.trail > 0:
+                lc = LineCollection([], colors=[col], linewidths=0.6, alpha=0.7, zorder=2.7)
+                ax.add_collection(lc, autolim=False)
+                self._trails[g] = lc
+            self._pts[g] = ax.scatter([], [], s=9, color=col, edgecolors="black", linewidths=0.3, zorder=3,
+                                      label=f"{g} ({idx.size})")
+        ax.legend(loc="lower left", fontsize=8, title="group (satellites)", title_fontsize=8, framealpha=0.9)
+        self._clock = ax.text(0.01, 0.98, "", transform=ax.transAxes, ha="left", va="top", fontsize=11,
+                              family="monospace", zorder=5,
+                              bbox=dict(boxstyle="round,pad=0.3", facecolor="white", alpha=0.85, lw=0.5))
+        if title is None:
+            scen = scenario_text(ds.attrs)
+            what = ["satellites serving each cell"]
+            if footprints:
+                what.append(f"footprints (elevation >= {self.min_elevation_deg:g}°, spherical Earth)")
+            if tracks and self.trail > 0:
+                what.append("recent ground tracks")
+            title = ", ".join(what) + (f"\n{scen}" if scen else "")
+            title = title[:1].upper() + title[1:]
+        ax.set_title(title, fontsize=10)
+        self.draw(0)
+        self.fig.canvas.draw()  # lay the figure out once, then keep it: frames only change data
+        self.fig.set_layout_engine("none")
+
+    def counts(self, k: int) -> np.ndarray:
+        """The counts frame ``k`` shows, in the layout of the grid (the values the artists hold)."""
+        m, rows = self._meshes[0]
+        if self.kind == "equal_area":
+            out = np.empty(self._values.shape[1:], dtype=float)
+            for m, rows in self._meshes:
+                out[rows] = np.asarray(m.get_array()).ravel()
+            return out
+        arr = np.asarray(m.get_array(), dtype=float)
+        if self.kind == "regular":
+            arr = arr.reshape(self._values.shape[1:][::-1] if self._transpose else self._values.shape[1:])
+            return arr.T if self._transpose else arr
+        return arr
+
+    def draw(self, k: int) -> list:
+        """Set the figure to frame ``k`` (snapshot ``k``); returns the artists changed."""
+        if not 0 <= k < self.n_frames:
+            raise IndexError(f"frame {k} out of range 0..{self.n_frames - 1}")
+        v = self._values[k].astype(float)
+        changed = []
+        for m, rows in self._meshes:
+            if self.kind == "regular":
+                m.set_array(v.T if self._transpose else v)
+            elif self.kind == "equal_area":
+                m.set_array(v[rows][None, :])
+            else:
+                m.set_array(v)
+            changed.append(m)
+        lat, lon, alt = self._lat[k], self._lon[k], self._alt[k]
+        segs_by_sat = None
+        if self._trails and k > 0:
+            k0 = max(0, k - self.trail)
+            pieces = []
+            for j in range(k0, k):
+                dt = float((self.times[j + 1] - self.times[j]) / np.timedelta64(1, "s"))
+                pieces.append(track_between(self._lat[j:j + 2], self._lon[j:j + 2], dt))
+            tl = np.concatenate([p[0][(0 if i == 0 else 1):] for i, p in enumerate(pieces)])
+            tn = np.concatenate([p[1][(0 if i == 0 else 1):] for i, p in enumerate(pieces)])
+            segs_by_sat = (tl, tn)
+        for g, idx, _col in self._groups:
+            ok = idx[np.isfinite(lat[idx] + lon[idx] + alt[idx])]
+            if g in self._fp:
+                self._fp[g].set_paths(_footprint_paths(lat[ok], lon[ok], alt[ok], self.min_elevation_deg))
+                changed.append(self._fp[g])
+            self._pts[g].set_offsets(np.column_stack([lon[ok], lat[ok]]) if ok.size else np.empty((0, 2)))
+            changed.append(self._pts[g])
+            if g in self._trails:
+                segs = [] if segs_by_sat is None else \
+                    [p for i in ok for p in split_track(segs_by_sat[1][:, i], segs_by_sat[0][:, i])]
+                self._trails[g].set_segments(segs)
+                changed.append(self._trails[g])
+        self._clock.set_text(_short_time(self.times[k].astype("datetime64[s]")) + " UTC"
+                             + f"  ({k + 1}/{self.n_frames})")
+        changed.append(self._clock)
+        return changed
+
+    def animation(self, fps: float = 8.0):
+        """A matplotlib ``FuncAnimation`` over every frame."""
+        from matplotlib.animation import FuncAnimation
+
+        return FuncAnimation(self.fig, self.draw, frames=self.n_frames, interval=1000.0 / fps, blit=False,
+                             repeat=True)
+
+    def frame_image(self, k: int):
+        """Frame ``k`` rendered as an RGB ``PIL.Image`` at the figure's current dpi."""
+        from PIL import Image
+
+        self.draw(k)
+        canvas = self.fig.canvas
+        dynamic = self._dynamic_artists()
+        if self._background is None or self._background[0] != self.fig.dpi:
+            # everything that does not change (ticks, colour bar, title) drawn once, as the background
+            for a in dynamic:
+                a.set_animated(True)
+            try:
+                canvas.draw()
+                self._background = (self.fig.dpi, canvas.copy_from_bbox(self.fig.bbox))
+            finally:
+                for a in dynamic:
+                    a.set_animated(False)
+        canvas.restore_region(self._background[1])
+        for a in sorted(dynamic, key=lambda a: a.get_zorder()):
+            self.ax.draw_artist(a)
+        return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+
+    def _dynamic_artists(self) -> list:
+        """What a frame redraws over the background: the cells and everything drawn above them."""
+        arts = [m for m, _ in self._meshes] + self._coast + list(self._fp.values()) + \
+            list(self._trails.values()) + list(self._pts.values()) + [self._clock] + list(self.ax.spines.values())
+        legend = self.ax.get_legend()
+        return arts + ([legend] if legend is not None else [])
+
+    def _write_gif(self, path: Any, fps: float) -> None:
+        from PIL import Image
+
+        # one palette for every frame, from the first (whose colour bar holds every count colour), no
+        # dithering: quick, and flat colours compress well
+        first = self.frame_image(0).quantize(256, method=Image.Quantize.FASTOCTREE)
+        frames = [first] + [self.frame_image(k).quantize(palette=first, dither=Image.Dither.NONE)
+                            for k in range(1, self.n_frames)]
+        frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], loop=0,
+                       duration=int(round(1000.0 / fps)), optimize=False)
+
+    def save(self, path: Any, *, fps: float = 8.0, dpi: float = 80.0) -> Any:
+        """Write the animation to ``path``: ``.gif`` with Pillow (always available), ``.mp4`` with ffmpeg
+        (where it is installed; otherwise a ``RuntimeError`` says so).  Atomic: the file appears complete or
+        not at all.  Returns the path."""
+        import os
+        from pathlib import Path
+
+        from matplotlib import animation as manim
+
+        from .atomic import remove_path, write_atomically
+
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".gif", ".mp4"):
+            raise ValueError(f"animation output {str(path)!r}: use a .gif or .mp4 file name")
+        if not fps > 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        if suffix == ".mp4" and not manim.writers.is_available("ffmpeg"):
+            raise RuntimeError("writing .mp4 needs ffmpeg on the PATH (e.g. 'apt-get install ffmpeg'); "
+                               "write a .gif instead (Pillow, always available)")
+        self.fig.set_dpi(dpi)
+
+        def write(tmp: Path) -> None:
+            if suffix == ".gif":
+                self._write_gif(tmp, fps)
+                return
+            named = tmp.with_name(tmp.name + suffix)  # ffmpeg picks the container from the suffix
+            writer = manim.FFMpegWriter(fps=fps, codec="h264", extra_args=["-pix_fmt", "yuv420p"])
+            try:
+                with writer.saving(self.fig, str(named), dpi):
+                    for k in range(self.n_frames):
+                        self.draw(k)
+                        writer.grab_frame()
+                os.replace(named, tmp)
+            finally:
+                remove_path(named)
+
+        return write_atomically(path, write)
+
+
+def animate(ds: xr.Dataset, output: Any = None, *, service: str | None = None, footprints: bool = True,
+            tracks: bool = True, trail: int = 1, min_elevation_deg: float | None = None, fps: float = 8.0,
+            dpi: float = 80.0, land: bool = True, title: str | None = None) -> CoverageAnimation:
+    """Animate a coverage result computed with snapshots (``coverage(..., snapshots="10m")``).
+
+    Each frame is one snapshot: the satellites serving each cell (``sats_in_view_snapshot``, in discrete
+    colours; the service ``"any"`` by default for multi-service results), the footprints (ground that sees
+    the satellite at >= ``min_elevation_deg``, default the run's; :func:`footprint_polygons`) and the
+    sub-satellite points coloured by group, the ground tracks over the last ``trail`` snapshot intervals
+    (:func:`track_between`), a UTC clock, a legend and the scenario in the title.  With ``output`` (a
+    ``.gif`` or ``.mp4`` path) the frames are written there (:meth:`CoverageAnimation.save`).  Returns the
+    :class:`CoverageAnimation` (``.fig``, ``.draw(k)``, ``.counts(k)``, ``.animation()``, ``.save()``).
+    """
+    anim = CoverageAnimation(ds, service=service, footprints=footprints, tracks=tracks, trail=trail,
+                             min_elevation_deg=min_elevation_deg, land=land, title=title)
+    if output is not None:
+        anim.save(output, fps=fps, dpi=dpi)
+    return anim

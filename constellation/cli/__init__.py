@@ -18,7 +18,7 @@ __all__ = ["main", "console_main", "UsageError", "SUBCOMMANDS"]
 
 #: Subcommands in the order ``--help`` lists them; each is ``constellation.cli.<name>``.
 SUBCOMMANDS = ("info", "design", "track", "passes", "contacts", "coverage", "dop", "bentpipe", "compare", "deploy",
-               "search", "plot", "compile")
+               "search", "plot", "animate", "report", "compile")
 
 
 class UsageError(Exception):

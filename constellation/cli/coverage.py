@@ -56,6 +56,7 @@ examples:
   constellation coverage gps-ops.txt --min-elevation 5 --min-sats 4 --grid-deg 5
   constellation coverage --duration 7d --output week.zarr            # resumable: kill it, then
   constellation coverage --duration 7d --output week.zarr --resume   # ... finishes where it stopped
+  constellation coverage --grid-deg 2 --snapshots 10m -o day.nc      # then: constellation animate day.nc
   constellation coverage --scheduler tcp://10.0.0.5:8786 --output week.zarr --duration 7d
 
 A region that starts with a minus sign needs '=': --region=-10,10,-20,20.
@@ -120,6 +121,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--exact-positions", action="store_true",
                    help="SGP4 at every sample (default: SGP4 at nodes minutes apart + Hermite interpolation, "
                         "error estimated per run in the position_error_max_m attribute)")
+    p.add_argument("--snapshots", metavar="EVERY",
+                   help="also record the satellites serving each cell and the sub-satellite points every EVERY "
+                        "(a duration such as 10m, a multiple of --step, or a whole number of samples), for "
+                        "'constellation animate' and the report's animation")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     p.set_defaults(func=run)
 
@@ -331,6 +336,9 @@ def _run(args: argparse.Namespace) -> int:
         kwargs["chunk_steps"] = max(1, -(-times.size // 40))
     if requirements is not None:
         kwargs["requirements"] = requirements
+    if args.snapshots:
+        every = args.snapshots.strip()
+        kwargs["snapshots"] = int(every) if every.isdigit() else every
     if checkpointed:
         kwargs.update(checkpoint=args.output, resume=args.resume)
     client = None
