@@ -35,8 +35,8 @@ LAYERS = (
      ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data")),
     (3, "inputs and formats: element sets, design plans, grids, result file formats, the shipped samples",
      ("elements", "design", "grid", "formats", "samples")),
-    (4, "positions: propagation (and the engine's position feed), topocentric geometry",
-     ("propagation", "topo")),
+    (4, "positions: propagation (and the engine's position feed), topocentric geometry, the Sun",
+     ("propagation", "topo", "sun")),
     (5, "analyses: the coverage engine (plan, chunk states, assembly), passes, DOP",
      ("engine", "contacts", "navigation")),
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
@@ -67,15 +67,16 @@ _LAZY = {
     "plot": ("plot", None),
     "io": ("io", None),
     "samples": ("samples", None),
+    "sun": ("sun", None),
 }
 
 #: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
 __all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range", "parse_time",
            "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
-           "passes", "dop", "look_angles", "plot", "io", "samples"]
+           "passes", "dop", "look_angles", "plot", "io", "samples", "sun"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
-    from . import design, elements, grid, io, plot, samples
+    from . import design, elements, grid, io, plot, samples, sun
     from .api import coverage
     from .contacts import passes
     from .design import jinan368
