@@ -36,8 +36,8 @@ LAYERS = (
       "bytecode")),
     (3, "inputs and formats: element sets, design plans, grids, result file formats, the shipped samples",
      ("elements", "design", "grid", "formats", "samples", "stations", "regions")),
-    (4, "positions: propagation (and the engine's position feed), topocentric geometry",
-     ("propagation", "topo")),
+    (4, "positions: propagation (and the engine's position feed), topocentric geometry, the Sun",
+     ("propagation", "topo", "sun")),
     (5, "analyses: the coverage engine (plan, chunk states, assembly), passes, DOP",
      ("engine", "contacts", "navigation", "augmentation", "relay", "groundlink", "imaging")),
     (6, "runners: dask cluster, checkpointed (Zarr) store, the dispatch and the serial runner",
@@ -84,6 +84,7 @@ _LAZY = {
     "design_search": ("design_search", None),
     "search_designs": ("design_search", "search"),
     "report": ("report", None),
+    "sun": ("sun", None),
 }
 
 #: The public names (each lazy: imported on first access); a test keeps this list and ``_LAZY`` equal.
@@ -91,10 +92,10 @@ __all__ = ["Constellation", "Satellite", "as_constellation", "load", "time_range
            "parse_duration", "propagate", "jinan368", "design", "elements", "grid", "coverage", "Requirement",
            "passes", "dop", "look_angles", "plot", "io", "samples", "dop_augmentation",
            "bent_pipe_coverage", "stations", "groundlink", "imaging", "regions",
-           "compare", "comparison", "deployment", "deploy", "design_search", "search_designs", "report"]
+           "compare", "comparison", "deployment", "deploy", "design_search", "search_designs", "report", "sun"]
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors (at run time: __getattr__)
-    from . import design, elements, grid, groundlink, imaging, io, plot, report, samples, stations
+    from . import design, elements, grid, groundlink, imaging, io, plot, report, samples, stations, sun
     from .api import coverage
     from .augmentation import dop_augmentation
     from .contacts import passes

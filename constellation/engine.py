@@ -56,12 +56,17 @@ class Requirement:
 
     A satellite serves a cell when it is at least ``min_elevation_deg`` above the cell's local horizon
     (WGS84 ellipsoid normal) and, if ``half_angle_deg`` is given, inside its nadir cone of that
-    half-angle; the cell is covered when at least ``min_sats`` satellites serve it.
+    half-angle; the cell is covered when at least ``min_sats`` satellites serve it.  With
+    ``min_sun_elevation_deg`` (daylight imaging) and/or ``max_sun_elevation_deg`` (night-time sensors), a
+    satellite serves a cell only while the Sun's elevation above the cell's horizon is within those
+    limits (:mod:`constellation.sun`); None: no limit.
     """
 
     min_elevation_deg: float = 10.0
     half_angle_deg: float | None = None
     min_sats: int = 1
+    min_sun_elevation_deg: float | None = None
+    max_sun_elevation_deg: float | None = None
 
     def __post_init__(self):
         if not (-90.0 <= float(self.min_elevation_deg) < 90.0):
@@ -70,14 +75,34 @@ class Requirement:
             raise ValueError(f"half_angle_deg must be in (0, 180], got {self.half_angle_deg}")
         if int(self.min_sats) != self.min_sats or int(self.min_sats) < 1:
             raise ValueError(f"min_sats must be a whole number >= 1, got {self.min_sats}")
+        for name in ("min_sun_elevation_deg", "max_sun_elevation_deg"):
+            v = getattr(self, name)
+            number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            if v is not None and not (number and -90.0 <= float(v) <= 90.0):
+                raise ValueError(f"{name} must be None or a number in [-90, 90], got {v!r}")
+        lo, hi = self.min_sun_elevation_deg, self.max_sun_elevation_deg
+        if lo is not None and hi is not None and float(lo) > float(hi):
+            raise ValueError(f"min_sun_elevation_deg ({lo}) must not exceed max_sun_elevation_deg ({hi})")
+
+    @property
+    def sun_limited(self) -> bool:
+        """Whether a Sun limit applies."""
+        return self.min_sun_elevation_deg is not None or self.max_sun_elevation_deg is not None
+
+    def sun_sines(self) -> tuple[float, float]:
+        """The sines of the lowest and highest Sun elevation allowed (``-2, 2`` where there is no limit)."""
+        lo = -2.0 if self.min_sun_elevation_deg is None else math.sin(math.radians(float(self.min_sun_elevation_deg)))
+        hi = 2.0 if self.max_sun_elevation_deg is None else math.sin(math.radians(float(self.max_sun_elevation_deg)))
+        return lo, hi
 
 
-def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements):
+def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements, min_sun_elevation_deg=None,
+              max_sun_elevation_deg=None):
     """The satellite tables ``(sats_f, sats_i)`` (service index and requirement of each satellite), the
     services' ``min_sats``, their labels (None without ``requirements``) and requirements."""
     ns = len(c)
     if requirements is None:
-        req = Requirement(min_elevation_deg, half_angle_deg, min_sats)
+        req = Requirement(min_elevation_deg, half_angle_deg, min_sats, min_sun_elevation_deg, max_sun_elevation_deg)
         reqs, labels = [req], None
         serv = np.zeros(ns, np.int64)
     else:
@@ -86,6 +111,9 @@ def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements):
         labels = [str(k) for k in requirements]
         if "any" in labels:
             raise ValueError("'any' is reserved for the combined service; rename that group")
+        if min_sun_elevation_deg is not None or max_sun_elevation_deg is not None:
+            raise ValueError("with requirements, give Sun limits in each Requirement (min_sun_elevation_deg=...), "
+                             "not as arguments")
         reqs = []
         for k, v in requirements.items():
             if not isinstance(v, Requirement):
@@ -196,6 +224,10 @@ class RunPlan:
     #: step is still being chosen in a background thread (plans made for a cluster run, so that the plan
     #: travels to the workers meanwhile); :meth:`resolved` waits for it.  Never pickled.
     pending: Any = field(default=None, repr=False, compare=False)
+    #: per service, the sines of the Sun elevation limits ``(n_serv, 2)`` (``-2, 2``: none), and the unit
+    #: Sun direction (ITRS) at every sample ``(n_t, 3)``; both None when no service has a Sun limit
+    serv_sun: np.ndarray | None = None
+    sun: np.ndarray | None = None
 
     def resolved(self) -> RunPlan:
         """This plan with its node step chosen (itself when nothing is pending)."""
@@ -245,7 +277,9 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
               half_angle_deg: float | None = None, min_sats: int = 1,
               requirements: dict[str, Requirement] | None = None, refine_edges: bool = True,
               chunk_steps: int | None = None, want_siv: bool = False, positions: str = "hermite",
-              position_tol_m: float = POSITION_TOL_M, background: bool = False) -> RunPlan:
+              position_tol_m: float = POSITION_TOL_M, background: bool = False,
+              min_sun_elevation_deg: float | None = None,
+              max_sun_elevation_deg: float | None = None) -> RunPlan:
     """Validate the inputs of a coverage run and resolve them into a :class:`RunPlan`.
 
     With ``background``, the Hermite node step (:func:`_node_step`: SGP4 over a sample of the window, in
@@ -286,7 +320,14 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
         ex = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-step")
         pending = ex.submit(_node_step, c, times, position_tol_m)  # beside the rest of the plan
         ex.shutdown(wait=False)  # the thread ends with the job
-    sats_f, sats_i, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements)
+    sats_f, sats_i, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements,
+                                                       min_sun_elevation_deg, max_sun_elevation_deg)
+    serv_sun = sun = None
+    if any(r.sun_limited for r in reqs):
+        from .sun import sun_directions_itrs
+
+        serv_sun = np.array([r.sun_sines() for r in reqs], np.float64).reshape(len(reqs), 2)
+        sun = sun_directions_itrs(times)
     rows = rowmodel.row_geometry(grid)
     if hermite and not background:
         node_step_s, err_m, note = _node_step(c, times, position_tol_m)
@@ -296,7 +337,7 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
                    sats_i=sats_i, service_min_sats=serv_min, service_labels=labels, requirements=reqs,
                    with_any=requirements is not None, refine=bool(refine_edges), keep_sats_in_view=bool(want_siv),
                    bounds=bounds, positions=positions, node_step_s=node_step_s, stencil=_STENCIL,
-                   position_error_m=err_m, position_note=note, pending=pending)
+                   position_error_m=err_m, position_note=note, pending=pending, serv_sun=serv_sun, sun=sun)
 
 
 def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
@@ -438,7 +479,8 @@ def chunk_state(plan: RunPlan, k: int, pos: np.ndarray | None = None, n_lead: in
         geo = visibility.sat_geometry(pos[p0:p1], plan.sats_f, plan.sats_i, rg.r_min_km)
         opts = np.array([lead, a + e0, bool(_FAST_ARCS), plan.with_any, plan.refine, j > 0], np.int64)
         sweep.coverage_rows(pos[p0:p1], geo, plan.ticks[a + e0 - lead:a + e1], rg.cells, rg.rows_f, rg.rows_i,
-                            plan.sats_f, plan.sats_i, plan.service_min_sats, opts, state, rc, sv)
+                            plan.sats_f, plan.sats_i, plan.service_min_sats, opts, state, rc, sv,
+                            sun=None if plan.sun is None else plan.sun[a + e0 - lead:a + e1], serv_sun=plan.serv_sun)
         if not whole:
             row_cov[:, :, e0:e1] = rc
             if plan.keep_sats_in_view:

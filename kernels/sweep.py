@@ -43,8 +43,8 @@ from .visibility import (
     SAT_I_FIELDS,
     SAT_SERV,
     SAT_SIN_EL,
-    crossing_fraction,
-    margin,
+    crossing_time_fraction,
+    sun_crossing_fraction,
 )
 
 __all__ = ["coverage_rows", "sweep_rows", "satellite_tables", "OPT_FIELDS"]
@@ -82,6 +82,7 @@ def satellite_tables(service: np.ndarray, sin_el: np.ndarray, use_cone: np.ndarr
 def coverage_rows(pos: np.ndarray, geo: np.ndarray, t_ticks: np.ndarray, cells: np.ndarray, rows_f: np.ndarray,
                   rows_i: np.ndarray, sats_f: np.ndarray, sats_i: np.ndarray, serv_min: np.ndarray,
                   opts: np.ndarray, state: np.ndarray, row_cov: np.ndarray, siv: np.ndarray, *,
+                  sun: np.ndarray | None = None, serv_sun: np.ndarray | None = None,
                   parallel: bool = True) -> None:
     """One time chunk's partial reduction state, rows shared among threads.
 
@@ -114,29 +115,40 @@ def coverage_rows(pos: np.ndarray, geo: np.ndarray, t_ticks: np.ndarray, cells: 
         Output: covered cells per row at each new sample.
     siv : int16 (n_out, n_new, n_cells) or (0, 0, 0)
         Output when non-empty: satellites in view per cell at each new sample.
+    sun : float64 (n_t1, 3) or None
+        Unit Sun directions (ITRS) at the steps of ``pos``, when some service has a Sun limit.
+    serv_sun : float64 (n_serv, 2) or None
+        Per service, the sines of the lowest and highest Sun elevation above a cell's horizon while it
+        may be served (``-2, 2``: no limit).  Where the Sun is outside them a service's satellites do not
+        serve the cell: they are not counted and the cell is not covered (:func:`~.visibility.sun_margin`).
     parallel : bool
         Rows on every thread, or on the calling thread only.
 
     Each row keeps its cells' counts of the previous sample in a compact array; only cells whose
     coverage changed touch the state's timeline.  Transition time (``refine``): each satellite that rose
     or set at the cell between the two samples contributes one event at ``t_prev + f (t - t_prev)``,
-    ``f`` the zero of its service margin (:func:`~.visibility.margin`) interpolated through the samples
-    ``t-2, t-1, t`` (:func:`~.visibility.crossing_fraction`); events are replayed in time order (ties in
-    satellite order) from the previous counts and the transition is placed at the last event that switched
-    the output's coverage.  (For one required satellite this is the first rise or the last set; with N > 1
-    each satellite's crossing is interpolated independently, which is the approximation.)
+    ``f`` the zero of its service margin (:func:`~.visibility.margin`) on the positions interpolated
+    between the samples ``t-1`` and ``t`` (:func:`~.visibility.crossing_time_fraction`), and each service
+    whose Sun limit was met at one sample and not the other one event at the zero of the Sun margin
+    (:func:`~.visibility.sun_crossing_fraction`); events are replayed in time order (ties: the Sun first,
+    then satellite order) from the previous sample's satellites and daylight, and the transition is placed
+    at the last event that switched the output's coverage.  (A satellite that rises and sets between two
+    samples is not seen, as at the samples.)
     """
     if opts[OPT_RESUME] and opts[OPT_N_LEAD] < 1:
         raise ValueError("coverage_rows: resume needs the lead sample (n_lead >= 1)")
     st2 = state.reshape((state.shape[0] * state.shape[1], state.shape[2]))  # one flat view per cell
     tab, order, n_ok, cap_max = sat_tables(geo, sats_f, sats_i, parallel=parallel)
+    if sun is None or serv_sun is None:
+        sun = np.zeros((0, 3))
+        serv_sun = np.zeros((serv_min.shape[0], 2))
     run_ranges(sweep_rows, rows_i.shape[0], pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows_f, rows_i,
-               sats_f, sats_i, serv_min, opts, st2, row_cov, siv, parallel=parallel)
+               sats_f, sats_i, serv_min, serv_sun, sun, opts, st2, row_cov, siv, parallel=parallel)
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
 def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows_f, rows_i, sats_f, sats_i, serv_min,
-               opts, st2, row_cov, siv):
+               serv_sun, sun, opts, st2, row_cov, siv):
     """Rows ``r0 .. r1 - 1`` of :func:`coverage_rows` (each row's cells are its call's alone)."""
     for r in range(r0, r1):
         n_t1, ns = pos.shape[0], pos.shape[1]
@@ -149,7 +161,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
         n_serv = serv_min.shape[0]
         n_out = n_serv + (1 if with_any else 0)
         write_siv = siv.shape[0] > 0
-        one = n_serv == 1 and not with_any
+        sun_on = sun.shape[0] > 0
+        one = n_serv == 1 and not with_any and not sun_on
         ms0 = np.int32(min(serv_min[0], 2 ** 31 - 1))
         n = rows_i[r, ROW_COUNT]
         c0 = rows_i[r, ROW_START]
@@ -177,6 +190,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
         flip_k = np.empty(n + 1, np.int64)
         flip_seen = np.empty(n, np.int64)
         flip_seen[:] = -1
+        day_c = np.ones((n_serv, n), np.int32)  # each service's Sun limit met at this sample ...
+        day_p = np.ones((n_serv, n), np.int32)  # ... and at the previous one
         work = _transition_work(ns, n_serv)
         rcov = np.zeros(n_out, np.int64)
         t_start = max(first_new - 1, 0)
@@ -204,10 +219,12 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                 if n_flip > 0:
                     _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks, runs_a,
                                  n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv, cur, cov_cur,
-                                 cov_prev, rcov, st2, work, flip_k, n_flip)
+                                 cov_prev, rcov, st2, work, flip_k, n_flip, serv_sun, sun, day_p, day_c)
                 row_cov[0, r, tt] = rcov[0]
             else:
                 _prefix_sums(diff, serv_min, with_any, cur, cov_cur)
+                if sun_on:
+                    _sun_mask(sun[t], cells, c0, serv_sun, serv_min, with_any, cur, cov_cur, day_c)
                 if t < first_new:
                     # the previous chunk's last sample: this chunk's timelines open there (reductions.begin), or,
                     # resuming, the state's timelines go on from it with their count statistics
@@ -244,7 +261,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                         if n_flip > 0:
                             _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks,
                                          runs_a, n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv,
-                                         cur, cov_cur, cov_prev, rcov, st2, work, flip_k, n_flip)
+                                         cur, cov_cur, cov_prev, rcov, st2, work, flip_k, n_flip, serv_sun, sun, day_p,
+                                         day_c)
                     for o in range(n_out):
                         row_cov[o, r, tt] = rcov[o]
             runs_a, runs_b = runs_b, runs_a
@@ -252,6 +270,7 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
             p_arc = cb
             n_arc_prev = n_arc
             cur, prv = prv, cur
+            day_c, day_p = day_p, day_c
         # the chunk's count statistics into the state: sum over its samples, the last count, minimum, maximum
         i_end = i0 + (n_t1 - first_new)
         for o in range(n_out):
@@ -403,6 +422,38 @@ def _prefix_sums(diff, serv_min, with_any, cur, cov_cur):
 
 
 @njit(cache=CACHE, inline="always")
+def _sun_mask(s, cells, c0, serv_sun, serv_min, with_any, cur, cov_cur, day):
+    """Sun limits at one sample (unit Sun direction ``s``): for each service with a limit, ``day[j, k]``
+    whether the Sun's elevation at cell ``c0 + k`` is within it, and where it is not, no satellite of the
+    service counts there; "any" is formed again from the services."""
+    n_serv = serv_min.shape[0]
+    n = cur.shape[1]
+    sx, sy, sz = s[0], s[1], s[2]
+    for j in range(n_serv):
+        lo = serv_sun[j, 0]
+        hi = serv_sun[j, 1]
+        if lo <= -1.0 and hi >= 1.0:
+            continue
+        mj = serv_min[j]
+        for k in range(n):
+            c = c0 + k
+            e = sx * cells[c, 3] + sy * cells[c, 4] + sz * cells[c, 5]
+            d = np.int32(1) if (e >= lo) & (e <= hi) else np.int32(0)
+            day[j, k] = d
+            v = cur[j, k] * d
+            cur[j, k] = v
+            cov_cur[j, k] = 1 if v >= mj else 0
+    if with_any:
+        for k in range(n):
+            cur[n_serv, k] = 0
+            cov_cur[n_serv, k] = 0
+        for j in range(n_serv):
+            for k in range(n):
+                cur[n_serv, k] += cur[j, k]
+                cov_cur[n_serv, k] |= cov_cur[j, k]
+
+
+@njit(cache=CACHE, inline="always")
 def _sample_all_outputs(t, cur, cov_cur, cov_prev, loc_sum, loc_min, loc_max, flip_seen, flip_k):
     """An ordinary sample ``t`` for every output: the count statistics (vectorised) and the cells where
     some output's coverage flipped, listed once each in ``flip_k``; returns how many."""
@@ -427,13 +478,14 @@ def _transition_work(ns, n_serv):
     """Scratch arrays of :func:`_transitions` for a row: the events (``ev_f`` fraction of the step; rows of
     ``ev_i``: satellite, service, +1 rise / -1 set), the satellites listed at the previous and this sample
     (``lists``) with their markers (``marks``: the stamp of the cell they were last listed for), the
-    counts being replayed (``sim``) and the current stamp (``stamp[0]``)."""
-    ev_f = np.empty(ns + 1)
-    ev_i = np.empty((3, ns + 1), np.int64)
+    counts and daylight flags being replayed and, with Sun limits, the previous sample's counts before the
+    limits and its daylight (rows of ``sim``) and the current stamp (``stamp[0]``)."""
+    ev_f = np.empty(ns + n_serv + 1)
+    ev_i = np.empty((3, ns + n_serv + 1), np.int64)
     marks = np.empty((2, ns), np.int64)
     marks[:, :] = -1
     lists = np.empty((2, ns), np.int64)
-    sim = np.zeros(n_serv, np.int64)
+    sim = np.zeros((4, n_serv), np.int64)  # replayed counts and daylight; the previous sample's (Sun limits)
     stamp = np.zeros(1, np.int64)
     return ev_f, ev_i, marks, lists, sim, stamp
 
@@ -461,13 +513,16 @@ def _collect_in(runs, n_runs, k, n, stamp, mark, sat_list, m):
 @njit(cache=CACHE, error_model="numpy")
 def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks, runs_a, n_prev, runs_b,
                  n_cur, arcs_prev, n_arc_prev, arcs_cur, n_arc_cur, prv, cur, cov_cur, cov_prev, rcov, st2, work,
-                 flip_k, n_flip):
+                 flip_k, n_flip, serv_sun, sun, day_p, day_c):
     """Hand the coverage transitions of the row between samples ``t-1`` and ``t`` at the cells
     ``flip_k[:n_flip]`` (where some output's ``cov_cur`` differs from ``cov_prev``) to the reductions
     (:func:`~.reductions.add_edge`), refined as :func:`coverage_rows` describes.  The runs of sample
     ``t-1`` are ``runs_a[:, :n_prev]`` and ``arcs_prev[:, :n_arc_prev]``; those of sample ``t`` are
-    ``runs_b[:, :n_cur]`` and ``arcs_cur[:, :n_arc_cur]``."""
+    ``runs_b[:, :n_cur]`` and ``arcs_cur[:, :n_arc_cur]``; ``day_p`` and ``day_c`` the services' Sun
+    limits met at the two samples (all 1 without Sun limits: ``sun`` empty)."""
     ev_f, ev_i, marks, lists, sim, stamp_box = work
+    sun_on = sun.shape[0] > 0
+    h_s = (t_ticks[t] - t_ticks[t - 1]) * 1e-6
     n_serv = serv_min.shape[0]
     n_out = cur.shape[0]
     mark_p = marks[0]
@@ -491,10 +546,10 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
             # (no satellite served the cell at a sample: nothing to look for in that sample's runs)
             mp = np.int64(0)
             mc = np.int64(0)
-            if n_p > 0:
+            if n_p > 0 or sun_on:  # (with Sun limits the counts can be 0 while satellites are in view)
                 mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p, mp)
                 mp = _collect_in(arcs_prev, n_arc_prev, k, n, stamp, mark_p, list_p, mp)
-            if n_c > 0:
+            if n_c > 0 or sun_on:
                 mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c, mc)
                 mc = _collect_in(arcs_cur, n_arc_cur, k, n, stamp, mark_c, list_c, mc)
             # satellites that rose (in cur only) or set (in prev only), each one event
@@ -505,7 +560,11 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
                     s = list_c[q] if inc else list_p[q]
                     if (mark_p[s] if inc else mark_c[s]) == stamp:
                         continue
-                    f = _crossing(pos, t, s, cells, c, sats_f, sats_i, inc)
+                    f = crossing_time_fraction(pos[t - 1, s], pos[t, s], h_s, cells[c, 0], cells[c, 1], cells[c, 2],
+                                               cells[c, 3], cells[c, 4], cells[c, 5], sats_f[s, SAT_SIN_EL],
+                                               sats_i[s, SAT_CONE], sats_f[s, SAT_COS_HALF])
+                    if f < 0.0:
+                        f = 1.0 if inc else 0.0  # no zero between the samples: the on-sample rule
                     # insertion in time order, ties in satellite order
                     w = ne
                     while w > 0 and (ev_f[w - 1] > f or (ev_f[w - 1] == f and ev_i[0, w - 1] > s)):
@@ -519,13 +578,39 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
                     ev_i[1, w] = sats_i[s, SAT_SERV]
                     ev_i[2, w] = 1 if inc else -1
                     ne += 1
+            if sun_on:
+                for j in range(n_serv):
+                    sim[3, j] = day_p[j, k]
+                    sim[2, j] = 0
+                for q in range(mp):
+                    sim[2, sats_i[list_p[q], SAT_SERV]] += 1
+                for j in range(n_serv):
+                    if day_p[j, k] == day_c[j, k]:
+                        continue
+                    rise = day_c[j, k] == 1
+                    f = sun_crossing_fraction(sun[t - 1], sun[t], cells[c, 3], cells[c, 4], cells[c, 5],
+                                              serv_sun[j, 0], serv_sun[j, 1])
+                    if f < 0.0:
+                        f = 1.0 if rise else 0.0
+                    w = ne
+                    while w > 0 and ev_f[w - 1] >= f:  # ties: the Sun before the satellites
+                        ev_f[w] = ev_f[w - 1]
+                        ev_i[0, w] = ev_i[0, w - 1]
+                        ev_i[1, w] = ev_i[1, w - 1]
+                        ev_i[2, w] = ev_i[2, w - 1]
+                        w -= 1
+                    ev_f[w] = f
+                    ev_i[0, w] = -1
+                    ev_i[1, w] = j
+                    ev_i[2, w] = 2 if rise else -2
+                    ne += 1
         for o in range(n_out):
             now = cov_cur[o, k]
             if now == cov_prev[o, k]:
                 continue
             e = -1
             if refine and ne > 0:
-                fs = _switch_fraction(o, k, prv, serv_min, cov_prev[o, k], ev_f, ev_i, ne, sim)
+                fs = _switch_fraction(o, k, prv, serv_min, cov_prev[o, k], ev_f, ev_i, ne, sim, sun_on)
                 if fs >= 0.0:
                     e = t_prev + int(round(fs * (t_cur - t_prev)))
             if e < 0:
@@ -536,41 +621,34 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
 
 
 @njit(cache=CACHE, inline="always")
-def _crossing(pos, t, s, cells, c, sats_f, sats_i, rising):
-    """Fraction of the step ``t-1 .. t`` where satellite ``s``'s service margin at cell ``c`` crosses zero
-    (:func:`~.visibility.crossing_fraction` through the margins at ``t-2`` (when there is one), ``t-1``
-    and ``t``)."""
-    sin_el = sats_f[s, SAT_SIN_EL]
-    cone = sats_i[s, SAT_CONE]
-    cos_half = sats_f[s, SAT_COS_HALF]
-    px, py, pz = cells[c, 0], cells[c, 1], cells[c, 2]
-    ux, uy, uz = cells[c, 3], cells[c, 4], cells[c, 5]
-    m0 = margin(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], px, py, pz, ux, uy, uz, sin_el, cone, cos_half)
-    m1 = margin(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], px, py, pz, ux, uy, uz, sin_el, cone, cos_half)
-    m2 = np.nan
-    if t >= 2:
-        m2 = margin(pos[t - 2, s, 0], pos[t - 2, s, 1], pos[t - 2, s, 2], px, py, pz, ux, uy, uz, sin_el, cone,
-                    cos_half)
-    return crossing_fraction(m2, m0, m1, rising)
-
-
-@njit(cache=CACHE, inline="always")
-def _switch_fraction(o, k, prv, serv_min, cov, ev_f, ev_i, ne, sim):
-    """Replay the events ``0 .. ne - 1`` (in time order) from the previous sample's counts of cell ``k``;
-    return the fraction of the step of the last event that switched output ``o``'s coverage (from
-    ``cov``), or -1 if none did."""
+def _switch_fraction(o, k, prv, serv_min, cov, ev_f, ev_i, ne, sim, sun_on):
+    """Replay the events ``0 .. ne - 1`` (in time order) from the previous sample's counts of cell ``k``
+    (with Sun limits: its satellites in view before the limits, ``sim[2]``, and daylight, ``sim[3]``;
+    events ``+-2`` switch a service's daylight); return the fraction of the step of the last event that
+    switched output ``o``'s coverage (from ``cov``), or -1 if none did."""
     n_serv = serv_min.shape[0]
+    cnt = sim[0]
+    day = sim[1]
     for j in range(n_serv):
-        sim[j] = prv[j, k]  # the previous sample's counts
+        if sun_on:
+            cnt[j] = sim[2, j]
+            day[j] = sim[3, j]
+        else:
+            cnt[j] = prv[j, k]  # the previous sample's counts
+            day[j] = 1
     fs = -1.0
     for w in range(ne):
-        sim[ev_i[1, w]] += ev_i[2, w]
+        d = ev_i[2, w]
+        if d == 2 or d == -2:
+            day[ev_i[1, w]] = 1 if d > 0 else 0
+        else:
+            cnt[ev_i[1, w]] += d
         if o < n_serv:
-            nv = 1 if sim[o] >= serv_min[o] else 0
+            nv = 1 if day[o] == 1 and cnt[o] >= serv_min[o] else 0
         else:
             nv = 0
             for j in range(n_serv):
-                if sim[j] >= serv_min[j]:
+                if day[j] == 1 and cnt[j] >= serv_min[j]:
                     nv = 1
         if nv != cov:
             cov = nv

@@ -112,8 +112,10 @@ def _skyfield_passes(sat, lat, lon, times, mask_deg):
 @pytest.mark.parametrize("step_s", [30, 60])
 def test_refined_edges_agree_with_skyfield_find_events(step_s):
     """One LEO satellite over six sites for a day, 10 deg mask: same accesses as Skyfield's find_events;
-    first rise and longest access within 1 s, covered time within 1 s per access (each access has two
-    refined edges).  Measured: <= 0.25 s at 30 s steps, <= 0.55 s per edge at 60 s steps."""
+    first rise and longest access within 0.2 s, covered time within 0.2 s per access.  Measured: 0.11 s
+    at both steps, which is find_events' own resolution (its events lie up to 0.15 s from a bisection on
+    the same Skyfield positions; ``test_coverage_exact_edges.py`` checks every edge against that
+    bisection to 0.1 s)."""
     sat = make_sat(1, 6378.137 + 550.0, 0.001, 53.0, 40.0, 0.0, 0.0)
     times = time_range(START, duration="1d", step_s=step_s)
     sites = [(36.65, 117.0), (0.0, -60.0), (-33.9, 18.4), (51.5, -0.1), (20.0, 40.0), (-10.0, 150.0)]
@@ -129,9 +131,9 @@ def test_refined_edges_agree_with_skyfield_find_events(step_s):
         if n == 0:
             continue
         checked += n
-        assert abs(ds["first_access_s"].values[c] - rises[0]) <= 1.0
-        assert abs(ds["coverage_time_s"].values[c] - (sets - rises).sum()) <= 1.0 * n
-        assert abs(ds["access_duration_max_s"].values[c] - (sets - rises).max()) <= 1.0
+        assert abs(ds["first_access_s"].values[c] - rises[0]) <= 0.2
+        assert abs(ds["coverage_time_s"].values[c] - (sets - rises).sum()) <= 0.2 * n
+        assert abs(ds["access_duration_max_s"].values[c] - (sets - rises).max()) <= 0.2
         # refinement must actually help: on-sample edges lose most of a step per access
         assert abs(coarse["coverage_time_s"].values[c] - (sets - rises).sum()) > 0.3 * step_s * n / 2
     assert checked >= 10

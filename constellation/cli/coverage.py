@@ -30,12 +30,16 @@ from ._common import build_grid, import_in_background, load_elements, modules_hi
 #:   the off-nadir pointing range typical of small agile optical imagers (beyond it ground resolution
 #:   degrades roughly as 1/cos^2 of the off-nadir angle), and above a 10 deg elevation mask.  At the
 #:   plan's 535 km the 30 deg cone is the binding limit: it corresponds to about 57 deg elevation.
+#:   Optical imaging needs daylight: the Sun at least 10 deg above the target's horizon (below about
+#:   10 deg, long shadows and a long atmospheric path leave little usable signal; 10 deg is a common
+#:   minimum solar elevation of optical imaging planners' target requirements).
 #: * ``comm`` (communication) and ``nav`` (navigation augmentation): a 10 deg elevation mask, the
 #:   usual minimum for user terminals and GNSS-style receivers; no cone (whole visible footprint).
 #:
-#: Groups not listed here use the command's ``--min-elevation``, ``--half-angle`` and ``--min-sats``.
+#: Groups not listed here use the command's ``--min-elevation``, ``--half-angle`` and ``--min-sats``;
+#: ``--min-sun-elevation`` / ``--max-sun-elevation`` replace the Sun limits of every group.
 DEFAULT_REQUIREMENTS: dict[str, dict[str, Any]] = {
-    "eo": dict(min_elevation_deg=10.0, half_angle_deg=30.0, min_sats=1),
+    "eo": dict(min_elevation_deg=10.0, half_angle_deg=30.0, min_sats=1, min_sun_elevation_deg=10.0),
     "comm": dict(min_elevation_deg=10.0, half_angle_deg=None, min_sats=1),
     "nav": dict(min_elevation_deg=10.0, half_angle_deg=None, min_sats=1),
 }
@@ -45,6 +49,9 @@ _REQ_KEYS = {
     "min_elevation": "min_elevation_deg", "min_elevation_deg": "min_elevation_deg",
     "half": "half_angle_deg", "half_angle": "half_angle_deg", "half_angle_deg": "half_angle_deg",
     "n": "min_sats", "min_sats": "min_sats",
+    "sun": "min_sun_elevation_deg", "min_sun": "min_sun_elevation_deg",
+    "min_sun_elevation_deg": "min_sun_elevation_deg", "max_sun": "max_sun_elevation_deg",
+    "max_sun_elevation_deg": "max_sun_elevation_deg",
 }
 
 EPILOG = """\
@@ -53,6 +60,8 @@ examples:
   constellation coverage --duration 6h --step 60s --grid-deg 2 --output cov.zarr
   constellation coverage --region=20,55,70,140 --grid-deg 0.5 --min-elevation 20
   constellation coverage --per-group --requirement eo:elev=15,half=25 --output services.nc
+  constellation coverage --group eo --min-sun-elevation 10 --half-angle 30   # daylight imaging revisit
+  constellation coverage --per-group --requirement eo:sun=none          # eo without its daylight default
   constellation coverage gps-ops.txt --min-elevation 5 --min-sats 4 --grid-deg 5
   constellation coverage --duration 7d --output week.zarr            # resumable: kill it, then
   constellation coverage --duration 7d --output week.zarr --resume   # ... finishes where it stopped
@@ -60,8 +69,10 @@ examples:
   constellation coverage --scheduler tcp://10.0.0.5:8786 --output week.zarr --duration 7d
 
 A region that starts with a minus sign needs '=': --region=-10,10,-20,20.
---per-group defaults: eo: half-angle 30 deg (off-nadir pointing limit of small agile imagers) and
-10 deg elevation; comm and nav: 10 deg elevation; other groups: --min-elevation/--half-angle/--min-sats.
+--per-group defaults: eo: half-angle 30 deg (off-nadir pointing limit of small agile imagers), 10 deg
+elevation and the Sun at least 10 deg above the target (daylight imaging); comm and nav: 10 deg
+elevation; other groups: --min-elevation/--half-angle/--min-sats.  --min-sun-elevation and
+--max-sun-elevation replace the Sun limits of every group; --requirement GROUP:sun=DEG,max_sun=DEG of one.
 """
 
 
@@ -93,6 +104,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="elevation mask in degrees (default 10)")
     p.add_argument("--half-angle", type=float, default=None, metavar="DEG",
                    help="sensor / antenna nadir cone half-angle in degrees (default: none)")
+    p.add_argument("--min-sun-elevation", type=float, default=None, metavar="DEG",
+                   help="serve a cell only while the Sun is at least DEG above its horizon (daylight imaging; "
+                        "default: no limit)")
+    p.add_argument("--max-sun-elevation", type=float, default=None, metavar="DEG",
+                   help="serve a cell only while the Sun is at most DEG above its horizon (night-time sensors, "
+                        "e.g. -12; default: no limit)")
     p.add_argument("--min-sats", type=int, default=1, metavar="N",
                    help="satellites needed at once for a cell to count as covered (default 1)")
     p.add_argument("--group", nargs="+", action="extend", metavar="G",
@@ -100,8 +117,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--launched", action="store_true", help="use only launched satellites")
     p.add_argument("--per-group", action="store_true",
                    help="a service per group with its own requirement (defaults in the epilog), plus 'any'")
-    p.add_argument("--requirement", action="append", default=[], metavar="GROUP:elev=E,half=H,n=N",
-                   help="requirement of one group (repeatable; implies --per-group), e.g. eo:elev=10,half=30")
+    p.add_argument("--requirement", action="append", default=[], metavar="GROUP:elev=E,half=H,n=N,sun=S",
+                   help="requirement of one group (repeatable; implies --per-group), e.g. eo:elev=10,half=30; "
+                        "sun=DEG / max_sun=DEG are Sun elevation limits (none: no limit)")
     p.add_argument("--exclude-window-edges", action="store_true",
                    help="do not count gaps that touch the window start or end (STK's optimistic rule)")
     p.add_argument("--no-refine", action="store_true",
@@ -140,7 +158,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 # -- argument parsing helpers --------------------------------------------------------------------------
 
 def parse_requirement(text: str) -> tuple[str, dict[str, Any]]:
-    """``"GROUP:elev=10,half=30,n=1"`` -> ``("GROUP", {...})``; ``half=none`` for no cone."""
+    """``"GROUP:elev=10,half=30,n=1,sun=10,max_sun=60"`` -> ``("GROUP", {...})``; ``half=none`` for no
+    cone, ``sun=none`` / ``max_sun=none`` for no Sun limit."""
     group, sep, body = str(text).partition(":")
     group = group.strip()
     if not sep or not group:
@@ -151,24 +170,26 @@ def parse_requirement(text: str) -> tuple[str, dict[str, Any]]:
         name = _REQ_KEYS.get(key.strip().lower())
         if not eq or name is None:
             raise ValueError(f"--requirement {text!r}: cannot read {item!r}; expected elev=DEG, half=DEG "
-                             f"(or half=none) or n=COUNT")
+                             f"(or half=none), n=COUNT, sun=DEG or max_sun=DEG (or none)")
         value = value.strip()
         try:
             if name == "min_sats":
                 out[name] = int(value)
                 if out[name] < 1:
                     raise ValueError
-            elif name == "half_angle_deg" and value.lower() in ("none", "off", ""):
+            elif name in ("half_angle_deg", "min_sun_elevation_deg", "max_sun_elevation_deg") \
+                    and value.lower() in ("none", "off", ""):
                 out[name] = None
             else:
                 out[name] = float(value)
-                if not math.isfinite(out[name]):
+                if not math.isfinite(out[name]) or ("sun" in name and not -90.0 <= out[name] <= 90.0):
                     raise ValueError
         except ValueError:
-            expected = "a whole number >= 1" if name == "min_sats" else "a number of degrees"
+            expected = ("a whole number >= 1" if name == "min_sats" else "a Sun elevation in [-90, 90] degrees"
+                        if "sun" in name else "a number of degrees")
             raise ValueError(f"--requirement {text!r}: {key.strip()}={value!r} is not {expected}") from None
     if not out:
-        raise ValueError(f"--requirement {text!r}: give at least one of elev=, half=, n=")
+        raise ValueError(f"--requirement {text!r}: give at least one of elev=, half=, n=, sun=, max_sun=")
     return group, out
 
 
@@ -183,13 +204,22 @@ def _requirements(args: argparse.Namespace, sats) -> dict | None:
                          "comm, nav); these satellites have none")
     base = dict(min_elevation_deg=args.min_elevation, half_angle_deg=args.half_angle, min_sats=args.min_sats)
     reqs = {g: dict(DEFAULT_REQUIREMENTS.get(g, base)) for g in groups}
+    if args.min_sun_elevation is not None or args.max_sun_elevation is not None:
+        for g in groups:  # the command's Sun limits replace every group's (both ends)
+            reqs[g].update(min_sun_elevation_deg=args.min_sun_elevation, max_sun_elevation_deg=args.max_sun_elevation)
     for text in args.requirement:
         g, values = parse_requirement(text)
         if g not in reqs:
             raise ValueError(f"--requirement {text!r}: no satellites in group {g!r}; groups present: "
                              f"{', '.join(groups)}")
         reqs[g].update(values)
-    return {g: Requirement(**r) for g, r in reqs.items()}
+    out = {}
+    for g, r in reqs.items():
+        try:
+            out[g] = Requirement(**r)
+        except ValueError as exc:
+            raise ValueError(f"requirement of group {g!r}: {exc}") from None
+    return out
 
 
 # -- summary -------------------------------------------------------------------------------------------
@@ -211,6 +241,28 @@ def _where(ds, index: tuple[int, ...]) -> str:
     else:
         lat, lon = float(ds["lat"].values[index[-1]]), float(ds["lon"].values[index[-1]])
     return f"lat {lat:+.1f}, lon {lon:+.1f}"
+
+
+def _sun_words(ds) -> str:
+    """How the run's Sun limits read in the summary ("" without any)."""
+    lo, hi = ds.attrs.get("min_sun_elevation_deg"), ds.attrs.get("max_sun_elevation_deg")
+    if lo is None and hi is None:
+        reqs = str(ds.attrs.get("requirements", ""))
+        return "Sun limits hold at the target (per service: see the requirements attribute)" if "sun_" in reqs else ""
+    if lo is not None and hi is not None:
+        return f"the Sun is {float(lo):g} to {float(hi):g} deg above the target's horizon"
+    if lo is not None:
+        return f"the Sun is at least {float(lo):g} deg above the target's horizon"
+    return f"the Sun is at most {float(hi):g} deg above the target's horizon"
+
+
+def _sun_adjective(ds) -> str:
+    lo, hi = ds.attrs.get("min_sun_elevation_deg"), ds.attrs.get("max_sun_elevation_deg")
+    if lo is not None and float(lo) >= 0.0 and hi is None:
+        return "daylight"
+    if hi is not None and float(hi) < 0.0 and lo is None:
+        return "night-time"
+    return "Sun-limited"
 
 
 def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> str:
@@ -239,9 +291,16 @@ def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> s
              f"{kind} mean coverage {100 * mean('coverage_fraction'):.2f}% of the time; "
              f"{100 * continuous:.2f}% of the {'area' if w is not None else 'sites'} covered continuously"]
     rv = np.asarray(one["revisit_max_s"].values, dtype=float)
+    sun = _sun_words(ds)
+    if sun:
+        parts.append(f"only while {sun}")
     if np.isfinite(rv).any():
         idx = np.unravel_index(int(np.nanargmax(rv)), rv.shape)
-        parts.append(f"worst revisit gap {np.nanmax(rv) / 60.0:.1f} min at {_where(one, idx)}")
+        if sun:  # daylight revisit runs to hours: say it in hours, with the mean beside the worst
+            parts.append(f"{_sun_adjective(ds)} revisit: mean {mean('revisit_mean_s') / 3600.0:.2f} h, worst gap "
+                         f"{np.nanmax(rv) / 3600.0:.2f} h at {_where(one, idx)}")
+        else:
+            parts.append(f"worst revisit gap {np.nanmax(rv) / 60.0:.1f} min at {_where(one, idx)}")
     else:
         parts.append("no coverage gaps anywhere")
     parts.append(f"mean {mean('sats_in_view_mean'):.2f} satellites in view")
@@ -307,6 +366,13 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
     if args.half_angle is not None and not 0 < args.half_angle <= 180:
         raise ValueError(f"--half-angle must lie in (0, 180] degrees, got {args.half_angle:g}")
+    for flag, v in (("--min-sun-elevation", args.min_sun_elevation), ("--max-sun-elevation", args.max_sun_elevation)):
+        if v is not None and not -90 <= v <= 90:
+            raise ValueError(f"{flag} must lie in [-90, 90] degrees, got {v:g}")
+    if args.min_sun_elevation is not None and args.max_sun_elevation is not None \
+            and args.min_sun_elevation > args.max_sun_elevation:
+        raise ValueError(f"--min-sun-elevation ({args.min_sun_elevation:g}) must not exceed --max-sun-elevation "
+                         f"({args.max_sun_elevation:g})")
     grid = build_grid(args.grid_deg, region=args.region, sites=args.sites, equal_area=args.equal_area)
     sats, default_start, label = load_elements(args.elements)
     sats = select(sats, args.group, args.launched)
@@ -336,6 +402,8 @@ def _run(args: argparse.Namespace) -> int:
         kwargs["chunk_steps"] = max(1, -(-times.size // 40))
     if requirements is not None:
         kwargs["requirements"] = requirements
+    else:
+        kwargs.update(min_sun_elevation_deg=args.min_sun_elevation, max_sun_elevation_deg=args.max_sun_elevation)
     if args.snapshots:
         every = args.snapshots.strip()
         kwargs["snapshots"] = int(every) if every.isdigit() else every
