@@ -136,6 +136,7 @@ def test_cli_contacts(tmp_path, capsys):
 
 
 def test_cli_passes_several_sites(capsys):
-    assert main(["passes", "--site", "36.65,117", "--site=-33.9,18.4", "--duration", "2h", "--group", "eo"]) == 0
+    assert main(["passes", "--site", "36.65,117", "--site=-33.9,18.4", "--duration", "2h", "--group", "eo",
+                 "--all"]) == 0
     out = capsys.readouterr().out
     assert "over 2 sites" in out and "-33.9,18.4" in out and "36.65,117" in out
