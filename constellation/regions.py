@@ -91,6 +91,13 @@ def _as_ring(coords: Any, where: str) -> np.ndarray:
         raise ValueError(f"{where}: positions must be finite [lon, lat] degrees within [-180, 180] x [-90, 90]")
     if not np.array_equal(a[0], a[-1]):
         a = np.vstack([a, a[:1]])
+    jump = np.abs(np.diff(a[:, 0])) > 180.0
+    # allowed: edges along a pole, or from one side of the antimeridian to the other (a ring around a pole)
+    pole = (np.abs(a[:-1, 1]) == 90.0) & (np.abs(a[1:, 1]) == 90.0)
+    seam = (np.abs(a[:-1, 0]) == 180.0) & (np.abs(a[1:, 0]) == 180.0)
+    if np.any(jump & ~pole & ~seam):
+        raise ValueError(f"{where}: an edge jumps more than 180 degrees of longitude: a ring across the "
+                         f"antimeridian must be split into parts on either side (RFC 7946, section 3.1.9)")
     return a
 
 

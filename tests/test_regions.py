@@ -109,6 +109,9 @@ def test_bad_regions_are_refused(tmp_path):
     p.write_text(json.dumps({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}))
     with pytest.raises(ValueError, match="has no area"):
         R.load(str(p))
+    across = {"type": "Polygon", "coordinates": [[[170, 0], [-170, 0], [-170, 10], [170, 10], [170, 0]]]}
+    with pytest.raises(ValueError, match="antimeridian"):
+        R.from_geojson(across)
     with pytest.raises(ValueError, match="res_deg"):
         R.region_grid("China", 0.7)
 
