@@ -178,9 +178,8 @@ def read_manifest(path: str | Path, sats: Constellation) -> Manifest:
             raise ValueError(f"{where}: date {when} is before the previous launch")
         done.update(names)
         launches.append(Launch(when, tuple(names), str(t.get("label", "")) or _label(names, by_name)))
-    return Manifest(tuple(launches), float(comm), str(head.get("name", path.stem)), str(head.get("site",
-                                                                                                HAIYANG_SITE)),
-                    str(path))
+    return Manifest(tuple(launches), float(comm), name=str(head.get("name", path.stem)),
+                    site=str(head.get("site", HAIYANG_SITE)), path=str(path))
 
 
 def jinan368_manifest(sats: Constellation | None = None) -> Manifest:
