@@ -282,6 +282,8 @@ def deploy(sats: Constellation, manifest: Manifest, grid: Grid | None = None, ti
     from .api import coverage
     from .grid import global_grid
 
+    if not manifest.launches:
+        raise ValueError("the manifest has no launch")
     grid = global_grid(1.0) if grid is None else grid
     weights = _region_weights(grid, regions)
     delivered: set[str] = set()
