@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-__all__ = ["FOMS", "LOWER_IS_BETTER", "summary", "compare", "Comparison", "to_raster", "difference_map"]
+__all__ = ["FOMS", "LOWER_IS_BETTER", "summary", "compare", "Comparison", "difference_map"]
 
 #: The per-cell figures of merit of a coverage result (``constellation.coverage``).
 FOMS = ("coverage_fraction", "coverage_time_s", "sats_in_view_min", "sats_in_view_mean", "sats_in_view_max",
@@ -173,45 +173,13 @@ def compare(a: xr.Dataset, b: xr.Dataset, *, service: str | None = None, tol: fl
     return Comparison(diff=diff, table=pd.DataFrame(rows).set_index("fom"), label_a=la, label_b=lb)
 
 
-def to_raster(ds: xr.Dataset) -> xr.Dataset:
-    """A result on a region grid (dimension ``cell``, cells of a regular raster) as a regular ``(lat, lon)``
-    Dataset over the region's bounding box, NaN outside the region (for maps).  Regular results are returned
-    unchanged; point and equal-area results are refused."""
-    import xarray as xr
-
-    if "cell" not in ds.dims:
-        return ds
-    lat = np.asarray(ds["lat"].values, float)
-    lon = np.asarray(ds["lon"].values, float)
-    ulat = np.unique(lat)
-    if "name" in ds.coords or ulat.size < 1:
-        raise ValueError("only results on regular or region grids can be drawn as a raster")
-    steps = np.diff(ulat)
-    res = float(steps.min()) if steps.size else float(np.min(np.diff(np.unique(lon)))) if lon.size > 1 else 1.0
-    i = np.rint((lat - ulat[0]) / res).astype(np.int64)
-    j = np.rint((lon - lon.min()) / res).astype(np.int64)
-    if not (np.allclose(ulat[0] + i * res, lat, atol=1e-6) and np.allclose(lon.min() + j * res, lon, atol=1e-6)):
-        raise ValueError("the cells are not those of a regular raster (an equal-area grid?): no map")
-    n_lat, n_lon = int(i.max()) + 1, int(j.max()) + 1
-    glat = ulat[0] + res * np.arange(n_lat)
-    glon = lon.min() + res * np.arange(n_lon)
-    out = {}
-    for name, v in ds.data_vars.items():
-        if v.dims != ("cell",):
-            continue
-        grid = np.full((n_lat, n_lon), np.nan)
-        grid[i, j] = np.asarray(v.values, float)
-        out[name] = (("lat", "lon"), grid, dict(v.attrs))
-    return xr.Dataset(out, coords={"lat": ("lat", glat, dict(ds["lat"].attrs)),
-                                   "lon": ("lon", glon, dict(ds["lon"].attrs))}, attrs=dict(ds.attrs))
-
-
 def difference_map(cmp: Comparison, fom: str = "coverage_fraction", *, ax: Any = None, title: str | None = None,
                    cmap: Any = None, limit: float | None = None):
     """Map of ``B - A`` for one figure of merit on a diverging colour scale centred on zero (blue: B better,
     red: B worse); ``limit`` fixes the colour range to ``[-limit, limit]`` (default: the largest change).
     Returns ``(fig, ax)``."""
     from . import plot
+    from .regions import to_raster
 
     if fom not in cmp.diff:
         raise ValueError(f"no figure of merit {fom!r} in the comparison (has {', '.join(cmp.table.index[:-1])})")

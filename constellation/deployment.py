@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .grid import Grid
 
 __all__ = ["Launch", "Manifest", "read_manifest", "steady_manifest", "deploy", "launch_order", "LaunchOrder",
-           "HAIYANG_SITE"]
+           "HAIYANG_SITE", "jinan368_manifest"]
 
 #: The sea-launch site the Jinan constellations launch from (Haiyang, Shandong), recorded in manifests.
 HAIYANG_SITE = "Haiyang sea-launch site, Shandong"
@@ -178,9 +178,19 @@ def read_manifest(path: str | Path, sats: Constellation) -> Manifest:
             raise ValueError(f"{where}: date {when} is before the previous launch")
         done.update(names)
         launches.append(Launch(when, tuple(names), str(t.get("label", "")) or _label(names, by_name)))
-    return Manifest(tuple(launches), float(comm), str(head.get("name", path.stem)), str(head.get("site",
-                                                                                                HAIYANG_SITE)),
-                    str(path))
+    return Manifest(tuple(launches), float(comm), name=str(head.get("name", path.stem)),
+                    site=str(head.get("site", HAIYANG_SITE)), path=str(path))
+
+
+def jinan368_manifest(sats: Constellation | None = None) -> Manifest:
+    """The shipped illustrative manifest ``tle_data/jinan368_launches.toml`` (our assumption, not the
+    operator's schedule) read against the Jinan-368 plan (``sats``, default :func:`constellation.jinan368`)."""
+    from importlib.resources import files
+
+    from .design import jinan368
+
+    return read_manifest(Path(str(files("constellation.tle_data") / "jinan368_launches.toml")),
+                         jinan368() if sats is None else sats)
 
 
 def _label(names: Sequence[str], by_name: dict) -> str:
@@ -272,6 +282,8 @@ def deploy(sats: Constellation, manifest: Manifest, grid: Grid | None = None, ti
     from .api import coverage
     from .grid import global_grid
 
+    if not manifest.launches:
+        raise ValueError("the manifest has no launch")
     grid = global_grid(1.0) if grid is None else grid
     weights = _region_weights(grid, regions)
     delivered: set[str] = set()

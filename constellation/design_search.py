@@ -236,21 +236,26 @@ class SearchResult:
                     f"{self.pareto[cols].to_string(index=False)}")
 
 
-def _window(req: DesignRequirement, step_s: float):
-    from .timescale import time_range
+def _window(req: DesignRequirement, step_s: float, duration: str | None = None):
+    from .timescale import parse_duration, time_range
 
-    return time_range(req.start, duration=req.duration, step_s=step_s)
+    if duration is not None and parse_duration(duration) > parse_duration(req.duration):
+        raise ValueError(f"screen_duration {duration!r} is longer than the requirement's window {req.duration!r}")
+    return time_range(req.start, duration=duration or req.duration, step_s=step_s)
 
 
 def search(candidates: Sequence[dict[str, Any]], requirement: DesignRequirement, *, screen_res_deg: float = 4.0,
-           screen_step_s: float | None = None, confirm_margin: float = 0.02, n_confirm: int = 1,
-           elevation_margin: bool = True, progress: Any = None) -> SearchResult:
+           screen_step_s: float | None = None, screen_duration: str | None = None, confirm_margin: float = 0.02,
+           n_confirm: int = 1, elevation_margin: bool = True, progress: Any = None) -> SearchResult:
     """Search ``candidates`` for the smallest design meeting ``requirement`` (module docs for the stages).
 
     ``screen_res_deg``: resolution of the screening grid (cells of the same region, or a global grid,
     as the requirement's grid; at least the requirement grid's own).  ``screen_step_s``: screening time step
-    (default: 4 x the requirement's).  ``confirm_margin``: designs whose screened margin is short of the
-    threshold by at most this much are confirmed too (the coarse screen can miss or invent a gap).
+    (default: 4 x the requirement's).  ``screen_duration``: screen over this part of the window only (from
+    its start; e.g. one ground-track repeat period or a few orbits; default: the whole window); screened
+    verdicts stay provisional, confirmation uses the whole window.  ``confirm_margin``: designs whose
+    screened margin is short of the threshold by at most this much are confirmed too (the coarse screen
+    can miss or invent a gap).
     ``n_confirm``: confirm until at least this many designs meet, and always every passing design with
     as few satellites as the smallest confirmed one (so ties on satellites are all confirmed).
     ``elevation_margin``: for continuous-coverage requirements (``coverage_fraction``, worst cell, >= 1),
@@ -281,7 +286,7 @@ def search(candidates: Sequence[dict[str, Any]], requirement: DesignRequirement,
             r.update(status="pruned", note=why)
     t1 = time.perf_counter()
     kw = dict(min_elevation_deg=req.min_elevation_deg, **req.coverage_kw)
-    times_s = _window(req, screen_step_s or 4.0 * req.step_s)
+    times_s = _window(req, screen_step_s or 4.0 * req.step_s, screen_duration)
     ws = np.asarray(screen.weights(), float)
     for k, r in enumerate(rows):
         if r["status"]:

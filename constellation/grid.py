@@ -52,7 +52,8 @@ class Grid:
     Attributes
     ----------
     kind : str
-        ``"regular"`` (dims ``lat``, ``lon``), ``"equal_area"`` or ``"points"`` (dim ``cell``).
+        ``"regular"`` (dims ``lat``, ``lon``), ``"equal_area"``, ``"points"`` or ``"region"`` (the cells of a
+        regular raster inside a region, :func:`constellation.regions.region_grid`) (dim ``cell``).
     lat_deg, lon_deg : float64 (n_cell,)
         WGS84 geodetic latitude and longitude (degrees, longitude in [-180, 180)) of each cell centre,
         row by row, west to east within a row.

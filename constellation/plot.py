@@ -399,6 +399,10 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
     grids are markers labelled with the site name and value.  Seconds are shown in minutes or hours when
     the values are long.
     """
+    if "cell" in ds.dims and str(ds.attrs.get("grid", "")).startswith("region "):
+        from .regions import to_raster  # a region grid's cells, drawn on their raster
+
+        ds = to_raster(ds)
     da, service = _select(ds, fom, service)
     kind = _grid_kind(ds, da)
     units = str(da.attrs.get("units", ""))

@@ -35,7 +35,8 @@ import numpy as np
 
 from .grid import _B_KM, Grid, _q, _wrap_lon
 
-__all__ = ["Region", "country", "countries", "from_geojson", "load", "region_grid", "area_km2", "cell_areas_km2"]
+__all__ = ["Region", "country", "countries", "from_geojson", "load", "region_grid", "area_km2", "cell_areas_km2",
+           "to_raster"]
 
 _SHIPPED = Path(__file__).resolve().parent / "data" / "admin0_110m.geojson"
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(4)
@@ -90,6 +91,13 @@ def _as_ring(coords: Any, where: str) -> np.ndarray:
         raise ValueError(f"{where}: positions must be finite [lon, lat] degrees within [-180, 180] x [-90, 90]")
     if not np.array_equal(a[0], a[-1]):
         a = np.vstack([a, a[:1]])
+    jump = np.abs(np.diff(a[:, 0])) > 180.0
+    # allowed: edges along a pole, or from one side of the antimeridian to the other (a ring around a pole)
+    pole = (np.abs(a[:-1, 1]) == 90.0) & (np.abs(a[1:, 1]) == 90.0)
+    seam = (np.abs(a[:-1, 0]) == 180.0) & (np.abs(a[1:, 0]) == 180.0)
+    if np.any(jump & ~pole & ~seam):
+        raise ValueError(f"{where}: an edge jumps more than 180 degrees of longitude: a ring across the "
+                         f"antimeridian must be split into parts on either side (RFC 7946, section 3.1.9)")
     return a
 
 
@@ -338,3 +346,38 @@ def region_grid(region: str | Region | Mapping, res_deg: float = 0.5, *, min_fra
                 row_lat_deg=np.asarray(row_lat, float), row_lon0_deg=np.asarray(row_lon0, float),
                 row_dlon_deg=np.full(rc.size, float(res_deg)), row_full_circle=np.zeros(rc.size, bool),
                 res_deg=float(res_deg), description=f"region {region.name}, {res_deg:g} deg")
+
+
+def to_raster(ds: Any) -> Any:
+    """A result on a region grid (dimension ``cell``; cells of a regular raster) as a Dataset on the regular
+    ``(lat, lon)`` raster over the region's bounding box, NaN outside the region (for maps).  Variables
+    whose last dimension is ``cell`` get ``(..., lat, lon)``; the others are kept as they are.  Results
+    without a ``cell`` dimension are returned unchanged; point results and equal-area grids are refused."""
+    import xarray as xr
+
+    if "cell" not in ds.dims:
+        return ds
+    if "name" in ds.coords:
+        raise ValueError("a result on sites (points) has no raster to draw")
+    lat = np.asarray(ds["lat"].values, float)
+    lon = np.asarray(ds["lon"].values, float)
+    ulat, ulon = np.unique(lat), np.unique(lon)
+    steps = np.concatenate([np.diff(ulat), np.diff(ulon)])
+    res = float(steps.min()) if steps.size else 1.0
+    i = np.rint((lat - ulat[0]) / res).astype(np.int64)
+    j = np.rint((lon - ulon[0]) / res).astype(np.int64)
+    if not (np.allclose(ulat[0] + i * res, lat, atol=1e-6) and np.allclose(ulon[0] + j * res, lon, atol=1e-6)):
+        raise ValueError("the cells are not those of a regular raster (an equal-area grid?): no map")
+    n_lat, n_lon = int(i.max()) + 1, int(j.max()) + 1
+    out = {}
+    for name, v in ds.data_vars.items():
+        if v.dims and v.dims[-1] == "cell":
+            grid = np.full(v.shape[:-1] + (n_lat, n_lon), np.nan)  # numbers as float: NaN outside
+            grid[..., i, j] = np.asarray(v.values, float)
+            out[name] = (v.dims[:-1] + ("lat", "lon"), grid, dict(v.attrs))
+        elif "cell" not in v.dims:
+            out[name] = v
+    coords = {k: c for k, c in ds.coords.items() if "cell" not in c.dims}
+    coords["lat"] = ("lat", ulat[0] + res * np.arange(n_lat), dict(ds["lat"].attrs))
+    coords["lon"] = ("lon", ulon[0] + res * np.arange(n_lon), dict(ds["lon"].attrs))
+    return xr.Dataset(out, coords=coords, attrs=dict(ds.attrs))

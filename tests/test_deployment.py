@@ -89,3 +89,15 @@ def test_cli_deploy(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Haiyang" in out and "China cover" in out and (tmp_path / "d.nc").is_file()
     assert main(["deploy", "--manifest", str(tmp_path / "none.toml")]) == 2
+
+
+def test_shipped_manifest_and_windows_from_each_launch():
+    plan = C.jinan368()
+    man = D.jinan368_manifest(plan)
+    assert [len(x.satellites) for x in man.launches] == [16, 28, 12, 30, 18, 18, 16]
+    assert man.site.startswith("Haiyang") and man.commissioning_days == 30
+    small = D.Manifest(man.launches[:2], man.commissioning_days)
+    ds = D.deploy(plan, small, R.region_grid("Germany", 2.0), duration="20m", step_s=300.0)
+    # without a common window each phase starts when its launch enters service
+    assert ds["in_service"].values[1] == man.in_service(0) and ds["in_service"].values[2] == man.in_service(1)
+    assert list(ds["n_satellites"].values) == [26, 42, 70]

@@ -71,3 +71,20 @@ def test_requirement_and_candidates_are_checked():
     assert len(S.walker_candidates([12], [50.0], [1000.0])) == sum(range(1, 13)[p - 1] for p in (1, 2, 3, 4, 6, 12))
     sso = S.sso_candidates([2], [3], [10.5], [550.0], ltdn_spread_h=1.0)
     assert len(S.build_design(sso[0], "2026-01-01")) == 6
+
+
+def test_cli_search_writes_the_table(tmp_path, capsys):
+    from constellation.cli import main
+
+    out = tmp_path / "designs.csv"
+    assert main(["search", "--walker", "12:24:12", "--inclination", "60", "--altitude", "1000", "--region", "DEU",
+                 "--duration", "2h", "--screen-duration", "1h", "-o", str(out)]) == 0
+    import pandas as pd
+
+    t = pd.read_csv(out)
+    assert len(t) == len(S.walker_candidates([12, 24], [60.0], [1000.0]))
+    assert set(t["status"]) <= {"pruned", "screened", "confirmed"}
+    assert "requirement: worst coverage_fraction >= 1" in capsys.readouterr().out
+    assert main(["search", "--walker", "12", "--duration", "1h", "--screen-duration", "2h"]) == 2
+    assert "longer than the requirement's window" in capsys.readouterr().err
+    assert main(["search", "--walker", "1:x"]) == 2

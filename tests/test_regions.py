@@ -109,6 +109,9 @@ def test_bad_regions_are_refused(tmp_path):
     p.write_text(json.dumps({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}))
     with pytest.raises(ValueError, match="has no area"):
         R.load(str(p))
+    across = {"type": "Polygon", "coordinates": [[[170, 0], [-170, 0], [-170, 10], [170, 10], [170, 0]]]}
+    with pytest.raises(ValueError, match="antimeridian"):
+        R.from_geojson(across)
     with pytest.raises(ValueError, match="res_deg"):
         R.region_grid("China", 0.7)
 
@@ -146,3 +149,23 @@ def test_cli_coverage_takes_a_named_region(tmp_path, capsys):
     assert ds["cell_area_km2"].values.sum() == pytest.approx(R.area_km2("Germany"), rel=1e-9)
     assert main(["coverage", "--region", "Atlantis", "-o", str(tmp_path / "x.nc")]) == 2
     assert "no country named 'Atlantis'" in capsys.readouterr().err
+
+
+def test_region_results_are_mapped_on_their_raster(tmp_path):
+    """A region result draws as cells of its raster (NaN outside), not as an equal-area grid."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sats = C.design.walker_delta(12, 3, 1, 55.0, 1200.0, "2026-01-01")
+    ds = C.coverage(sats, C.time_range("2026-01-01", duration="30m", step_s=60), R.region_grid("Germany", 1.0))
+    ras = R.to_raster(ds)
+    assert ras["coverage_fraction"].dims == ("lat", "lon")
+    assert int(np.isfinite(ras["coverage_fraction"].values).sum()) == ds.sizes["cell"]
+    got = ras["coverage_fraction"].sel(lat=ds["lat"][5], lon=ds["lon"][5]).item()
+    assert got == ds["coverage_fraction"].values[5]
+    fig, ax = C.plot.coverage_map(ds, "coverage_fraction")
+    x0, x1 = ax.get_xlim()
+    assert 4.5 <= x0 < 6.5 and 14.5 < x1 <= 16.5  # Germany's cells, not the globe
+    plt.close(fig)

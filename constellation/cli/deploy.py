@@ -8,6 +8,7 @@ EPILOG = """\
 examples:
   constellation deploy --per-year 100 --per-launch 20 --region China         # the shipped plan, steady rate
   constellation deploy --manifest launches.toml --region China -o deploy.nc
+  constellation deploy --manifest jinan368 --duration 6h                     # the shipped manifest
   constellation deploy --per-year 100 --per-launch 20 --region China --order  # greedy launch order too
 
 Launches go from the Haiyang sea-launch site.  Each phase is evaluated over the same window (--start,
@@ -25,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("plan", nargs="?", metavar="PLAN", help="plan TOML file (default: the shipped Jinan-368 plan)")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--manifest", metavar="TOML", help="launch manifest file")
+    src.add_argument("--manifest", metavar="TOML", help="launch manifest file ('jinan368': the shipped "
+                                                        "illustrative manifest of the Jinan-368 plan)")
     src.add_argument("--per-year", type=float, metavar="N", help="steady rate: satellites a year (default 100)")
     p.add_argument("--per-launch", type=int, default=20, metavar="N", help="steady rate: satellites a launch")
     p.add_argument("--first-launch", metavar="ISO", help="steady rate: date of the first launch (default: the "
@@ -56,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
 
     plan = design.read_plan(args.plan) if args.plan else design.shipped_plan()
     sats = plan.build()
-    if args.manifest:
+    if args.manifest == "jinan368":
+        man = D.jinan368_manifest(sats)
+    elif args.manifest:
         man = D.read_manifest(args.manifest, sats)
     else:
         man = D.steady_manifest(sats, args.per_year or 100.0, args.per_launch, args.first_launch or plan.epoch,

@@ -67,6 +67,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--start", default="2026-01-01", metavar="ISO", help="window start (default 2026-01-01)")
     p.add_argument("--duration", default="1d", help="window length (default 1d)")
     p.add_argument("--step", default="60s", help="time step of the confirmation (default 60s)")
+    p.add_argument("--screen-duration", metavar="DUR",
+                   help="screen over this much of the window only (e.g. one repeat period); default: all of it")
     p.add_argument("--confirm", type=int, default=1, metavar="N", help="confirm until N designs meet")
     p.add_argument("-o", "--output", metavar="CSV", help="write the full table")
     p.set_defaults(func=run)
@@ -98,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     req = S.DesignRequirement(fom=args.fom, threshold=args.threshold, statistic=args.statistic, grid=grid,
                               start=args.start, duration=args.duration, step_s=parse_duration(args.step),
                               min_elevation_deg=args.min_elevation, area_threshold=args.area_threshold)
-    res = S.search(cands, req, screen_res_deg=args.screen_deg, n_confirm=args.confirm)
+    res = S.search(cands, req, screen_res_deg=args.screen_deg, screen_duration=args.screen_duration,
+                   n_confirm=args.confirm)
     print(res)
     if args.output:
         write_text(args.output, res.table.to_csv(index=False))
