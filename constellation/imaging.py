@@ -20,8 +20,9 @@ derivative from the interpolant's first and second derivatives), started where t
 the two sample values of ``f`` crosses zero, kept inside the shrinking bracket (a bisection where a step
 would leave it), until a step moves the time by less than 1e-7 s.  Only samples where the satellite is
 within reach of the grid's cells (a spherical cap around them) and cells within reach of the satellite
-at the earlier sample (the swath's Earth central angle plus the largest angle the sub-satellite point
-turns in one step, plus 0.01 rad) are examined.
+at the earlier sample (the swath's Earth central angle ``lam`` plus the largest angle the sub-satellite
+point turns in one step, ``w h``, plus 0.01 rad), and whose angles to the sub-satellite points at the two
+samples add up to at most ``2 (lam + 0.01) + w h`` (triangle inequality), are examined.
 
 **Duration.**  An opportunity has no duration: a pushbroom image of a cell is an instant.  Figures of merit
 count opportunities and measure the gaps between them; an agile imager that can point anywhere within a
@@ -205,16 +206,17 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
                 lam = math.acos(_B_KM / r_max)  # the swath reaches the horizon
             rate = float(np.nanmax(np.linalg.norm(V, axis=1) / rs)) + _OMEGA_EARTH_RAD_S
             reach = min(math.pi, lam + rate * h_s + 0.01)
+            sum_limit = 2.0 * (lam + 0.01) + rate * h_s
             Sn = S / np.where(ok_t, rs, 1.0)[:, None]
             # sample intervals whose earlier sample is within reach of the cells' cap
             seen = Sn[:-1] @ cap_dir >= math.cos(min(math.pi, cap_rad + reach))
             ks = np.flatnonzero(seen & ok_t[:-1] & ok_t[1:])
             if ks.size == 0:
                 continue
-            n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), buf_cell, buf_k)
+            n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), sum_limit, buf_cell, buf_k)
             if n_found > buf_cell.size:
                 buf_cell, buf_k = np.empty(2 * n_found, np.int64), np.empty(2 * n_found, np.int64)
-                n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), buf_cell, buf_k)
+                n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), sum_limit, buf_cell, buf_k)
             ci, ki = buf_cell[:n_found].copy(), buf_k[:n_found].copy()
             if ci.size == 0:
                 continue
