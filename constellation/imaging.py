@@ -319,13 +319,18 @@ def imaging_figures(opportunities: pd.DataFrame, grid: Grid, contact_table: pd.D
     :func:`constellation.groundlink.contacts` table of the same satellites (``n_sat`` of them) over at
     least that window.  Variables (definitions in the module notes): ``opportunities``,
     ``revisit_mean_s``, ``revisit_max_s``, ``max_wait_s``, and with contacts ``latency_mean_s``,
-    ``latency_max_s``, ``latency_p95_s`` (the ``percentile`` given) and ``undelivered``.  Dims: the
+    ``latency_max_s``, ``latency_p95_s`` (named for the ``percentile`` given, default 95) and
+    ``undelivered``.  Dims: the
     grid's (``lat``, ``lon`` or ``cell``).
     """
     import xarray as xr
 
     if not (0.0 <= float(percentile) <= 100.0):
         raise ValueError(f"percentile must lie in [0, 100], got {percentile}")
+    if "start" not in opportunities.attrs or "stop" not in opportunities.attrs:
+        raise ValueError("opportunities: the table's attrs must give the window (start, stop), as "
+                         "swath_opportunities sets them; after filtering rows, copy them back "
+                         "(table.attrs.update(full.attrs))")
     t0 = np.datetime64(opportunities.attrs["start"], "ns")
     t1 = np.datetime64(opportunities.attrs["stop"], "ns")
     window_s = float((t1 - t0) / np.timedelta64(1, "ns")) * 1e-9
@@ -378,9 +383,9 @@ def imaging_figures(opportunities: pd.DataFrame, grid: Grid, contact_table: pd.D
                                                       "satellite's next contact with the network", units="s")),
             "latency_max_s": (l_max, dict(long_name="largest time from observation to the end of the "
                                                     "satellite's next contact", units="s")),
-            "latency_p95_s": (l_pct, dict(long_name=f"{float(percentile):g}th percentile of the time from "
-                                                    "observation to the end of the next contact", units="s",
-                                          percentile=float(percentile))),
+            f"latency_p{float(percentile):g}_s": (l_pct, dict(
+                long_name=f"{float(percentile):g}th percentile of the time from observation to the end of the "
+                          "next contact", units="s", percentile=float(percentile))),
             "undelivered": (undelivered, dict(long_name="opportunities with no contact ending after them "
                                                         "inside the window", units="1")),
         })

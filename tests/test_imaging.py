@@ -134,6 +134,8 @@ def test_revisit_definitions():
     np.testing.assert_allclose(ds.revisit_mean_s, [450.0, np.nan, np.nan])
     np.testing.assert_allclose(ds.revisit_max_s, [600.0, np.nan, np.nan])
     np.testing.assert_allclose(ds.max_wait_s, [1000.0, 1500.0, 2000.0])
+    with pytest.raises(ValueError, match="attrs must give the window"):
+        imaging_figures(table[table.cell == 0].copy().pipe(lambda t: setattr(t, "attrs", {}) or t), grid)
 
 
 def test_latency_against_bruteforce(sats, cells):
@@ -163,7 +165,8 @@ def test_latency_against_bruteforce(sats, cells):
         np.testing.assert_allclose(lat[sel], ref, atol=1.0, equal_nan=True)
         checked += np.isfinite(ref).sum()
     assert checked > 5
-    ds = imaging_figures(opp, cells, ct, len(sats))
+    ds = imaging_figures(opp, cells, ct, len(sats), percentile=90)
+    assert "latency_p90_s" in ds and np.all(ds.latency_p90_s.fillna(0) <= ds.latency_max_s.fillna(0))
     assert np.nanmax(ds.latency_max_s) == pytest.approx(np.nanmax(lat))
     assert int(ds.undelivered.sum()) == int(np.isnan(lat).sum())
 
