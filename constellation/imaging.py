@@ -74,6 +74,7 @@ NADIRS = ("geocentric", "geodetic")
 
 _OMEGA_EARTH_RAD_S = 7.292115e-5
 _B_KM = WGS84_A_KM * math.sqrt(1.0 - WGS84_E2)
+_CHUNK_SATSTEPS = 1_000_000  # satellite-steps of positions and velocities held at once (48 MB)
 _ITERATIONS = 40  # Newton steps in the bracket, bisection where a step would leave it
 _TOL_S = 1e-7    # stop when a step moves the time by less than this (s)
 
@@ -181,9 +182,6 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
     sin_mask = math.sin(math.radians(float(min_elevation_deg)))
     rows: dict[str, list] = {k: [] for k in ("cell", "sat", "t", "xt", "el", "asc")}
     if len(c) and P.shape[0]:
-        out, _ = propagate_arrays(c, times, dut1=dut1, velocities=True, warn=False)
-        S_all = np.ascontiguousarray(np.stack([out["x_km"], out["y_km"], out["z_km"]], -1))
-        V_all = np.ascontiguousarray(np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1))
         # the cells' spherical cap: mean direction and largest angle from it (the whole sphere if need be)
         mean = Pn.sum(0)
         norm = float(np.linalg.norm(mean))
@@ -192,8 +190,13 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
                    else math.pi)
         buf_cell, buf_k = np.empty(4096, np.int64), np.empty(4096, np.int64)
         precompile.ensure(["imaging"])
+        per_chunk = max(1, _CHUNK_SATSTEPS // times.size)  # satellites propagated at once (bounds memory)
         for i in range(len(c)):
-            S, V = S_all[i], V_all[i]
+            if i % per_chunk == 0:
+                out, _ = propagate_arrays(c[i:i + per_chunk], times, dut1=dut1, velocities=True, warn=False)
+                S_all = np.ascontiguousarray(np.stack([out["x_km"], out["y_km"], out["z_km"]], -1))
+                V_all = np.ascontiguousarray(np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1))
+            S, V = S_all[i % per_chunk], V_all[i % per_chunk]
             ok_t = np.isfinite(S).all(1) & np.isfinite(V).all(1)
             if not ok_t.any():
                 continue

@@ -206,3 +206,13 @@ def test_landsat8_wrs2_published_geometry():
     for k in np.flatnonzero(count == 2):
         gap_d = float(np.diff(day.time[day.cell == k].to_numpy())[0] / np.timedelta64(1, "h")) / 24.0
         assert min(abs(gap_d - 7.0), abs(gap_d - 9.0)) < 0.1, (k, gap_d)
+
+
+def test_satellite_chunks_give_the_same_table(sats, cells, monkeypatch):
+    """Propagating one satellite at a time (a small memory bound) changes nothing."""
+    from constellation import imaging
+
+    whole = swath_opportunities(sats, cells, START, STOP, half_angle_deg=HALF, step_s=60.0)
+    monkeypatch.setattr(imaging, "_CHUNK_SATSTEPS", 10)
+    pieces = swath_opportunities(sats, cells, START, STOP, half_angle_deg=HALF, step_s=60.0)
+    pd.testing.assert_frame_equal(whole, pieces)
