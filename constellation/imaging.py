@@ -20,8 +20,9 @@ derivative from the interpolant's first and second derivatives), started where t
 the two sample values of ``f`` crosses zero, kept inside the shrinking bracket (a bisection where a step
 would leave it), until a step moves the time by less than 1e-7 s.  Only samples where the satellite is
 within reach of the grid's cells (a spherical cap around them) and cells within reach of the satellite
-at the earlier sample (the swath's Earth central angle plus the largest angle the sub-satellite point
-turns in one step, plus 0.01 rad) are examined.
+at the earlier sample (the swath's Earth central angle ``lam`` plus the largest angle the sub-satellite
+point turns in one step, ``w h``, plus 0.01 rad), and whose angles to the sub-satellite points at the two
+samples add up to at most ``2 (lam + 0.01) + w h`` (triangle inequality), are examined.
 
 **Duration.**  An opportunity has no duration: a pushbroom image of a cell is an instant.  Figures of merit
 count opportunities and measure the gaps between them; an agile imager that can point anywhere within a
@@ -73,6 +74,7 @@ NADIRS = ("geocentric", "geodetic")
 
 _OMEGA_EARTH_RAD_S = 7.292115e-5
 _B_KM = WGS84_A_KM * math.sqrt(1.0 - WGS84_E2)
+_CHUNK_SATSTEPS = 1_000_000  # satellite-steps of positions and velocities held at once (48 MB)
 _ITERATIONS = 40  # Newton steps in the bracket, bisection where a step would leave it
 _TOL_S = 1e-7    # stop when a step moves the time by less than this (s)
 
@@ -180,9 +182,6 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
     sin_mask = math.sin(math.radians(float(min_elevation_deg)))
     rows: dict[str, list] = {k: [] for k in ("cell", "sat", "t", "xt", "el", "asc")}
     if len(c) and P.shape[0]:
-        out, _ = propagate_arrays(c, times, dut1=dut1, velocities=True, warn=False)
-        S_all = np.ascontiguousarray(np.stack([out["x_km"], out["y_km"], out["z_km"]], -1))
-        V_all = np.ascontiguousarray(np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1))
         # the cells' spherical cap: mean direction and largest angle from it (the whole sphere if need be)
         mean = Pn.sum(0)
         norm = float(np.linalg.norm(mean))
@@ -191,8 +190,13 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
                    else math.pi)
         buf_cell, buf_k = np.empty(4096, np.int64), np.empty(4096, np.int64)
         precompile.ensure(["imaging"])
+        per_chunk = max(1, _CHUNK_SATSTEPS // times.size)  # satellites propagated at once (bounds memory)
         for i in range(len(c)):
-            S, V = S_all[i], V_all[i]
+            if i % per_chunk == 0:
+                out, _ = propagate_arrays(c[i:i + per_chunk], times, dut1=dut1, velocities=True, warn=False)
+                S_all = np.ascontiguousarray(np.stack([out["x_km"], out["y_km"], out["z_km"]], -1))
+                V_all = np.ascontiguousarray(np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1))
+            S, V = S_all[i % per_chunk], V_all[i % per_chunk]
             ok_t = np.isfinite(S).all(1) & np.isfinite(V).all(1)
             if not ok_t.any():
                 continue
@@ -205,16 +209,17 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
                 lam = math.acos(_B_KM / r_max)  # the swath reaches the horizon
             rate = float(np.nanmax(np.linalg.norm(V, axis=1) / rs)) + _OMEGA_EARTH_RAD_S
             reach = min(math.pi, lam + rate * h_s + 0.01)
+            sum_limit = 2.0 * (lam + 0.01) + rate * h_s
             Sn = S / np.where(ok_t, rs, 1.0)[:, None]
             # sample intervals whose earlier sample is within reach of the cells' cap
             seen = Sn[:-1] @ cap_dir >= math.cos(min(math.pi, cap_rad + reach))
             ks = np.flatnonzero(seen & ok_t[:-1] & ok_t[1:])
             if ks.size == 0:
                 continue
-            n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), buf_cell, buf_k)
+            n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), sum_limit, buf_cell, buf_k)
             if n_found > buf_cell.size:
                 buf_cell, buf_k = np.empty(2 * n_found, np.int64), np.empty(2 * n_found, np.int64)
-                n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), buf_cell, buf_k)
+                n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), sum_limit, buf_cell, buf_k)
             ci, ki = buf_cell[:n_found].copy(), buf_k[:n_found].copy()
             if ci.size == 0:
                 continue
@@ -317,13 +322,18 @@ def imaging_figures(opportunities: pd.DataFrame, grid: Grid, contact_table: pd.D
     :func:`constellation.groundlink.contacts` table of the same satellites (``n_sat`` of them) over at
     least that window.  Variables (definitions in the module notes): ``opportunities``,
     ``revisit_mean_s``, ``revisit_max_s``, ``max_wait_s``, and with contacts ``latency_mean_s``,
-    ``latency_max_s``, ``latency_p95_s`` (the ``percentile`` given) and ``undelivered``.  Dims: the
+    ``latency_max_s``, ``latency_p95_s`` (named for the ``percentile`` given, default 95) and
+    ``undelivered``.  Dims: the
     grid's (``lat``, ``lon`` or ``cell``).
     """
     import xarray as xr
 
     if not (0.0 <= float(percentile) <= 100.0):
         raise ValueError(f"percentile must lie in [0, 100], got {percentile}")
+    if "start" not in opportunities.attrs or "stop" not in opportunities.attrs:
+        raise ValueError("opportunities: the table's attrs must give the window (start, stop), as "
+                         "swath_opportunities sets them; after filtering rows, copy them back "
+                         "(table.attrs.update(full.attrs))")
     t0 = np.datetime64(opportunities.attrs["start"], "ns")
     t1 = np.datetime64(opportunities.attrs["stop"], "ns")
     window_s = float((t1 - t0) / np.timedelta64(1, "ns")) * 1e-9
@@ -376,9 +386,9 @@ def imaging_figures(opportunities: pd.DataFrame, grid: Grid, contact_table: pd.D
                                                       "satellite's next contact with the network", units="s")),
             "latency_max_s": (l_max, dict(long_name="largest time from observation to the end of the "
                                                     "satellite's next contact", units="s")),
-            "latency_p95_s": (l_pct, dict(long_name=f"{float(percentile):g}th percentile of the time from "
-                                                    "observation to the end of the next contact", units="s",
-                                          percentile=float(percentile))),
+            f"latency_p{float(percentile):g}_s": (l_pct, dict(
+                long_name=f"{float(percentile):g}th percentile of the time from observation to the end of the "
+                          "next contact", units="s", percentile=float(percentile))),
             "undelivered": (undelivered, dict(long_name="opportunities with no contact ending after them "
                                                         "inside the window", units="1")),
         })

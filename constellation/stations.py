@@ -199,9 +199,9 @@ def as_network(stations: Any, min_elevation_deg: float = DEFAULT_MIN_ELEVATION_D
     """Any description of ground stations -> :class:`StationNetwork`.
 
     Accepts a :class:`StationNetwork` (returned as is), a point :class:`~constellation.grid.Grid`, a CSV
-    file path (``str`` ending in ``.csv`` or a ``Path``), one site (``"LAT,LON[,HEIGHT_M]"`` or a
-    ``(lat, lon[, height_m])`` tuple) or a list of sites.  Stations that carry no mask get
-    ``min_elevation_deg``.
+    file path (a ``Path``, or a ``str`` ending in ``.csv`` or naming an existing file), one site
+    (``"LAT,LON[,HEIGHT_M]"`` or a ``(lat, lon[, height_m])`` tuple) or a list of sites.  Stations that
+    carry no mask get ``min_elevation_deg``.
     """
     if isinstance(stations, StationNetwork):
         return stations
@@ -211,7 +211,8 @@ def as_network(stations: Any, min_elevation_deg: float = DEFAULT_MIN_ELEVATION_D
                              f"{stations.kind} grid of {stations.n_cells} cells")
         return network(stations.lat_deg, stations.lon_deg, stations.names, stations.height_m,
                        min_elevation_deg, description=stations.description)
-    if isinstance(stations, Path) or (isinstance(stations, str) and stations.lower().endswith(".csv")):
+    if isinstance(stations, Path) or (isinstance(stations, str) and (stations.lower().endswith(".csv")
+                                                                     or Path(stations).is_file())):
         return read_stations(stations, min_elevation_deg)
     if isinstance(stations, str) or (isinstance(stations, Sequence) and stations
                                      and not isinstance(stations[0], (str, Sequence, np.ndarray))):

@@ -111,7 +111,7 @@ def jobs(workload: str) -> list[Job]:
         return [Job("oracle", (("bruteforce", "accumulate_cells", (i8, i8, F3, F2, F2, f8, b1, f8, i8, i8, I2,
                                                                    a(T.int8, 1))),), 1.5)]
     if workload == "imaging":  # pushbroom swath crossings (constellation.imaging)
-        return [Job("swath", (("swath", "swath_candidates", (F2, F2, F2, F2, I1, f8, I1, I1)),), 1.0)]
+        return [Job("swath", (("swath", "swath_candidates", (F2, F2, F2, F2, I1, f8, f8, I1, I1)),), 1.0)]
     raise ValueError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")
 
 

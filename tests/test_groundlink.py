@@ -91,6 +91,15 @@ def test_contacts_against_skyfield_bruteforce(eo3):
                 assert err.max(initial=0) <= 1.0, (sat.name, name, col, err)
 
 
+def test_duplicate_names_stay_apart(eo3):
+    """The same satellite twice: two satellite indices with the same contacts (names are not keys)."""
+    twice = eo3[[0, 0]]
+    table = contacts(twice, china_network(), START, STOP)
+    a, b = table[table.satellite_index == 0], table[table.satellite_index == 1]
+    assert len(a) == len(b) > 0
+    np.testing.assert_array_equal(a.rise.to_numpy(), b.rise.to_numpy())
+
+
 def test_downlink_ends_sorted_per_satellite(eo3):
     table = contacts(eo3, china_network(), START, STOP)
     ends = downlink_ends(table, len(eo3))
@@ -121,6 +130,9 @@ def test_read_stations_and_errors(tmp_path):
         network([1], [3], ["X"], 0, 95)
     assert len(as_network([(1, 2), "3,4,100"])) == 2
     assert len(as_network(C.grid.points([1, 2], [3, 4]))) == 2
+    txt = tmp_path / "net.txt"
+    txt.write_text("lat,lon\n1,2\n")
+    assert len(as_network(str(txt))) == 1
 
 
 def test_cli_contacts(tmp_path, capsys):
