@@ -117,9 +117,13 @@ def test_tour_files_resume_and_cluster(tour):
 
 def test_command_line_examples_run(tmp_path, monkeypatch, capsys):
     """Every ``uv run constellation ...`` line of the README, in order, in an empty folder, through the
-    installed ``constellation`` entry point (``uv run`` only puts the project's environment in front)."""
-    (main,) = [ep for ep in importlib.metadata.entry_points(group="console_scripts") if ep.name == "constellation"]
-    main = main.load()
+    installed ``constellation`` entry point (``uv run`` only puts the project's environment in front): that is
+    ``console_main``, which runs :func:`constellation.cli.main` on the process's arguments and then ends the
+    process, so the lines run through ``main`` here (``tests/test_cli_exit.py`` covers the ending)."""
+    from constellation.cli import console_main, main
+
+    (ep,) = [ep for ep in importlib.metadata.entry_points(group="console_scripts") if ep.name == "constellation"]
+    assert ep.load() is console_main
     monkeypatch.chdir(tmp_path)
     ran = 0
     for lang, line, code in BLOCKS:
