@@ -105,6 +105,9 @@ def test_cli_default_is_the_augmentation_of_gnss(tmp_path, capsys):
     assert "\n  10 deg mask: mean PDOP " in text and "\n  30 deg mask (urban canyon): mean PDOP " in text
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         assert list(ds.min_elevation_deg.values) == [10.0, 30.0] and "pdop_mean_ratio" in ds
+    png = tmp_path / "ratio.png"  # constellation plot maps one mask of it
+    assert main(["plot", str(out), "--fom", "pdop_mean_ratio", "--min-elevation", "30", "-o", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "wrote" in capsys.readouterr().out
     assert main(["dop", "--urban-mask", "off", "--min-elevation", "15", "--duration", "15m", "--step", "15m",
                  "--grid-deg", "30", "--output", str(out)]) == 0
     text = capsys.readouterr().out
