@@ -153,6 +153,8 @@ def system_labels(sats: Any, systems: Any = "group") -> tuple[Any, np.ndarray]:
                           source="; ".join(p.source for _, p in parts if p.source))
         return c, np.array([k for k, p in parts for _ in range(len(p))], dtype=str)
     c = as_constellation(sats)
+    if systems is None:
+        raise ValueError("systems: give 'group' or one system name per satellite (or a mapping as sats)")
     if isinstance(systems, str):
         if systems != "group":
             raise ValueError(f"systems must be None, 'group' or one name per satellite, got {systems!r}")
