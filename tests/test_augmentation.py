@@ -113,3 +113,25 @@ def test_cli_default_is_the_augmentation_of_gnss(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "\n  15 deg mask: mean PDOP " in text and "deg mask (urban canyon)" not in text
     assert main(["dop", "--urban-mask", "deep", "--output", str(out)]) == 2
+
+
+def test_dop_pair_equals_two_runs_and_errors(gnss, nav):
+    # one sweep, two results: bit for bit the separate runs (points: the base-only result has no series)
+    from constellation.navigation import dop_pair
+
+    sites = points([36.65, -33.9, 70.0], [117.0, 18.4, -40.0])
+    times = C.time_range("2022-02-04T00:00", duration="1h", step_s=900)
+    base = {"GPS": gnss["GPS"], "Galileo": gnss["Galileo"]}
+    both, alone = dop_pair(base, {"LEO": nav}, times, sites, 10.0)
+    sep_both = C.dop({**base, "LEO": nav}, times, sites, 10.0)
+    sep_alone = C.dop(base, times, sites, 10.0)
+    for name in sep_both.data_vars:
+        np.testing.assert_array_equal(both[name].values, sep_both[name].values, err_msg=name)
+    for name in alone.data_vars:
+        np.testing.assert_array_equal(alone[name].values, sep_alone[name].values, err_msg=name)
+    assert "pdop" not in alone and alone.attrs["n_satellites"] == 59 and list(alone.system.values) == ["GPS",
+                                                                                                      "Galileo"]
+    with pytest.raises(ValueError, match="also base systems"):
+        dop_pair(base, {"GPS": nav}, times, sites)
+    with pytest.raises(TypeError, match="mappings"):
+        dop_pair(gnss["GPS"], {"LEO": nav}, times, sites)
