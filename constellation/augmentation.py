@@ -1,8 +1,9 @@
 """Navigation augmentation: how much an added constellation (a LEO shell) improves GNSS geometry.
 
-:func:`dop_augmentation` runs :func:`constellation.navigation.dop` twice over the same grid and window,
-once for the base systems (e.g. GPS, Galileo, GLONASS and BeiDou) and once for the base plus the augmenting
-satellites, each system with its own receiver clock by default, and returns per cell the PDOP, HDOP and
+:func:`dop_augmentation` computes the DOP of the base systems (e.g. GPS, Galileo, GLONASS and BeiDou) and of
+the base plus the augmenting satellites over the same grid and window, in one sweep
+(:func:`constellation.navigation.dop_pair`, bit for bit two :func:`constellation.navigation.dop` runs),
+each system with its own receiver clock by default, and returns per cell the PDOP, HDOP and
 VDOP (time averages over the steps where each is defined) of both, their difference (base - augmented, so
 positive is an improvement) and ratio (augmented / base), and the availability change: the fraction of time
 with PDOP at or below the threshold, and with enough satellites in view for a fix (at least as many as
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .grid import Grid, global_grid
-from .navigation import DEFAULT_PDOP_THRESHOLD, dop, system_labels
+from .navigation import DEFAULT_PDOP_THRESHOLD, dop_pair, system_labels
 from .satellite import Constellation
 from .timescale import as_datetime64
 
@@ -138,11 +139,9 @@ def dop_augmentation(base: Any, augment: Any, times: Any, grid: Grid | None = No
         raise ValueError("min_elevation_deg: give at least one elevation mask")
     element_age_warning(base_map, times, max_age_days, "base")
     element_age_warning(aug_map, times, max_age_days, "augment")
-    both = {**base_map, **aug_map}
     per_mask = []
-    for mask in masks:
-        b = dop(base_map, times, grid, mask, threshold, clock=clock, dut1=dut1)
-        a = dop(both, times, grid, mask, threshold, clock=clock, dut1=dut1)
+    for mask in masks:  # one sweep gives both (bit for bit the two separate dop runs)
+        a, b = dop_pair(base_map, aug_map, times, grid, mask, threshold, clock=clock, dut1=dut1)
         per_mask.append(_compare(xr, b, a))
     ds = per_mask[0] if scalar else xr.concat(per_mask, dim="min_elevation_deg", coords="minimal",
                                                compat="override")

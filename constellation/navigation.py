@@ -34,7 +34,7 @@ from .propagation import itrs_chunks
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
-__all__ = ["dop", "dop_from_positions", "system_labels", "DEFAULT_PDOP_THRESHOLD"]
+__all__ = ["dop", "dop_from_positions", "dop_pair", "system_labels", "DEFAULT_PDOP_THRESHOLD"]
 
 #: PDOP threshold of ``pdop_below_threshold_fraction``: 6 is the PDOP mask commonly quoted for usable
 #: GPS positioning (the GPS SPS Performance Standard, 2008, section 3.6, uses PDOP <= 6 for availability).
@@ -153,6 +153,8 @@ def system_labels(sats: Any, systems: Any = "group") -> tuple[Any, np.ndarray]:
                           source="; ".join(p.source for _, p in parts if p.source))
         return c, np.array([k for k, p in parts for _ in range(len(p))], dtype=str)
     c = as_constellation(sats)
+    if systems is None:
+        raise ValueError("systems: give 'group' or one system name per satellite (or a mapping as sats)")
     if isinstance(systems, str):
         if systems != "group":
             raise ValueError(f"systems must be None, 'group' or one name per satellite, got {systems!r}")
@@ -214,24 +216,23 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None, sys_i
     sin_el = math.sin(math.radians(float(min_elevation_deg)))
     contiguous = bool(rowmodel.contiguous_ok(np.array([sin_el]), np.array([False]))[0])
 
-    dop_stats = np.empty((3, n_cell, 5))  # sum, maximum, minimum
-    dop_stats[0] = 0.0
-    dop_stats[1] = -np.inf
-    dop_stats[2] = np.inf
-    dop_sum, dop_max, dop_min = dop_stats
-    dop_n = np.zeros((n_cell, 5), np.int64)
-    counts = np.zeros((2, n_cell), np.int64)  # steps with PDOP <= threshold, steps with fewer than 4 in view
-    below, few = counts
-    nview = np.empty((3, n_cell))  # satellites in view: sum, minimum, maximum
-    nview[0] = 0.0
-    nview[1] = np.inf
-    nview[2] = 0.0
-    nv_sum, nv_min, nv_max = nview
-    sats_i = None
-    nview_sys = np.zeros((n_cell, len(sys_info["names"])) if sys_info is not None else (0, 0))
     points = grid.kind == "points"
     series = np.full((n_t, n_cell, 5), np.nan) if points else np.zeros((0, 0, 5))
     series_n = np.zeros((n_t, n_cell)) if points else np.zeros((0, 0))
+    n_pass = 1 if sys_info is None or sys_info.get("in_base") is None else 2
+    dop_stats = np.empty((n_pass, 3, n_cell, 5))  # per pass: sum, maximum, minimum
+    dop_stats[:, 0] = 0.0
+    dop_stats[:, 1] = -np.inf
+    dop_stats[:, 2] = np.inf
+    dop_n = np.zeros((n_pass, n_cell, 5), np.int64)
+    counts = np.zeros((n_pass, 2, n_cell), np.int64)  # steps with PDOP <= threshold, steps without a fix
+    nview = np.empty((n_pass, 3, n_cell))  # satellites in view: sum, minimum, maximum
+    nview[:, 0] = 0.0
+    nview[:, 1] = np.inf
+    nview[:, 2] = 0.0
+    sats_i = None
+    nview_sys = np.zeros((n_cell, len(sys_info["names"])) if sys_info is not None else (0, 0))
+    in_base = np.zeros(0, np.int64) if n_pass == 1 else sys_info["in_base"]
 
     for sl, r in chunks:
         pos = np.ascontiguousarray(np.transpose(r, (1, 0, 2)), dtype=np.float64)  # (n_t, n_sat, 3)
@@ -244,23 +245,71 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None, sys_i
         ser_n = series_n[sl] if points else series_n
         if sys_info is None:
             K.accumulate_dop(pos, geo, order, lat_sorted, n_ok, cap_max, rg.cells, rg.rows_f, rg.rows_i, enu,
-                             sin_el, contiguous, float(threshold), dop_stats, dop_n, counts, nview, ser, ser_n)
+                             sin_el, contiguous, float(threshold), dop_stats[0], dop_n[0], counts[0], nview[0],
+                             ser, ser_n)
         else:
             K.accumulate_dop_systems(pos, geo, order, lat_sorted, n_ok, cap_max, rg.cells, rg.rows_f, rg.rows_i,
                                      enu, sin_el, contiguous, float(threshold), sys_info["clock_of"],
-                                     sys_info["n_clock"], sys_info["sys_of"], dop_stats, dop_n, counts, nview,
-                                     nview_sys, ser, ser_n)
+                                     sys_info["n_clock"], sys_info["sys_of"], in_base, dop_stats, dop_n, counts,
+                                     nview, nview_sys, ser, ser_n)
 
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = dop_sum / dop_n
-    ok = dop_n > 0
-    mean[~ok] = np.nan
-    dop_max[~ok] = np.nan
-    dop_min[~ok] = np.nan
-    ds = _dataset(xr, c, times, grid, mean, dop_max, dop_min, dop_n, below, few, nv_sum, nv_min, nv_max,
-                  series, series_n, float(min_elevation_deg), float(threshold),
-                  len(c) if n_sat is None else n_sat)
-    return ds if sys_info is None else _add_systems(ds, grid, sys_info, nview_sys / n_t)
+    out = []
+    for p in range(n_pass):
+        dop_sum, dop_max, dop_min = dop_stats[p]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = dop_sum / dop_n[p]
+        ok = dop_n[p] > 0
+        mean[~ok] = np.nan
+        dop_max[~ok] = np.nan
+        dop_min[~ok] = np.nan
+        if p == 0:
+            n = len(c) if n_sat is None else n_sat
+            ser, ser_n = series, series_n
+        else:  # the base satellites alone: no series (they are of pass 0)
+            n = int(np.count_nonzero(in_base))
+            ser = np.full((n_t, n_cell, 5), np.nan) if points else series
+            ser_n = np.zeros((n_t, n_cell)) if points else series_n
+        ds = _dataset(xr, c, times, grid, mean, dop_max, dop_min, dop_n[p], counts[p, 0], counts[p, 1],
+                      nview[p, 0], nview[p, 1], nview[p, 2], ser, ser_n, float(min_elevation_deg), float(threshold),
+                      n)
+        if p == 1 and points:
+            ds = ds.drop_vars(["gdop", "pdop", "hdop", "vdop", "tdop", "sats_in_view"])
+        if sys_info is not None:
+            info = sys_info if p == 0 else dict(sys_info, names=sys_info["base_names"])
+            ds = _add_systems(ds, grid, info, nview_sys[:, :len(info["names"])] / n_t)
+        out.append(ds)
+    return out[0] if n_pass == 1 else tuple(out)
+
+
+def dop_pair(base: Any, augment: Any, times: Any, grid: Grid | None = None, min_elevation_deg: float = 5.0,
+             threshold: float = DEFAULT_PDOP_THRESHOLD, *, clock: str | None = None, dut1: Any = None,
+             chunk_satsteps: int | None = None):
+    """:func:`dop` of ``base`` + ``augment`` and of ``base`` alone, in one sweep: ``(both, base_only)``.
+
+    ``base`` and ``augment`` are mappings ``{system: satellites}`` with distinct system names.  Each result
+    equals, bit for bit, the corresponding :func:`dop` run (``dop({**base, **augment}, ...)`` and
+    ``dop(base, ...)``), except that ``base_only`` of a point grid has no per-step series."""
+    from collections.abc import Mapping
+
+    if not isinstance(base, Mapping) or not isinstance(augment, Mapping):
+        raise TypeError("dop_pair takes mappings {system: satellites} for base and augment")
+    clash = set(map(str, base)) & set(map(str, augment))
+    if clash:
+        raise ValueError(f"augment: system names {sorted(clash)} are also base systems; rename them")
+    c, labels = system_labels({**base, **augment}, None)
+    info = _system_tables(labels, len(c), clock)
+    n_base = sum(len(as_constellation(v)) for v in base.values())
+    info["in_base"] = (np.arange(len(c)) < n_base).astype(np.int64)
+    info["base_names"] = [str(k) for k in base]
+    if info["names"][:len(base)] != info["base_names"]:  # an empty base system shifts the numbering
+        raise ValueError("base: every base system needs at least one satellite")
+    times = as_datetime64(times)
+    chunk = int(chunk_satsteps or _CHUNK_SATSTEPS)
+    chunks = itrs_chunks(c, times, chunk_satsteps=max(chunk, max(1, len(c))), dut1=dut1)
+    both, alone = _run(((sl, r) for sl, r, _ in chunks), c, times, grid, min_elevation_deg, threshold,
+                       sys_info=info)
+    alone.attrs["constellation"] = " + ".join(info["base_names"])
+    return both, alone
 
 
 def _add_systems(ds, grid, sys_info, nview_sys_mean):

@@ -300,41 +300,47 @@ def dop_from_clock_sums(s, n_clock):
 def accumulate_dop_systems(pos: np.ndarray, geo: np.ndarray, order: np.ndarray, lat_sorted: np.ndarray,
                            n_ok: np.ndarray, cap_max: np.ndarray, cells: np.ndarray, rows_f: np.ndarray,
                            rows_i: np.ndarray, enu: np.ndarray, sin_el: float, contiguous: bool, threshold: float,
-                           clock_of: np.ndarray, n_clock: int, sys_of: np.ndarray, dop_stats: np.ndarray,
-                           dop_n: np.ndarray, counts: np.ndarray, nview: np.ndarray, nview_sys: np.ndarray,
-                           series: np.ndarray, series_n: np.ndarray) -> None:
+                           clock_of: np.ndarray, n_clock: int, sys_of: np.ndarray, in_base: np.ndarray,
+                           dop_stats: np.ndarray, dop_n: np.ndarray, counts: np.ndarray, nview: np.ndarray,
+                           nview_sys: np.ndarray, series: np.ndarray, series_n: np.ndarray) -> None:
     """:func:`accumulate_dop` for satellites of several systems: satellite ``s`` belongs to system
     ``sys_of[s]`` and its range carries receiver clock ``clock_of[s]`` (0 .. ``n_clock - 1``; all 0 for one
-    common clock).  ``counts[1]`` counts the steps with fewer satellites in view than unknowns
+    common clock).  ``counts[., 1]`` counts the steps with fewer satellites in view than unknowns
     (3 + clocks in view); ``nview_sys`` (n_cell, n_system) accumulates the satellites in view per system.
-    Other arguments and outputs as :func:`accumulate_dop`."""
+
+    The statistics have a leading pass dimension (``dop_stats`` (n_pass, 3, n_cell, 5), ``dop_n``
+    (n_pass, n_cell, 5), ``counts`` (n_pass, 2, n_cell), ``nview`` (n_pass, 3, n_cell)): pass 0 uses every
+    satellite; with ``n_pass = 2``, pass 1 uses only the satellites with ``in_base[s] != 0`` (the same
+    footprint walk serves both, so an augmentation costs one sweep).  A pass-1 result equals, bit for bit,
+    the pass-0 result of a run of those satellites alone when their clocks are numbered first.  The series
+    (``series``, ``series_n``) are of pass 0.  Other arguments as :func:`accumulate_dop`."""
     run_ranges(accumulate_dop_systems_rows, rows_i.shape[0], pos, geo, order, lat_sorted, n_ok, cap_max, cells,
                rows_f, rows_i, enu, float(sin_el), bool(contiguous), float(threshold), clock_of, int(n_clock),
-               sys_of, dop_stats, dop_n, counts, nview, nview_sys, series, series_n, tasks_per_thread=4)
+               sys_of, in_base, dop_stats, dop_n, counts, nview, nview_sys, series, series_n, tasks_per_thread=4)
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
 def accumulate_dop_systems_rows(k0, k1, pos, geo, order, lat_sorted, n_ok, cap_max, cells, rows_f, rows_i, enu,
-                                sin_el, contiguous, threshold, clock_of, n_clock, sys_of, dop_stats, dop_n, counts,
-                                nview, nview_sys, series, series_n):
+                                sin_el, contiguous, threshold, clock_of, n_clock, sys_of, in_base, dop_stats, dop_n,
+                                counts, nview, nview_sys, series, series_n):
     """Rows ``k0 .. k1 - 1`` of :func:`accumulate_dop_systems`."""
     n_t = pos.shape[0]
     n_sys = nview_sys.shape[1]
+    n_pass = dop_stats.shape[0]
     n_sum = 6 + 4 * n_clock
     write_series = series.shape[0] == n_t
-    dop_sum, dop_max, dop_min = dop_stats[0], dop_stats[1], dop_stats[2]
-    below, few = counts[0], counts[1]
-    nview_sum, nview_min, nview_max = nview[0], nview[1], nview[2]
     no_cone = np.int64(0)
     for k in range(k0, k1):
         c0 = rows_i[k, ROW_START]
         nc = rows_i[k, ROW_COUNT]
         phi = rows_f[k, ROW_PHIGC]
-        sums = np.zeros((nc, n_sum))
+        sums = np.zeros((n_pass, nc, n_sum))
+        n_in = np.zeros((n_pass, nc))
         per_sys = np.zeros((nc, n_sys))
         runs = np.empty((3, 8), np.int64)
         for t in range(n_t):
-            sums[:, :] = 0.0
+            sums[:, :, :] = 0.0
+            n_in[:, :] = 0.0
             per_sys[:, :] = 0.0
             m_ok = n_ok[t]
             cm = cap_max[t]
@@ -355,6 +361,7 @@ def accumulate_dop_systems_rows(k0, k1, pos, geo, order, lat_sorted, n_ok, cap_m
                 px, py, pz = pos[t, s, 0], pos[t, s, 1], pos[t, s, 2]
                 base = 6 + 4 * clock_of[s]
                 js = sys_of[s]
+                last = 1 if n_pass > 1 and in_base[s] != 0 else 0
                 for q in range(nr):
                     first = runs[1, q]
                     for j in range(runs[2, q]):
@@ -367,48 +374,51 @@ def accumulate_dop_systems_rows(k0, k1, pos, geo, order, lat_sorted, n_ok, cap_m
                         u = (dx * cells[c, 3] + dy * cells[c, 4] + dz * cells[c, 5]) * inv
                         e = (dx * enu[c, 0] + dy * enu[c, 1] + dz * enu[c, 2]) * inv
                         n = (dx * enu[c, 3] + dy * enu[c, 4] + dz * enu[c, 5]) * inv
-                        sums[i, 0] += e * e
-                        sums[i, 1] += e * n
-                        sums[i, 2] += e * u
-                        sums[i, 3] += n * n
-                        sums[i, 4] += n * u
-                        sums[i, 5] += u * u
-                        sums[i, base] += e
-                        sums[i, base + 1] += n
-                        sums[i, base + 2] += u
-                        sums[i, base + 3] += 1.0
+                        for p in range(last + 1):
+                            sums[p, i, 0] += e * e
+                            sums[p, i, 1] += e * n
+                            sums[p, i, 2] += e * u
+                            sums[p, i, 3] += n * n
+                            sums[p, i, 4] += n * u
+                            sums[p, i, 5] += u * u
+                            sums[p, i, base] += e
+                            sums[p, i, base + 1] += n
+                            sums[p, i, base + 2] += u
+                            sums[p, i, base + 3] += 1.0
+                            n_in[p, i] += 1.0
                         per_sys[i, js] += 1.0
             for i in range(nc):
                 c = c0 + i
-                nv = 0.0
                 for js in range(n_sys):
-                    nv += per_sys[i, js]
                     nview_sys[c, js] += per_sys[i, js]
-                nview_sum[c] += nv
-                if nv < nview_min[c]:
-                    nview_min[c] = nv
-                if nv > nview_max[c]:
-                    nview_max[c] = nv
-                out = dop_from_clock_sums(sums[i], n_clock)
-                if write_series:
-                    series_n[t, c] = nv
-                if nv < out[5]:  # fewer satellites than unknowns: no DOP
-                    few[c] += 1
-                    if write_series:
-                        for m in range(5):
-                            series[t, c, m] = np.nan
-                    continue
-                if out[1] <= threshold:
-                    below[c] += 1
-                for m in range(5):
-                    v = out[m]
-                    if v == v:
-                        dop_sum[c, m] += v
-                        dop_n[c, m] += 1
-                        if v > dop_max[c, m]:
-                            dop_max[c, m] = v
-                        if v < dop_min[c, m]:
-                            dop_min[c, m] = v
-                if write_series:
+                for p in range(n_pass):
+                    nv = n_in[p, i]
+                    nview[p, 0, c] += nv
+                    if nv < nview[p, 1, c]:
+                        nview[p, 1, c] = nv
+                    if nv > nview[p, 2, c]:
+                        nview[p, 2, c] = nv
+                    out = dop_from_clock_sums(sums[p, i], n_clock)
+                    series_here = write_series and p == 0
+                    if series_here:
+                        series_n[t, c] = nv
+                    if nv < out[5]:  # fewer satellites than unknowns: no DOP
+                        counts[p, 1, c] += 1
+                        if series_here:
+                            for m in range(5):
+                                series[t, c, m] = np.nan
+                        continue
+                    if out[1] <= threshold:
+                        counts[p, 0, c] += 1
                     for m in range(5):
-                        series[t, c, m] = out[m]
+                        v = out[m]
+                        if v == v:
+                            dop_stats[p, 0, c, m] += v
+                            dop_n[p, c, m] += 1
+                            if v > dop_stats[p, 1, c, m]:
+                                dop_stats[p, 1, c, m] = v
+                            if v < dop_stats[p, 2, c, m]:
+                                dop_stats[p, 2, c, m] = v
+                    if series_here:
+                        for m in range(5):
+                            series[t, c, m] = out[m]

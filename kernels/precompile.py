@@ -93,7 +93,7 @@ def jobs(workload: str) -> list[Job]:
     if workload == "dop-systems":  # several navigation systems, one receiver clock per system or common
         return [walk, Job("dop-systems", (
             ("dop", "accumulate_dop_systems_rows", (i8, i8, F3, F3, I2, F2, I1, F1, F2, F2, I2, F2, f8, b1, f8, I1, i8,
-                                                    I1, F3, I2, I2, F2, F2, F3, F2)),
+                                                    I1, I1, a(f8, 4), a(i8, 3), a(i8, 3), F3, F2, F3, F2)),
             ("sattables", "sat_table_steps", (i8, i8, F3, I2, I2, F2, I1, F1)),
             ("visibility", "sat_geometry_steps", (i8, i8, F3, F2, I2, f8, F3)),
             ("frames", "rotate_positions_items", (i8, i8, F3, F3, F3))), 6.0, ("walk",))]

@@ -105,8 +105,33 @@ def test_cli_default_is_the_augmentation_of_gnss(tmp_path, capsys):
     assert "\n  10 deg mask: mean PDOP " in text and "\n  30 deg mask (urban canyon): mean PDOP " in text
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         assert list(ds.min_elevation_deg.values) == [10.0, 30.0] and "pdop_mean_ratio" in ds
+    png = tmp_path / "ratio.png"  # constellation plot maps one mask of it
+    assert main(["plot", str(out), "--fom", "pdop_mean_ratio", "--min-elevation", "30", "-o", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "wrote" in capsys.readouterr().out
     assert main(["dop", "--urban-mask", "off", "--min-elevation", "15", "--duration", "15m", "--step", "15m",
                  "--grid-deg", "30", "--output", str(out)]) == 0
     text = capsys.readouterr().out
     assert "\n  15 deg mask: mean PDOP " in text and "deg mask (urban canyon)" not in text
     assert main(["dop", "--urban-mask", "deep", "--output", str(out)]) == 2
+
+
+def test_dop_pair_equals_two_runs_and_errors(gnss, nav):
+    # one sweep, two results: bit for bit the separate runs (points: the base-only result has no series)
+    from constellation.navigation import dop_pair
+
+    sites = points([36.65, -33.9, 70.0], [117.0, 18.4, -40.0])
+    times = C.time_range("2022-02-04T00:00", duration="1h", step_s=900)
+    base = {"GPS": gnss["GPS"], "Galileo": gnss["Galileo"]}
+    both, alone = dop_pair(base, {"LEO": nav}, times, sites, 10.0)
+    sep_both = C.dop({**base, "LEO": nav}, times, sites, 10.0)
+    sep_alone = C.dop(base, times, sites, 10.0)
+    for name in sep_both.data_vars:
+        np.testing.assert_array_equal(both[name].values, sep_both[name].values, err_msg=name)
+    for name in alone.data_vars:
+        np.testing.assert_array_equal(alone[name].values, sep_alone[name].values, err_msg=name)
+    assert "pdop" not in alone and alone.attrs["n_satellites"] == 59 and list(alone.system.values) == ["GPS",
+                                                                                                      "Galileo"]
+    with pytest.raises(ValueError, match="also base systems"):
+        dop_pair(base, {"GPS": nav}, times, sites)
+    with pytest.raises(TypeError, match="mappings"):
+        dop_pair(gnss["GPS"], {"LEO": nav}, times, sites)

@@ -157,6 +157,8 @@ def test_system_labels_from_groups_and_errors(jinan):
     assert set(labels) == {"comm", "nav"} and labels.size == len(c)
     with pytest.raises(ValueError, match="no group"):
         system_labels(C.samples.load("gps"), "group")
+    with pytest.raises(ValueError, match="give 'group' or one system name"):
+        system_labels(jinan[:3], None)
     with pytest.raises(ValueError, match="systems must name"):
         system_labels(jinan[:3], ["a", "b"])
     with pytest.raises(ValueError, match="clock= applies to several systems"):

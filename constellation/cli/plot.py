@@ -64,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--group", nargs="+", action="extend", metavar="G",
                    help="tracks/footprints: only these sub-constellation groups (e.g. eo comm, or eo,comm)")
     p.add_argument("--min-elevation", type=float, default=10.0, dest="min_elevation_deg",
-                   help="footprints: minimum elevation in degrees (default: 10)")
+                   help="footprints: minimum elevation in degrees (default: 10); for a result with several "
+                        "masks (constellation dop's augmentation), the mask to map (default: its first)")
     p.set_defaults(func=run)
     return p
 
@@ -134,6 +135,11 @@ def run(args: argparse.Namespace) -> int:
                 fig, _ = plot.area_covered_series(ds, args.service, title=args.title)
             out = _output(args, f"{stem}_series.png")
         else:
+            if "min_elevation_deg" in ds.dims:  # an augmentation result: one map per elevation mask
+                masks = [float(m) for m in ds["min_elevation_deg"].values]
+                pick = args.min_elevation_deg if args.min_elevation_deg in masks else masks[0]
+                ds = ds.sel(min_elevation_deg=pick).drop_vars("min_elevation_deg")
+                ds.attrs["min_elevation_deg"] = pick
             fig, _ = plot.coverage_map(ds, args.fom, args.service, title=args.title, cmap=args.cmap,
                                        vmin=args.vmin, vmax=args.vmax, projection=args.projection)
             out = _output(args, f"{stem}_{args.fom}.png")
