@@ -1006,6 +1006,8 @@ class CoverageAnimation:
         groups = _groups(ds)
         names = list(dict.fromkeys(groups))
         colours = _group_colours(names)
+        if service is not None and service in names:  # a group's service: only that group's satellites
+            names = [service]
         self._groups = [(g, np.flatnonzero(groups == g), colours[g]) for g in names]
         self._fp, self._pts, self._trails = {}, {}, {}
         for g, idx, col in self._groups:

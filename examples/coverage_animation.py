@@ -23,6 +23,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from PIL import Image  # noqa: E402
 
 import constellation as C  # noqa: E402
 from constellation import grid, plot, report  # noqa: E402
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     write_dataset(ds, work / "day.nc")
     anim = plot.animate(ds, None if args.frame_only else work / "day.gif")
     k = min(args.frame, anim.n_frames - 1)
-    anim.frame_image(k).save(out / "animation_frame.png", optimize=True)
+    frame = anim.frame_image(k).quantize(256, method=Image.Quantize.FASTOCTREE)  # a palette PNG: small
+    frame.save(out / "animation_frame.png", optimize=True)
     plt.close(anim.fig)
     html = report.write_report(ds, work / "report.html", max_frames=24 if args.frame_only else 72)
     shot = screenshot(html, out / "report_screenshot.png")

@@ -168,3 +168,29 @@ def test_cli_animate(tmp_path, capsys, run10):
     assert main(["coverage", "--duration", "30m", "--step", "60s", "--grid-deg", "30", "--snapshots", "90s",
                  "-o", str(tmp_path / "c.nc"), "-q"]) == 2
     assert "whole multiple" in capsys.readouterr().err
+
+
+def test_frames_drawn_over_the_background_equal_a_full_draw(run10):
+    """Frames redraw only what changes over a cached background; the pixels are those of a full draw."""
+    anim = P.animate(run10)
+    for k in (0, 4, 2):
+        fast = np.asarray(anim.frame_image(k))
+        anim.fig.canvas.draw()
+        full = np.asarray(anim.fig.canvas.buffer_rgba())[..., :3]
+        assert fast.shape == full.shape and np.abs(fast.astype(int) - full).max() <= 2, k
+    plt.close(anim.fig)
+
+
+def test_example_script(repo_root, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(repo_root / "examples" / "coverage_animation.py"), "--quick",
+                           "--out", str(tmp_path)], env=dict(os.environ, MPLBACKEND="Agg"), capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "7 frames" in proc.stdout
+    assert Image.open(tmp_path / "day.gif").n_frames == 7
+    assert Image.open(tmp_path / "animation_frame.png").size == (800, 480)
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
