@@ -889,10 +889,13 @@ def track_between(lat_deg: np.ndarray, lon_deg: np.ndarray, dt_s: float, n: int 
 
 
 def _footprint_paths(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, min_elevation_deg: float,
-                     n: int = 73) -> list[MplPath]:
-    """Closed footprint outlines of many satellites at once, for plain (Plate Carree) axes limited to
-    +-180 degrees: :func:`small_circle` vectorised over the satellites, a circle reaching past +-180 drawn
-    again 360 degrees over, a circle holding a pole through :func:`footprint_polygons`."""
+                     n: int = 73, x_range: tuple[float, float] = (-180.0, 180.0)) -> list[MplPath]:
+    """Closed footprint outlines of many satellites at once, for plain (Plate Carree) axes showing the
+    longitudes ``x_range``: :func:`small_circle` vectorised over the satellites, each outline drawn at every
+    multiple of 360 degrees that reaches into ``x_range`` (the axes clip the rest), a circle holding a pole
+    through :func:`footprint_polygons`."""
+    x0, x1 = x_range
+    shifts = [360.0 * k for k in range(-2, 3)]
     if lat.size == 0:
         return []
     phi1, lam0 = np.radians(lat)[:, None], np.radians(lon)[:, None]
@@ -907,11 +910,12 @@ def _footprint_paths(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, min_elev
     paths = []
     for i in np.flatnonzero(simple):  # a ring past +-180 is drawn again 360 degrees over (the axes clip it)
         ring = np.column_stack([x[i], y[i]])
-        paths += [MplPath(ring + [shift, 0.0], closed=True) for shift in (-360.0, 0.0, 360.0)
-                  if ring[:, 0].max() + shift > -180.0 and ring[:, 0].min() + shift < 180.0]
+        paths += [MplPath(ring + [shift, 0.0], closed=True) for shift in shifts
+                  if ring[:, 0].max() + shift > x0 and ring[:, 0].min() + shift < x1]
     for i in np.flatnonzero(~simple):
-        paths += [MplPath(np.vstack([p, p[:1]]), closed=True)
-                  for p in footprint_polygons(lat[i], lon[i], alt[i], min_elevation_deg, n=n)]
+        for p in footprint_polygons(lat[i], lon[i], alt[i], min_elevation_deg, n=n):
+            paths += [MplPath(np.vstack([p, p[:1]]) + [shift, 0.0], closed=True) for shift in shifts
+                      if p[:, 0].max() + shift > x0 and p[:, 0].min() + shift < x1]
     return paths
 
 
@@ -995,6 +999,10 @@ class CoverageAnimation:
         if land:
             add_land(ax, fill=False, coast=True, halo=True, zorder=2)
         self._coast = list(ax.collections[n_before:])
+        # map x range, and the multiples of 360 degrees at which the satellites are drawn to fill it (a
+        # regional box across the antimeridian reaches past 180)
+        self._x_range = tuple(sorted(ax.get_xlim()))
+        self._offsets = _lon_offsets(ax)
         cb = self.fig.colorbar(self._meshes[0][0], ax=ax, orientation="vertical", fraction=0.04, pad=0.02,
                                shrink=0.8, ticks=np.arange(vmax + 1))
         cb.set_label("satellites serving the cell" + (f" (service {service})" if service else ""), fontsize=9)
@@ -1082,14 +1090,16 @@ class CoverageAnimation:
         for g, idx, _col in self._groups:
             ok = idx[np.isfinite(lat[idx] + lon[idx] + alt[idx])]
             if g in self._fp:
-                self._fp[g].set_paths(_footprint_paths(lat[ok], lon[ok], alt[ok], self.min_elevation_deg))
+                self._fp[g].set_paths(_footprint_paths(lat[ok], lon[ok], alt[ok], self.min_elevation_deg,
+                                                       x_range=self._x_range))
                 changed.append(self._fp[g])
-            self._pts[g].set_offsets(np.column_stack([lon[ok], lat[ok]]) if ok.size else np.empty((0, 2)))
+            xy = np.column_stack([lon[ok], lat[ok]]) if ok.size else np.empty((0, 2))
+            self._pts[g].set_offsets(np.vstack([xy + [off, 0.0] for off in self._offsets]))
             changed.append(self._pts[g])
             if g in self._trails:
                 segs = [] if segs_by_sat is None else \
                     [p for i in ok for p in split_track(segs_by_sat[1][:, i], segs_by_sat[0][:, i])]
-                self._trails[g].set_segments(segs)
+                self._trails[g].set_segments([p + [off, 0.0] for off in self._offsets for p in segs])
                 changed.append(self._trails[g])
         self._clock.set_text(_short_time(self.times[k].astype("datetime64[s]")) + " UTC"
                              + f"  ({k + 1}/{self.n_frames})")

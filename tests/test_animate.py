@@ -40,8 +40,9 @@ def run10(sats, times):
 
 
 @pytest.mark.parametrize("grid", [G.global_grid(10.0), G.equal_area(15.0),
-                                  G.points([39.9, -33.9, 0.0], [116.4, 151.2, -60.0], ["a", "b", "c"])],
-                         ids=["global", "equal_area", "points"])
+                                  G.points([39.9, -33.9, 0.0], [116.4, 151.2, -60.0], ["a", "b", "c"]),
+                                  G.region(lat=(-40, 10), lon=(150, -140), res_deg=5.0)],
+                         ids=["global", "equal_area", "points", "region_antimeridian"])
 def test_frames_equal_coverage_counts_cell_for_cell(sats, times, grid):
     ds = C.coverage(sats, times, grid, snapshots="10m")
     full = coverage_counts(sats, times, grid)  # the default (Hermite) positions, the whole window
@@ -50,6 +51,12 @@ def test_frames_equal_coverage_counts_cell_for_cell(sats, times, grid):
     for k in range(anim.n_frames):
         anim.draw(k)
         assert np.array_equal(anim.counts(k), full[10 * k].reshape(grid.shape)), k
+    if grid.kind == "regular" and grid.lon[-1] < grid.lon[0]:  # the box reaches past 180 on the map
+        assert anim.ax.get_xlim() == pytest.approx((150, 220))
+        lon = ds["sat_lon_deg"].values[-1]
+        shown = np.concatenate([anim._pts[g].get_offsets()[:, 0] for g in anim._pts])
+        west = lon[(lon > -180) & (lon < -140)]  # satellites over 180..140 W are drawn at 180..220
+        assert west.size and np.all(np.isin(np.round(west + 360, 9), np.round(shown, 9)))
     plt.close(anim.fig)
 
 
@@ -187,10 +194,10 @@ def test_example_script(repo_root, tmp_path):
     import sys
 
     proc = subprocess.run([sys.executable, str(repo_root / "examples" / "coverage_animation.py"), "--quick",
-                           "--out", str(tmp_path)], env=dict(os.environ, MPLBACKEND="Agg"), capture_output=True,
-                          text=True, timeout=600)
+                           "--no-screenshot", "--out", str(tmp_path)], env=dict(os.environ, MPLBACKEND="Agg"),
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "7 frames" in proc.stdout
-    assert Image.open(tmp_path / "day.gif").n_frames == 7
+    assert "4 frames" in proc.stdout
+    assert Image.open(tmp_path / "day.gif").n_frames == 4
     assert Image.open(tmp_path / "animation_frame.png").size == (800, 480)
     assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
