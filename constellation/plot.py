@@ -8,6 +8,8 @@
 * :func:`footprints` - a snapshot of sub-satellite points with the ground footprint for a minimum
   elevation, drawn as small circles on the sphere split at the antimeridian (also around a pole).
 * :func:`area_covered_series`, :func:`sats_in_view_series` - time series of a coverage result.
+* :func:`animate` - a coverage result with snapshots (``coverage(..., snapshots=...)``) as frames: the
+  satellites serving each cell, footprints, sub-satellite points and recent tracks, written as GIF or MP4.
 * :func:`add_land` - the shipped Natural Earth 1:110m land and coastline (public domain; see
   ``constellation/data/README.md``); nothing is downloaded.
 
