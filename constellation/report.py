@@ -205,9 +205,6 @@ def report_html(ds: Any, *, title: str | None = None, dpi: float = 80.0, animati
     in a ``data-value`` attribute; the text shows it rounded (fractions to 4 decimals, durations in minutes
     to 0.1).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     from .cli.coverage import summarize
     from .plot import area_covered_series, coverage_map, scenario_text
 
