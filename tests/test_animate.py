@@ -201,3 +201,39 @@ def test_example_script(repo_root, tmp_path):
     assert Image.open(tmp_path / "day.gif").n_frames == 4
     assert Image.open(tmp_path / "animation_frame.png").size == (800, 480)
     assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_cone_footprint_matches_nadir_angle_geometry():
+    """At the edge of a cone footprint the line of sight is exactly the half-angle off nadir (vector oracle);
+    a cone wider than the Earth's disc reaches the horizon."""
+    R = P.EARTH_RADIUS_KM
+    for h, eta in [(535.0, 30.0), (1000.0, 45.0), (20200.0, 10.0)]:
+        lam = np.radians(P.cone_footprint_deg(h, eta))
+        sat = np.array([0.0, 0.0, R + h])
+        ground = R * np.array([np.sin(lam), 0.0, np.cos(lam)])
+        los = ground - sat
+        off_nadir = np.degrees(np.arccos(np.dot(los, -sat) / (np.linalg.norm(los) * np.linalg.norm(sat))))
+        assert off_nadir == pytest.approx(eta, abs=1e-9)
+    assert P.cone_footprint_deg(550.0, 89.0) == pytest.approx(P.footprint_half_angle_deg(550.0, 0.0), abs=1e-9)
+
+
+def test_footprints_follow_each_groups_requirement(sats, times):
+    reqs = {"comm": C.Requirement(10.0), "eo": C.Requirement(10.0, 30.0)}
+    ds = C.coverage(sats, times, G.global_grid(30.0), requirements=reqs, snapshots="30m")
+    anim = P.animate(ds)
+    assert "each group's requirement" in anim.ax.get_title()
+    for g, idx in (("comm", slice(0, 24)), ("eo", slice(24, 28))):
+        lat, lon = ds["sat_lat_deg"].values[0, idx], ds["sat_lon_deg"].values[0, idx]
+        alt = ds["sat_alt_km"].values[0, idx]
+        want = P.footprint_half_angle_deg(alt, 10.0)
+        if g == "eo":  # the 30-degree cone binds before the 10-degree mask
+            want = P.cone_footprint_deg(alt, 30.0)
+            assert np.all(want < P.footprint_half_angle_deg(alt, 10.0))
+        anim.draw(0)
+        v = P._unit_vectors(lat, lon)
+        for path in anim._fp[g].get_paths():
+            p = P._unit_vectors(path.vertices[:-1, 1], path.vertices[:-1, 0])
+            dist = np.degrees(np.arccos(np.clip(p @ v.T, -1, 1)))  # from each vertex to each satellite
+            i = np.argmin(np.abs(dist - want[None, :]).max(axis=0))  # the satellite this outline belongs to
+            assert np.abs(dist[:, i] - want[i]).max() < 1e-6, g
+    plt.close(anim.fig)
