@@ -174,7 +174,8 @@ def test_cli_animate(tmp_path, capsys, run10):
     assert main(["animate", str(nc), "-o", str(tmp_path / "x.png")]) == 2
     assert main(["coverage", "--duration", "30m", "--step", "60s", "--grid-deg", "30", "--snapshots", "90s",
                  "-o", str(tmp_path / "c.nc"), "-q"]) == 2
-    assert "whole multiple" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "error: --snapshots: '90s' (90 s) is not a whole multiple of the run's step (60 s)" in err
 
 
 def test_frames_drawn_over_the_background_equal_a_full_draw(run10):
