@@ -64,6 +64,14 @@ def main() -> None:
             path = R.write_report(ds, Path(tmp) / "day.html")
             rows["report (HTML)"].append(time.perf_counter() - t0)
             size_mb = path.stat().st_size / 1e6
+    import os
+    import platform
+
+    import PIL
+
+    print(f"{os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}, matplotlib "
+          f"{matplotlib.__version__}, Pillow {PIL.__version__}; load average at the end "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"Jinan-368, {grid.description}, {args.duration} at {args.step_s:g} s, snapshots every 10 min "
           f"({frames} frames); medians of {args.repeats}")
     print(f"{'step':24s} {'wall s':>8s}")

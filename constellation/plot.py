@@ -8,6 +8,8 @@
 * :func:`footprints` - a snapshot of sub-satellite points with the ground footprint for a minimum
   elevation, drawn as small circles on the sphere split at the antimeridian (also around a pole).
 * :func:`area_covered_series`, :func:`sats_in_view_series` - time series of a coverage result.
+* :func:`animate` - a coverage result with snapshots (``coverage(..., snapshots=...)``) as frames: the
+  satellites serving each cell, footprints, sub-satellite points and recent tracks, written as GIF or MP4.
 * :func:`add_land` - the shipped Natural Earth 1:110m land and coastline (public domain; see
   ``constellation/data/README.md``); nothing is downloaded.
 
@@ -39,6 +41,7 @@ __all__ = [
     "coverage_map", "ground_tracks", "footprints", "area_covered_series", "sats_in_view_series",
     "add_land", "land_outline", "footprint_half_angle_deg", "small_circle", "footprint_polygons",
     "split_track", "cell_edges", "EARTH_RADIUS_KM", "animate", "CoverageAnimation", "track_between",
+    "cone_footprint_deg",
 ]
 
 #: Mean Earth radius (km), IUGG: used for footprint circles, which treat the Earth as a sphere.
@@ -614,6 +617,19 @@ def footprint_half_angle_deg(alt_km: Any, min_elevation_deg: float = 10.0,
     return np.degrees(np.pi / 2 - eps - eta)
 
 
+def cone_footprint_deg(alt_km: Any, half_angle_deg: float, earth_radius_km: float = EARTH_RADIUS_KM) -> np.ndarray:
+    """Earth central angle (degrees) from the sub-satellite point to the edge of a nadir cone of half-angle
+    ``half_angle_deg`` on a spherical Earth: ``lambda = asin(sin(eta) / sin(rho)) - eta`` with
+    ``sin(rho) = R / (R + h)`` (Wertz & Larson, SMAD 3rd ed., eqs. 5-26 to 5-28); a cone wider than the
+    Earth's disc reaches the horizon, ``lambda = 90 - rho``."""
+    eta = np.radians(half_angle_deg)
+    h = np.asarray(alt_km, dtype=float)
+    sin_rho = earth_radius_km / (earth_radius_km + h)
+    x = np.sin(eta) / sin_rho
+    lam = np.where(x < 1.0, np.arcsin(np.minimum(x, 1.0)) - eta, np.pi / 2 - np.arcsin(sin_rho))
+    return np.degrees(lam)
+
+
 def small_circle(lat_deg: float, lon_deg: float, radius_deg: float, n: int = 181) -> np.ndarray:
     """Points ``(n, 2)`` of (lon, lat) degrees on the circle of central angle ``radius_deg`` around a point.
 
@@ -910,15 +926,18 @@ def track_between(lat_deg: np.ndarray, lon_deg: np.ndarray, dt_s: float, n: int 
     return lat, lon
 
 
-def _footprint_paths(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, min_elevation_deg: float,
-                     n: int = 73) -> list[MplPath]:
-    """Closed footprint outlines of many satellites at once, for plain (Plate Carree) axes limited to
-    +-180 degrees: :func:`small_circle` vectorised over the satellites, a circle reaching past +-180 drawn
-    again 360 degrees over, a circle holding a pole through :func:`footprint_polygons`."""
+def _footprint_paths(lat: np.ndarray, lon: np.ndarray, radius_deg: np.ndarray, n: int = 73,
+                     x_range: tuple[float, float] = (-180.0, 180.0)) -> list[MplPath]:
+    """Closed footprint outlines (small circles of central angle ``radius_deg``) of many satellites at once,
+    for plain (Plate Carree) axes showing the longitudes ``x_range``: :func:`small_circle` vectorised over
+    the satellites, each outline drawn at every multiple of 360 degrees that reaches into ``x_range`` (the
+    axes clip the rest); a circle holding a pole through :func:`small_circle` itself."""
     if lat.size == 0:
         return []
+    x0, x1 = x_range
+    shifts = [360.0 * k for k in range(-2, 3)]
     phi1, lam0 = np.radians(lat)[:, None], np.radians(lon)[:, None]
-    c = np.radians(footprint_half_angle_deg(alt, min_elevation_deg))[:, None]
+    c = np.radians(np.asarray(radius_deg, dtype=float))[:, None]
     az = np.linspace(0.0, 2 * np.pi, n)[None, :]
     sphi = np.sin(phi1) * np.cos(c) + np.cos(phi1) * np.sin(c) * np.cos(az)
     phi = np.arcsin(np.clip(sphi, -1.0, 1.0))
@@ -926,15 +945,23 @@ def _footprint_paths(lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, min_elev
     x = np.degrees(np.unwrap(lam, axis=1))
     y = np.degrees(phi)
     simple = np.abs(x[:, -1] - x[:, 0]) < 180.0  # no pole inside
-    paths = []
-    for i in np.flatnonzero(simple):  # a ring past +-180 is drawn again 360 degrees over (the axes clip it)
-        ring = np.column_stack([x[i], y[i]])
-        paths += [MplPath(ring + [shift, 0.0], closed=True) for shift in (-360.0, 0.0, 360.0)
-                  if ring[:, 0].max() + shift > -180.0 and ring[:, 0].min() + shift < 180.0]
-    for i in np.flatnonzero(~simple):
-        paths += [MplPath(np.vstack([p, p[:1]]), closed=True)
-                  for p in footprint_polygons(lat[i], lon[i], alt[i], min_elevation_deg, n=n)]
-    return paths
+    rings = [np.column_stack([x[i], y[i]]) for i in np.flatnonzero(simple)]
+    rings += [small_circle(lat[i], lon[i], float(np.degrees(c[i, 0])), n) for i in np.flatnonzero(~simple)]
+    return [MplPath(ring + [shift, 0.0], closed=True) for ring in rings for shift in shifts
+            if ring[:, 0].max() + shift > x0 and ring[:, 0].min() + shift < x1]
+
+
+def _requirements_by_group(attrs: dict) -> dict[str, tuple[float, float | None]]:
+    """``{group: (min_elevation_deg, half_angle_deg or None)}`` from a multi-service result's
+    ``requirements`` attribute (as :func:`constellation.coverage` writes it); empty when absent."""
+    import re
+
+    out = {}
+    for m in re.finditer(r"(?:^|;\s*)([^:;]+): min_elevation_deg=([^,]+), half_angle_deg=([^,]+),",
+                         str(attrs.get("requirements", ""))):
+        half = m.group(3).strip()
+        out[m.group(1).strip()] = (float(m.group(2)), None if half == "none" else float(half))
+    return out
 
 
 def _snapshot_cmap(vmax: int) -> tuple[mcolors.Colormap, mcolors.BoundaryNorm]:
@@ -974,6 +1001,12 @@ class CoverageAnimation:
         self.trail = int(trail)
         elev = min_elevation_deg if min_elevation_deg is not None else float(ds.attrs.get("min_elevation_deg", 10.0))
         self.min_elevation_deg = float(elev)
+        half = ds.attrs.get("half_angle_deg")
+        self.half_angle_deg = None if half in (None, "", "none", "None") else float(half)
+        # footprints follow each group's requirement in a multi-service result (elevation mask, nadir cone)
+        self._requirements = _requirements_by_group(ds.attrs)
+        if min_elevation_deg is not None:
+            self._requirements = {g: (self.min_elevation_deg, h) for g, (_, h) in self._requirements.items()}
         vmax = max(int(self._values.max(initial=0)), 1)
         cm, norm = _snapshot_cmap(vmax)
         self.fig, self.ax = plt.subplots(figsize=figsize, layout="constrained")
@@ -1017,6 +1050,10 @@ class CoverageAnimation:
         if land:
             add_land(ax, fill=False, coast=True, halo=True, zorder=2)
         self._coast = list(ax.collections[n_before:])
+        # map x range, and the multiples of 360 degrees at which the satellites are drawn to fill it (a
+        # regional box across the antimeridian reaches past 180)
+        self._x_range = tuple(sorted(ax.get_xlim()))
+        self._offsets = _lon_offsets(ax)
         cb = self.fig.colorbar(self._meshes[0][0], ax=ax, orientation="vertical", fraction=0.04, pad=0.02,
                                shrink=0.8, ticks=np.arange(vmax + 1))
         cb.set_label("satellites serving the cell" + (f" (service {service})" if service else ""), fontsize=9)
@@ -1028,6 +1065,8 @@ class CoverageAnimation:
         groups = _groups(ds)
         names = list(dict.fromkeys(groups))
         colours = _group_colours(names)
+        if service is not None and service in names:  # a group's service: only that group's satellites
+            names = [service]
         self._groups = [(g, np.flatnonzero(groups == g), colours[g]) for g in names]
         self._fp, self._pts, self._trails = {}, {}, {}
         for g, idx, col in self._groups:
@@ -1049,8 +1088,11 @@ class CoverageAnimation:
         if title is None:
             scen = scenario_text(ds.attrs)
             what = ["satellites serving each cell"]
-            if footprints:
-                what.append(f"footprints (elevation >= {self.min_elevation_deg:g}°, spherical Earth)")
+            if footprints and self._requirements:
+                what.append("footprints (each group's requirement, spherical Earth)")
+            elif footprints:
+                cone = "" if self.half_angle_deg is None else f", half-angle {self.half_angle_deg:g}°"
+                what.append(f"footprints (elevation >= {self.min_elevation_deg:g}°{cone}, spherical Earth)")
             if tracks and self.trail > 0:
                 what.append("recent ground tracks")
             title = ", ".join(what) + (f"\n{scen}" if scen else "")
@@ -1059,6 +1101,14 @@ class CoverageAnimation:
         self.draw(0)
         self.fig.canvas.draw()  # lay the figure out once, then keep it: frames only change data
         self.fig.set_layout_engine("none")
+
+    def footprint_radius_deg(self, group: str, alt_km: np.ndarray) -> np.ndarray:
+        """Central angle (degrees) of the footprints of ``group``'s satellites at ``alt_km``: the ground that
+        sees them above the elevation mask (:func:`footprint_half_angle_deg`), within the nadir cone where
+        the requirement has one (:func:`cone_footprint_deg`), on a spherical Earth."""
+        elev, half = self._requirements.get(group, (self.min_elevation_deg, self.half_angle_deg))
+        lam = footprint_half_angle_deg(alt_km, elev)
+        return lam if half is None else np.minimum(lam, cone_footprint_deg(alt_km, half))
 
     def counts(self, k: int) -> np.ndarray:
         """The counts frame ``k`` shows, in the layout of the grid (the values the artists hold)."""
@@ -1102,14 +1152,16 @@ class CoverageAnimation:
         for g, idx, _col in self._groups:
             ok = idx[np.isfinite(lat[idx] + lon[idx] + alt[idx])]
             if g in self._fp:
-                self._fp[g].set_paths(_footprint_paths(lat[ok], lon[ok], alt[ok], self.min_elevation_deg))
+                self._fp[g].set_paths(_footprint_paths(lat[ok], lon[ok], self.footprint_radius_deg(g, alt[ok]),
+                                                       x_range=self._x_range))
                 changed.append(self._fp[g])
-            self._pts[g].set_offsets(np.column_stack([lon[ok], lat[ok]]) if ok.size else np.empty((0, 2)))
+            xy = np.column_stack([lon[ok], lat[ok]]) if ok.size else np.empty((0, 2))
+            self._pts[g].set_offsets(np.vstack([xy + [off, 0.0] for off in self._offsets]))
             changed.append(self._pts[g])
             if g in self._trails:
                 segs = [] if segs_by_sat is None else \
                     [p for i in ok for p in split_track(segs_by_sat[1][:, i], segs_by_sat[0][:, i])]
-                self._trails[g].set_segments(segs)
+                self._trails[g].set_segments([p + [off, 0.0] for off in self._offsets for p in segs])
                 changed.append(self._trails[g])
         self._clock.set_text(_short_time(self.times[k].astype("datetime64[s]")) + " UTC"
                              + f"  ({k + 1}/{self.n_frames})")

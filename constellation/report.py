@@ -205,9 +205,6 @@ def report_html(ds: Any, *, title: str | None = None, dpi: float = 80.0, animati
     in a ``data-value`` attribute; the text shows it rounded (fractions to 4 decimals, durations in minutes
     to 0.1).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     from .cli.coverage import summarize
     from .plot import area_covered_series, coverage_map, scenario_text
 
@@ -264,7 +261,7 @@ def report_html(ds: Any, *, title: str | None = None, dpi: float = 80.0, animati
               + (" Figures of the service 'any'." if "service" in ds.dims else "") + "</p>"]
     if animation and "sats_in_view_snapshot" in ds:
         uri, n_frames = _animation_uri(ds, max_frames, animation_dpi, fps)
-        parts += ["<h2>Animation</h2>",
+        parts += ['<h2 class="animation">Animation</h2>',
                   f'<figure class="animation"><img src="{uri}" alt="animation of the snapshots" '
                   f'data-frames="{n_frames}"><figcaption>Satellites serving each cell, footprints and recent '
                   f"ground tracks at {n_frames} of the {ds.sizes['snapshot_time']} snapshots "

@@ -40,8 +40,9 @@ def run10(sats, times):
 
 
 @pytest.mark.parametrize("grid", [G.global_grid(10.0), G.equal_area(15.0),
-                                  G.points([39.9, -33.9, 0.0], [116.4, 151.2, -60.0], ["a", "b", "c"])],
-                         ids=["global", "equal_area", "points"])
+                                  G.points([39.9, -33.9, 0.0], [116.4, 151.2, -60.0], ["a", "b", "c"]),
+                                  G.region(lat=(-40, 10), lon=(150, -140), res_deg=5.0)],
+                         ids=["global", "equal_area", "points", "region_antimeridian"])
 def test_frames_equal_coverage_counts_cell_for_cell(sats, times, grid):
     ds = C.coverage(sats, times, grid, snapshots="10m")
     full = coverage_counts(sats, times, grid)  # the default (Hermite) positions, the whole window
@@ -50,6 +51,12 @@ def test_frames_equal_coverage_counts_cell_for_cell(sats, times, grid):
     for k in range(anim.n_frames):
         anim.draw(k)
         assert np.array_equal(anim.counts(k), full[10 * k].reshape(grid.shape)), k
+    if grid.kind == "regular" and grid.lon[-1] < grid.lon[0]:  # the box reaches past 180 on the map
+        assert anim.ax.get_xlim() == pytest.approx((150, 220))
+        lon = ds["sat_lon_deg"].values[-1]
+        shown = np.concatenate([anim._pts[g].get_offsets()[:, 0] for g in anim._pts])
+        west = lon[(lon > -180) & (lon < -140)]  # satellites over 180..140 W are drawn at 180..220
+        assert west.size and np.all(np.isin(np.round(west + 360, 9), np.round(shown, 9)))
     plt.close(anim.fig)
 
 
@@ -167,4 +174,67 @@ def test_cli_animate(tmp_path, capsys, run10):
     assert main(["animate", str(nc), "-o", str(tmp_path / "x.png")]) == 2
     assert main(["coverage", "--duration", "30m", "--step", "60s", "--grid-deg", "30", "--snapshots", "90s",
                  "-o", str(tmp_path / "c.nc"), "-q"]) == 2
-    assert "whole multiple" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "error: --snapshots: '90s' (90 s) is not a whole multiple of the run's step (60 s)" in err
+
+
+def test_frames_drawn_over_the_background_equal_a_full_draw(run10):
+    """Frames redraw only what changes over a cached background; the pixels are those of a full draw."""
+    anim = P.animate(run10)
+    for k in (0, 4, 2):
+        fast = np.asarray(anim.frame_image(k))
+        anim.fig.canvas.draw()
+        full = np.asarray(anim.fig.canvas.buffer_rgba())[..., :3]
+        assert fast.shape == full.shape and np.abs(fast.astype(int) - full).max() <= 2, k
+    plt.close(anim.fig)
+
+
+def test_example_script(repo_root, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(repo_root / "examples" / "coverage_animation.py"), "--quick",
+                           "--no-screenshot", "--out", str(tmp_path)], env=dict(os.environ, MPLBACKEND="Agg"),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "4 frames" in proc.stdout
+    assert Image.open(tmp_path / "day.gif").n_frames == 4
+    assert Image.open(tmp_path / "animation_frame.png").size == (800, 480)
+    assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_cone_footprint_matches_nadir_angle_geometry():
+    """At the edge of a cone footprint the line of sight is exactly the half-angle off nadir (vector oracle);
+    a cone wider than the Earth's disc reaches the horizon."""
+    R = P.EARTH_RADIUS_KM
+    for h, eta in [(535.0, 30.0), (1000.0, 45.0), (20200.0, 10.0)]:
+        lam = np.radians(P.cone_footprint_deg(h, eta))
+        sat = np.array([0.0, 0.0, R + h])
+        ground = R * np.array([np.sin(lam), 0.0, np.cos(lam)])
+        los = ground - sat
+        off_nadir = np.degrees(np.arccos(np.dot(los, -sat) / (np.linalg.norm(los) * np.linalg.norm(sat))))
+        assert off_nadir == pytest.approx(eta, abs=1e-9)
+    assert P.cone_footprint_deg(550.0, 89.0) == pytest.approx(P.footprint_half_angle_deg(550.0, 0.0), abs=1e-9)
+
+
+def test_footprints_follow_each_groups_requirement(sats, times):
+    reqs = {"comm": C.Requirement(10.0), "eo": C.Requirement(10.0, 30.0)}
+    ds = C.coverage(sats, times, G.global_grid(30.0), requirements=reqs, snapshots="30m")
+    anim = P.animate(ds)
+    assert "each group's requirement" in anim.ax.get_title()
+    for g, idx in (("comm", slice(0, 24)), ("eo", slice(24, 28))):
+        lat, lon = ds["sat_lat_deg"].values[0, idx], ds["sat_lon_deg"].values[0, idx]
+        alt = ds["sat_alt_km"].values[0, idx]
+        want = P.footprint_half_angle_deg(alt, 10.0)
+        if g == "eo":  # the 30-degree cone binds before the 10-degree mask
+            want = P.cone_footprint_deg(alt, 30.0)
+            assert np.all(want < P.footprint_half_angle_deg(alt, 10.0))
+        anim.draw(0)
+        v = P._unit_vectors(lat, lon)
+        for path in anim._fp[g].get_paths():
+            p = P._unit_vectors(path.vertices[:-1, 1], path.vertices[:-1, 0])
+            dist = np.degrees(np.arccos(np.clip(p @ v.T, -1, 1)))  # from each vertex to each satellite
+            i = np.argmin(np.abs(dist - want[None, :]).max(axis=0))  # the satellite this outline belongs to
+            assert np.abs(dist[:, i] - want[i]).max() < 1e-6, g
+    plt.close(anim.fig)

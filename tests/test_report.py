@@ -221,6 +221,13 @@ def test_report_renders_offline_in_headless_chromium(tmp_path, grid_html):
                          capture_output=True, text=True, timeout=120, env=env)
     assert re.search(r'id="render-check">images=7 broken=1 errors=1 load IMG', dom.stdout)
 
+    # printable: Chromium prints it to a PDF of several pages
+    pdf = tmp_path / "report.pdf"
+    subprocess.run([browser, *_OFFLINE_FLAGS, f"--user-data-dir={tmp_path / 'profile4'}", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", checked.as_uri()], capture_output=True, text=True, timeout=120, env=env)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert pdf.read_bytes()[:5] == b"%PDF-" and 3 <= pages <= 12
+
     shot = tmp_path / "shot.png"
     page = tmp_path / "report.html"
     page.write_text(grid_html, encoding="utf-8")

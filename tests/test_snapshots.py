@@ -98,3 +98,14 @@ def test_oversized_snapshots_are_refused_before_the_run(monkeypatch, sats, times
         C.coverage(sats, times, G.global_grid(10.0), snapshots=1)
     ds = C.coverage(sats, times, G.global_grid(10.0), snapshots=3)  # what the message offers does fit
     assert ds.sizes["snapshot_time"] == 31
+
+
+def test_snapshots_through_a_checkpoint_store(tmp_path, sats, times):
+    from constellation.io import read_dataset
+
+    g = G.global_grid(30.0)
+    ds = C.coverage(sats, times, g, snapshots="30m", checkpoint=tmp_path / "run.zarr")
+    back = read_dataset(tmp_path / "run.zarr")
+    assert np.array_equal(back["sats_in_view_snapshot"].values, ds["sats_in_view_snapshot"].values)
+    assert np.array_equal(back["sats_in_view_snapshot"].values,
+                          coverage_counts(sats, times, g)[::30].reshape((4,) + g.shape))

@@ -405,8 +405,14 @@ def _run(args: argparse.Namespace) -> int:
     else:
         kwargs.update(min_sun_elevation_deg=args.min_sun_elevation, max_sun_elevation_deg=args.max_sun_elevation)
     if args.snapshots:
+        from ..snapshots import snapshot_indices
+
         every = args.snapshots.strip()
         kwargs["snapshots"] = int(every) if every.isdigit() else every
+        try:
+            snapshot_indices(times, kwargs["snapshots"])
+        except ValueError as exc:
+            raise ValueError(f"--{exc}") from None
     if checkpointed:
         kwargs.update(checkpoint=args.output, resume=args.resume)
     client = None
