@@ -216,7 +216,7 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
     else:
         coords["lat"] = ("cell", np.asarray(grid.lat_deg, float), lat_attrs)
         coords["lon"] = ("cell", np.asarray(grid.lon_deg, float), lon_attrs)
-        coords["cell"] = ("cell", np.arange(grid.n_cells))
+        coords["cell"] = ("cell", np.arange(grid.n_cells), dict(long_name="cell index"))
         if grid.kind == "points":
             coords["name"] = ("cell", np.asarray(grid.names).astype(object))
             coords["height_m"] = ("cell", np.asarray(grid.height_m, float), dict(

@@ -335,7 +335,7 @@ def _to_dataset(c: Constellation, times: np.ndarray, out: dict, error: np.ndarra
         "name": ("satellite", c.names.astype(object)),
         "catalog_number": ("satellite", c.catalog_numbers, dict(long_name="NORAD catalogue number")),
         "group": ("satellite", c.groups.astype(object), dict(long_name="sub-constellation")),
-        "launched": ("satellite", c.launched),
+        "launched": ("satellite", c.launched, dict(long_name="whether the satellite is launched")),
         "epoch": ("satellite", c.epochs, dict(long_name="element-set epoch (UTC)")),
     }
     attrs = dict(
