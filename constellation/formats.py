@@ -37,7 +37,7 @@ __all__ = ["write_dataset", "read_dataset", "read_arrays", "output_format", "inp
 _MARK = "constellation_encoding"
 _OLD_MARK = "_constellation_encoding"
 #: Compression of NetCDF variables (lossless: values read back bit for bit).
-COMPRESSION = dict(zlib=True, complevel=4, shuffle=True)
+COMPRESSION = dict(zlib=True, complevel=1, shuffle=True)
 
 
 def _pop_mark(attrs: dict) -> dict:

@@ -212,3 +212,24 @@ def test_cli_error_line_escapes_file_content(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "\x1b" not in err
 
+
+
+def test_garbage_is_refused_from_its_first_lines():
+    from constellation.elements import SNIFF_LINES, loads
+    from constellation.errors import ElementSetError
+
+    garbage = "\n".join(f"not an element set {i}" for i in range(SNIFF_LINES + 1)) + "\n"
+    for strict in (True, False):
+        with pytest.raises(ElementSetError, match=f"none of the first {SNIFF_LINES} lines is a TLE line 1 or 2"):
+            loads(garbage + "\n".join(["GOOD", *TLE]) + "\n", strict=strict)
+    # a good record among the first lines: every line is read, the bad ones reported
+    with pytest.warns(C.elements.ElementSetWarning, match="loaded 1 element sets, skipped 1001 bad record"):
+        sats = loads("\n".join(["GOOD", *TLE]) + "\n" + garbage, strict=False)
+    assert len(sats) == 1
+
+
+def test_deeply_nested_json_is_an_element_set_error():
+    from constellation.errors import ElementSetError
+
+    with pytest.raises(ElementSetError, match="JSON: found objects or lists nested too deeply to read"):
+        C.elements.loads("[" * 100_000)
