@@ -256,4 +256,5 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
             for k, r in zip(labels, out["requirements"]))
     import xarray as xr
 
-    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    return ds.set_xindex("name") if grid.kind == "points" else ds  # sites by name: ds.sel(name="Jinan")

@@ -188,6 +188,9 @@ def encode_dataset(ds):
     _link_geolocation(data_vars)
     attrs, kinds = _encode_attrs(ds.attrs)
     info: dict[str, Any] = {"attrs": kinds} if kinds else {}
+    indexed = [k for k in ds.xindexes if k not in ds.dims]  # e.g. names, to select by: set again on reading
+    if indexed:
+        info["indexes"] = indexed
     if any("coordinates" in v.attrs for v in data_vars.values()):
         info["data_vars"] = list(data_vars)
     if info:
@@ -263,7 +266,11 @@ def decode_dataset(ds):
     order = info.get("data_vars")
     if order:
         data_vars = {k: data_vars[k] for k in [*order, *data_vars] if k in data_vars}
-    return xr.Dataset(data_vars, coords=coords, attrs=_decode_attrs(gattrs, info.get("attrs", {})))
+    out = xr.Dataset(data_vars, coords=coords, attrs=_decode_attrs(gattrs, info.get("attrs", {})))
+    for k in info.get("indexes", []):
+        if k in out.coords and k not in out.xindexes:
+            out = out.set_xindex(k)
+    return out
 
 
 # -- writing and reading -------------------------------------------------------------------------------

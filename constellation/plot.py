@@ -259,6 +259,19 @@ def scenario_text(attrs: dict) -> str:
 
 
 # --------------------------------------------------------------------------------- coverage maps
+def _as_dataset(ds: Any, fom: str) -> tuple[xr.Dataset, str]:
+    """A Dataset and the variable to draw, from a Dataset (and ``fom``) or a named DataArray."""
+    import xarray as xr
+
+    if isinstance(ds, xr.DataArray):
+        name = ds.name if ds.name is not None else fom
+        return ds.to_dataset(name=name), str(name)
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"expected a coverage result (xarray.Dataset) or one of its variables (DataArray), "
+                        f"got {type(ds).__name__}")
+    return ds, fom
+
+
 def _select(ds: xr.Dataset, fom: str, service: str | None) -> tuple[xr.DataArray, str | None]:
     if fom not in ds.data_vars:
         grid_dims = {"lat", "lon", "cell"}
@@ -367,8 +380,9 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
 
     Parameters
     ----------
-    ds : xarray.Dataset
-        A :func:`constellation.coverage` result (or one read back with :func:`constellation.io.read_dataset`).
+    ds : xarray.Dataset or xarray.DataArray
+        A :func:`constellation.coverage` result (or one read back with :func:`constellation.io.read_dataset`),
+        or one of its variables (``cov["revisit_max_s"]``: then ``fom`` is its name).
     fom : str
         Name of a per-cell variable, e.g. ``"coverage_fraction"``, ``"revisit_max_s"``,
         ``"sats_in_view_mean"``.
@@ -394,6 +408,7 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
     grids are markers labelled with the site name and value.  Seconds are shown in minutes or hours when
     the values are long.
     """
+    ds, fom = _as_dataset(ds, fom)
     da, service = _select(ds, fom, service)
     kind = _grid_kind(ds, da)
     units = str(da.attrs.get("units", ""))

@@ -349,7 +349,8 @@ def _to_dataset(c: Constellation, times: np.ndarray, out: dict, error: np.ndarra
         source=c.source or "",
         constellation=c.name or "",
     )
-    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    # satellites are selected by name too: pos.sel(name="JINAN-EO-001") (the satellite index stays 0..n-1)
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs).set_xindex("name")
 
 
 # -- fast Earth-fixed positions: SGP4 at coarse nodes + Hermite interpolation -----------------------------

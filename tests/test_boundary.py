@@ -233,3 +233,39 @@ def test_deeply_nested_json_is_an_element_set_error():
 
     with pytest.raises(ElementSetError, match="JSON: found objects or lists nested too deeply to read"):
         C.elements.loads("[" * 100_000)
+
+
+# --- xarray ergonomics ---------------------------------------------------------------------------------
+
+def test_select_satellites_and_sites_by_name(launched, times, tmp_path):
+    pos = C.propagate(launched, times)
+    one = pos.sel(name="JINAN-EO-001")
+    assert one["x_km"].dims == ("time",) and int(one["satellite"]) == 0
+    assert np.array_equal(one["x_km"].values, pos["x_km"].isel(satellite=0).values)
+    back = C.io.read_dataset(C.io.write_dataset(pos, tmp_path / "pos.nc"))
+    assert "name" in back.xindexes and float(back.sel(name="JINAN-NAV-004")["alt_km"][0]) > 900
+    sites = C.grid.points([36.65, 39.90], [117.0, 116.4], names=["Jinan", "Beijing"])
+    cov = C.coverage(launched, times, sites)
+    assert float(cov.sel(name="Beijing")["coverage_fraction"]) == float(cov["coverage_fraction"][1])
+
+
+def test_cell_table_does_not_broadcast_over_time(launched, times):
+    cov = C.coverage(launched, times, C.grid.global_grid(30.0))
+    table = C.io.cell_table(cov)
+    assert len(table) == 6 * 12 and "coverage_fraction" in table.columns
+    assert "area_covered_fraction" not in table.columns
+    assert len(cov.to_dataframe()) == 6 * 12 * times.size     # what xarray's own table does
+
+
+def test_coverage_map_takes_a_data_array(launched, times):
+    import matplotlib.pyplot as plt
+
+    cov = C.coverage(launched, times, C.grid.global_grid(30.0))
+    fig, ax = C.plot.coverage_map(cov["sats_in_view_max"])
+    fig2, ax2 = C.plot.coverage_map(cov, "sats_in_view_max")
+    assert ax.get_title().split("\n")[0] == ax2.get_title().split("\n")[0] != ""
+    assert np.array_equal(ax.collections[0].get_array(), ax2.collections[0].get_array())
+    with pytest.raises(TypeError, match="expected a coverage result"):
+        C.plot.coverage_map([1, 2, 3])
+    plt.close(fig)
+    plt.close(fig2)
