@@ -357,10 +357,14 @@ def read_dataset(path: str | os.PathLike, *, format: str | None = None):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file or Zarr store: {str(path)!r}")
-    if input_format(path, format) == "netcdf":
-        opened = xr.open_dataset(path, engine="h5netcdf")
-    else:
-        opened = xr.open_zarr(path, consolidated=None)
+    fmt = input_format(path, format)
+    try:
+        opened = xr.open_dataset(path, engine="h5netcdf") if fmt == "netcdf" else xr.open_zarr(path, consolidated=None)
+    except (OSError, ValueError, KeyError) as exc:  # h5py's "file signature not found" names no file
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"{str(path)!r} is not a readable {'NetCDF-4' if fmt == 'netcdf' else 'Zarr'} file "
+                         f"({exc})") from exc
     with opened:
         loaded = opened.load()
     return decode_dataset(loaded)

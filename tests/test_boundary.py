@@ -269,3 +269,12 @@ def test_coverage_map_takes_a_data_array(launched, times):
         C.plot.coverage_map([1, 2, 3])
     plt.close(fig)
     plt.close(fig2)
+
+
+def test_unreadable_result_file_is_named(tmp_path, capsys):
+    bad = tmp_path / "fake.nc"
+    bad.write_text("not a NetCDF file\n")
+    with pytest.raises(ValueError, match=r"fake.nc' is not a readable NetCDF-4 file \(.*file signature not found"):
+        C.io.read_dataset(bad)
+    assert main(["plot", str(bad), "-o", str(tmp_path / "x.png")]) == 2
+    assert "fake.nc' is not a readable NetCDF-4 file" in capsys.readouterr().err

@@ -13,7 +13,9 @@ import pytest
 import constellation as C
 from constellation.formats import COMPRESSION
 
-compliance_checker = pytest.importorskip("compliance_checker")
+# the checker is a development dependency (pyproject's dev group)
+
+pytestmark = pytest.mark.filterwarnings("ignore:The ioos_sos checker is deprecated:DeprecationWarning")
 
 
 @pytest.fixture(scope="module")
