@@ -278,3 +278,36 @@ def test_unreadable_result_file_is_named(tmp_path, capsys):
         C.io.read_dataset(bad)
     assert main(["plot", str(bad), "-o", str(tmp_path / "x.png")]) == 2
     assert "fake.nc' is not a readable NetCDF-4 file" in capsys.readouterr().err
+
+
+# --- maps and series ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def full_plan_cov():
+    return C.coverage(C.jinan368(), C.time_range("2026-01-01", duration="2h", step_s=300), C.grid.global_grid(15.0))
+
+
+def test_continuous_coverage_has_its_own_colour_and_legend(full_plan_cov):
+    import matplotlib.pyplot as plt
+
+    cov = full_plan_cov
+    revisit, cf = cov["revisit_max_s"].values, cov["coverage_fraction"].values
+    assert (np.isnan(revisit) & (cf == 1)).any() and np.isfinite(revisit).any()
+    fig, ax = C.plot.coverage_map(cov, "revisit_max_s")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["covered the whole window (no gap)"]
+    (cbar,) = [a for a in fig.axes if a is not ax]
+    label = cbar.get_xlabel() or cbar.get_ylabel()
+    assert "grey" not in label                          # every NaN here is continuous coverage
+    layer = ax.collections[1].get_array()               # the continuous-coverage layer: exactly those cells
+    assert np.array_equal(~np.ma.getmaskarray(layer).reshape(cf.shape), np.isnan(revisit) & (cf == 1))
+    plt.close(fig)
+
+
+def test_area_series_axis_shows_the_variation(full_plan_cov):
+    import matplotlib.pyplot as plt
+
+    y = 100 * full_plan_cov["area_covered_fraction"].values
+    fig, ax = C.plot.area_covered_series(full_plan_cov)
+    lo, hi = ax.get_ylim()
+    assert lo <= y.min() and hi >= y.max() and (hi - lo) < 100 and lo > 0
+    plt.close(fig)
