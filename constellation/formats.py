@@ -186,8 +186,11 @@ def encode_dataset(ds):
     coords = {k: enc_var(v.variable, dim_coord=v.dims == (k,)) for k, v in ds.coords.items()}
     data_vars = {k: enc_var(v.variable) for k, v in ds.data_vars.items()}
     _link_geolocation(data_vars)
+    bounds = _add_bounds(coords, data_vars, set(ds.variables))
     attrs, kinds = _encode_attrs(ds.attrs)
     info: dict[str, Any] = {"attrs": kinds} if kinds else {}
+    if bounds:
+        info["bounds"] = bounds
     indexed = [k for k in ds.xindexes if k not in ds.dims]  # e.g. names, to select by: set again on reading
     if indexed:
         info["indexes"] = indexed
@@ -215,6 +218,31 @@ def _unwrapped_longitude(var) -> np.ndarray | None:
     if not ((np.diff(out) > 0).all() and np.array_equal(_wrap_back(out), lon)):
         return None
     return out
+
+
+def _add_bounds(coords: dict, data_vars: dict, taken: set) -> list[str]:
+    """Cell bounds (CF-1.10 section 7.1) for evenly spaced latitude and longitude coordinate variables (a
+    regular grid's cells tile it: centre +- half a step): adds ``NAME_bnds (NAME, nv)`` to ``data_vars`` and
+    ``bounds`` to the coordinate; returns the names added (:func:`decode_dataset` drops them)."""
+    import xarray as xr
+
+    added = []
+    for k, v in coords.items():
+        kind = v.attrs.get("standard_name")
+        if v.dims != (k,) or kind not in ("latitude", "longitude") or v.dtype.kind != "f" or v.size < 2 \
+                or "bounds" in v.attrs or f"{k}_bnds" in taken:
+            continue
+        x = np.asarray(v.values, dtype=float)
+        step = np.diff(x)
+        if not (step[0] > 0 and np.allclose(step, step[0], rtol=1e-9, atol=0.0)):
+            continue
+        b = np.stack([x - step[0] / 2, x + step[0] / 2], axis=1)
+        if kind == "latitude":
+            b = np.clip(b, -90.0, 90.0)
+        v.attrs["bounds"] = f"{k}_bnds"
+        data_vars[f"{k}_bnds"] = xr.Variable((k, "nv"), b)
+        added.append(f"{k}_bnds")
+    return added
 
 
 def _link_geolocation(data_vars: dict) -> None:
@@ -260,6 +288,12 @@ def decode_dataset(ds):
     data_vars = {k: dec_var(v.variable) for k, v in ds.data_vars.items()}
     gattrs = dict(ds.attrs)
     info = _pop_mark(gattrs)
+    for name in info.get("bounds", []):  # cell bounds written for CF readers: not part of the Dataset
+        data_vars.pop(name, None)
+        coords.pop(name, None)
+        owner = coords.get(name.removesuffix("_bnds"))
+        if owner is not None:
+            owner.attrs.pop("bounds", None)
     # variables that a CF reader turns into coordinates (named in another's ``coordinates``) go back
     moved = {k: coords.pop(k) for k in info.get("data_vars", []) if k in coords}
     data_vars = {**data_vars, **moved}
@@ -328,7 +362,8 @@ def _netcdf_encoding(ds) -> dict:
     enc = {}
     for name, var in ds.variables.items():
         e = {}
-        if name in ds.coords and var.dtype.kind == "f":
+        is_bounds = any(v.attrs.get("bounds") == name for v in ds.coords.values())
+        if (name in ds.coords or is_bounds) and var.dtype.kind == "f":  # CF-1.10 2.5.1 and 7.1
             e["_FillValue"] = None
         if var.ndim and var.size and var.dtype.kind in "biuf":
             e.update(COMPRESSION)

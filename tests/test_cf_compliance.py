@@ -96,3 +96,20 @@ def test_files_written_before_the_marker_rename_still_read(tmp_path):
             v.attrs["_constellation_encoding"] = v.attrs.pop("constellation_encoding")
     enc.to_netcdf(tmp_path / "old.nc", engine="h5netcdf")
     xr.testing.assert_identical(C.io.read_dataset(tmp_path / "old.nc"), ds)
+
+
+def test_regular_grids_carry_cell_bounds_in_the_file(tmp_path):
+    import h5netcdf
+    import xarray as xr
+
+    plan = C.jinan368().select(launched=True)
+    times = C.time_range("2026-01-01", duration="10m", step_s=300)
+    ds = C.coverage(plan, times, C.grid.region(lat=(18, 54), lon=(170, -170), res_deg=2.0))
+    assert ds["area_covered_fraction"].attrs["cell_methods"] == "area: mean"
+    path = C.io.write_dataset(ds, tmp_path / "region.nc")
+    with h5netcdf.File(path, "r") as f:
+        assert f["lat"].attrs["bounds"] == "lat_bnds" and f["lon"].attrs["bounds"] == "lon_bnds"
+        lat_b, lon_b = f["lat_bnds"][...], f["lon_bnds"][...]
+    assert lat_b[0].tolist() == [18.0, 20.0] and lat_b[-1].tolist() == [52.0, 54.0]
+    assert lon_b[0].tolist() == [170.0, 172.0] and lon_b[-1].tolist() == [188.0, 190.0]   # across 180, monotonic
+    xr.testing.assert_identical(C.io.read_dataset(path), ds)                             # bounds not read back
