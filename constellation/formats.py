@@ -346,6 +346,7 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
         raise FileExistsError(f"cannot write {str(path)!r}: it is a directory that is not a Zarr store "
                               f"(refusing to replace it)")
     encoded = encode_dataset(ds)
+    _check_free_space(path, encoded.nbytes)
 
     def write(tmp: Path) -> None:
         if fmt == "netcdf":
@@ -370,6 +371,25 @@ def _netcdf_encoding(ds) -> dict:
         if e:
             enc[name] = e
     return enc
+
+
+def _check_free_space(path: Path, need_bytes: int) -> None:
+    """Refuse to start a write the disk cannot hold (``OSError`` ENOSPC naming the output): a write that
+    runs out of space midway fails inside HDF5, which may not close cleanly.  ``need_bytes`` is the
+    uncompressed size, an upper bound of what is written."""
+    import errno
+    import shutil
+
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        free = shutil.disk_usage(parent).free
+    except OSError:
+        return  # no way to tell (the write itself reports the folder's problem)
+    if need_bytes > free:
+        from .budget import format_bytes
+
+        raise OSError(errno.ENOSPC, f"cannot write {str(path)!r}: it needs up to {format_bytes(need_bytes)} "
+                                    f"(uncompressed) and {format_bytes(free)} is free there")
 
 
 def input_format(path: str | os.PathLike, format: str | None = None) -> str:

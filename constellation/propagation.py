@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sgp4.api import SGP4_ERRORS
 
+from .budget import check_fits
 from .checks import finite_array, pair
 from .kernels import frames, interp, precompile, sgp4_near
 from .satellite import Constellation, as_constellation
@@ -223,6 +224,9 @@ def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: A
     """
     c = as_constellation(sats)
     times = as_datetime64(times)
+    # the Dataset's variables (up to 9 float64 and one uint8 per satellite-time) and SGP4's working arrays
+    check_fits(len(c) * times.size * 8 * 16, f"positions of {len(c):,} satellites at {times.size:,} times",
+               "propagate fewer satellites or times at once (e.g. a longer step, or the window in parts)")
     out, error = propagate_arrays(c, times, dut1=dut1, polar_motion_arcsec=polar_motion_arcsec,
                                   chunk_satsteps=chunk_satsteps, velocities=velocities, warn=False)
     if warn:

@@ -311,3 +311,23 @@ def test_area_series_axis_shows_the_variation(full_plan_cov):
     lo, hi = ax.get_ylim()
     assert lo <= y.min() and hi >= y.max() and (hi - lo) < 100 and lo > 0
     plt.close(fig)
+
+
+def test_positions_that_cannot_fit_are_refused(monkeypatch, launched):
+    monkeypatch.setenv("CONSTELLATION_MEMORY_LIMIT", "1M")
+    times = C.time_range("2026-01-01", duration="1d", step_s=60)
+    with pytest.raises(WorkTooLargeError, match=r"positions of 26 satellites at 1,441 times needs about 4.6 MiB"):
+        C.propagate(launched, times)
+
+
+def test_a_write_the_disk_cannot_hold_is_refused_before_it_starts(monkeypatch, tmp_path, launched, times):
+    import shutil
+    from collections import namedtuple
+
+    pos = C.propagate(launched, times)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(OSError, match=r"cannot write '.*pos.nc': it needs up to .* \(uncompressed\) and 1000 B is "
+                                      r"free there"):
+        C.io.write_dataset(pos, tmp_path / "pos.nc")
+    assert list(tmp_path.iterdir()) == []
