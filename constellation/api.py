@@ -241,9 +241,11 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
     data_vars["cell_area_km2"] = (gdims, shape_cells(area), dict(
         long_name="cell area on the WGS84 ellipsoid (NaN for points)", units="km2"))
     acf = out["acf"]
-    data_vars["area_covered_fraction"] = (lead + ("time",), acf if with_any else acf[0], dict(
-        long_name="area-weighted fraction of the grid covered at each sample (unweighted for points)",
-        units="1", stk_name="Coverage: Percent Area Covered vs time (as a fraction)"))
+    acf_attrs = dict(long_name="area-weighted fraction of the grid covered at each sample (unweighted for points)",
+                     units="1", stk_name="Coverage: Percent Area Covered vs time (as a fraction)")
+    if grid.kind != "points":
+        acf_attrs["cell_methods"] = "area: mean"  # CF-1.10 section 7.3.4: a mean over the grid's area
+    data_vars["area_covered_fraction"] = (lead + ("time",), acf if with_any else acf[0], acf_attrs)
     if out["siv"] is not None:
         siv = out["siv"]
         data_vars["sats_in_view"] = (lead + ("time", "cell"), siv if with_any else siv[0], dict(
@@ -258,7 +260,7 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
     else:
         coords["lat"] = ("cell", np.asarray(grid.lat_deg, float), lat_attrs)
         coords["lon"] = ("cell", np.asarray(grid.lon_deg, float), lon_attrs)
-        coords["cell"] = ("cell", np.arange(grid.n_cells))
+        coords["cell"] = ("cell", np.arange(grid.n_cells), dict(long_name="cell index"))
         if grid.kind == "points":
             coords["name"] = ("cell", np.asarray(grid.names).astype(object))
             coords["height_m"] = ("cell", np.asarray(grid.height_m, float), dict(
@@ -305,4 +307,5 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
             for k, r in zip(labels, out["requirements"]))
     import xarray as xr
 
-    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    return ds.set_xindex("name") if grid.kind == "points" else ds  # sites by name: ds.sel(name="Jinan")

@@ -204,6 +204,8 @@ def _load_text(text: str, source: str, name: str, strict: bool) -> Constellation
         raise ElementSetError("no element sets found: found an empty or blank file, expected TLE, 3LE or "
                               "OMM records", path=source, field="file content", found="an empty or blank file",
                               expected="TLE, 3LE or OMM records")
+    if fmt == "tle":
+        _refuse_non_tle(text, source)
     rd = _Reader(source, strict, fmt)
     _PARSERS[fmt](text, rd)
     rd.errors.sort(key=lambda e: e.line or 0)
@@ -222,6 +224,33 @@ def _load_text(text: str, source: str, name: str, strict: bool) -> Constellation
             rd.report.summary() + "; see .report for details" + (
                 f" (first: {rd.report.skipped[0].message})" if rd.report.skipped else "")), stacklevel=3)
     return cons
+
+
+#: The lines (not blank, not comments) that must hold at least one valid TLE line; a file whose first
+#: lines hold none is refused at once, so garbage costs time for these lines only, not for its size.
+SNIFF_LINES = 1000
+
+
+def _refuse_non_tle(text: str, source: str) -> None:
+    """Raise :class:`ElementSetError` when none of the first :data:`SNIFF_LINES` lines of ``text`` is a
+    valid TLE line 1 or line 2 (the file is clearly not an element set)."""
+    seen, pos, n = 0, 0, len(text)
+    while pos < n and seen < SNIFF_LINES:
+        end = text.find("\n", pos)
+        end = n if end < 0 else end
+        line = text[pos:end].rstrip(" \r")
+        pos = end + 1
+        if not line.strip() or line[0] == "#":
+            continue
+        seen += 1
+        if line[:2] in ("1 ", "2 ") and (_LINE_MATCH[1](line) or _LINE_MATCH[2](line)):
+            return
+    if pos >= n:
+        return  # the whole file was read: the parser reports what is wrong, line by line
+    raise ElementSetError(f"file content: none of the first {SNIFF_LINES} lines is a TLE line 1 or 2 (and the "
+                          f"file is no OMM JSON, XML or CSV): this is not an element-set file", path=source,
+                          line=1, field="file content", found=f"no TLE line in the first {SNIFF_LINES} lines",
+                          expected="TLE, 3LE or OMM records")
 
 
 def _drop_duplicates(rd: _Reader) -> list[Satellite]:

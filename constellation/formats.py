@@ -32,7 +32,19 @@ from .atomic import write_atomically
 __all__ = ["write_dataset", "read_dataset", "read_arrays", "output_format", "input_format", "cf_attrs",
            "encode_dataset", "decode_dataset"]
 
-_MARK = "_constellation_encoding"
+#: The attribute that records what :func:`encode_dataset` changed (CF-1.10 section 2.3: names begin with a
+#: letter); files written before 0.2 carry it as ``_constellation_encoding``, also read.
+_MARK = "constellation_encoding"
+_OLD_MARK = "_constellation_encoding"
+#: Compression of NetCDF variables (lossless: values read back bit for bit).
+COMPRESSION = dict(zlib=True, complevel=1, shuffle=True)
+
+
+def _pop_mark(attrs: dict) -> dict:
+    """Remove the encoding marker from ``attrs`` (either spelling) and return what it records."""
+    text = attrs.pop(_MARK, None)
+    old = attrs.pop(_OLD_MARK, None)
+    return json.loads(text if text is not None else (old if old is not None else "{}"))
 _NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf", ".h5", ".hdf5")
 _ZARR_SUFFIXES = (".zarr",)
 
@@ -81,7 +93,7 @@ def _encode_attrs(attrs: dict) -> tuple[dict, dict]:
     """Return NetCDF-legal attrs and a map name -> original type for those that needed a change."""
     out, kinds = {}, {}
     for k, v in attrs.items():
-        if k == _MARK:
+        if k in (_MARK, _OLD_MARK):
             continue
         if v is None:
             out[k], kinds[k] = "", "none"
@@ -142,7 +154,7 @@ def encode_dataset(ds):
     their final Dataset with it too)."""
     import xarray as xr
 
-    def enc_var(var: xr.Variable) -> xr.Variable:
+    def enc_var(var: xr.Variable, dim_coord: bool = False) -> xr.Variable:
         attrs, kinds = _encode_attrs(var.attrs)
         info: dict[str, Any] = {}
         data = var.values
@@ -163,16 +175,89 @@ def encode_dataset(ds):
                             f"({type(next(x for x in data.ravel() if not isinstance(x, str))).__name__})")
         if kinds:
             info["attrs"] = kinds
+        unwrapped = _unwrapped_longitude(var) if dim_coord else None
+        if unwrapped is not None:  # CF-1.10 section 5: coordinate variables strictly monotonic
+            data = unwrapped
+            info["wrapped"] = True
         if info:
             attrs[_MARK] = json.dumps(info)
         return xr.Variable(var.dims, data, attrs)
 
-    coords = {k: enc_var(v.variable) for k, v in ds.coords.items()}
+    coords = {k: enc_var(v.variable, dim_coord=v.dims == (k,)) for k, v in ds.coords.items()}
     data_vars = {k: enc_var(v.variable) for k, v in ds.data_vars.items()}
+    _link_geolocation(data_vars)
+    bounds = _add_bounds(coords, data_vars, set(ds.variables))
     attrs, kinds = _encode_attrs(ds.attrs)
-    if kinds:
-        attrs[_MARK] = json.dumps({"attrs": kinds})
+    info: dict[str, Any] = {"attrs": kinds} if kinds else {}
+    if bounds:
+        info["bounds"] = bounds
+    indexed = [k for k in ds.xindexes if k not in ds.dims]  # e.g. names, to select by: set again on reading
+    if indexed:
+        info["indexes"] = indexed
+    if any("coordinates" in v.attrs for v in data_vars.values()):
+        info["data_vars"] = list(data_vars)
+    if info:
+        attrs[_MARK] = json.dumps(info)
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def _wrap_back(lon: np.ndarray) -> np.ndarray:
+    return np.where(lon >= 180.0, lon - 360.0, lon)
+
+
+def _unwrapped_longitude(var) -> np.ndarray | None:
+    """A longitude coordinate variable that runs east across the antimeridian (170 ... 179, -179 ...) as
+    170 ... 181 (CF allows any longitude range; :func:`decode_dataset` wraps it back into [-180, 180)), or
+    None when it is monotonic already or the values would not come back bit for bit."""
+    if var.ndim != 1 or var.attrs.get("standard_name") != "longitude" or var.dtype.kind != "f" or var.size < 2:
+        return None
+    lon = np.asarray(var.values)
+    if (np.diff(lon) > 0).all():
+        return None
+    out = np.where(lon < lon[0], lon + 360.0, lon)
+    if not ((np.diff(out) > 0).all() and np.array_equal(_wrap_back(out), lon)):
+        return None
+    return out
+
+
+def _add_bounds(coords: dict, data_vars: dict, taken: set) -> list[str]:
+    """Cell bounds (CF-1.10 section 7.1) for evenly spaced latitude and longitude coordinate variables (a
+    regular grid's cells tile it: centre +- half a step): adds ``NAME_bnds (NAME, nv)`` to ``data_vars`` and
+    ``bounds`` to the coordinate; returns the names added (:func:`decode_dataset` drops them)."""
+    import xarray as xr
+
+    added = []
+    for k, v in coords.items():
+        kind = v.attrs.get("standard_name")
+        if v.dims != (k,) or kind not in ("latitude", "longitude") or v.dtype.kind != "f" or v.size < 2 \
+                or "bounds" in v.attrs or f"{k}_bnds" in taken:
+            continue
+        x = np.asarray(v.values, dtype=float)
+        step = np.diff(x)
+        if not (step[0] > 0 and np.allclose(step, step[0], rtol=1e-9, atol=0.0)):
+            continue
+        b = np.stack([x - step[0] / 2, x + step[0] / 2], axis=1)
+        if kind == "latitude":
+            b = np.clip(b, -90.0, 90.0)
+        v.attrs["bounds"] = f"{k}_bnds"
+        data_vars[f"{k}_bnds"] = xr.Variable((k, "nv"), b)
+        added.append(f"{k}_bnds")
+    return added
+
+
+def _link_geolocation(data_vars: dict) -> None:
+    """Where latitude and longitude are data variables (positions along a track), name them in the
+    ``coordinates`` attribute of every variable over the same dimensions (CF-1.10 section 5: a variable's
+    geolocation is in its coordinate variables or its ``coordinates`` auxiliary coordinates)."""
+    by_name = {v.attrs.get("standard_name"): (k, v.dims) for k, v in data_vars.items()}
+    if "latitude" not in by_name or "longitude" not in by_name:
+        return
+    (lat, dims), (lon, lon_dims) = by_name["latitude"], by_name["longitude"]
+    if dims != lon_dims:
+        return
+    for k, v in data_vars.items():
+        if k not in (lat, lon) and v.dims == dims and "coordinates" not in v.attrs:
+            v.attrs["coordinates"] = f"{lat} {lon}"
 
 
 def decode_dataset(ds):
@@ -181,7 +266,7 @@ def decode_dataset(ds):
 
     def dec_var(var: xr.Variable) -> xr.Variable:
         attrs = dict(var.attrs)
-        info = json.loads(attrs.pop(_MARK, "{}"))
+        info = _pop_mark(attrs)
         attrs = _decode_attrs(attrs, info.get("attrs", {}))
         data = var.values
         dtype = info.get("dtype")
@@ -193,6 +278,8 @@ def decode_dataset(ds):
             data = np.asarray(data).astype(object)
         elif dtype is not None:
             data = np.asarray(data).astype(np.dtype(dtype))
+        if info.get("wrapped"):
+            data = _wrap_back(np.asarray(data))
         out = xr.Variable(var.dims, data, attrs)
         out.encoding = dict(var.encoding)
         return out
@@ -200,8 +287,24 @@ def decode_dataset(ds):
     coords = {k: dec_var(v.variable) for k, v in ds.coords.items()}
     data_vars = {k: dec_var(v.variable) for k, v in ds.data_vars.items()}
     gattrs = dict(ds.attrs)
-    info = json.loads(gattrs.pop(_MARK, "{}"))
-    return xr.Dataset(data_vars, coords=coords, attrs=_decode_attrs(gattrs, info.get("attrs", {})))
+    info = _pop_mark(gattrs)
+    for name in info.get("bounds", []):  # cell bounds written for CF readers: not part of the Dataset
+        data_vars.pop(name, None)
+        coords.pop(name, None)
+        owner = coords.get(name.removesuffix("_bnds"))
+        if owner is not None:
+            owner.attrs.pop("bounds", None)
+    # variables that a CF reader turns into coordinates (named in another's ``coordinates``) go back
+    moved = {k: coords.pop(k) for k in info.get("data_vars", []) if k in coords}
+    data_vars = {**data_vars, **moved}
+    order = info.get("data_vars")
+    if order:
+        data_vars = {k: data_vars[k] for k in [*order, *data_vars] if k in data_vars}
+    out = xr.Dataset(data_vars, coords=coords, attrs=_decode_attrs(gattrs, info.get("attrs", {})))
+    for k in info.get("indexes", []):
+        if k in out.coords and k not in out.xindexes:
+            out = out.set_xindex(k)
+    return out
 
 
 # -- writing and reading -------------------------------------------------------------------------------
@@ -243,14 +346,50 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
         raise FileExistsError(f"cannot write {str(path)!r}: it is a directory that is not a Zarr store "
                               f"(refusing to replace it)")
     encoded = encode_dataset(ds)
+    _check_free_space(path, encoded.nbytes)
 
     def write(tmp: Path) -> None:
         if fmt == "netcdf":
-            encoded.to_netcdf(tmp, engine="h5netcdf")
+            encoded.to_netcdf(tmp, engine="h5netcdf", encoding=_netcdf_encoding(encoded))
         else:
             encoded.to_zarr(tmp, mode="w-", zarr_format=2, consolidated=True)
 
     return write_atomically(path, write)
+
+
+def _netcdf_encoding(ds) -> dict:
+    """Per-variable NetCDF encoding: coordinates without a ``_FillValue`` (CF-1.10 section 2.5.1 forbids
+    one on coordinate variables), numeric arrays compressed (:data:`COMPRESSION`, lossless)."""
+    enc = {}
+    for name, var in ds.variables.items():
+        e = {}
+        is_bounds = any(v.attrs.get("bounds") == name for v in ds.coords.values())
+        if (name in ds.coords or is_bounds) and var.dtype.kind == "f":  # CF-1.10 2.5.1 and 7.1
+            e["_FillValue"] = None
+        if var.ndim and var.size and var.dtype.kind in "biuf":
+            e.update(COMPRESSION)
+        if e:
+            enc[name] = e
+    return enc
+
+
+def _check_free_space(path: Path, need_bytes: int) -> None:
+    """Refuse to start a write the disk cannot hold (``OSError`` ENOSPC naming the output): a write that
+    runs out of space midway fails inside HDF5, which may not close cleanly.  ``need_bytes`` is the
+    uncompressed size, an upper bound of what is written."""
+    import errno
+    import shutil
+
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        free = shutil.disk_usage(parent).free
+    except OSError:
+        return  # no way to tell (the write itself reports the folder's problem)
+    if need_bytes > free:
+        from .budget import format_bytes
+
+        raise OSError(errno.ENOSPC, f"cannot write {str(path)!r}: it needs up to {format_bytes(need_bytes)} "
+                                    f"(uncompressed) and {format_bytes(free)} is free there")
 
 
 def input_format(path: str | os.PathLike, format: str | None = None) -> str:
@@ -273,10 +412,14 @@ def read_dataset(path: str | os.PathLike, *, format: str | None = None):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such file or Zarr store: {str(path)!r}")
-    if input_format(path, format) == "netcdf":
-        opened = xr.open_dataset(path, engine="h5netcdf")
-    else:
-        opened = xr.open_zarr(path, consolidated=None)
+    fmt = input_format(path, format)
+    try:
+        opened = xr.open_dataset(path, engine="h5netcdf") if fmt == "netcdf" else xr.open_zarr(path, consolidated=None)
+    except (OSError, ValueError, KeyError) as exc:  # h5py's "file signature not found" names no file
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"{str(path)!r} is not a readable {'NetCDF-4' if fmt == 'netcdf' else 'Zarr'} file "
+                         f"({exc})") from exc
     with opened:
         loaded = opened.load()
     return decode_dataset(loaded)
@@ -298,7 +441,7 @@ def read_arrays(path: str | os.PathLike) -> tuple[dict[str, tuple[tuple[str, ...
             attrs = {k: _plain(v) for k, v in var.attrs.items() if k not in ("_FillValue", "_Netcdf4Dimid")}
             data = np.asarray(var[...])
             fill = var.attrs.get("_FillValue")
-            info = json.loads(attrs.pop(_MARK, "{}"))
+            info = _pop_mark(attrs)
             attrs = _decode_attrs(attrs, info.get("attrs", {}))
             units = attrs.get("units")
             if isinstance(units, str) and " since " in units and data.dtype.kind in "iuf":
@@ -318,7 +461,7 @@ def read_arrays(path: str | os.PathLike) -> tuple[dict[str, tuple[tuple[str, ...
                 if dtype != "object":
                     data = data.astype(np.dtype(dtype))
             out[name] = (tuple(var.dimensions), data, attrs)
-    info = json.loads(gattrs.pop(_MARK, "{}"))
+    info = _pop_mark(gattrs)
     return out, _decode_attrs(gattrs, info.get("attrs", {}))
 
 

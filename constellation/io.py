@@ -14,7 +14,7 @@ from . import formats
 from .atomic import write_text
 from .formats import cf_attrs, output_format, read_arrays, write_dataset
 
-__all__ = ["write_dataset", "read_dataset", "read_arrays", "write_text", "output_format", "cf_attrs"]
+__all__ = ["write_dataset", "read_dataset", "read_arrays", "write_text", "output_format", "cf_attrs", "cell_table"]
 
 
 def read_dataset(path: str | os.PathLike, *, format: str | None = None):
@@ -30,3 +30,15 @@ def read_dataset(path: str | os.PathLike, *, format: str | None = None):
 
         check_complete(path)
     return formats.read_dataset(path, format=format)
+
+
+def cell_table(ds):
+    """The per-cell figures of merit of a coverage (or DOP) result as a ``pandas.DataFrame``, one row per
+    cell (and service), without the time series: ``ds.to_dataframe()`` broadcasts every per-cell value over
+    ``time`` (for the default one-day 1 deg run, 187 million rows).  The series are in ``ds`` as they are.
+    """
+    import xarray as xr
+
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"ds must be an xarray.Dataset, got {type(ds).__name__}")
+    return ds.drop_dims([d for d in ("time",) if d in ds.dims]).to_dataframe()

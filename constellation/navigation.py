@@ -401,4 +401,5 @@ def _dataset(xr, c, times, grid, mean, dmax, dmin, dop_n, below, few, nv_sum, nv
         history=f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} constellation.dop",
         software=f"constellation {__version__}",
     )
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    return ds.set_xindex("name") if grid.kind == "points" else ds  # sites by name: ds.sel(name="Jinan")

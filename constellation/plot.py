@@ -51,6 +51,10 @@ _LAND_FACE = "#e6e2d8"
 _SEA_FACE = "#f7fbff"
 _COAST = "#333333"
 _NAN_COLOUR = "#c8c8c8"
+#: Cells covered the whole window, where gap statistics have no value: drawn in their own colour.
+_CONTINUOUS_COLOUR = "#f4a3c0"
+#: Figures of merit that are NaN where a cell has no gap (see ``constellation.api``'s note on them).
+_NAN_WHEN_NO_GAP = ("revisit_max_s", "revisit_mean_s", "revisit_std_s")
 
 # figures of merit where a large value is bad (long gaps, long waits): drawn with a reversed colour map
 _BAD_WHEN_HIGH = ("revisit", "gap", "response", "first_access")
@@ -267,6 +271,19 @@ def scenario_text(attrs: dict) -> str:
 
 
 # --------------------------------------------------------------------------------- coverage maps
+def _as_dataset(ds: Any, fom: str) -> tuple[xr.Dataset, str]:
+    """A Dataset and the variable to draw, from a Dataset (and ``fom``) or a named DataArray."""
+    import xarray as xr
+
+    if isinstance(ds, xr.DataArray):
+        name = ds.name if ds.name is not None else fom
+        return ds.to_dataset(name=name), str(name)
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"expected a coverage result (xarray.Dataset) or one of its variables (DataArray), "
+                        f"got {type(ds).__name__}")
+    return ds, fom
+
+
 def _select(ds: xr.Dataset, fom: str, service: str | None) -> tuple[xr.DataArray, str | None]:
     if fom not in ds.data_vars:
         grid_dims = {"lat", "lon", "cell"}
@@ -336,6 +353,40 @@ def _style(fom: str, values: np.ndarray, cmap: Any, vmin: float | None, vmax: fl
     return cm, mcolors.Normalize(lo, hi), None
 
 
+def _continuous(ds: xr.Dataset, fom: str, service: str | None, values: np.ndarray) -> np.ndarray:
+    """Cells where ``fom`` is NaN because they were covered the whole window (coverage fraction 1): a gap
+    statistic has no value there, which is the best case, not missing data."""
+    if fom not in _NAN_WHEN_NO_GAP or "coverage_fraction" not in ds:
+        return np.zeros(values.shape, bool)
+    cf, _ = _select(ds, "coverage_fraction", service)
+    return np.isnan(values) & (np.asarray(cf.values, dtype=float) >= 1.0)
+
+
+def _draw_continuous(ax, kind: str, continuous: np.ndarray, lat, lon, tkw: dict, lon_e, lat_e, dims) -> None:
+    """Draw the continuously covered cells in their own colour, with a legend entry."""
+    from matplotlib.patches import Patch
+
+    one = mcolors.ListedColormap([_CONTINUOUS_COLOUR])
+    kw = dict(cmap=one, vmin=0, vmax=1, shading="flat", antialiased=False, edgecolors="none", rasterized=True,
+              zorder=1)
+    if kind == "regular":
+        z = continuous if dims == ("lat", "lon") else continuous.T
+        ax.pcolormesh(lon_e, lat_e, np.ma.masked_where(~z, np.ones(z.shape)), **kw, **tkw)
+    elif kind == "equal_area":
+        flags = continuous.astype(float)
+        for edges, (s, n), row in _equal_area_rows(lat, lon, flags):
+            row = np.ma.masked_where(row[None, :] < 0.5, np.ones((1, row.size)))
+            ax.pcolormesh(edges, [s, n], row, **kw, **tkw)
+            if edges[0] < -180.0 + 1e-9 and not tkw:
+                ax.pcolormesh(edges + 360.0, [s, n], row, **kw)
+    else:
+        ax.scatter(np.asarray(lon)[continuous], np.asarray(lat)[continuous], c=_CONTINUOUS_COLOUR, s=70,
+                   edgecolors="black", linewidths=0.7, zorder=3.5, **tkw)
+    ax.legend(handles=[Patch(facecolor=_CONTINUOUS_COLOUR, edgecolor="0.3",
+                             label="covered the whole window (no gap)")], loc="lower left", fontsize=8,
+              framealpha=0.9)
+
+
 def _equal_area_rows(lat: np.ndarray, lon: np.ndarray, values: np.ndarray):
     """Yield ``(lon_edges, (lat_s, lat_n), row_values)`` for each latitude row of an equal-area grid."""
     row_lat = np.unique(lat)
@@ -375,8 +426,9 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
 
     Parameters
     ----------
-    ds : xarray.Dataset
-        A :func:`constellation.coverage` result (or one read back with :func:`constellation.io.read_dataset`).
+    ds : xarray.Dataset or xarray.DataArray
+        A :func:`constellation.coverage` result (or one read back with :func:`constellation.io.read_dataset`),
+        or one of its variables (``cov["revisit_max_s"]``: then ``fom`` is its name).
     fom : str
         Name of a per-cell variable, e.g. ``"coverage_fraction"``, ``"revisit_max_s"``,
         ``"sats_in_view_mean"``.
@@ -402,6 +454,7 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
     grids are markers labelled with the site name and value.  Seconds are shown in minutes or hours when
     the values are long.
     """
+    ds, fom = _as_dataset(ds, fom)
     if "cell" in ds.dims and str(ds.attrs.get("grid", "")).startswith("region "):
         from .regions import to_raster  # a region grid's cells, drawn on their raster
 
@@ -412,6 +465,7 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
     raw = np.asarray(da.values, dtype=float)
     scale, shown_units = _display_units(units, raw)
     values = raw * scale
+    continuous = _continuous(ds, fom, service, values)
     integer = np.issubdtype(da.dtype, np.integer) or fom.startswith("sats_in_view_m") and fom != "sats_in_view_mean"
     finite = values[np.isfinite(values)]
     dop_like = fom.startswith(_DOP_MAP_FOMS) and not any(k in fom for k in ("fraction", "ratio", "difference"))
@@ -473,13 +527,18 @@ def coverage_map(ds: xr.Dataset, fom: str = "coverage_fraction", service: str | 
                                   zorder=4, **({"xycoords": tkw["transform"]._as_mpl_transform(ax)}
                                                if tkw else {}))
                 ann.set_path_effects([patheffects.withStroke(linewidth=2.5, foreground="white")])
+    if continuous.any():
+        _draw_continuous(ax, kind, continuous, lat, lon, tkw, lon_e if kind == "regular" else None,
+                         lat_e if kind == "regular" else None, da.dims)
     if land and kind != "points":
         add_land(ax, fill=False, coast=True, halo=True, zorder=2)
 
     long_name = str(da.attrs.get("long_name", fom))
+    if colorbar and not np.isfinite(values).any():
+        colorbar = False  # nothing to scale: a colour bar would show a meaningless range
     if colorbar:
         label = long_name + (f" [{shown_units}]" if shown_units else "")
-        if np.isnan(values).any():
+        if (np.isnan(values) & ~continuous).any():
             label += "; grey: " + str(da.attrs.get("nan_meaning") or "no value")
         if over:
             label += f"; red: above {norm.vmax:g} (up to {finite.max():.4g})"
@@ -762,6 +821,18 @@ def _date_axis(ax: Any) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
 
 
+def _series_limits(series) -> tuple[float, float]:
+    """Percent axis limits that show the variation of ``series``: their range padded by a tenth, within
+    0 .. 100.5; a flat series gets a band of 5 points below it."""
+    y = np.concatenate([np.asarray(v, dtype=float).ravel() for v in series]) if series else np.zeros(0)
+    y = y[np.isfinite(y)]
+    if not y.size:
+        return 0.0, 100.5
+    lo, hi = float(y.min()), float(y.max())
+    pad = 0.1 * (hi - lo) if hi > lo else 5.0
+    return max(0.0, lo - pad), min(100.5, hi + (pad if hi > lo else 0.5))
+
+
 def area_covered_series(ds: xr.Dataset, service: str | None = None, *, ax: Any = None, title: str | None = None):
     """Percentage of the grid's area covered at each sample (``area_covered_fraction(time)``), with its
     time average; all services when the result has several and ``service`` is not given."""
@@ -789,7 +860,7 @@ def area_covered_series(ds: xr.Dataset, service: str | None = None, *, ax: Any =
         ax.legend(fontsize=8, loc="lower right")
     ax.set_ylabel("area covered [%]")
     ax.set_xlabel("time [UTC]")
-    ax.set_ylim(0, 100.5)
+    ax.set_ylim(*_series_limits([line.get_ydata() for line in ax.get_lines()]))
     ax.grid(True, alpha=0.3)
     _date_axis(ax)
     if title is None:

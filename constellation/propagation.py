@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sgp4.api import SGP4_ERRORS
 
+from .budget import check_fits
 from .checks import finite_array, pair
 from .kernels import frames, interp, precompile, sgp4_near
 from .satellite import Constellation, as_constellation
@@ -223,6 +224,9 @@ def propagate(sats: Any, times: Any, *, dut1: Any = None, polar_motion_arcsec: A
     """
     c = as_constellation(sats)
     times = as_datetime64(times)
+    # the Dataset's variables (up to 9 float64 and one uint8 per satellite-time) and SGP4's working arrays
+    check_fits(len(c) * times.size * 8 * 16, f"positions of {len(c):,} satellites at {times.size:,} times",
+               "propagate fewer satellites or times at once (e.g. a longer step, or the window in parts)")
     out, error = propagate_arrays(c, times, dut1=dut1, polar_motion_arcsec=polar_motion_arcsec,
                                   chunk_satsteps=chunk_satsteps, velocities=velocities, warn=False)
     if warn:
@@ -335,7 +339,7 @@ def _to_dataset(c: Constellation, times: np.ndarray, out: dict, error: np.ndarra
         "name": ("satellite", c.names.astype(object)),
         "catalog_number": ("satellite", c.catalog_numbers, dict(long_name="NORAD catalogue number")),
         "group": ("satellite", c.groups.astype(object), dict(long_name="sub-constellation")),
-        "launched": ("satellite", c.launched),
+        "launched": ("satellite", c.launched, dict(long_name="whether the satellite is launched")),
         "epoch": ("satellite", c.epochs, dict(long_name="element-set epoch (UTC)")),
     }
     attrs = dict(
@@ -349,7 +353,8 @@ def _to_dataset(c: Constellation, times: np.ndarray, out: dict, error: np.ndarra
         source=c.source or "",
         constellation=c.name or "",
     )
-    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    # satellites are selected by name too: pos.sel(name="JINAN-EO-001") (the satellite index stays 0..n-1)
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs).set_xindex("name")
 
 
 # -- fast Earth-fixed positions: SGP4 at coarse nodes + Hermite interpolation -----------------------------

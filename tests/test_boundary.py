@@ -212,3 +212,122 @@ def test_cli_error_line_escapes_file_content(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "\x1b" not in err
 
+
+
+def test_garbage_is_refused_from_its_first_lines():
+    from constellation.elements import SNIFF_LINES, loads
+    from constellation.errors import ElementSetError
+
+    garbage = "\n".join(f"not an element set {i}" for i in range(SNIFF_LINES + 1)) + "\n"
+    for strict in (True, False):
+        with pytest.raises(ElementSetError, match=f"none of the first {SNIFF_LINES} lines is a TLE line 1 or 2"):
+            loads(garbage + "\n".join(["GOOD", *TLE]) + "\n", strict=strict)
+    # a good record among the first lines: every line is read, the bad ones reported
+    with pytest.warns(C.elements.ElementSetWarning, match="loaded 1 element sets, skipped 1001 bad record"):
+        sats = loads("\n".join(["GOOD", *TLE]) + "\n" + garbage, strict=False)
+    assert len(sats) == 1
+
+
+def test_deeply_nested_json_is_an_element_set_error():
+    from constellation.errors import ElementSetError
+
+    with pytest.raises(ElementSetError, match="JSON: found objects or lists nested too deeply to read"):
+        C.elements.loads("[" * 100_000)
+
+
+# --- xarray ergonomics ---------------------------------------------------------------------------------
+
+def test_select_satellites_and_sites_by_name(launched, times, tmp_path):
+    pos = C.propagate(launched, times)
+    one = pos.sel(name="JINAN-EO-001")
+    assert one["x_km"].dims == ("time",) and int(one["satellite"]) == 0
+    assert np.array_equal(one["x_km"].values, pos["x_km"].isel(satellite=0).values)
+    back = C.io.read_dataset(C.io.write_dataset(pos, tmp_path / "pos.nc"))
+    assert "name" in back.xindexes and float(back.sel(name="JINAN-NAV-004")["alt_km"][0]) > 900
+    sites = C.grid.points([36.65, 39.90], [117.0, 116.4], names=["Jinan", "Beijing"])
+    cov = C.coverage(launched, times, sites)
+    assert float(cov.sel(name="Beijing")["coverage_fraction"]) == float(cov["coverage_fraction"][1])
+
+
+def test_cell_table_does_not_broadcast_over_time(launched, times):
+    cov = C.coverage(launched, times, C.grid.global_grid(30.0))
+    table = C.io.cell_table(cov)
+    assert len(table) == 6 * 12 and "coverage_fraction" in table.columns
+    assert "area_covered_fraction" not in table.columns
+    assert len(cov.to_dataframe()) == 6 * 12 * times.size     # what xarray's own table does
+
+
+def test_coverage_map_takes_a_data_array(launched, times):
+    import matplotlib.pyplot as plt
+
+    cov = C.coverage(launched, times, C.grid.global_grid(30.0))
+    fig, ax = C.plot.coverage_map(cov["sats_in_view_max"])
+    fig2, ax2 = C.plot.coverage_map(cov, "sats_in_view_max")
+    assert ax.get_title().split("\n")[0] == ax2.get_title().split("\n")[0] != ""
+    assert np.array_equal(ax.collections[0].get_array(), ax2.collections[0].get_array())
+    with pytest.raises(TypeError, match="expected a coverage result"):
+        C.plot.coverage_map([1, 2, 3])
+    plt.close(fig)
+    plt.close(fig2)
+
+
+def test_unreadable_result_file_is_named(tmp_path, capsys):
+    bad = tmp_path / "fake.nc"
+    bad.write_text("not a NetCDF file\n")
+    with pytest.raises(ValueError, match=r"fake.nc' is not a readable NetCDF-4 file \(.*file signature not found"):
+        C.io.read_dataset(bad)
+    assert main(["plot", str(bad), "-o", str(tmp_path / "x.png")]) == 2
+    assert "fake.nc' is not a readable NetCDF-4 file" in capsys.readouterr().err
+
+
+# --- maps and series ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def full_plan_cov():
+    return C.coverage(C.jinan368(), C.time_range("2026-01-01", duration="2h", step_s=300), C.grid.global_grid(15.0))
+
+
+def test_continuous_coverage_has_its_own_colour_and_legend(full_plan_cov):
+    import matplotlib.pyplot as plt
+
+    cov = full_plan_cov
+    revisit, cf = cov["revisit_max_s"].values, cov["coverage_fraction"].values
+    assert (np.isnan(revisit) & (cf == 1)).any() and np.isfinite(revisit).any()
+    fig, ax = C.plot.coverage_map(cov, "revisit_max_s")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["covered the whole window (no gap)"]
+    (cbar,) = [a for a in fig.axes if a is not ax]
+    label = cbar.get_xlabel() or cbar.get_ylabel()
+    assert "grey" not in label                          # every NaN here is continuous coverage
+    layer = ax.collections[1].get_array()               # the continuous-coverage layer: exactly those cells
+    assert np.array_equal(~np.ma.getmaskarray(layer).reshape(cf.shape), np.isnan(revisit) & (cf == 1))
+    plt.close(fig)
+
+
+def test_area_series_axis_shows_the_variation(full_plan_cov):
+    import matplotlib.pyplot as plt
+
+    y = 100 * full_plan_cov["area_covered_fraction"].values
+    fig, ax = C.plot.area_covered_series(full_plan_cov)
+    lo, hi = ax.get_ylim()
+    assert lo <= y.min() and hi >= y.max() and (hi - lo) < 100 and lo > 0
+    plt.close(fig)
+
+
+def test_positions_that_cannot_fit_are_refused(monkeypatch, launched):
+    monkeypatch.setenv("CONSTELLATION_MEMORY_LIMIT", "1M")
+    times = C.time_range("2026-01-01", duration="1d", step_s=60)
+    with pytest.raises(WorkTooLargeError, match=r"positions of 26 satellites at 1,441 times needs about 4.6 MiB"):
+        C.propagate(launched, times)
+
+
+def test_a_write_the_disk_cannot_hold_is_refused_before_it_starts(monkeypatch, tmp_path, launched, times):
+    import shutil
+    from collections import namedtuple
+
+    pos = C.propagate(launched, times)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(OSError, match=r"cannot write '.*pos.nc': it needs up to .* \(uncompressed\) and 1000 B is "
+                                      r"free there"):
+        C.io.write_dataset(pos, tmp_path / "pos.nc")
+    assert list(tmp_path.iterdir()) == []
