@@ -126,7 +126,8 @@ def _geodetic_up(s: np.ndarray) -> np.ndarray:
 
 def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = None, *, duration: Any = None,
                         half_angle_deg: float, step_s: float = 30.0, min_elevation_deg: float = 0.0,
-                        nadir: str = "geocentric", dut1: Any = None) -> pd.DataFrame:
+                        nadir: str = "geocentric", dut1: Any = None,
+                        min_sun_elevation_deg: float | None = None) -> pd.DataFrame:
     """Every instant a pushbroom imager images each cell of ``grid`` (method: see the module notes).
 
     Parameters
@@ -147,6 +148,11 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
         Which nadir the cross-track angle is measured from (default geocentric).
     dut1 : float or array, optional
         UT1 - UTC (s); default Skyfield's built-in IERS table.
+    min_sun_elevation_deg : float, optional
+        Keep only the opportunities with the Sun at least this high above the cell's horizon at the
+        imaging instant (degrees; geometric elevation of the apparent Sun, from
+        :func:`constellation.sun.sun_directions_itrs`, as the coverage engine's Sun limits).  Adds the
+        column ``sun_elevation_deg``.
 
     Returns
     -------
@@ -170,6 +176,8 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
         raise ValueError(f"min_elevation_deg must lie in [-90, 90) degrees, got {min_elevation_deg}")
     if nadir not in NADIRS:
         raise ValueError(f"nadir must be one of {NADIRS}, got {nadir!r}")
+    if min_sun_elevation_deg is not None and not -90.0 <= float(min_sun_elevation_deg) <= 90.0:
+        raise ValueError(f"min_sun_elevation_deg must lie in [-90, 90] degrees, got {min_sun_elevation_deg}")
     t0, t1 = _window(c, start, stop, duration)
     span_s = float((t1 - t0) / np.timedelta64(1, "ns")) * 1e-9
     n_steps = max(1, int(math.ceil(span_s / step - 1e-9)))
@@ -248,6 +256,15 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
     table = table.sort_values(["cell", "time", "satellite_index"], kind="stable").reset_index(drop=True)
     table.attrs.update(start=str(t0), stop=str(t1), half_angle_deg=half, nadir=nadir,
                        min_elevation_deg=float(min_elevation_deg), step_s=h_s)
+    if min_sun_elevation_deg is not None:
+        from .sun import sun_directions_itrs
+
+        u = sun_directions_itrs(table["time"].to_numpy("datetime64[ns]")) if len(table) else np.zeros((0, 3))
+        up = U[table["cell"].to_numpy()] if len(table) else np.zeros((0, 3))
+        table["sun_elevation_deg"] = np.degrees(np.arcsin(np.clip(np.einsum("ij,ij->i", u, up), -1.0, 1.0)))
+        attrs = dict(table.attrs, min_sun_elevation_deg=float(min_sun_elevation_deg))
+        table = table[table["sun_elevation_deg"] >= float(min_sun_elevation_deg)].reset_index(drop=True)
+        table.attrs.update(attrs)
     return table
 
 

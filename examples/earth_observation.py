@@ -3,9 +3,8 @@ ground stations.
 
 The plan's 120 Earth-observation satellites (sun-synchronous, 535 km, descending nodes 09:30 to 13:00 mean
 local time) carry a pushbroom imager with a cross-track half-angle of 15 degrees.  For every cell of a grid
-over China the script finds each instant a swath sweeps over it, keeps the descending (southbound) passes -
-for these planes the day side of the orbit, an approximation that ignores the season - and reports, per
-cell, the number of opportunities, the mean and largest revisit, and the data latency: from each image to
+over China the script finds each instant a swath sweeps over it, keeps those with the Sun at least 10
+degrees above the cell's horizon (``--min-sun-elevation``) and reports, per cell, the number of opportunities, the mean and largest revisit, and the data latency: from each image to
 the end of the satellite's next contact with the five shipped receiving stations (Miyun, Kashi, Sanya,
 Lijiang, Mohe; ``constellation/data/README.md``).  It prints a table for a few cities and writes two maps::
 
@@ -40,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--duration", default="1d", help="window (default: %(default)s)")
     ap.add_argument("--res", type=float, default=1.0, help="grid resolution, degrees (default: %(default)s)")
     ap.add_argument("--half-angle", type=float, default=15.0, help="swath half-angle, degrees (default: 15)")
+    ap.add_argument("--min-sun-elevation", type=float, default=10.0,
+                    help="images need the Sun at least this high over the cell, degrees (default: 10)")
     ap.add_argument("--launched", action="store_true", help="only the launched EO satellites")
     ap.add_argument("--out", default="eo_maps", help="folder for the maps (default: %(default)s)")
     args = ap.parse_args(argv)
@@ -50,14 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     grid = C.grid.region(CHINA["lat"], CHINA["lon"], args.res)
     t = time.perf_counter()
     opp = swath_opportunities(eo, grid, start, duration=window_s, half_angle_deg=args.half_angle, step_s=60.0)
-    day = opp[~opp.ascending.to_numpy()]
-    day.attrs.update(opp.attrs)
+    day = swath_opportunities(eo, grid, start, duration=window_s, half_angle_deg=args.half_angle, step_s=60.0,
+                              min_sun_elevation_deg=args.min_sun_elevation)
     # contacts over the window and one more day, so that images late in the window still reach the ground
     ct = contacts(eo, china_network(), start, duration=window_s + 86400.0)
     ds = imaging_figures(day, grid, ct, len(eo))
     dt = time.perf_counter() - t
     print(f"{len(eo)} EO satellites, {args.half_angle:g} deg swath, {args.duration} from {start} UTC: "
-          f"{len(opp)} opportunities over {grid.n_cells} cells ({len(day)} descending), {len(ct)} contacts "
+          f"{len(opp)} opportunities over {grid.n_cells} cells ({len(day)} in daylight, Sun >= {args.min_sun_elevation:g} deg), {len(ct)} contacts "
           f"with {len(china_network())} stations; {dt:.1f} s")
     print(f"\n{'city':<10} {'images':>6} {'mean revisit h':>14} {'max revisit h':>13} "
           f"{'latency mean min':>16} {'latency max min':>15}")
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for fom in ("revisit_mean_s", "latency_mean_s"):
-        fig, ax = C.plot.coverage_map(ds, fom, title=f"Jinan-368 EO, descending passes: {fom}")
+        fig, ax = C.plot.coverage_map(ds, fom, title=f"Jinan-368 EO, Sun >= {args.min_sun_elevation:g} deg: {fom}")
         net = china_network()
         ax.plot(net.lon_deg, net.lat_deg, "r^", ms=7)
         path = out / f"eo_{fom}.png"

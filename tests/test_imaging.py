@@ -216,3 +216,29 @@ def test_satellite_chunks_give_the_same_table(sats, cells, monkeypatch):
     monkeypatch.setattr(imaging, "_CHUNK_SATSTEPS", 10)
     pieces = swath_opportunities(sats, cells, START, STOP, half_angle_deg=HALF, step_s=60.0)
     pd.testing.assert_frame_equal(whole, pieces)
+
+
+def test_sun_limit_against_skyfield(sats, cells):
+    """``min_sun_elevation_deg`` keeps exactly the opportunities with the Sun at least that high over the
+    cell, judged by Skyfield's topocentric Sun altitude (DE421, no refraction) at each imaging instant,
+    up to 0.01 deg (the Sun's parallax and the interpolation between hourly nodes are far smaller)."""
+    import os
+
+    import skyfield_data
+    from skyfield.api import load, load_file, wgs84
+
+    every = swath_opportunities(sats, cells, START, STOP, half_angle_deg=HALF, step_s=60)
+    lit = swath_opportunities(sats, cells, START, STOP, half_angle_deg=HALF, step_s=60, min_sun_elevation_deg=10.0)
+    assert lit.attrs["min_sun_elevation_deg"] == 10.0 and "sun_elevation_deg" not in every
+    eph = load_file(os.path.join(os.path.dirname(skyfield_data.__file__), "data", "de421.bsp"))
+    ts = load.timescale(builtin=True)
+    t = ts.from_datetimes(pd.DatetimeIndex(every["time"]).tz_localize("UTC").to_pydatetime())
+    places = wgs84.latlon(cells.lat_deg[every["cell"].to_numpy()], cells.lon_deg[every["cell"].to_numpy()])
+    alt = (eph["earth"] + places).at(t).observe(eph["sun"]).apparent().altaz()[0].degrees
+    assert 0 < len(lit) < len(every)  # the limit keeps some and drops some
+    clear = np.abs(alt - 10.0) > 0.01
+    kept = every.merge(lit[["cell", "satellite_index", "time"]], how="left", indicator=True)["_merge"] == "both"
+    assert np.array_equal(kept.to_numpy()[clear], alt[clear] >= 10.0)
+    assert np.abs(lit["sun_elevation_deg"].to_numpy() - alt[kept.to_numpy()]).max() < 0.01
+    for col in every.columns:  # the rows kept are the rows found, unchanged
+        assert np.array_equal(lit[col].to_numpy(), every[col].to_numpy()[kept.to_numpy()])
