@@ -4,8 +4,8 @@ ground stations.
 The plan's 120 Earth-observation satellites (sun-synchronous, 535 km, descending nodes 09:30 to 13:00 mean
 local time) carry a pushbroom imager with a cross-track half-angle of 15 degrees.  For every cell of a grid
 over China the script finds each instant a swath sweeps over it, keeps those with the Sun at least 10
-degrees above the cell's horizon (``--min-sun-elevation``) and reports, per cell, the number of opportunities, the mean and largest revisit, and the data latency: from each image to
-the end of the satellite's next contact with the five shipped receiving stations (Miyun, Kashi, Sanya,
+degrees above the cell's horizon (``--min-sun-elevation``) and reports, per cell, the number of
+opportunities, the mean and largest revisit, and the data latency: from each image to the end of the satellite's next contact with the five shipped receiving stations (Miyun, Kashi, Sanya,
 Lijiang, Mohe; ``constellation/data/README.md``).  It prints a table for a few cities and writes two maps::
 
     uv run python examples/earth_observation.py                          # 1 day, 1 degree grid
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     ds = imaging_figures(day, grid, ct, len(eo))
     dt = time.perf_counter() - t
     print(f"{len(eo)} EO satellites, {args.half_angle:g} deg swath, {args.duration} from {start} UTC: "
-          f"{len(opp)} opportunities over {grid.n_cells} cells ({len(day)} in daylight, Sun >= {args.min_sun_elevation:g} deg), {len(ct)} contacts "
+          f"{len(opp)} opportunities over {grid.n_cells} cells ({len(day)} in daylight, Sun >= "
+          f"{args.min_sun_elevation:g} deg), {len(ct)} contacts "
           f"with {len(china_network())} stations; {dt:.1f} s")
     print(f"\n{'city':<10} {'images':>6} {'mean revisit h':>14} {'max revisit h':>13} "
           f"{'latency mean min':>16} {'latency max min':>15}")
