@@ -5,8 +5,9 @@ The plan's 120 Earth-observation satellites (sun-synchronous, 535 km, descending
 local time) carry a pushbroom imager with a cross-track half-angle of 15 degrees.  For every cell of a grid
 over China the script finds each instant a swath sweeps over it, keeps those with the Sun at least 10
 degrees above the cell's horizon (``--min-sun-elevation``) and reports, per cell, the number of
-opportunities, the mean and largest revisit, and the data latency: from each image to the end of the satellite's next contact with the five shipped receiving stations (Miyun, Kashi, Sanya,
-Lijiang, Mohe; ``constellation/data/README.md``).  It prints a table for a few cities and writes two maps::
+opportunities, the mean and largest revisit, and the data latency: from each image to the end of the
+satellite's next contact with the five shipped receiving stations (Miyun, Kashi, Sanya, Lijiang, Mohe;
+``constellation/data/README.md``).  It prints a table for a few cities and writes two maps::
 
     uv run python examples/earth_observation.py                          # 1 day, 1 degree grid
     uv run python examples/earth_observation.py --duration 12h --res 5 --out /tmp/eo --launched
