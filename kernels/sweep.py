@@ -162,7 +162,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
         n_out = n_serv + (1 if with_any else 0)
         write_siv = siv.shape[0] > 0
         sun_on = sun.shape[0] > 0
-        one = n_serv == 1 and not with_any and not sun_on
+        one = n_serv == 1 and not with_any
+        sun_one = one and sun_on and (serv_sun[0, 0] > -1.0 or serv_sun[0, 1] < 1.0)
         ms0 = np.int32(min(serv_min[0], 2 ** 31 - 1))
         n = rows_i[r, ROW_COUNT]
         c0 = rows_i[r, ROW_START]
@@ -192,6 +193,10 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
         flip_seen[:] = -1
         day_c = np.ones((n_serv, n), np.int32)  # each service's Sun limit met at this sample ...
         day_p = np.ones((n_serv, n), np.int32)  # ... and at the previous one
+        up = np.empty((3, n if sun_on else 0))  # the cells' normals, contiguous per component
+        for k in range(up.shape[1]):
+            for q in range(3):
+                up[q, k] = cells[c0 + k, 3 + q]
         work = _transition_work(ns, n_serv)
         rcov = np.zeros(n_out, np.int64)
         t_start = max(first_new - 1, 0)
@@ -211,8 +216,13 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
             if one and t >= first_new and i0 + (t - first_new) != 0:
                 # one service, an ordinary sample: prefix sum, count statistics, the cells whose coverage flipped
                 tt = t - first_new
-                n_flip = _sample_one_service(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0],
-                                             loc_max[0], ms0, flip_k)
+                if sun_one:
+                    n_flip = _sample_one_service_sun(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0],
+                                                     loc_max[0], ms0, flip_k, sun[t], up, serv_sun[0, 0],
+                                                     serv_sun[0, 1], day_c[0])
+                else:
+                    n_flip = _sample_one_service(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0],
+                                                 loc_max[0], ms0, flip_k)
                 if write_siv:
                     for k in range(n):
                         siv[0, tt, c0 + k] = cur[0, k]
@@ -224,7 +234,7 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
             else:
                 _prefix_sums(diff, serv_min, with_any, cur, cov_cur)
                 if sun_on:
-                    _sun_mask(sun[t], cells, c0, serv_sun, serv_min, with_any, cur, cov_cur, day_c)
+                    _sun_mask(sun[t], up, serv_sun, serv_min, with_any, cur, cov_cur, day_c)
                 if t < first_new:
                     # the previous chunk's last sample: this chunk's timelines open there (reductions.begin), or,
                     # resuming, the state's timelines go on from it with their count statistics
@@ -398,6 +408,41 @@ def _sample_one_service(d_0, cur_0, cc_0, cp_0, ls_0, lmin_0, lmax_0, ms0, flip_
 
 
 @njit(cache=CACHE, inline="always")
+def _sample_one_service_sun(d_0, cur_0, cc_0, cp_0, ls_0, lmin_0, lmax_0, ms0, flip_k, s, up, lo, hi, day_0):
+    """:func:`_sample_one_service` under a Sun limit: the counts are zeroed where the Sun's elevation at
+    the cell (unit direction ``s``, normals ``up``) is outside ``[asin(lo), asin(hi)]``, recorded in
+    ``day_0`` (the same result as :func:`_prefix_sums` then :func:`_sun_mask`, in one vectorised pass)."""
+    n = cur_0.shape[0]
+    acc = 0
+    for k in range(n):
+        acc += d_0[k]
+        cur_0[k] = acc
+    d_0[:] = 0
+    sx, sy, sz = s[0], s[1], s[2]
+    ux, uy, uz = up[0], up[1], up[2]
+    for k in range(n):  # (a loop of its own: mixed with the integer one below, neither vectorises)
+        e = sx * ux[k] + sy * uy[k] + sz * uz[k]
+        day_0[k] = np.int32((e >= lo) & (e <= hi))
+    n_flip = np.int64(0)
+    for k in range(n):
+        v = cur_0[k] * day_0[k]
+        cur_0[k] = v
+        cv = np.int32(1) if v >= ms0 else np.int32(0)
+        n_flip += cv ^ cp_0[k]
+        cc_0[k] = cv
+        ls_0[k] += v
+        lmin_0[k] = min(lmin_0[k], v)
+        lmax_0[k] = max(lmax_0[k], v)
+    if n_flip > 0:
+        n_flip = np.int64(0)
+        for k in range(n):
+            if cc_0[k] != cp_0[k]:
+                flip_k[n_flip] = k
+                n_flip += 1
+    return n_flip
+
+
+@njit(cache=CACHE, inline="always")
 def _prefix_sums(diff, serv_min, with_any, cur, cov_cur):
     """Counts ``cur`` and coverage ``cov_cur`` of every service (and of "any": the sum of the counts,
     covered where some service covers) from the difference arrays, which are zeroed."""
@@ -422,10 +467,10 @@ def _prefix_sums(diff, serv_min, with_any, cur, cov_cur):
 
 
 @njit(cache=CACHE, inline="always")
-def _sun_mask(s, cells, c0, serv_sun, serv_min, with_any, cur, cov_cur, day):
+def _sun_mask(s, up, serv_sun, serv_min, with_any, cur, cov_cur, day):
     """Sun limits at one sample (unit Sun direction ``s``): for each service with a limit, ``day[j, k]``
-    whether the Sun's elevation at cell ``c0 + k`` is within it, and where it is not, no satellite of the
-    service counts there; "any" is formed again from the services."""
+    whether the Sun's elevation at the row's cell ``k`` (normal ``up[:, k]``) is within it, and where it
+    is not, no satellite of the service counts there; "any" is formed again from the services."""
     n_serv = serv_min.shape[0]
     n = cur.shape[1]
     sx, sy, sz = s[0], s[1], s[2]
@@ -436,8 +481,7 @@ def _sun_mask(s, cells, c0, serv_sun, serv_min, with_any, cur, cov_cur, day):
             continue
         mj = serv_min[j]
         for k in range(n):
-            c = c0 + k
-            e = sx * cells[c, 3] + sy * cells[c, 4] + sz * cells[c, 5]
+            e = sx * up[0, k] + sy * up[1, k] + sz * up[2, k]
             d = np.int32(1) if (e >= lo) & (e <= hi) else np.int32(0)
             day[j, k] = d
             v = cur[j, k] * d
