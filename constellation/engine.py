@@ -3,8 +3,8 @@
 A run is resolved once into a :class:`RunPlan` (:func:`make_plan`); each time chunk then propagates the
 satellites (:class:`constellation.propagation.ItrsWindow`, :func:`chunk_positions`), finds the cells each
 satellite serves with the row-by-row footprint kernels of :mod:`constellation.kernels.sweep` (exact
-WGS84 elevation test, optional nadir cone, identical to a brute force of every satellite against every
-cell) and folds each sample into mergeable per-cell reductions (:mod:`constellation.kernels.reductions`,
+WGS84 elevation test, optional nadir cone and Sun limits, identical to a brute force of every satellite
+against every cell) and folds each sample into mergeable per-cell reductions (:mod:`constellation.kernels.reductions`,
 :func:`chunk_state`), and :class:`Assembler` joins the chunks in time order, so memory is O(cells +
 satellites x chunk) and the result does not depend on the chunking.  The runners that drive a plan are in
 :mod:`constellation.runners`; the public :func:`constellation.coverage` and
@@ -56,7 +56,8 @@ class Requirement:
 
     A satellite serves a cell when it is at least ``min_elevation_deg`` above the cell's local horizon
     (WGS84 ellipsoid normal) and, if ``half_angle_deg`` is given, inside its nadir cone of that
-    half-angle; the cell is covered when at least ``min_sats`` satellites serve it.  With
+    half-angle (about the geocentric nadir, the direction to the Earth's centre); the cell is covered when
+    at least ``min_sats`` satellites serve it.  With
     ``min_sun_elevation_deg`` (daylight imaging) and/or ``max_sun_elevation_deg`` (night-time sensors), a
     satellite serves a cell only while the Sun's elevation above the cell's horizon is within those
     limits (:mod:`constellation.sun`); None: no limit.

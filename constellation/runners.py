@@ -24,8 +24,8 @@ def run_serial(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats
                      min_sun_elevation_deg=min_sun_elevation_deg, max_sun_elevation_deg=max_sun_elevation_deg)
     asm = Assembler(plan)
     spare = None
-    # one position buffer for the whole run: two lead rows (the samples before the chunk, for quadratic
-    # edge refinement across chunks), then the chunk itself
+    # one position buffer for the whole run: two lead rows (the samples before the chunk: the edge
+    # refinement between the last of them and the chunk's first sample reads its positions), then the chunk
     n_max = max(b - a for a, b in plan.bounds)
     buf = np.empty((2 + n_max, len(plan.constellation), 3))
 

@@ -162,7 +162,7 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
         n_out = n_serv + (1 if with_any else 0)
         write_siv = siv.shape[0] > 0
         sun_on = sun.shape[0] > 0
-        one = n_serv == 1 and not with_any and not sun_on
+        one = n_serv == 1 and not with_any and not sun_on  # (Sun limits: the general path, measured faster)
         ms0 = np.int32(min(serv_min[0], 2 ** 31 - 1))
         n = rows_i[r, ROW_COUNT]
         c0 = rows_i[r, ROW_START]
@@ -192,6 +192,10 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
         flip_seen[:] = -1
         day_c = np.ones((n_serv, n), np.int32)  # each service's Sun limit met at this sample ...
         day_p = np.ones((n_serv, n), np.int32)  # ... and at the previous one
+        up = np.empty((3, n if sun_on else 0))  # the cells' normals, contiguous per component
+        for k in range(up.shape[1]):
+            for q in range(3):
+                up[q, k] = cells[c0 + k, 3 + q]
         work = _transition_work(ns, n_serv)
         rcov = np.zeros(n_out, np.int64)
         t_start = max(first_new - 1, 0)
@@ -224,7 +228,7 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
             else:
                 _prefix_sums(diff, serv_min, with_any, cur, cov_cur)
                 if sun_on:
-                    _sun_mask(sun[t], cells, c0, serv_sun, serv_min, with_any, cur, cov_cur, day_c)
+                    _sun_mask(sun[t], up, serv_sun, serv_min, with_any, cur, cov_cur, day_c)
                 if t < first_new:
                     # the previous chunk's last sample: this chunk's timelines open there (reductions.begin), or,
                     # resuming, the state's timelines go on from it with their count statistics
@@ -422,10 +426,10 @@ def _prefix_sums(diff, serv_min, with_any, cur, cov_cur):
 
 
 @njit(cache=CACHE, inline="always")
-def _sun_mask(s, cells, c0, serv_sun, serv_min, with_any, cur, cov_cur, day):
+def _sun_mask(s, up, serv_sun, serv_min, with_any, cur, cov_cur, day):
     """Sun limits at one sample (unit Sun direction ``s``): for each service with a limit, ``day[j, k]``
-    whether the Sun's elevation at cell ``c0 + k`` is within it, and where it is not, no satellite of the
-    service counts there; "any" is formed again from the services."""
+    whether the Sun's elevation at the row's cell ``k`` (normal ``up[:, k]``) is within it, and where it
+    is not, no satellite of the service counts there; "any" is formed again from the services."""
     n_serv = serv_min.shape[0]
     n = cur.shape[1]
     sx, sy, sz = s[0], s[1], s[2]
@@ -435,12 +439,13 @@ def _sun_mask(s, cells, c0, serv_sun, serv_min, with_any, cur, cov_cur, day):
         if lo <= -1.0 and hi >= 1.0:
             continue
         mj = serv_min[j]
+        ux, uy, uz = up[0], up[1], up[2]
+        dj = day[j]
+        for k in range(n):  # (a loop of its own, so that it vectorises)
+            e = sx * ux[k] + sy * uy[k] + sz * uz[k]
+            dj[k] = np.int32((e >= lo) & (e <= hi))
         for k in range(n):
-            c = c0 + k
-            e = sx * cells[c, 3] + sy * cells[c, 4] + sz * cells[c, 5]
-            d = np.int32(1) if (e >= lo) & (e <= hi) else np.int32(0)
-            day[j, k] = d
-            v = cur[j, k] * d
+            v = cur[j, k] * dj[k]
             cur[j, k] = v
             cov_cur[j, k] = 1 if v >= mj else 0
     if with_any:

@@ -191,3 +191,23 @@ def test_sun_limits_are_checked():
     with pytest.raises(ValueError, match="each Requirement"):
         coverage(sats, times, points([0], [0]), requirements={"": Requirement()}, min_sun_elevation_deg=10.0)
     assert math.isfinite(Requirement(min_sun_elevation_deg=10).sun_sines()[0])
+
+
+def test_sun_limits_do_not_depend_on_chunking_or_the_runner(tmp_path):
+    """With Sun limits the result is the same bit for bit whatever the chunking, and through a checkpoint
+    store (whose fingerprint includes the limits: a store from another limit is refused)."""
+    from helpers import assert_bit_identical
+
+    sats = random_sats(4, ("leo", "meo"), n_each=3, group_of={"leo": "eo", "meo": "nav"})
+    times = time_range(START, duration="6h", step_s=120)
+    grid = __import__("constellation").grid.region((-50, 70), (150, -120), 5.0)
+    reqs = {"eo": Requirement(10.0, 40.0, min_sun_elevation_deg=5.0), "nav": Requirement(5.0, None, 2)}
+    ref = coverage(sats, times, grid, requirements=reqs)
+    for chunk in (1, 7):
+        assert_bit_identical(coverage(sats, times, grid, requirements=reqs, chunk_steps=chunk), ref)
+    store = tmp_path / "run.zarr"
+    assert_bit_identical(coverage(sats, times, grid, requirements=reqs, chunk_steps=20, checkpoint=store),
+                         coverage(sats, times, grid, requirements=reqs, chunk_steps=20))
+    other = {"eo": Requirement(10.0, 40.0, min_sun_elevation_deg=15.0), "nav": Requirement(5.0, None, 2)}
+    with pytest.raises(ValueError, match="requirements"):
+        coverage(sats, times, grid, requirements=other, chunk_steps=20, checkpoint=store, resume=True)
