@@ -50,7 +50,7 @@ from .satellite import Constellation, as_constellation
 from .sites import parse_site
 from .timescale import TIME_MAX, TIME_MIN, dut1_s, julian_utc, parse_duration, parse_time
 
-__all__ = ["passes", "coarse_step_s", "JINAN_SITE", "PASS_COLUMNS"]
+__all__ = ["passes", "window", "coarse_step_s", "JINAN_SITE", "PASS_COLUMNS"]
 
 #: Jinan, Shandong: the default site of the command line (WGS84 degrees north, east; metres).
 JINAN_SITE = (36.65, 117.0, 0.0)
@@ -358,17 +358,7 @@ def passes(sats: Any, site: Any = JINAN_SITE, start: Any = None, stop: Any = Non
     """
     c = as_constellation(sats)
     sites = _parse_sites(site)
-    if start is None:
-        if len(c) == 0:
-            raise ValueError("give start: there are no satellites to take an epoch from")
-        start = c.epochs.max()
-    t0 = _parse_time_ns(start)
-    if (stop is None) == (duration is None):
-        raise ValueError("give exactly one of stop or duration")
-    t1 = (_parse_time_ns(stop) if stop is not None
-          else _after(t0, duration))
-    if t1 <= t0:
-        raise ValueError(f"stop ({t1}) must be after start ({t0})")
+    t0, t1 = window(c, start, stop, duration)
     min_elevation_deg = number(min_elevation_deg, "min_elevation_deg", low=-90.0, high=90.0)
     tolerance_s = number(tolerance_s, "tolerance_s", low=1e-6, high=60.0)
     # fewer than 1 sample per relative turn misses passes; the work grows with it, so it is bounded too
@@ -383,6 +373,25 @@ def passes(sats: Any, site: Any = JINAN_SITE, start: Any = None, stop: Any = Non
                        sites=[(float(a), float(b), float(h)) for a, b, h in
                               zip(sites.lat_deg, sites.lon_deg, sites.height_m)])
     return table
+
+
+def window(c: Constellation, start: Any = None, stop: Any = None,
+           duration: Any = None) -> tuple[np.datetime64, np.datetime64]:
+    """The analysis window ``(t0, t1)`` (UTC ``datetime64[ns]``) of the search functions (:func:`passes`,
+    :func:`constellation.groundlink.contacts`, :func:`constellation.imaging.swath_opportunities`): from
+    ``start`` (default: the latest element epoch of ``c``) to ``stop``, or for ``duration`` (seconds or
+    text such as ``"1d"``); exactly one of the two."""
+    if start is None:
+        if len(c) == 0:
+            raise ValueError("give start: there are no satellites to take an epoch from")
+        start = c.epochs.max()
+    t0 = _parse_time_ns(start)
+    if (stop is None) == (duration is None):
+        raise ValueError("give exactly one of stop or duration")
+    t1 = _parse_time_ns(stop) if stop is not None else _after(t0, duration)
+    if t1 <= t0:
+        raise ValueError(f"stop ({t1}) must be after start ({t0})")
+    return t0, t1
 
 
 def _after(t0: np.datetime64, duration: Any) -> np.datetime64:

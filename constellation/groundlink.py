@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .contacts import _parse_time_ns, passes
+from .contacts import passes, window
 from .satellite import as_constellation
 from .stations import DEFAULT_MIN_ELEVATION_DEG, StationNetwork, as_network, china_network
-from .timescale import parse_duration
 
 __all__ = ["contacts", "downlink_ends", "CONTACT_COLUMNS"]
 
@@ -64,17 +63,7 @@ def contacts(sats: Any, stations: Any = None, start: Any = None, stop: Any = Non
     """
     c = as_constellation(sats)
     net = china_network() if stations is None else as_network(stations, min_elevation_deg)
-    if start is None:
-        if len(c) == 0:
-            raise ValueError("give start: there are no satellites to take an epoch from")
-        start = c.epochs.max()
-    t0 = _parse_time_ns(start)
-    if (stop is None) == (duration is None):
-        raise ValueError("give exactly one of stop or duration")
-    t1 = (_parse_time_ns(stop) if stop is not None
-          else t0 + np.timedelta64(int(round(parse_duration(duration) * 1e9)), "ns"))
-    if t1 <= t0:
-        raise ValueError(f"stop ({t1}) must be after start ({t0})")
+    t0, t1 = window(c, start, stop, duration)
     # satellites named by their index, so that duplicate names in an element file stay apart
     indexed = c._derive(s.with_(name=str(i)) for i, s in enumerate(c))
     tables = []

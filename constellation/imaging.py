@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .contacts import _parse_time_ns
+from .contacts import window
 from .grid import Grid
 from .groundlink import downlink_ends
 from .kernels import precompile
@@ -60,7 +60,6 @@ from .kernels import swath as K
 from .kernels.frames import WGS84_A_KM, WGS84_E2
 from .propagation import propagate_arrays
 from .satellite import as_constellation
-from .timescale import parse_duration
 
 __all__ = ["swath_opportunities", "imaging_figures", "opportunity_latency_s", "OPPORTUNITY_COLUMNS",
            "NADIRS"]
@@ -77,21 +76,6 @@ _B_KM = WGS84_A_KM * math.sqrt(1.0 - WGS84_E2)
 _CHUNK_SATSTEPS = 1_000_000  # satellite-steps of positions and velocities held at once (48 MB)
 _ITERATIONS = 40  # Newton steps in the bracket, bisection where a step would leave it
 _TOL_S = 1e-7    # stop when a step moves the time by less than this (s)
-
-
-def _window(c, start, stop, duration) -> tuple[np.datetime64, np.datetime64]:
-    if start is None:
-        if len(c) == 0:
-            raise ValueError("give start: there are no satellites to take an epoch from")
-        start = c.epochs.max()
-    t0 = _parse_time_ns(start)
-    if (stop is None) == (duration is None):
-        raise ValueError("give exactly one of stop or duration")
-    t1 = (_parse_time_ns(stop) if stop is not None
-          else t0 + np.timedelta64(int(round(parse_duration(duration) * 1e9)), "ns"))
-    if t1 <= t0:
-        raise ValueError(f"stop ({t1}) must be after start ({t0})")
-    return t0, t1
 
 
 def _hermite(sa, va, sb, vb, h, u, accel: bool = False):
@@ -178,7 +162,7 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
         raise ValueError(f"nadir must be one of {NADIRS}, got {nadir!r}")
     if min_sun_elevation_deg is not None and not -90.0 <= float(min_sun_elevation_deg) <= 90.0:
         raise ValueError(f"min_sun_elevation_deg must lie in [-90, 90] degrees, got {min_sun_elevation_deg}")
-    t0, t1 = _window(c, start, stop, duration)
+    t0, t1 = window(c, start, stop, duration)
     span_s = float((t1 - t0) / np.timedelta64(1, "ns")) * 1e-9
     n_steps = max(1, int(math.ceil(span_s / step - 1e-9)))
     h_s = span_s / n_steps

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_elements", "select", "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid",
+__all__ = ["load_elements", "select", "start_time", "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid",
            "modules_hidden", "import_in_background"]
 
 
@@ -112,6 +112,19 @@ def warn_far_epochs(sats, start, stop=None, *, file=None) -> str | None:
            f"elements from near the window")
     print(msg, file=sys.stderr if file is None else file)
     return msg
+
+
+def start_time(text: str | None, default):
+    """The ``--start`` option: ``text`` parsed as a UTC time, or ``default`` when it is empty; a bad time is
+    an error naming the option."""
+    if not text:
+        return default
+    from ..timescale import parse_time
+
+    try:
+        return parse_time(text)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"--start: {exc}") from None
 
 
 def select(sats, groups: Sequence[str] | str | None = None, launched: bool = False):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import build_grid, load_elements, select
+from ._common import build_grid, load_elements, select, start_time
 
 EPILOG = """\
 examples:
@@ -116,7 +116,7 @@ def summarize(ds, run_s: float | None = None, output: str | None = None) -> str:
 def run(args: argparse.Namespace) -> int:
     from ..io import cf_attrs, output_format, write_dataset
     from ..relay import bent_pipe_coverage
-    from ..timescale import parse_duration, parse_time, time_range
+    from ..timescale import parse_duration, time_range
 
     t_start = time.perf_counter()
     output_format(args.output)
@@ -137,13 +137,7 @@ def run(args: argparse.Namespace) -> int:
     sats, default_start, label = load_elements(args.elements)
     groups = args.group or (None if args.elements else ["comm"])
     sats = select(sats, groups, args.launched)
-    if args.start:
-        try:
-            start = parse_time(args.start)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"--start: {exc}") from None
-    else:
-        start = default_start
+    start = start_time(args.start, default_start)
     times = time_range(start, step_s=step_s, duration=duration_s)
     ds = bent_pipe_coverage(sats, times, grid, gateways, args.min_elevation, args.gateway_min_elevation)
     ds = cf_attrs(ds, history=f"constellation bentpipe: {label}, groups {','.join(groups) if groups else 'all'}, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import load_elements, select
+from ._common import load_elements, select, start_time
 
 EPILOG = """\
 examples:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from ..groundlink import contacts
     from ..sites import parse_site
     from ..stations import china_network, network, read_stations
-    from ..timescale import parse_duration, parse_time
+    from ..timescale import parse_duration
     from .passes import format_table, write_csv_atomic
 
     try:
@@ -88,13 +88,7 @@ def run(args: argparse.Namespace) -> int:
         np.concatenate([p.min_elevation_deg for p in parts]))
     sats, default_start, label = load_elements(args.elements, file_start="now")
     sats = select(sats, args.group, args.launched)
-    if args.start:
-        try:
-            start = parse_time(args.start)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"--start: {exc}") from None
-    else:
-        start = default_start
+    start = start_time(args.start, default_start)
     table = contacts(sats, net, start, duration=duration_s)
     print(f"{len(table)} contacts of {len(sats)} satellites ({label}) with {len(net)} stations, "
           f"{str(table.attrs['start'])[:19]} to {str(table.attrs['stop'])[:19]} UTC")

@@ -22,7 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from ._common import build_grid, import_in_background, load_elements, modules_hidden, select, warn_far_epochs
+from ._common import (
+    build_grid,
+    import_in_background,
+    load_elements,
+    modules_hidden,
+    select,
+    start_time,
+    warn_far_epochs,
+)
 
 #: Service requirements ``--per-group`` uses for the Jinan-368 groups (override with ``--requirement``).
 #:
@@ -335,7 +343,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ..io import cf_attrs, output_format, write_dataset
-    from ..timescale import parse_duration, parse_time, time_range
+    from ..timescale import parse_duration, time_range
 
     t_start = time.perf_counter()
     # cheap checks first, so bad input fails before any work
@@ -376,13 +384,7 @@ def _run(args: argparse.Namespace) -> int:
     grid = build_grid(args.grid_deg, region=args.region, sites=args.sites, equal_area=args.equal_area)
     sats, default_start, label = load_elements(args.elements)
     sats = select(sats, args.group, args.launched)
-    if args.start:
-        try:
-            start = parse_time(args.start)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"--start: {exc}") from None
-    else:
-        start = default_start
+    start = start_time(args.start, default_start)
     times = time_range(start, step_s=step_s, duration=duration_s)
     warn_far_epochs(sats, times[0], times[-1])
     requirements = _requirements(args, sats)

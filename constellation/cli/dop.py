@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import build_grid, load_elements, select, warn_far_epochs
+from ._common import build_grid, load_elements, select, start_time, warn_far_epochs
 
 #: The default degraded mask of the augmentation summary (degrees; the value of
 #: :data:`constellation.augmentation.URBAN_CANYON_MASK_DEG`, repeated so that the parser imports nothing).
@@ -198,7 +198,7 @@ def _run_augmentation(args, grid) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from ..io import cf_attrs, output_format, write_dataset
-    from ..timescale import parse_duration, parse_time, time_range
+    from ..timescale import parse_duration, time_range
 
     t_start = time.perf_counter()
     output_format(args.output)
@@ -223,13 +223,7 @@ def run(args: argparse.Namespace) -> int:
     # the plan's navigation-augmentation group by default; every satellite of an element file
     groups = args.group
     sats = select(sats, groups, args.launched)
-    if args.start:
-        try:
-            start = parse_time(args.start)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"--start: {exc}") from None
-    else:
-        start = default_start
+    start = start_time(args.start, default_start)
     times = time_range(start, step_s=step_s, duration=duration_s)
     warn_far_epochs(sats, times[0], times[-1])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import sanitize
-from ._common import load_elements, select, warn_far_epochs
+from ._common import load_elements, select, start_time, warn_far_epochs
 
 EPILOG = """\
 examples:
@@ -102,7 +102,7 @@ def write_csv_atomic(table, path: str | os.PathLike) -> Path:
 def run(args: argparse.Namespace) -> int:
     from ..contacts import passes
     from ..sites import parse_site
-    from ..timescale import parse_duration, parse_time
+    from ..timescale import parse_duration
 
     try:
         duration_s = parse_duration(args.duration)
@@ -121,13 +121,7 @@ def run(args: argparse.Namespace) -> int:
     lat, lon, h = sites[0]
     sats, default_start, label = load_elements(args.elements, file_start="now")
     sats = select(sats, args.group, args.launched)
-    if args.start:
-        try:
-            start = parse_time(args.start)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(f"--start: {exc}") from None
-    else:
-        start = default_start
+    start = start_time(args.start, default_start)
     warn_far_epochs(sats, start, start + np.timedelta64(int(round(duration_s * 1e9)), "ns"))
     if len(sites) > 1:
         from ..grid import points
