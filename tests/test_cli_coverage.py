@@ -169,3 +169,17 @@ def test_median_epoch_default_start(ten_sats_file):
     sats, start, label = load_elements(str(ten_sats_file))
     assert len(sats) == 10 and label == str(ten_sats_file)
     assert start == np.datetime64("2026-01-01T00:00:00", "ns")
+
+
+def test_runs_where_xarray_is_loaded_already(tmp_path):
+    """A script or notebook that imported xarray (which then found dask installed) can run the command
+    in its process: dask is hidden from xarray only where xarray is not loaded yet."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "x.nc"
+    code = ("import sys, xarray; from constellation.cli import main; "
+            f"sys.exit(main(['coverage', '--quiet', '--duration', '1h', '--grid-deg', '10', '-o', {str(out)!r}]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_size > 0

@@ -336,7 +336,8 @@ def _long_run(n_sat: int, n_step: int, n_cell: int) -> bool:
 def run(args: argparse.Namespace) -> int:
     # dask only with --scheduler (xarray would load it just to look for dask arrays); xarray and the NetCDF
     # writer load beside the computation, ready for the result
-    with modules_hidden(() if args.scheduler else ("dask", "distributed")):
+    # (not where xarray is loaded already: it found dask installed then, and would fail to import it now)
+    with modules_hidden(() if args.scheduler or "xarray" in sys.modules else ("dask", "distributed")):
         import_in_background("xarray", "h5netcdf")
         return _run(args)
 
