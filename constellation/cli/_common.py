@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_elements", "select", "start_time", "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid",
-           "modules_hidden", "import_in_background"]
+__all__ = ["load_elements", "select", "start_time", "output_checked", "window_options", "positive_duration",
+           "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid", "modules_hidden", "import_in_background"]
 
 
 @contextlib.contextmanager
@@ -112,6 +112,44 @@ def warn_far_epochs(sats, start, stop=None, *, file=None) -> str | None:
            f"elements from near the window")
     print(msg, file=sys.stderr if file is None else file)
     return msg
+
+
+def output_checked(output: str) -> str:
+    """The ``--output`` option checked before any work: a format the writers know (NetCDF or Zarr, by
+    extension: :func:`constellation.io.output_format`, returned) and an existing folder."""
+    from ..io import output_format
+
+    fmt = output_format(output)
+    out_dir = Path(output).resolve().parent
+    if not out_dir.is_dir():
+        raise FileNotFoundError(f"--output: folder {str(out_dir)!r} does not exist")
+    return fmt
+
+
+def window_options(duration: str, step: str) -> tuple[float, float]:
+    """``--duration`` and ``--step`` in seconds, both positive (errors name the options)."""
+    from ..timescale import parse_duration
+
+    try:
+        duration_s, step_s = parse_duration(duration), parse_duration(step)
+    except ValueError as exc:
+        raise ValueError(f"--duration/--step: {exc}") from None
+    if step_s <= 0 or duration_s <= 0:
+        raise ValueError(f"--duration and --step must be positive, got {duration!r} and {step!r}")
+    return duration_s, step_s
+
+
+def positive_duration(text: str, option: str = "--duration") -> float:
+    """A duration option in seconds, positive (errors name the option)."""
+    from ..timescale import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise ValueError(f"{option}: {exc}") from None
+    if seconds <= 0:
+        raise ValueError(f"{option} must be positive, got {text!r}")
+    return seconds
 
 
 def start_time(text: str | None, default):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import build_grid, load_elements, select, start_time
+from ._common import build_grid, load_elements, output_checked, select, start_time, window_options
 
 EPILOG = """\
 examples:
@@ -114,21 +114,13 @@ def summarize(ds, run_s: float | None = None, output: str | None = None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io import cf_attrs, output_format, write_dataset
+    from ..io import cf_attrs, write_dataset
     from ..relay import bent_pipe_coverage
-    from ..timescale import parse_duration, time_range
+    from ..timescale import time_range
 
     t_start = time.perf_counter()
-    output_format(args.output)
-    out_dir = Path(args.output).resolve().parent
-    if not out_dir.is_dir():
-        raise FileNotFoundError(f"--output: folder {str(out_dir)!r} does not exist")
-    try:
-        duration_s, step_s = parse_duration(args.duration), parse_duration(args.step)
-    except ValueError as exc:
-        raise ValueError(f"--duration/--step: {exc}") from None
-    if step_s <= 0 or duration_s <= 0:
-        raise ValueError(f"--duration and --step must be positive, got {args.duration!r} and {args.step!r}")
+    output_checked(args.output)
+    duration_s, step_s = window_options(args.duration, args.step)
     for opt, v in (("--min-elevation", args.min_elevation), ("--gateway-min-elevation", args.gateway_min_elevation)):
         if not -90 <= v < 90:
             raise ValueError(f"{opt} must lie in [-90, 90) degrees, got {v:g}")

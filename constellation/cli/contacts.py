@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import load_elements, select, start_time
+from ._common import load_elements, positive_duration, select, start_time
 
 EPILOG = """\
 examples:
@@ -57,15 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from ..groundlink import contacts
     from ..sites import parse_site
     from ..stations import china_network, network, read_stations
-    from ..timescale import parse_duration
     from .passes import format_table, write_csv_atomic
 
-    try:
-        duration_s = parse_duration(args.duration)
-    except ValueError as exc:
-        raise ValueError(f"--duration: {exc}") from None
-    if duration_s <= 0:
-        raise ValueError(f"--duration must be positive, got {args.duration!r}")
+    duration_s = positive_duration(args.duration)
     if args.limit is not None and args.limit < 0:
         raise ValueError(f"--limit must be 0 or more, got {args.limit}")
     if not -90 <= args.min_elevation < 90:

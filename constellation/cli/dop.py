@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-from ._common import build_grid, load_elements, select, start_time, warn_far_epochs
+from ._common import build_grid, load_elements, output_checked, select, start_time, warn_far_epochs, window_options
 
 #: The default degraded mask of the augmentation summary (degrees; the value of
 #: :data:`constellation.augmentation.URBAN_CANYON_MASK_DEG`, repeated so that the parser imports nothing).
@@ -197,20 +196,12 @@ def _run_augmentation(args, grid) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io import cf_attrs, output_format, write_dataset
-    from ..timescale import parse_duration, time_range
+    from ..io import cf_attrs, write_dataset
+    from ..timescale import time_range
 
     t_start = time.perf_counter()
-    output_format(args.output)
-    out_dir = Path(args.output).resolve().parent
-    if not out_dir.is_dir():
-        raise FileNotFoundError(f"--output: folder {str(out_dir)!r} does not exist")
-    try:
-        duration_s, step_s = parse_duration(args.duration), parse_duration(args.step or "60s")
-    except ValueError as exc:
-        raise ValueError(f"--duration/--step: {exc}") from None
-    if step_s <= 0 or duration_s <= 0:
-        raise ValueError(f"--duration and --step must be positive, got {args.duration!r} and {args.step!r}")
+    output_checked(args.output)
+    duration_s, step_s = window_options(args.duration, args.step or "60s")
     if args.min_elevation is not None and not -90 <= args.min_elevation < 90:
         raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
     if not args.threshold > 0:

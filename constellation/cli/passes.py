@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import sanitize
-from ._common import load_elements, select, start_time, warn_far_epochs
+from ._common import load_elements, positive_duration, select, start_time, warn_far_epochs
 
 EPILOG = """\
 examples:
@@ -102,14 +102,8 @@ def write_csv_atomic(table, path: str | os.PathLike) -> Path:
 def run(args: argparse.Namespace) -> int:
     from ..contacts import passes
     from ..sites import parse_site
-    from ..timescale import parse_duration
 
-    try:
-        duration_s = parse_duration(args.duration)
-    except ValueError as exc:
-        raise ValueError(f"--duration: {exc}") from None
-    if duration_s <= 0:
-        raise ValueError(f"--duration must be positive, got {args.duration!r}")
+    duration_s = positive_duration(args.duration)
     if args.limit is not None and args.limit < 0:
         raise ValueError(f"--limit must be 0 or more, got {args.limit}")
     if args.all and args.limit is not None:
