@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["load_elements", "select", "start_time", "output_checked", "window_options", "positive_duration",
-           "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid", "modules_hidden", "import_in_background"]
+           "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid", "modules_hidden", "import_in_background",
+           "with_run_note"]
 
 
 @contextlib.contextmanager
@@ -150,6 +151,16 @@ def positive_duration(text: str, option: str = "--duration") -> float:
     if seconds <= 0:
         raise ValueError(f"{option} must be positive, got {text!r}")
     return seconds
+
+
+def with_run_note(text: str, run_s: float | None = None, output: str | None = None) -> str:
+    """A subcommand's summary ``text`` followed by its run time and output file, where given."""
+    tail = []
+    if run_s is not None:
+        tail.append(f"Run time {run_s:.1f} s")
+    if output:
+        tail.append(f"written to {output}")
+    return text + (" " + ", ".join(tail) + "." if tail else "")
 
 
 def start_time(text: str | None, default):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import build_grid, load_elements, output_checked, select, start_time, window_options
+from ._common import build_grid, load_elements, output_checked, select, start_time, window_options, with_run_note
 
 EPILOG = """\
 examples:
@@ -105,12 +105,7 @@ def summarize(ds, run_s: float | None = None, output: str | None = None) -> str:
             f"mask, over {ds.attrs.get('grid')}: covered {100 * direct:.1f} % of cell-time, served through a "
             f"gateway {100 * served:.1f} % (lost for want of a gateway {100 * (direct - served):.1f} %); "
             f"through each gateway: {gws}.")
-    tail = []
-    if run_s is not None:
-        tail.append(f"Run time {run_s:.1f} s")
-    if output:
-        tail.append(f"written to {output}")
-    return text + (" " + ", ".join(tail) + "." if tail else "")
+    return with_run_note(text, run_s, output)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ from ._common import (
     select,
     start_time,
     warn_far_epochs,
+    with_run_note,
 )
 
 #: Service requirements ``--per-group`` uses for the Jinan-368 groups (override with ``--requirement``).
@@ -317,12 +318,7 @@ def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> s
                         for s in ds["service"].values if s != "any")
         parts.append(f"per service {per} (figures above for 'any')")
     text = "; ".join(parts) + "."
-    tail = []
-    if run_s is not None:
-        tail.append(f"Run time {run_s:.1f} s")
-    if output:
-        tail.append(f"written to {output}")
-    return text + (" " + ", ".join(tail) + "." if tail else "")
+    return with_run_note(text, run_s, output)
 
 
 def _long_run(n_sat: int, n_step: int, n_cell: int) -> bool:

@@ -8,7 +8,16 @@ import time
 
 import numpy as np
 
-from ._common import build_grid, load_elements, output_checked, select, start_time, warn_far_epochs, window_options
+from ._common import (
+    build_grid,
+    load_elements,
+    output_checked,
+    select,
+    start_time,
+    warn_far_epochs,
+    window_options,
+    with_run_note,
+)
 
 #: The default degraded mask of the augmentation summary (degrees; the value of
 #: :data:`constellation.augmentation.URBAN_CANYON_MASK_DEG`, repeated so that the parser imports nothing).
@@ -95,12 +104,7 @@ def summarize(ds, run_s: float | None = None, output: str | None = None) -> str:
             f"{100 * area_below:.1f}% of the area has mean PDOP <= {thr:g}; PDOP <= {thr:g} "
             f"{100 * time_below:.1f}% of the time on average; fewer than 4 satellites in view "
             f"{100 * few:.1f}% of cell-time.")
-    tail = []
-    if run_s is not None:
-        tail.append(f"Run time {run_s:.1f} s")
-    if output:
-        tail.append(f"written to {output}")
-    return text + (" " + ", ".join(tail) + "." if tail else "")
+    return with_run_note(text, run_s, output)
 
 
 def summarize_augmentation(ds, run_s: float | None = None, output: str | None = None,
