@@ -44,6 +44,10 @@ _SUN_RULE = ("a satellite serves a cell only while the Sun's elevation above the
              "(skyfield-data), one unit vector per sample, elevation asin(sun . up), no parallax (< 0.0025 deg) "
              "or refraction; figures of merit come from the coverage intervals cut to the Sun intervals")
 
+_GATEWAY_RULE = ("bent pipe: a satellite serves a cell only while it also sees at least one gateway at or above "
+                 "that gateway's elevation mask (WGS84 ellipsoid normal, the same exact test as the cells); the "
+                 "instants it gains or loses its last gateway are found between samples like the other edges")
+
 _FOM_ATTRS = {
     "coverage_fraction": ("fraction of the analysis time with at least min_sats satellites serving", "1",
                           "Coverage Time: Percent Time Covered (as a fraction)"),
@@ -97,7 +101,8 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
              refine_edges: bool = True, chunk_steps: int | None = None, progress: bool = False,
              positions: str = "hermite", client: Any = None, checkpoint: Any = None,
              resume: bool = False, min_sun_elevation_deg: float | None = None,
-             max_sun_elevation_deg: float | None = None, snapshots: Any = None) -> xr.Dataset:
+             max_sun_elevation_deg: float | None = None, snapshots: Any = None, gateways: Any = None,
+             gateway_min_elevation_deg: float | None = None) -> xr.Dataset:
     """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
 
     Parameters
@@ -113,6 +118,13 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         Sun's elevation above the cell's horizon is at least / at most these (daylight imaging; night-time
         sensors).  Every figure of merit honours them: it is computed from the coverage intervals cut to
         the cell's Sun intervals.  With ``requirements``, set them per :class:`Requirement` instead.
+    gateways, gateway_min_elevation_deg : optional
+        Bent pipe: a satellite serves a cell only while it also sees at least one of these gateways (a
+        station network: :class:`~constellation.stations.StationNetwork`, point grid, stations CSV path
+        or sites; each at least its own elevation mask, ``gateway_min_elevation_deg`` (default 10) for
+        those that state none).  Every figure of merit honours it, with the instants a satellite gains or
+        loses its last gateway found between samples like the other edges.  With ``requirements``, set
+        them per :class:`Requirement`.  Per-gateway fractions: :func:`constellation.bent_pipe_coverage`.
     requirements : dict {group label: Requirement}, optional
         One service per sub-constellation group: satellites of that group serve under that group's
         requirement; satellites of other groups are ignored.  Adds a leading ``service`` dimension with
@@ -164,18 +176,25 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     grid = global_grid(1.0) if grid is None else grid
     check_grid_arg(grid)
     sun = dict(min_sun_elevation_deg=min_sun_elevation_deg, max_sun_elevation_deg=max_sun_elevation_deg)
+    if gateways is not None or gateway_min_elevation_deg is not None:
+        sun.update(gateways=gateways, gateway_min_elevation_deg=gateway_min_elevation_deg)
     snap_index = None
     if snapshots is not None:  # checked before the run, so a bad request fails at once
         if min_sun_elevation_deg is not None or max_sun_elevation_deg is not None or (requirements and any(
                 getattr(r, "min_sun_elevation_deg", None) is not None
                 or getattr(r, "max_sun_elevation_deg", None) is not None for r in requirements.values())):
             raise ValueError("snapshots do not apply Sun elevation limits: ask for one or the other")
+        if "gateways" in sun or (requirements and any(getattr(r, "gateways", None) is not None
+                                                       for r in requirements.values())):
+            raise ValueError("snapshots do not apply gateways (bent pipe): ask for one or the other")
         from .snapshots import check_size, snapshot_indices
 
         n_times = np.asarray(times).size
         snap_index = snapshot_indices(times, snapshots)
         check_size(1 if requirements is None else len(requirements) + 1, snap_index.size, grid.n_cells, n_times)
-    precompile.ensure(["coverage", "coverage-exact"] if positions == "exact" else ["coverage"])
+    precompile.ensure((["coverage", "coverage-exact"] if positions == "exact" else ["coverage"])
+                      + (["coverage-gateways"] if gateways is not None or (requirements and any(
+                          getattr(r, "gateways", None) is not None for r in requirements.values())) else []))
     if client is None and checkpoint is None:
         if resume:
             raise ValueError("resume=True needs checkpoint= (the store to resume)")
@@ -213,7 +232,7 @@ def red_edges() -> tuple[str, ...]:
 
 
 def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats,
-             min_sun_elevation_deg=None, max_sun_elevation_deg=None):
+             min_sun_elevation_deg=None, max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None):
     from .version import __version__
 
     c, times, grid, state = out["constellation"], out["times"], out["grid"], out["state"]
@@ -298,12 +317,20 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
             attrs[name] = float(v)
     if any(r.sun_limited for r in out["requirements"]):
         attrs["sun_rule"] = _SUN_RULE
+    gw_reqs = [r for r in out["requirements"] if r.gateway_limited]
+    if gw_reqs:
+        attrs["gateway_rule"] = _GATEWAY_RULE
+        if not with_any:
+            net = gw_reqs[0].gateways
+            attrs["gateways"] = ", ".join(f"{n} ({la:.4f}, {lo:.4f}, mask {m:g} deg)" for n, la, lo, m in zip(
+                net.names, net.lat_deg, net.lon_deg, net.min_elevation_deg))
     if with_any:
         attrs["requirements"] = "; ".join(
             f"{k}: min_elevation_deg={r.min_elevation_deg:g}, half_angle_deg="
             f"{'none' if r.half_angle_deg is None else f'{r.half_angle_deg:g}'}, min_sats={r.min_sats}"
             + "".join(f", {n}={getattr(r, n):g}" for n in ("min_sun_elevation_deg", "max_sun_elevation_deg")
                       if getattr(r, n) is not None)
+            + (f", gateways={','.join(r.gateways.names)}" if r.gateway_limited else "")
             for k, r in zip(labels, out["requirements"]))
     import xarray as xr
 

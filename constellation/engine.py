@@ -26,13 +26,13 @@ import numpy as np
 from .budget import check_fits
 from .grid import Grid, global_grid
 from .kernels import reductions as red
-from .kernels import rowmodel, sweep, visibility
+from .kernels import gatewaylinks, rowmodel, sweep, visibility
 from .kernels.rowmodel import RowTable
 from .propagation import ItrsWindow, auto_node_step_s, hermite_error_km, sgp4_tables, warn_failures
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
-__all__ = ["Requirement", "EDGE_RULES", "POSITION_TOL_M", "RunPlan", "make_plan", "chunk_state",
+__all__ = ["Requirement", "GATEWAY_MIN_ELEVATION_DEG", "EDGE_RULES", "POSITION_TOL_M", "RunPlan", "make_plan", "chunk_state",
            "kernel_block_steps", "chunk_positions", "stream_positions", "Assembler"]
 
 EDGE_RULES = {
@@ -45,6 +45,9 @@ EDGE_RULES = {
 #: auto_node_step_s`; the estimated error of each run is in its attributes.
 POSITION_TOL_M = 5.0
 _STENCIL = 4  # nodes per Hermite interpolation (degree 7)
+#: Elevation mask (deg) of the gateways of a :class:`Requirement` that state none (the bent-pipe default of
+#: :func:`constellation.relay.bent_pipe_coverage` too).
+GATEWAY_MIN_ELEVATION_DEG = 10.0
 #: Arc ends from the analytic estimate where its error bound clears every cell centre (identical
 #: results; False walks every arc end with the exact test - for tests that compare the two).
 _FAST_ARCS = True
@@ -61,6 +64,13 @@ class Requirement:
     ``min_sun_elevation_deg`` (daylight imaging) and/or ``max_sun_elevation_deg`` (night-time sensors), a
     satellite serves a cell only while the Sun's elevation above the cell's horizon is within those
     limits (:mod:`constellation.sun`); None: no limit.
+
+    With ``gateways`` (bent-pipe, transparent payloads) a satellite serves a cell only while it also sees
+    at least one gateway: a station network (:func:`constellation.stations.as_network` takes a
+    :class:`~constellation.stations.StationNetwork`, a point grid, a stations CSV path or sites), each
+    gateway at least its own elevation mask; ``gateway_min_elevation_deg`` (default
+    :data:`GATEWAY_MIN_ELEVATION_DEG`) is the mask of gateways that state none.  The network is held
+    resolved, as a :class:`~constellation.stations.StationNetwork`.
     """
 
     min_elevation_deg: float = 10.0
@@ -68,6 +78,8 @@ class Requirement:
     min_sats: int = 1
     min_sun_elevation_deg: float | None = None
     max_sun_elevation_deg: float | None = None
+    gateways: Any = field(default=None, compare=False)
+    gateway_min_elevation_deg: float | None = None
 
     def __post_init__(self):
         if not (-90.0 <= float(self.min_elevation_deg) < 90.0):
@@ -84,6 +96,26 @@ class Requirement:
         lo, hi = self.min_sun_elevation_deg, self.max_sun_elevation_deg
         if lo is not None and hi is not None and float(lo) > float(hi):
             raise ValueError(f"min_sun_elevation_deg ({lo}) must not exceed max_sun_elevation_deg ({hi})")
+        gm = self.gateway_min_elevation_deg
+        if gm is not None:
+            number = isinstance(gm, (int, float, np.integer, np.floating)) and not isinstance(gm, bool)
+            if not (number and -90.0 <= float(gm) < 90.0):
+                raise ValueError(f"gateway_min_elevation_deg must be None or a number in [-90, 90), got {gm!r}")
+            if self.gateways is None:
+                raise ValueError("gateway_min_elevation_deg needs gateways= (the gateway stations)")
+        if self.gateways is not None:
+            from .stations import as_network
+
+            try:
+                net = as_network(self.gateways, GATEWAY_MIN_ELEVATION_DEG if gm is None else float(gm))
+            except (ValueError, FileNotFoundError) as exc:
+                raise type(exc)(f"gateways: {exc}") from None
+            object.__setattr__(self, "gateways", net)
+
+    @property
+    def gateway_limited(self) -> bool:
+        """Whether the satellites serve only while they see a gateway (bent pipe)."""
+        return self.gateways is not None
 
     @property
     def sun_limited(self) -> bool:
@@ -98,12 +130,13 @@ class Requirement:
 
 
 def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements, min_sun_elevation_deg=None,
-              max_sun_elevation_deg=None):
+              max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None):
     """The satellite tables ``(sats_f, sats_i)`` (service index and requirement of each satellite), the
     services' ``min_sats``, their labels (None without ``requirements``) and requirements."""
     ns = len(c)
     if requirements is None:
-        req = Requirement(min_elevation_deg, half_angle_deg, min_sats, min_sun_elevation_deg, max_sun_elevation_deg)
+        req = Requirement(min_elevation_deg, half_angle_deg, min_sats, min_sun_elevation_deg, max_sun_elevation_deg,
+                          gateways, gateway_min_elevation_deg)
         reqs, labels = [req], None
         serv = np.zeros(ns, np.int64)
     else:
@@ -115,6 +148,8 @@ def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements, min_
         if min_sun_elevation_deg is not None or max_sun_elevation_deg is not None:
             raise ValueError("with requirements, give Sun limits in each Requirement (min_sun_elevation_deg=...), "
                              "not as arguments")
+        if gateways is not None or gateway_min_elevation_deg is not None:
+            raise ValueError("with requirements, give gateways in each Requirement (gateways=...), not as arguments")
         reqs = []
         for k, v in requirements.items():
             if not isinstance(v, Requirement):
@@ -229,6 +264,11 @@ class RunPlan:
     #: Sun direction (ITRS) at every sample ``(n_t, 3)``; both None when no service has a Sun limit
     serv_sun: np.ndarray | None = None
     sun: np.ndarray | None = None
+    #: bent pipe: the gateways of every service that has some, float64 ``(n_gw, 7)`` (columns
+    #: :data:`constellation.kernels.gatewaylinks.GW_FIELDS`), and per satellite the rows of its service's
+    #: gateways ``(n_sat, 2)`` (an empty range: none needed); both None when no service has gateways
+    gateways: np.ndarray | None = None
+    sat_gateways: np.ndarray | None = None
 
     def resolved(self) -> RunPlan:
         """This plan with its node step chosen (itself when nothing is pending)."""
@@ -280,7 +320,8 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
               chunk_steps: int | None = None, want_siv: bool = False, positions: str = "hermite",
               position_tol_m: float = POSITION_TOL_M, background: bool = False,
               min_sun_elevation_deg: float | None = None,
-              max_sun_elevation_deg: float | None = None) -> RunPlan:
+              max_sun_elevation_deg: float | None = None, gateways: Any = None,
+              gateway_min_elevation_deg: float | None = None) -> RunPlan:
     """Validate the inputs of a coverage run and resolve them into a :class:`RunPlan`.
 
     With ``background``, the Hermite node step (:func:`_node_step`: SGP4 over a sample of the window, in
@@ -322,7 +363,9 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
         pending = ex.submit(_node_step, c, times, position_tol_m)  # beside the rest of the plan
         ex.shutdown(wait=False)  # the thread ends with the job
     sats_f, sats_i, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements,
-                                                       min_sun_elevation_deg, max_sun_elevation_deg)
+                                                       min_sun_elevation_deg, max_sun_elevation_deg, gateways,
+                                                       gateway_min_elevation_deg)
+    gw_table, sat_gw = _gateway_tables(reqs, sats_i)
     serv_sun = sun = None
     if any(r.sun_limited for r in reqs):
         from .sun import sun_directions_itrs
@@ -338,7 +381,36 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
                    sats_i=sats_i, service_min_sats=serv_min, service_labels=labels, requirements=reqs,
                    with_any=requirements is not None, refine=bool(refine_edges), keep_sats_in_view=bool(want_siv),
                    bounds=bounds, positions=positions, node_step_s=node_step_s, stencil=_STENCIL,
-                   position_error_m=err_m, position_note=note, pending=pending, serv_sun=serv_sun, sun=sun)
+                   position_error_m=err_m, position_note=note, pending=pending, serv_sun=serv_sun, sun=sun,
+                   gateways=gw_table, sat_gateways=sat_gw)
+
+
+def _gateway_tables(reqs: list, sats_i: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The plan's gateway table (rows of :data:`~constellation.kernels.gatewaylinks.GW_FIELDS`: each
+    service's gateways in turn) and each satellite's rows of it; ``(None, None)`` when no requirement has
+    gateways."""
+    if not any(r.gateway_limited for r in reqs):
+        return None, None
+    from .grid import points
+
+    blocks, ranges, n = [], [], 0
+    for r in reqs:
+        if not r.gateway_limited:
+            ranges.append((0, 0))
+            continue
+        net = r.gateways
+        g = points(net.lat_deg, net.lon_deg, net.names, net.height_m)
+        block = np.empty((len(net), 7))
+        block[:, 0:3] = g.itrs_km()
+        block[:, 3:6] = g.up()
+        block[:, 6] = np.sin(np.radians(np.asarray(net.min_elevation_deg, float)))
+        blocks.append(block)
+        ranges.append((n, n + len(net)))
+        n += len(net)
+    serv = sats_i[:, visibility.SAT_SERV]
+    table = np.array(ranges, np.int64)
+    sat_gw = np.where((serv >= 0)[:, None], table[np.maximum(serv, 0)], 0).astype(np.int64)
+    return np.ascontiguousarray(np.concatenate(blocks)), np.ascontiguousarray(sat_gw)
 
 
 def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
@@ -478,10 +550,18 @@ def chunk_state(plan: RunPlan, k: int, pos: np.ndarray | None = None, n_lead: in
         sv = siv if whole or not plan.keep_sats_in_view else np.zeros((n_out, e1 - e0, n_cells), np.int16)
         # per block, so that the geometry (48 B per satellite-step) is read back while still in cache
         geo = visibility.sat_geometry(pos[p0:p1], plan.sats_f, plan.sats_i, rg.r_min_km)
+        gw_frac = None
+        if plan.gateways is not None:
+            # bent pipe: a satellite without a gateway in view serves nothing at that sample (out of the
+            # satellite table: NaN cap); the instants links change refine the cells' edges
+            linked, gw_frac = gatewaylinks.relay_links(pos[p0:p1], plan.ticks[a + e0 - lead:a + e1], plan.gateways,
+                                                       plan.sat_gateways)
+            geo[:, :, visibility.GEO_CAP][linked == 0] = np.nan
         opts = np.array([lead, a + e0, bool(_FAST_ARCS), plan.with_any, plan.refine, j > 0], np.int64)
         sweep.coverage_rows(pos[p0:p1], geo, plan.ticks[a + e0 - lead:a + e1], rg.cells, rg.rows_f, rg.rows_i,
                             plan.sats_f, plan.sats_i, plan.service_min_sats, opts, state, rc, sv,
-                            sun=None if plan.sun is None else plan.sun[a + e0 - lead:a + e1], serv_sun=plan.serv_sun)
+                            sun=None if plan.sun is None else plan.sun[a + e0 - lead:a + e1], serv_sun=plan.serv_sun,
+                            gw_frac=gw_frac)
         if not whole:
             row_cov[:, :, e0:e1] = rc
             if plan.keep_sats_in_view:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 __all__ = ["WORKLOADS", "Job", "jobs", "missing", "estimate_s", "compile_workloads", "ensure", "cache_dir"]
 
 #: The workloads, each the kernels one kind of work runs (see :func:`jobs`).
-WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle", "dop-systems", "bent-pipe", "imaging")
+WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle", "dop-systems", "bent-pipe", "imaging",
+             "coverage-gateways")
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,10 @@ def jobs(workload: str) -> list[Job]:
     transitions = Job("transitions", (
         ("sweep", "_transitions", (i8, i8, i8, i8, F3, F2, F2, I2, I1, b1, I1, I2, i8, I2, i8, I2, i8, I2, i8,
                                    a(T.int32, 2), a(T.int32, 2), a(T.int32, 2), a(T.int32, 2), I1, I2, work, I1,
-                                   i8, F2, F2, a(T.int32, 2), a(T.int32, 2))),
+                                   i8, F2, F2, a(T.int32, 2), a(T.int32, 2), F2)),
         ("fastpath", "arcs_full_row", (F3, I2, i8, i8, i8, F2, i8, i8, I1, I1, I1, I1))), 5.0)
     rows = Job("rows", (("sweep", "sweep_rows", (i8, i8, F3, F3, F3, I2, I1, F1, I1, F2, F2, I2, F2, I2, I1, F2, F2,
-                                                  I1, I2, a(T.int32, 3), a(T.int16, 3))),), 9.5,
+                                                  I1, I2, a(T.int32, 3), a(T.int16, 3), F2)),), 9.5,
                ("walk", "transitions"))
     reduce = Job("reduce", (("reductions", "combine_blocks", (i8, i8, I2, I2, I2)),
                             ("reductions", "_n_unmet", (I2, I2)),
@@ -110,6 +111,9 @@ def jobs(workload: str) -> list[Job]:
     if workload == "oracle":  # the brute force the tests and benchmarks check the engine against
         return [Job("oracle", (("bruteforce", "accumulate_cells", (i8, i8, F3, F2, F2, f8, b1, f8, i8, i8, I2,
                                                                    a(T.int8, 1))),), 1.5)]
+    if workload == "coverage-gateways":  # bent pipe in the coverage engine: each satellite's gateway links
+        return [Job("gateway-links", (("gatewaylinks", "relay_steps", (i8, i8, F3, I1, F2, I2, a(T.int8, 2), F2)),),
+                    1.5)]
     if workload == "imaging":  # pushbroom swath crossings (constellation.imaging)
         return [Job("swath", (("swath", "swath_candidates", (F2, F2, F2, F2, I1, f8, f8, I1, I1)),), 1.0)]
     raise ValueError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")

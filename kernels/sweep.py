@@ -83,7 +83,7 @@ def coverage_rows(pos: np.ndarray, geo: np.ndarray, t_ticks: np.ndarray, cells: 
                   rows_i: np.ndarray, sats_f: np.ndarray, sats_i: np.ndarray, serv_min: np.ndarray,
                   opts: np.ndarray, state: np.ndarray, row_cov: np.ndarray, siv: np.ndarray, *,
                   sun: np.ndarray | None = None, serv_sun: np.ndarray | None = None,
-                  parallel: bool = True) -> None:
+                  gw_frac: np.ndarray | None = None, parallel: bool = True) -> None:
     """One time chunk's partial reduction state, rows shared among threads.
 
     Parameters
@@ -121,6 +121,11 @@ def coverage_rows(pos: np.ndarray, geo: np.ndarray, t_ticks: np.ndarray, cells: 
         Per service, the sines of the lowest and highest Sun elevation above a cell's horizon while it
         may be served (``-2, 2``: no limit).  Where the Sun is outside them a service's satellites do not
         serve the cell: they are not counted and the cell is not covered (:func:`~.visibility.sun_margin`).
+    gw_frac : float64 (n_t1, n_sat) or None
+        Bent pipe (:mod:`.gatewaylinks`): where a satellite gained or lost its gateway link between steps
+        ``t - 1`` and ``t``, the fraction of that step where it did (NaN elsewhere).  The caller leaves the
+        unlinked satellites out of ``geo`` (NaN cap) at each step; their rise or set at a cell is then placed
+        at the later of the geometric rise and the link's gain, or the earlier of the set and the loss.
     parallel : bool
         Rows on every thread, or on the calling thread only.
 
@@ -142,13 +147,15 @@ def coverage_rows(pos: np.ndarray, geo: np.ndarray, t_ticks: np.ndarray, cells: 
     if sun is None or serv_sun is None:
         sun = np.zeros((0, 3))
         serv_sun = np.zeros((serv_min.shape[0], 2))
+    if gw_frac is None:
+        gw_frac = np.zeros((0, 0))
     run_ranges(sweep_rows, rows_i.shape[0], pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows_f, rows_i,
-               sats_f, sats_i, serv_min, serv_sun, sun, opts, st2, row_cov, siv, parallel=parallel)
+               sats_f, sats_i, serv_min, serv_sun, sun, opts, st2, row_cov, siv, gw_frac, parallel=parallel)
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
 def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows_f, rows_i, sats_f, sats_i, serv_min,
-               serv_sun, sun, opts, st2, row_cov, siv):
+               serv_sun, sun, opts, st2, row_cov, siv, gw_frac):
     """Rows ``r0 .. r1 - 1`` of :func:`coverage_rows` (each row's cells are its call's alone)."""
     for r in range(r0, r1):
         n_t1, ns = pos.shape[0], pos.shape[1]
@@ -223,7 +230,7 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                 if n_flip > 0:
                     _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks, runs_a,
                                  n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv, cur, cov_cur,
-                                 cov_prev, rcov, st2, work, flip_k, n_flip, serv_sun, sun, day_p, day_c)
+                                 cov_prev, rcov, st2, work, flip_k, n_flip, serv_sun, sun, day_p, day_c, gw_frac)
                 row_cov[0, r, tt] = rcov[0]
             else:
                 _prefix_sums(diff, serv_min, with_any, cur, cov_cur)
@@ -266,7 +273,7 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                             _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks,
                                          runs_a, n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv,
                                          cur, cov_cur, cov_prev, rcov, st2, work, flip_k, n_flip, serv_sun, sun, day_p,
-                                         day_c)
+                                         day_c, gw_frac)
                     for o in range(n_out):
                         row_cov[o, r, tt] = rcov[o]
             runs_a, runs_b = runs_b, runs_a
@@ -518,13 +525,14 @@ def _collect_in(runs, n_runs, k, n, stamp, mark, sat_list, m):
 @njit(cache=CACHE, error_model="numpy")
 def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks, runs_a, n_prev, runs_b,
                  n_cur, arcs_prev, n_arc_prev, arcs_cur, n_arc_cur, prv, cur, cov_cur, cov_prev, rcov, st2, work,
-                 flip_k, n_flip, serv_sun, sun, day_p, day_c):
+                 flip_k, n_flip, serv_sun, sun, day_p, day_c, gw_frac):
     """Hand the coverage transitions of the row between samples ``t-1`` and ``t`` at the cells
     ``flip_k[:n_flip]`` (where some output's ``cov_cur`` differs from ``cov_prev``) to the reductions
     (:func:`~.reductions.add_edge`), refined as :func:`coverage_rows` describes.  The runs of sample
     ``t-1`` are ``runs_a[:, :n_prev]`` and ``arcs_prev[:, :n_arc_prev]``; those of sample ``t`` are
     ``runs_b[:, :n_cur]`` and ``arcs_cur[:, :n_arc_cur]``; ``day_p`` and ``day_c`` the services' Sun
-    limits met at the two samples (all 1 without Sun limits: ``sun`` empty)."""
+    limits met at the two samples (all 1 without Sun limits: ``sun`` empty); ``gw_frac`` the instants of
+    the satellites' gateway link changes (empty without gateways)."""
     ev_f, ev_i, marks, lists, sim, stamp_box = work
     sun_on = sun.shape[0] > 0
     h_s = (t_ticks[t] - t_ticks[t - 1]) * 1e-6
@@ -568,6 +576,10 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
                     f = crossing_time_fraction(pos[t - 1, s], pos[t, s], h_s, cells[c, 0], cells[c, 1], cells[c, 2],
                                                cells[c, 3], cells[c, 4], cells[c, 5], sats_f[s, SAT_SIN_EL],
                                                sats_i[s, SAT_CONE], sats_f[s, SAT_COS_HALF])
+                    if gw_frac.shape[0] > 0:
+                        g = gw_frac[t, s]
+                        if g == g:  # the satellite gained (rise) or lost (set) its gateway link in this step
+                            f = g if f < 0.0 else (max(f, g) if inc else min(f, g))
                     if f < 0.0:
                         f = 1.0 if inc else 0.0  # no zero between the samples: the on-sample rule
                     # insertion in time order, ties in satellite order
