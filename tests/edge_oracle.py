@@ -8,7 +8,10 @@ and every sign change refined by bisection to ``tol_s`` on Skyfield positions ag
 intervals come the same way from Skyfield's apparent geocentric Sun (JPL DE421, from the ``skyfield-data``
 package) in ITRS, scanned every 60 s.  The covered intervals of a site are then formed exactly from those
 interval lists: covered while at least ``min_sats`` satellites are in view and the Sun is within its
-limits.  Nothing here uses the package's propagation, frames or kernels.
+limits.  With gateways (bent pipe) a satellite's margin is the smaller of its margin at the site and the
+largest of its margins at the gateways (each ``sin(elevation) - sin(gateway mask)``): it serves the site
+while it sees the site and at least one gateway.  Nothing here uses the package's propagation, frames or
+kernels.
 """
 
 from __future__ import annotations
@@ -140,17 +143,28 @@ def _earth_satellite(sat):
 
 def coverage_edges(sats, site, start: np.datetime64, t_end_s: float, *, min_elevation_deg: float = 10.0,
                    half_angle_deg: float | None = None, min_sats: int = 1, min_sun_elevation_deg=None,
-                   max_sun_elevation_deg=None, scan_s: float = 1.0, tol_s: float = 1e-3) -> list[tuple[float, int]]:
+                   max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None, scan_s: float = 1.0,
+                   tol_s: float = 1e-3) -> list[tuple[float, int]]:
     """The true coverage edges of a site ``(lat_deg, lon_deg, height_m)`` over ``[0, t_end_s]`` seconds
-    from ``start``: ``[(time_s, +1 rise / -1 set), ...]`` in time order (window ends are not edges)."""
+    from ``start``: ``[(time_s, +1 rise / -1 set), ...]`` in time order (window ends are not edges).
+    ``gateways``: sites ``(lat_deg, lon_deg, height_m)`` one of which a satellite must see, at
+    ``gateway_min_elevation_deg`` (default 10)."""
     p, u = _site(*site)
     sin_el = math.sin(math.radians(min_elevation_deg))
     cos_half = None if half_angle_deg is None else math.cos(math.radians(half_angle_deg))
+    gws = [_site(*g) for g in (gateways or [])]
+    sin_gw = math.sin(math.radians(10.0 if gateway_min_elevation_deg is None else gateway_min_elevation_deg))
+
+    def served(es, x):
+        m = _sat_margin(es, start, x, p, u, sin_el, cos_half)
+        if gws:
+            m = np.minimum(m, np.max([_sat_margin(es, start, x, gp, gu, sin_gw, None) for gp, gu in gws], axis=0))
+        return m
+
     events = []
     for sat in sats:
         es = _earth_satellite(sat)
-        for a, b in _intervals(lambda x, es=es: _sat_margin(es, start, x, p, u, sin_el, cos_half), t_end_s, scan_s,
-                               tol_s):
+        for a, b in _intervals(lambda x, es=es: served(es, x), t_end_s, scan_s, tol_s):
             events += [(a, 1, 0), (b, -1, 0)]
     sun_on = min_sun_elevation_deg is not None or max_sun_elevation_deg is not None
     day = [(0.0, t_end_s)]

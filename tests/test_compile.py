@@ -39,6 +39,7 @@ C.coverage(plan, t2h, G.region(lat=(10, 50), lon=(100, 140), res_deg=2.0), half_
 C.coverage(plan, t2h, G.global_grid(6.0), requirements={
     "eo": C.Requirement(half_angle_deg=30), "comm": C.Requirement(), "nav": C.Requirement(min_sats=2)})
 C.coverage(plan, t2h, G.points([36.65, 0.0], [117.0, 10.0]))                   # sites: satellites in view
+C.coverage(plan.select(group="comm"), t2h, G.global_grid(6.0), gateways=G.points([36.65], [117.0]))  # bent pipe
 C.coverage(plan[:20], t2h, G.global_grid(6.0), positions="exact")
 T0 = np.datetime64("2026-01-01T00:00")
 decaying = Constellation([Satellite(satrec_from_elements(99101 + k, T0, 51.6, 30.0 * k, 0.0, 160.0,
