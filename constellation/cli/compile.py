@@ -20,7 +20,8 @@ every command compiles what it lacks by itself on first use, so this is only to 
 
 #: The workloads of :mod:`constellation.kernels.precompile` (named here so that building the parser does not
 #: import the kernels; a test keeps the two lists equal).
-WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle", "dop-systems", "bent-pipe", "imaging")
+WORKLOADS = ("coverage", "coverage-exact", "dop", "propagate", "oracle", "dop-systems", "bent-pipe", "imaging",
+             "coverage-gateways")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
