@@ -330,7 +330,8 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
             f"{'none' if r.half_angle_deg is None else f'{r.half_angle_deg:g}'}, min_sats={r.min_sats}"
             + "".join(f", {n}={getattr(r, n):g}" for n in ("min_sun_elevation_deg", "max_sun_elevation_deg")
                       if getattr(r, n) is not None)
-            + (f", gateways={','.join(r.gateways.names)}" if r.gateway_limited else "")
+            + (f", gateways={','.join(f'{n}({m:g})' for n, m in zip(r.gateways.names, r.gateways.min_elevation_deg))}"
+               if r.gateway_limited else "")
             for k, r in zip(labels, out["requirements"]))
     import xarray as xr
 

@@ -47,6 +47,12 @@ from ._common import (
 #:
 #: Groups not listed here use the command's ``--min-elevation``, ``--half-angle`` and ``--min-sats``;
 #: ``--min-sun-elevation`` / ``--max-sun-elevation`` replace the Sun limits of every group.
+#:
+#: No group needs gateways by default: the plan does not say whether the comm payload is transparent
+#: (bent pipe) or regenerative with inter-satellite links, nor where its gateways are (the shipped
+#: station network is the remote-sensing receiving stations, not comm gateways), so a default would
+#: invent both.  ``--gateways NETWORK`` with ``--per-group`` gives the comm group a bent-pipe requirement;
+#: ``--requirement GROUP:gateways=NETWORK`` any group.
 DEFAULT_REQUIREMENTS: dict[str, dict[str, Any]] = {
     "eo": dict(min_elevation_deg=10.0, half_angle_deg=30.0, min_sats=1, min_sun_elevation_deg=10.0),
     "comm": dict(min_elevation_deg=10.0, half_angle_deg=None, min_sats=1),
@@ -61,7 +67,13 @@ _REQ_KEYS = {
     "sun": "min_sun_elevation_deg", "min_sun": "min_sun_elevation_deg",
     "min_sun_elevation_deg": "min_sun_elevation_deg", "max_sun": "max_sun_elevation_deg",
     "max_sun_elevation_deg": "max_sun_elevation_deg",
+    "gateways": "gateways", "gw": "gateways",
+    "gateway_elev": "gateway_min_elevation_deg", "gw_elev": "gateway_min_elevation_deg",
+    "gateway_min_elevation_deg": "gateway_min_elevation_deg",
 }
+
+#: ``--gateways`` names of the shipped station networks (besides a stations CSV path).
+GATEWAY_NETWORKS = ("china",)
 
 EPILOG = """\
 examples:
@@ -76,12 +88,16 @@ examples:
   constellation coverage --duration 7d --output week.zarr --resume   # ... finishes where it stopped
   constellation coverage --grid-deg 2 --snapshots 10m -o day.nc      # then: constellation animate day.nc
   constellation coverage --scheduler tcp://10.0.0.5:8786 --output week.zarr --duration 7d
+  constellation coverage --group comm --gateways gateways.csv --gateway-min-elevation 5   # bent pipe
+  constellation coverage --per-group --gateways china           # the comm group served through gateways
 
 A region that starts with a minus sign needs '=': --region=-10,10,-20,20.
 --per-group defaults: eo: half-angle 30 deg (off-nadir pointing limit of small agile imagers), 10 deg
 elevation and the Sun at least 10 deg above the target (daylight imaging); comm and nav: 10 deg
 elevation; other groups: --min-elevation/--half-angle/--min-sats.  --min-sun-elevation and
 --max-sun-elevation replace the Sun limits of every group; --requirement GROUP:sun=DEG,max_sun=DEG of one.
+No group needs gateways by default; with --per-group, --gateways applies to the comm group, and
+--requirement GROUP:gateways=CSV|china,gw_elev=DEG to any group (gateways=none: none).
 """
 
 
@@ -119,6 +135,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--max-sun-elevation", type=float, default=None, metavar="DEG",
                    help="serve a cell only while the Sun is at most DEG above its horizon (night-time sensors, "
                         "e.g. -12; default: no limit)")
+    p.add_argument("--gateways", metavar="CSV|china",
+                   help="bent pipe: a satellite serves only while it also sees one of these gateways: a stations "
+                        "CSV (lat, lon[, name, height_m, min_elevation_deg]) or 'china' (the shipped network); "
+                        "with --per-group, the comm group's")
+    p.add_argument("--gateway-min-elevation", type=float, default=None, metavar="DEG",
+                   help="elevation mask of the gateways that state none in their file (default 10)")
     p.add_argument("--min-sats", type=int, default=1, metavar="N",
                    help="satellites needed at once for a cell to count as covered (default 1)")
     p.add_argument("--group", nargs="+", action="extend", metavar="G",
@@ -128,7 +150,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="a service per group with its own requirement (defaults in the epilog), plus 'any'")
     p.add_argument("--requirement", action="append", default=[], metavar="GROUP:elev=E,half=H,n=N,sun=S",
                    help="requirement of one group (repeatable; implies --per-group), e.g. eo:elev=10,half=30; "
-                        "sun=DEG / max_sun=DEG are Sun elevation limits (none: no limit)")
+                        "sun=DEG / max_sun=DEG are Sun elevation limits (none: no limit); gateways=CSV|china "
+                        "(none: none) and gw_elev=DEG a bent-pipe requirement")
     p.add_argument("--exclude-window-edges", action="store_true",
                    help="do not count gaps that touch the window start or end (STK's optimistic rule)")
     p.add_argument("--no-refine", action="store_true",
@@ -186,20 +209,44 @@ def parse_requirement(text: str) -> tuple[str, dict[str, Any]]:
                 out[name] = int(value)
                 if out[name] < 1:
                     raise ValueError
-            elif name in ("half_angle_deg", "min_sun_elevation_deg", "max_sun_elevation_deg") \
+            elif name in ("half_angle_deg", "min_sun_elevation_deg", "max_sun_elevation_deg", "gateways") \
                     and value.lower() in ("none", "off", ""):
                 out[name] = None
+            elif name == "gateways":
+                out[name] = value
             else:
                 out[name] = float(value)
-                if not math.isfinite(out[name]) or ("sun" in name and not -90.0 <= out[name] <= 90.0):
+                if not math.isfinite(out[name]) or ("sun" in name and not -90.0 <= out[name] <= 90.0) or (
+                        name == "gateway_min_elevation_deg" and not -90.0 <= out[name] < 90.0):
                     raise ValueError
         except ValueError:
             expected = ("a whole number >= 1" if name == "min_sats" else "a Sun elevation in [-90, 90] degrees"
-                        if "sun" in name else "a number of degrees")
+                        if "sun" in name else "an elevation in [-90, 90) degrees" if "gateway" in name
+                        else "a number of degrees")
             raise ValueError(f"--requirement {text!r}: {key.strip()}={value!r} is not {expected}") from None
     if not out:
-        raise ValueError(f"--requirement {text!r}: give at least one of elev=, half=, n=, sun=, max_sun=")
+        raise ValueError(f"--requirement {text!r}: give at least one of elev=, half=, n=, sun=, max_sun=, "
+                         f"gateways=")
     return group, out
+
+
+def gateway_network(text: str, min_elevation_deg: float | None, what: str = "--gateways"):
+    """The gateway stations ``text`` names: a stations CSV path (:func:`constellation.stations.read_stations`,
+    ``min_elevation_deg`` for stations without a mask of their own, default 10) or a shipped network
+    (:data:`GATEWAY_NETWORKS`)."""
+    from ..engine import GATEWAY_MIN_ELEVATION_DEG
+    from ..stations import china_network, read_stations
+
+    if str(text).strip().lower() == "china":
+        return china_network()
+    path = Path(text)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what}: no stations file {str(path)!r} (give a CSV with lat, lon columns, or "
+                                f"one of {', '.join(GATEWAY_NETWORKS)})")
+    try:
+        return read_stations(path, GATEWAY_MIN_ELEVATION_DEG if min_elevation_deg is None else min_elevation_deg)
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
 
 
 def _requirements(args: argparse.Namespace, sats) -> dict | None:
@@ -216,12 +263,23 @@ def _requirements(args: argparse.Namespace, sats) -> dict | None:
     if args.min_sun_elevation is not None or args.max_sun_elevation is not None:
         for g in groups:  # the command's Sun limits replace every group's (both ends)
             reqs[g].update(min_sun_elevation_deg=args.min_sun_elevation, max_sun_elevation_deg=args.max_sun_elevation)
+    if args.gateways is not None:
+        if "comm" not in reqs:
+            raise ValueError(f"--gateways with --per-group gives the comm group its gateways, but there is no comm "
+                             f"group here (groups: {', '.join(groups)}); use --requirement GROUP:gateways=...")
+        reqs["comm"].update(gateways=args.gateways, gateway_min_elevation_deg=args.gateway_min_elevation)
     for text in args.requirement:
         g, values = parse_requirement(text)
         if g not in reqs:
             raise ValueError(f"--requirement {text!r}: no satellites in group {g!r}; groups present: "
                              f"{', '.join(groups)}")
         reqs[g].update(values)
+    for g, r in reqs.items():
+        if r.get("gateways") is not None:
+            r["gateways"] = gateway_network(r["gateways"], r.get("gateway_min_elevation_deg"),
+                                            f"gateways of group {g!r}")
+        elif r.get("gateway_min_elevation_deg") is not None:
+            raise ValueError(f"requirement of group {g!r}: gw_elev= needs gateways=")
     out = {}
     for g, r in reqs.items():
         try:
@@ -303,6 +361,11 @@ def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> s
     sun = _sun_words(ds)
     if sun:
         parts.append(f"only while {sun}")
+    if "gateway_rule" in ds.attrs:
+        gws = str(ds.attrs.get("gateways", ""))
+        n_gw = gws.count(" deg)") if gws else 0
+        parts.append(f"bent pipe: served only while the satellite sees one of {n_gw} gateways" if n_gw else
+                     "bent pipe: some services served only through gateways (see the requirements attribute)")
     if np.isfinite(rv).any():
         idx = np.unravel_index(int(np.nanargmax(rv)), rv.shape)
         if sun:  # daylight revisit runs to hours: say it in hours, with the mean beside the worst
@@ -378,6 +441,12 @@ def _run(args: argparse.Namespace) -> int:
             and args.min_sun_elevation > args.max_sun_elevation:
         raise ValueError(f"--min-sun-elevation ({args.min_sun_elevation:g}) must not exceed --max-sun-elevation "
                          f"({args.max_sun_elevation:g})")
+    gm = args.gateway_min_elevation
+    if gm is not None and not -90 <= gm < 90:
+        raise ValueError(f"--gateway-min-elevation must lie in [-90, 90) degrees, got {gm:g}")
+    if gm is not None and args.gateways is None:
+        raise ValueError("--gateway-min-elevation needs --gateways (the gateway stations)")
+    gateways = None if args.gateways is None else gateway_network(args.gateways, gm)
     grid = build_grid(args.grid_deg, region=args.region, sites=args.sites, equal_area=args.equal_area)
     sats, default_start, label = load_elements(args.elements)
     sats = select(sats, args.group, args.launched)
@@ -403,6 +472,8 @@ def _run(args: argparse.Namespace) -> int:
         kwargs["requirements"] = requirements
     else:
         kwargs.update(min_sun_elevation_deg=args.min_sun_elevation, max_sun_elevation_deg=args.max_sun_elevation)
+        if gateways is not None:
+            kwargs.update(gateways=gateways)
     if args.snapshots:
         from ..snapshots import snapshot_indices
 
