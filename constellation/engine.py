@@ -25,15 +25,15 @@ import numpy as np
 
 from .budget import check_fits
 from .grid import Grid, global_grid
-from .kernels import reductions as red
 from .kernels import gatewaylinks, rowmodel, sweep, visibility
+from .kernels import reductions as red
 from .kernels.rowmodel import RowTable
 from .propagation import ItrsWindow, auto_node_step_s, hermite_error_km, sgp4_tables, warn_failures
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
-__all__ = ["Requirement", "GATEWAY_MIN_ELEVATION_DEG", "EDGE_RULES", "POSITION_TOL_M", "RunPlan", "make_plan", "chunk_state",
-           "kernel_block_steps", "chunk_positions", "stream_positions", "Assembler"]
+__all__ = ["Requirement", "EDGE_RULES", "POSITION_TOL_M", "RunPlan", "make_plan", "chunk_state",
+           "GATEWAY_MIN_ELEVATION_DEG", "kernel_block_steps", "chunk_positions", "stream_positions", "Assembler"]
 
 EDGE_RULES = {
     "count": "gaps touching the start or end of the analysis window are counted as gaps (a cell never "
