@@ -102,7 +102,7 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
              positions: str = "hermite", client: Any = None, checkpoint: Any = None,
              resume: bool = False, min_sun_elevation_deg: float | None = None,
              max_sun_elevation_deg: float | None = None, snapshots: Any = None, gateways: Any = None,
-             gateway_min_elevation_deg: float | None = None) -> xr.Dataset:
+             gateway_min_elevation_deg: float | None = None, by_gateway: bool = False) -> xr.Dataset:
     """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
 
     Parameters
@@ -124,7 +124,12 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         or sites; each at least its own elevation mask, ``gateway_min_elevation_deg`` (default 10) for
         those that state none).  Every figure of merit honours it, with the instants a satellite gains or
         loses its last gateway found between samples like the other edges.  With ``requirements``, set
-        them per :class:`Requirement`.  Per-gateway fractions: :func:`constellation.bent_pipe_coverage`.
+        them per :class:`Requirement`.
+    by_gateway : bool
+        With ``gateways``: also ``coverage_fraction_by_gateway(gateway, cells)``, the fraction of the time
+        each cell is served through each gateway alone (as if it were the only one; refined edges like
+        the rest), from one more run per gateway (serial, in this process).  A cell served through two
+        gateways at once counts for both.
     requirements : dict {group label: Requirement}, optional
         One service per sub-constellation group: satellites of that group serve under that group's
         requirement; satellites of other groups are ignored.  Adds a leading ``service`` dimension with
@@ -175,6 +180,8 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
     grid = global_grid(1.0) if grid is None else grid
     check_grid_arg(grid)
+    if by_gateway and gateways is None:
+        raise ValueError("by_gateway=True needs gateways= (one requirement with gateways)")
     sun = dict(min_sun_elevation_deg=min_sun_elevation_deg, max_sun_elevation_deg=max_sun_elevation_deg)
     if gateways is not None or gateway_min_elevation_deg is not None:
         sun.update(gateways=gateways, gateway_min_elevation_deg=gateway_min_elevation_deg)
@@ -212,6 +219,10 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
                        rechunk=chunk_steps is None)
     ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
                   min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats, **sun)
+    if by_gateway:
+        ds = _with_gateway_fractions(ds, out, window_edges=window_edges, refine_edges=refine_edges,
+                                     chunk_steps=chunk_steps, positions=positions, min_elevation_deg=min_elevation_deg,
+                                     half_angle_deg=half_angle_deg, min_sats=min_sats, **sun)
     if snap_index is not None:
         from .snapshots import snapshot_variables
 
@@ -224,6 +235,30 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         from .checkpoint import write_final
 
         write_final(checkpoint, ds)
+    return ds
+
+
+def _with_gateway_fractions(ds, out, *, window_edges, refine_edges, chunk_steps, positions, min_elevation_deg,
+                            half_angle_deg, min_sats, min_sun_elevation_deg, max_sun_elevation_deg, gateways,
+                            gateway_min_elevation_deg):
+    """``ds`` with ``coverage_fraction_by_gateway``: one run per gateway of the resolved network."""
+    net = out["requirements"][0].gateways
+    grid = out["grid"]
+    frac = []
+    for name in net.names:
+        one = run_serial(out["constellation"], out["times"], grid, min_elevation_deg=min_elevation_deg,
+                         half_angle_deg=half_angle_deg, min_sats=min_sats, requirements=None,
+                         refine_edges=refine_edges, chunk_steps=chunk_steps, progress=False, want_siv=False,
+                         positions=positions, min_sun_elevation_deg=min_sun_elevation_deg,
+                         max_sun_elevation_deg=max_sun_elevation_deg, gateways=net.select([name]))
+        frac.append(red.finish(one["state"][0], window_edges)["coverage_fraction"].reshape(grid.shape))
+    ds = ds.assign_coords(
+        gateway=("gateway", np.asarray(net.names).astype(object), dict(long_name="gateway station")),
+        gateway_lat=("gateway", net.lat_deg, dict(units="degrees_north", long_name="gateway latitude")),
+        gateway_lon=("gateway", net.lon_deg, dict(units="degrees_east", long_name="gateway longitude")))
+    ds["coverage_fraction_by_gateway"] = (("gateway", *grid.dims), np.stack(frac), dict(
+        long_name="fraction of the analysis time with at least min_sats satellites serving that also see this "
+                  "gateway (as if it were the only one)", units="1"))
     return ds
 
 

@@ -180,3 +180,25 @@ def test_gateways_with_requirements_or_snapshots_are_refused():
         coverage(sats, times, global_grid(30.0), requirements={"comm": Requirement()}, gateways=points([0.0], [0.0]))
     with pytest.raises(ValueError, match="snapshots do not apply gateways"):
         coverage(sats, times, global_grid(30.0), gateways=points([0.0], [0.0]), snapshots=2)
+
+
+def test_fraction_through_each_gateway_agrees_with_bent_pipe_coverage():
+    """``coverage_fraction_by_gateway`` (refined time) agrees with the sampled per-gateway fractions of
+    :func:`constellation.bent_pipe_coverage` within what sampling can move: one step per access edge
+    (2 x accesses x step / window per cell); the largest gateway fraction never exceeds the cell's
+    coverage, which never exceeds their sum."""
+    sats = C.jinan368().select(group="comm")[::5]
+    times = C.time_range("2026-01-01", duration="3h", step_s=30)
+    grid = global_grid(15.0)
+    gw = points([36.65, 39.5, 18.3], [117.0, 76.0, 109.5], names=["Jinan", "Kashi", "Sanya"])
+    ds = coverage(sats, times, grid, gateways=gw, by_gateway=True)
+    bp = C.bent_pipe_coverage(sats, times, grid, gw)
+    by = ds.coverage_fraction_by_gateway.values
+    assert list(ds.gateway.values) == ["Jinan", "Kashi", "Sanya"] and by.shape == (3, *grid.shape)
+    assert (by > 0).any(axis=(1, 2)).all()  # every gateway serves somewhere
+    tol = 2.0 * (ds.access_count.values + 1) * 30.0 / (3 * 3600.0)
+    assert np.all(np.abs(by - bp.served_by_gateway_fraction.values) <= tol[None] + 1e-12)
+    cf = ds.coverage_fraction.values
+    assert np.all(by.max(0) <= cf + 1e-12) and np.all(cf <= by.sum(0) + 1e-12)
+    one = coverage(sats, times, grid, gateways=points([39.5], [76.0], names=["Kashi"]))
+    np.testing.assert_array_equal(by[1], one.coverage_fraction.values)
