@@ -12,12 +12,15 @@ Rows (one day from the plan epoch, or from 2022-02-04 for GNSS, the epoch of the
   without the nav group at 10 and 30 deg: four DOP runs, 2 deg, 5 min steps);
 * ``coverage, comm group``: the 216 comm satellites, 2 deg, 60 s, 10 deg, sampled service as
   :func:`constellation.coverage` computes it (refined edges);
-* ``bent pipe, comm + 5 gateways``: :func:`constellation.bent_pipe_coverage` of the same with five gateways.
+* ``bent pipe, comm + 5 gateways``: :func:`constellation.bent_pipe_coverage` of the same with five gateways;
+* ``coverage, comm + 5 gateways``: :func:`constellation.coverage` of the same with ``gateways=`` (the
+  engine's bent pipe: every figure of merit, refined edges);
+* ``coverage, plan + 5 gateways``: the baseline (default day) with ``gateways=`` for every satellite.
 
 Each figure is the median of ``--repeats`` warm runs, the rows interleaved (one of each per round), wall
 time; the ratio is to the baseline row of the same round's median.
 
-Run:  uv run python benchmarks/bench_navcomm.py [--repeats 3]
+Run:  uv run python benchmarks/bench_navcomm.py [--repeats 3] [--rows coverage bent]
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import numpy as np
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--rows", nargs="+", metavar="WORD",
+                    help="run only the rows whose name contains one of these words (the baseline always runs)")
     args = ap.parse_args(argv)
 
     import constellation as C
@@ -56,7 +61,12 @@ def main(argv=None) -> None:
         "dop_augmentation (CLI default)": lambda: C.dop_augmentation(gnss, {"nav": nav}, gnss300, g2),
         "coverage, comm group": lambda: C.coverage(comm, day60, g2, min_elevation_deg=10.0),
         "bent pipe, comm + 5 gateways": lambda: C.bent_pipe_coverage(comm, day60, g2, gw, 10.0, 10.0),
+        "coverage, comm + 5 gateways": lambda: C.coverage(comm, day60, g2, min_elevation_deg=10.0, gateways=gw),
+        "coverage, plan + 5 gateways": lambda: C.coverage(plan, day_plan, g1, min_elevation_deg=10.0, gateways=gw),
     }
+    if args.rows:
+        rows = {k: fn for k, fn in rows.items()
+                if k == "coverage, plan (default day)" or any(w in k for w in args.rows)}
     for fn in rows.values():  # warm-up: imports, compilation, caches
         fn()
     times = {k: [] for k in rows}

@@ -33,7 +33,7 @@ LAYERS = (
     (2, "foundations: errors, version, time scales, satellites and constellations, atomic writes, sites, "
         "the shipped element sets (data), boundary checks, the memory budget, installed libraries' bytecode",
      ("errors", "version", "timescale", "satellite", "atomic", "sites", "tle_data", "checks", "budget",
-      "bytecode")),
+      "bytecode", "staleness")),
     (3, "inputs and formats: element sets, design plans, grids, result file formats, the shipped samples",
      ("elements", "design", "grid", "formats", "samples", "stations", "regions")),
     (4, "positions: propagation (and the engine's position feed), topocentric geometry, the Sun",

@@ -27,6 +27,7 @@ import numpy as np
 from .grid import Grid, global_grid
 from .navigation import DEFAULT_PDOP_THRESHOLD, dop_pair, system_labels
 from .satellite import Constellation
+from .staleness import STALE_DAYS, element_age_days, stale_elements_message
 from .timescale import as_datetime64
 
 __all__ = ["dop_augmentation", "shipped_gnss", "element_age_warning", "GNSS_SAMPLES", "MAX_ELEMENT_AGE_DAYS",
@@ -35,8 +36,9 @@ __all__ = ["dop_augmentation", "shipped_gnss", "element_age_warning", "GNSS_SAMP
 #: The shipped GNSS snapshot: system name -> short name of :mod:`constellation.samples`.
 GNSS_SAMPLES = {"GPS": "gps", "Galileo": "galileo", "GLONASS": "glonass", "BeiDou": "beidou"}
 
-#: Element sets further than this from the window draw a warning (days).
-MAX_ELEMENT_AGE_DAYS = 30.0
+#: Element sets further than this from the window draw a warning (days): the rule of the whole package
+#: (:data:`constellation.staleness.STALE_DAYS`, two weeks).
+MAX_ELEMENT_AGE_DAYS = STALE_DAYS
 
 #: Elevation mask of a degraded (urban-canyon) receiver, degrees: buildings hide the sky below about 30 deg.
 URBAN_CANYON_MASK_DEG = 30.0
@@ -56,23 +58,20 @@ def shipped_gnss() -> dict[str, Constellation]:
 def element_age_warning(sats: Any, times: Any, max_age_days: float = MAX_ELEMENT_AGE_DAYS,
                         label: str = "") -> float:
     """The largest distance (days) between an element epoch of ``sats`` and the window ``times``; warns
-    (``UserWarning``) when it exceeds ``max_age_days``.  Designed satellites (source ``design:...``: a plan,
-    not a measurement) are left out.  Returns 0 when nothing is checked."""
+    (``UserWarning``, the command line's message: :func:`constellation.staleness.stale_elements_message`)
+    when it exceeds ``max_age_days``.  Designed satellites (source ``design:...``: a plan, not a
+    measurement) are left out.  Returns 0 when nothing is checked."""
     c = system_labels(sats, None)[0] if isinstance(sats, Mapping) else _as_constellation(sats)
-    real = [s for s in c if not str(s.source).startswith("design:")]
     times = as_datetime64(times)
-    if not real or times.size == 0:
+    if len(c) == 0 or times.size == 0:
         return 0.0
-    epochs = np.array([s.epoch for s in real], dtype="datetime64[ns]")
-    before = (times[0] - epochs) / np.timedelta64(1, "D")
-    after = (epochs - times[-1]) / np.timedelta64(1, "D")
-    age = float(np.max(np.maximum(np.maximum(before, after), 0.0)))
-    if age > max_age_days:
-        warnings.warn(f"{label or 'element sets'}: an element epoch lies {age:.0f} days from the window "
-                      f"{np.datetime_as_string(times[0], 'm')}Z .. {np.datetime_as_string(times[-1], 'm')}Z "
-                      f"(more than {max_age_days:g}); propagated that far, the positions are approximate",
-                      UserWarning, stacklevel=2)
-    return age
+    ages = element_age_days(c, times[0], times[-1])
+    if np.isnan(ages).all():
+        return 0.0
+    text = stale_elements_message(c, times[0], times[-1], max_age_days=max_age_days, label=label)
+    if text is not None:
+        warnings.warn(text, UserWarning, stacklevel=2)
+    return float(np.nanmax(ages))
 
 
 def _as_constellation(sats: Any) -> Constellation:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..staleness import STALE_DAYS, stale_elements_message
+
 __all__ = ["load_elements", "select", "start_time", "output_checked", "window_options", "positive_duration",
            "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid", "modules_hidden", "import_in_background",
            "with_run_note"]
@@ -88,29 +90,16 @@ def load_elements(path: str | None, *, file_start: str = "median"):
     return sats, median.astype("datetime64[h]").astype("datetime64[ns]"), str(p)
 
 
-#: Elements farther than this from the window (days) get a warning: SGP4 predictions lose accuracy away
-#: from the element epoch, and catalogues are refreshed daily for that reason.
-STALE_DAYS = 14.0
-
-
 def warn_far_epochs(sats, start, stop=None, *, file=None) -> str | None:
     """Print (to stderr) and return a warning when some element epochs lie more than :data:`STALE_DAYS`
-    from the window ``start .. stop`` (UTC ``datetime64``), or None when all are near."""
+    from the window ``start .. stop`` (UTC ``datetime64``), or None when all are near
+    (:func:`constellation.staleness.stale_elements_message`: the API's rule too)."""
     if len(sats) == 0:
         return None
-    start = np.datetime64(start, "ns")
-    stop = start if stop is None else np.datetime64(stop, "ns")
-    ep = np.asarray(sats.epochs, dtype="datetime64[ns]")
-    day = np.timedelta64(86_400_000_000_000, "ns")
-    before = (start - ep) / day   # > 0: the epoch is before the window
-    after = (ep - stop) / day     # > 0: the epoch is after it
-    far = np.maximum(before, after) > STALE_DAYS
-    if not far.any():
+    text = stale_elements_message(sats, start, stop)
+    if text is None:
         return None
-    worst = float(np.max(np.maximum(before, after)))
-    msg = (f"warning: {int(far.sum())} of {len(sats)} element sets have epochs more than {STALE_DAYS:g} days from "
-           f"the window (the farthest {worst:.0f} days); SGP4 positions degrade away from the epoch, so use "
-           f"elements from near the window")
+    msg = f"warning: {text}"
     print(msg, file=sys.stderr if file is None else file)
     return msg
 
