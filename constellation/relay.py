@@ -12,7 +12,9 @@ search (kernels in :mod:`constellation.kernels.bentpipe`).
 Gateways are a station network: a point grid (:func:`constellation.grid.points`) or a sites CSV file
 (``name, lat, lon[, height_m]``, :func:`constellation.grid.points_from_csv`).
 
-Sampled figures only: fractions of samples, not refined access intervals.
+Sampled figures only: fractions of samples, not refined access intervals.  The coverage engine applies
+the same condition to every figure of merit, with refined edges: ``constellation.coverage(...,
+gateways=...)`` (``Requirement(gateways=...)``; ``by_gateway=True`` for the time through each gateway).
 """
 
 from __future__ import annotations

@@ -202,3 +202,22 @@ def test_fraction_through_each_gateway_agrees_with_bent_pipe_coverage():
     assert np.all(by.max(0) <= cf + 1e-12) and np.all(cf <= by.sum(0) + 1e-12)
     one = coverage(sats, times, grid, gateways=points([39.5], [76.0], names=["Kashi"]))
     np.testing.assert_array_equal(by[1], one.coverage_fraction.values)
+
+
+def test_checkpointed_run_is_the_serial_run_and_other_gateways_are_refused(tmp_path):
+    """Through a checkpoint store (per-group gateways) the result is the serial run's bit for bit; resuming
+    the store with other gateways is refused as different inputs."""
+    from constellation import io
+
+    sats = C.jinan368()[::12]
+    times = C.time_range("2026-01-01", duration="90m", step_s=60)
+    grid = global_grid(15.0)
+    kw = dict(requirements={"comm": Requirement(gateways=points([36.65], [117.0])), "eo": Requirement(10, 30),
+                            "nav": Requirement()}, chunk_steps=30)
+    ref = coverage(sats, times, grid, **kw)
+    store = tmp_path / "bp.zarr"
+    assert_bit_identical(coverage(sats, times, grid, checkpoint=store, **kw), ref)
+    assert_bit_identical(io.read_dataset(store), ref)
+    other = dict(kw, requirements={**kw["requirements"], "comm": Requirement(gateways=points([18.3], [109.5]))})
+    with pytest.raises(ValueError, match="different inputs.*requirements"):
+        coverage(sats, times, grid, checkpoint=store, resume=True, **other)
