@@ -74,10 +74,12 @@ def test_atexit_handlers_run_and_other_threads_finish(tmp_path):
                 _write(1, b"torn down\\n")
         witness = Witness()
         atexit.register(lambda: print("atexit ran", flush=False))
-        def late():
-            time.sleep(1.0)
+        def late():  # still at work when main returns, however long the command takes
+            while threading.main_thread().is_alive():
+                time.sleep(0.01)
+            time.sleep(0.2)
             open({str(flag)!r}, "w").write("ok")
-        threading.Thread(target=late).start()   # a non-daemon thread still at work when main returns
+        threading.Thread(target=late).start()
         sys.argv = ["constellation", "info"]
         from constellation.cli import console_main
         console_main()
