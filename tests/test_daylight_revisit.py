@@ -99,3 +99,61 @@ def test_daylight_revisit_with_a_sun_limit_skips_the_nights():
     day_max = float(ds["revisit_daylight_max_s"].values[0])
     assert day_max < plain_max - 6 * 3600
     assert day_max <= 12 * 3600  # less than one day's time with the Sun above 10 deg at the equinox
+
+
+def _daylight_state(events, cov0, day0, t0, t1):
+    """One cell's state from ``events`` (time-ordered ``(tick, kind)``, kind "c" a coverage toggle, "d" a
+    daylight toggle) over ``[t0, t1]``."""
+    from constellation.kernels import reductions as red
+
+    s = red.start(1)
+    red.begin(s, 0, t0, cov0, 0)
+    red.set_day(s, 0, day0)
+    for tick, kind in events:
+        if kind == "d":
+            red.add_day_edge(s, 0, tick)
+        else:
+            red.add_edge(s, 0, tick)
+    s[0, red.T1] = t1
+    return s
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_reduction_daylight_gaps_against_interval_overlap_and_any_split(seed):
+    """The reduction's daylight gaps against a direct computation (each gap's overlap with the daylight
+    intervals), and the state split at any event and joined with ``combine`` gives the same numbers bit for
+    bit."""
+    from constellation.kernels import reductions as red
+
+    rng = np.random.default_rng(seed)
+    T = 86_400_000_000
+    cov_t = np.sort(rng.choice(T, rng.integers(0, 12), replace=False))
+    day_t = np.sort(rng.choice(T, rng.integers(0, 6), replace=False))
+    cov0, day0 = int(rng.integers(0, 2)), int(rng.integers(0, 2))
+    events = sorted([(int(x), "c") for x in cov_t] + [(int(x), "d") for x in day_t], key=lambda e: (e[0], e[1] != "d"))
+    for rule in ("count", "exclude"):
+        got = red.finish(_daylight_state(events, cov0, day0, 0, T), rule)
+        # direct: the uncovered intervals and their overlap with the daylight intervals
+        b = [0] + [int(x) for x in cov_t] + [T]
+        gaps = [(b[k], b[k + 1], k == 0 or k == len(b) - 2) for k in range(len(b) - 1) if (k + cov0) % 2 == 0]
+        d = [0] + [int(x) for x in day_t] + [T]
+        days = [(d[k], d[k + 1]) for k in range(len(d) - 1) if (k + 1 - day0) % 2 == 0]
+        counted = [(lo, hi) for lo, hi, edge in gaps if not (edge and rule == "exclude")]
+        lens = [sum(max(0, min(hi, y) - max(lo, x)) for x, y in days) for lo, hi in counted]
+        lens = [x for x, (lo, hi) in zip(lens, counted) if x > 0 or hi == lo]
+        if lens:
+            assert got["revisit_daylight_max_s"][0] == max(lens) / 1e6
+            assert got["revisit_daylight_mean_s"][0] == pytest.approx(sum(lens) / 1e6 / len(lens), rel=1e-15)
+        else:
+            assert np.isnan(got["revisit_daylight_max_s"][0]) and np.isnan(got["revisit_daylight_mean_s"][0])
+        for cut in range(len(events) + 1):  # split after `cut` events, at a tick between them
+            lo_t = events[cut - 1][0] if cut else 0
+            hi_t = events[cut][0] if cut < len(events) else T
+            split = (lo_t + hi_t) // 2
+            left = _daylight_state(events[:cut], cov0, day0, 0, split)
+            c_now = (cov0 + sum(1 for e in events[:cut] if e[1] == "c")) % 2
+            d_now = (day0 + sum(1 for e in events[:cut] if e[1] == "d")) % 2
+            right = _daylight_state(events[cut:], c_now, d_now, split, T)
+            joined = red.finish(red.combine(left, right), rule)
+            for name in red.FOM_NAMES + red.DAYLIGHT_FOM_NAMES:
+                np.testing.assert_array_equal(joined[name], got[name], err_msg=f"{name} cut {cut}")
