@@ -72,6 +72,11 @@ _FOM_ATTRS = {
     "access_duration_max_s": ("longest access duration", "s", "Access Duration: Maximum"),
     "first_access_s": ("start of the first access after the window start", "s",
                        "Simple Coverage: time of first access"),
+    "revisit_daylight_max_s": ("longest coverage gap counting only the time within the Sun limits at the cell",
+                               "s", "Revisit Time: Maximum, over the time within the Sun limits"),
+    "revisit_daylight_mean_s": ("mean coverage gap counting only the time within the Sun limits at the cell "
+                                "(gaps with no such time are none)", "s",
+                                "Revisit Time: Average, over the time within the Sun limits"),
 }
 
 
@@ -281,7 +286,8 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
         return a.reshape(grid.shape)
 
     data_vars = {}
-    for name in red.FOM_NAMES:
+    sun_limited = any(r.sun_limited for r in out["requirements"])
+    for name in red.FOM_NAMES + (red.DAYLIGHT_FOM_NAMES if sun_limited else ()):
         arr = np.stack([shape_cells(f[name]) for f in foms]) if with_any else shape_cells(foms[0][name])
         long_name, units, stk = _FOM_ATTRS[name]
         attrs = dict(long_name=long_name, units=units, stk_name=stk)

@@ -27,10 +27,11 @@ __all__ = ["FOMS", "LOWER_IS_BETTER", "summary", "compare", "Comparison", "diffe
 FOMS = ("coverage_fraction", "coverage_time_s", "sats_in_view_min", "sats_in_view_mean", "sats_in_view_max",
         "revisit_max_s", "revisit_mean_s", "revisit_std_s", "gap_count", "time_average_gap_s",
         "response_mean_s", "response_max_s", "access_count", "access_duration_mean_s",
-        "access_duration_max_s", "first_access_s")
+        "access_duration_max_s", "first_access_s", "revisit_daylight_max_s", "revisit_daylight_mean_s")
 #: Figures of merit for which a smaller value is better.
 LOWER_IS_BETTER = frozenset({"revisit_max_s", "revisit_mean_s", "revisit_std_s", "gap_count",
-                             "time_average_gap_s", "response_mean_s", "response_max_s", "first_access_s"})
+                             "time_average_gap_s", "response_mean_s", "response_max_s", "first_access_s",
+                             "revisit_daylight_max_s", "revisit_daylight_mean_s"})
 
 
 def _one(ds: xr.Dataset, service: str | None) -> xr.Dataset:

@@ -70,7 +70,11 @@ class DesignRequirement:
     share needed).  A design meets the requirement when the statistic is at least ``threshold`` (at most,
     for lower-is-better figures such as ``revisit_max_s``).  ``grid`` (a Grid, e.g. a region grid), the
     window ``start`` + ``duration`` sampled every ``step_s``, ``min_elevation_deg``; ``coverage_kw`` goes to
-    :func:`constellation.coverage` (e.g. ``half_angle_deg``, ``min_sats``).
+    :func:`constellation.coverage` (e.g. ``half_angle_deg``, ``min_sats``, ``min_sun_elevation_deg``).
+
+    The daylight revisit figures (``revisit_daylight_max_s``, ``revisit_daylight_mean_s``: gaps counting only
+    the time within the Sun limits at the cell) need a Sun limit in ``coverage_kw``, e.g.
+    ``coverage_kw={"min_sun_elevation_deg": 10.0}``; a cell with no gap in daylight counts as 0 s.
     """
 
     fom: str = "coverage_fraction"
@@ -94,6 +98,10 @@ class DesignRequirement:
 
         if self.fom not in FOMS:
             raise ValueError(f"requirement fom must be one of {', '.join(FOMS)}, got {self.fom!r}")
+        if self.fom.startswith("revisit_daylight_") and self.coverage_kw.get("min_sun_elevation_deg") is None \
+                and self.coverage_kw.get("max_sun_elevation_deg") is None:
+            raise ValueError(f"requirement fom {self.fom!r} is measured within the Sun limits: give "
+                             f"coverage_kw={{'min_sun_elevation_deg': ...}} (or max_sun_elevation_deg)")
         if self.statistic not in ("worst", "mean", "area_fraction"):
             raise ValueError(f"requirement statistic must be 'worst', 'mean' or 'area_fraction', got "
                              f"{self.statistic!r}")

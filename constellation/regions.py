@@ -1,6 +1,7 @@
 """Named regions: country outlines and GeoJSON polygons, and grids of the cells inside them.
 
-* :func:`country` - a country from the shipped Natural Earth 1:110m admin-0 outlines (by name or ISO A3 code).
+* :func:`country` - a country from the shipped Natural Earth 1:110m admin-0 outlines (by name or ISO A3 code);
+  ``view="claimed"`` (or ``"China (claimed)"``) for China as claimed by the PRC.
 * :func:`from_geojson` - any GeoJSON ``Polygon`` / ``MultiPolygon`` / ``Feature`` / ``FeatureCollection``
   (RFC 7946), from a file, a text or a parsed mapping.
 * :func:`load` - either of the two from one string (``"China"``, ``"CHN"``, ``"area.geojson"``).
@@ -39,6 +40,8 @@ __all__ = ["Region", "country", "countries", "from_geojson", "load", "region_gri
            "to_raster"]
 
 _SHIPPED = Path(__file__).resolve().parent / "data" / "admin0_110m.geojson"
+_CLAIMED = Path(__file__).resolve().parent / "data" / "claimed_110m.geojson"
+_VIEWS = ("de facto", "claimed")
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(4)
 
 
@@ -185,11 +188,38 @@ def countries() -> list[tuple[str, str]]:
     return [(f["properties"]["name"], f["properties"]["iso_a3"]) for f in _shipped()["features"]]
 
 
-def country(name: str) -> Region:
+@cache
+def _claimed() -> dict:
+    return json.loads(_CLAIMED.read_text(encoding="utf-8"))
+
+
+def country(name: str, view: str = "de facto") -> Region:
     """A country from the shipped Natural Earth 1:110m admin-0 outlines, by name or ISO 3166-1 alpha-3 code
     (case-insensitive): ``country("China")``, ``country("CHN")``.  See ``constellation/data/README.md`` for
-    the data's provenance; Taiwan, Hong Kong and Macao are separate entries there."""
-    key = str(name).strip().lower()
+    the data's provenance; Taiwan, Hong Kong and Macao are separate entries there.
+
+    ``view="de facto"`` (the default) gives the outline of the territory the country administers, as Natural
+    Earth draws it.  ``view="claimed"`` gives the territory as the country's government defines it, including
+    areas administered by others (available for China: the PRC's claim, Natural Earth's China and Taiwan with
+    the Natural Earth disputed areas that name China as claimant or administrator); ``"China (claimed)"`` as
+    the name is the same.
+    """
+    text = str(name).strip()
+    if text.lower().endswith("(claimed)"):
+        text, view = text[: -len("(claimed)")].strip(), "claimed"
+    if view not in _VIEWS:
+        raise ValueError(f"view must be one of {', '.join(map(repr, _VIEWS))}, got {view!r}")
+    key = text.lower()
+    if view == "claimed":
+        for f in _claimed()["features"]:
+            p = f["properties"]
+            if key in (p["name"].lower().removesuffix("(claimed)").strip(), p["iso_a3"].lower()):
+                rings, signs = _geometry_rings(f, p["name"])
+                return Region(name=p["name"], rings=tuple(rings), signs=tuple(signs),
+                              source="Natural Earth 1:110m admin-0 countries and 1:10m disputed areas, "
+                                     "as claimed")
+        have = ", ".join(f["properties"]["name"].removesuffix("(claimed)").strip() for f in _claimed()["features"])
+        raise ValueError(f"region: no claimed view of {name!r} is shipped (available: {have})")
     for f in _shipped()["features"]:
         p = f["properties"]
         if key in (p["name"].lower(), p["iso_a3"].lower()):
@@ -198,7 +228,7 @@ def country(name: str) -> Region:
                           source="Natural Earth 1:110m admin-0 countries")
     import difflib
 
-    close = difflib.get_close_matches(str(name), [n for n, _ in countries()], n=3)
+    close = difflib.get_close_matches(text, [n for n, _ in countries()], n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise ValueError(f"region: no country named {name!r} in the shipped Natural Earth outlines{hint}")
 

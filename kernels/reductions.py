@@ -54,6 +54,19 @@ Figures of merit (STK Coverage figure-of-merit names in brackets; seconds unless
 ``access_duration_mean_s/max_s`` [Access Duration: Average / Maximum]
 ``first_access_s``           start of the first access from the window start [Simple Coverage, first time]
 
+Daylight revisit (:data:`DAYLIGHT_FOM_NAMES`, not in :data:`FOM_NAMES`)
+-------------------------------------------------------------------------
+``revisit_daylight_max_s``   longest gap measured on the cell's daylight clock
+``revisit_daylight_mean_s``  mean of the gaps measured on the daylight clock
+
+The daylight clock of a cell counts only the time within the Sun limits (the Sun's elevation at the cell
+within ``[min_sun_elevation_deg, max_sun_elevation_deg]``; always, without limits): each gap counts the
+daylight time between its two ends (the overlap of the gap with the cell's daylight intervals), a gap with
+no daylight time (between an access that ends at sunset and one that begins at sunrise) is no gap, and the
+window-edge rule applies as to the other gap figures.  The caller reports the daylight intervals with
+:func:`add_day_edge` (and :func:`set_day` after :func:`begin`); a state without them has daylight
+throughout, where these figures equal ``revisit_max_s`` and ``revisit_mean_s``.
+
 Where a cell has no gap in the counted set, ``revisit_*`` are NaN and ``gap_count`` is 0; the
 time-averaged gap and response times are then 0 if the cell is ever covered (no instant waits), NaN if
 it is never covered (only possible with ``"exclude"``).  ``access_duration_*`` and ``first_access_s`` are
@@ -69,7 +82,8 @@ from . import CACHE
 from .parallel import run_ranges
 
 __all__ = ["N_FIELDS", "TICKS_PER_S", "start", "begin", "begin_cells", "add_count", "add_edge", "absorb_samples",
-           "absorb_counts", "count_stats", "combine", "combine_into", "finish", "FOM_NAMES"]
+           "absorb_counts", "count_stats", "combine", "combine_into", "finish", "FOM_NAMES", "DAYLIGHT_FOM_NAMES",
+           "set_day", "add_day_edge"]
 
 #: State time unit: ticks per second (microseconds).
 TICKS_PER_S = 1_000_000
@@ -99,7 +113,15 @@ CNT_MIN = 20
 CNT_MAX = 21
 I0 = 22         # first sample index of the state
 IEND = 23       # one past the last sample index
-N_FIELDS = 24
+DAY = 24        # within the Sun limits (1) or not (0) since DCHG: the daylight clock (add_day_edge)
+DCHG = 25       # tick of the last daylight change (the state's start if none)
+DCLK = 26       # daylight ticks from the state's start to DCHG
+DFIRST = 27     # daylight clock at the first transition, at the last one
+DLAST = 28
+DGAP_N = 29     # closed (interior) gaps with daylight: count, sum and max of their daylight ticks
+DGAP_SUM = 30
+DGAP_MAX = 31
+N_FIELDS = 32
 
 _EMPTY = -1
 
@@ -136,6 +158,44 @@ def _close_interval(st, c, covered, length):
 
 
 @njit(cache=CACHE, inline="always")
+def _close_day_gap(st, c, day_len, length):
+    """A closed interior gap of ``length`` ticks with ``day_len`` ticks of daylight: a daylight gap unless it
+    has no daylight (a gap of length 0 counts, as in the other gap statistics)."""
+    if day_len > 0 or length == 0:
+        st[c, DGAP_N] += 1
+        st[c, DGAP_SUM] += day_len
+        if day_len > st[c, DGAP_MAX]:
+            st[c, DGAP_MAX] = day_len
+
+
+@njit(cache=CACHE, inline="always")
+def _day_clock(day, dchg, dclk, tick):
+    """The daylight clock (ticks from the state's start) at ``tick``, not before the change preceding the last
+    one: after a sunset at ``dchg`` the time from ``tick`` to it was daylight; after a sunrise, night."""
+    if day == 1:
+        return dclk + max(tick - dchg, 0)
+    return dclk - max(dchg - tick, 0)
+
+
+@njit(cache=CACHE, inline="always")
+def set_day(st, c, day):
+    """Cell ``c``'s timeline, just begun, opens within the Sun limits (``day`` 1) or not (0)."""
+    st[c, DAY] = day
+
+
+@njit(cache=CACHE, inline="always")
+def add_day_edge(st, c, tick):
+    """Cell ``c`` enters or leaves the Sun limits at ``tick`` (the daylight clock's sunrise or sunset)."""
+    tick = max(tick, st[c, DCHG])
+    if st[c, DAY] == 1:
+        st[c, DCLK] += tick - st[c, DCHG]
+        st[c, DAY] = 0
+    else:
+        st[c, DAY] = 1
+    st[c, DCHG] = tick
+
+
+@njit(cache=CACHE, inline="always")
 def begin(st, c, t_tick, covered, i_sample):
     """Open cell ``c``'s timeline at ``t_tick`` with status ``covered`` (0/1); samples start at
     ``i_sample``.  Clears whatever the cell held."""
@@ -152,6 +212,8 @@ def begin(st, c, t_tick, covered, i_sample):
     st[c, CNT_LAST] = i_sample
     st[c, I0] = i_sample
     st[c, IEND] = i_sample
+    st[c, DAY] = 1
+    st[c, DCHG] = t_tick
 
 
 @njit(cache=CACHE, inline="always")
@@ -176,11 +238,16 @@ def add_count(st, c, i_sample, count):
 def add_edge(st, c, edge_tick):
     """Cell ``c`` toggles covered/uncovered at ``edge_tick`` (not before the previous edge)."""
     prev = st[c, PREV]
+    d = _day_clock(st[c, DAY], st[c, DCHG], st[c, DCLK], edge_tick)
     if st[c, NEDGE] == 0:
         st[c, FIRST_EDGE] = edge_tick
+        st[c, DFIRST] = d
     else:
         _close_interval(st, c, prev, edge_tick - st[c, LAST_EDGE])
+        if prev == 0:
+            _close_day_gap(st, c, d - st[c, DLAST], edge_tick - st[c, LAST_EDGE])
     st[c, LAST_EDGE] = edge_tick
+    st[c, DLAST] = d
     st[c, NEDGE] += 1
     now = 1 - prev
     st[c, PREV] = now
@@ -344,6 +411,16 @@ def _combine_block(L, R, out, c_lo, c_hi):
         out[c, ACC_MAX] = max(lc[ACC_MAX], R[c, ACC_MAX])
         if ln and rn:  # the joined interval is interior: close it
             _close_interval(out, c, lc[PREV], R[c, FIRST_EDGE] - lc[LAST_EDGE])
+        # daylight clock: right's clock goes on from left's at left's end
+        ldt = _day_clock(lc[DAY], lc[DCHG], lc[DCLK], lc[T1])
+        out[c, DCLK] = ldt + R[c, DCLK]
+        out[c, DFIRST] = lc[DFIRST] if ln else ldt + R[c, DFIRST]
+        out[c, DLAST] = ldt + R[c, DLAST] if rn else lc[DLAST]
+        out[c, DGAP_N] = lc[DGAP_N] + R[c, DGAP_N]
+        out[c, DGAP_SUM] = lc[DGAP_SUM] + R[c, DGAP_SUM]
+        out[c, DGAP_MAX] = max(lc[DGAP_MAX], R[c, DGAP_MAX])
+        if ln and rn and lc[PREV] == 0:
+            _close_day_gap(out, c, ldt + R[c, DFIRST] - lc[DLAST], R[c, FIRST_EDGE] - lc[LAST_EDGE])
         out[c, FIRST_COV] = lc[FIRST_COV] if lc[FIRST_COV] >= 0 else R[c, FIRST_COV]
         # counts: close left's lazy sum and continue with right's
         lp = lc[CNT_PREV]
@@ -373,6 +450,8 @@ FOM_NAMES = ("coverage_fraction", "coverage_time_s", "sats_in_view_min", "sats_i
              "sats_in_view_max", "revisit_max_s", "revisit_mean_s", "revisit_std_s", "gap_count",
              "time_average_gap_s", "response_mean_s", "response_max_s", "access_count",
              "access_duration_mean_s", "access_duration_max_s", "first_access_s")
+#: Figures of merit measured on the daylight clock (module docs); :func:`finish` gives them too.
+DAYLIGHT_FOM_NAMES = ("revisit_daylight_max_s", "revisit_daylight_mean_s")
 
 
 def finish(st: np.ndarray, window_edges: str = "count") -> dict[str, np.ndarray]:
@@ -393,10 +472,10 @@ def finish(st: np.ndarray, window_edges: str = "count") -> dict[str, np.ndarray]
     _finish_cells(st, window_edges == "count", out_f, out_i)
     out = {name: out_f[j] for j, name in enumerate(_FLOAT_FOMS)}
     out["gap_count"], out["access_count"] = out_i[0], out_i[1]
-    return {name: out[name] for name in FOM_NAMES}
+    return {name: out[name] for name in FOM_NAMES + DAYLIGHT_FOM_NAMES}
 
 
-_FLOAT_FOMS = tuple(n for n in FOM_NAMES if n not in ("gap_count", "access_count"))
+_FLOAT_FOMS = tuple(n for n in FOM_NAMES if n not in ("gap_count", "access_count")) + DAYLIGHT_FOM_NAMES
 _F = {name: j for j, name in enumerate(_FLOAT_FOMS)}
 _F_FRAC, _F_COVT, _F_SMIN, _F_SMEAN, _F_SMAX = (_F["coverage_fraction"], _F["coverage_time_s"],
                                                 _F["sats_in_view_min"], _F["sats_in_view_mean"],
@@ -406,6 +485,7 @@ _F_RMAX, _F_RMEAN, _F_RSTD, _F_TAG = _F["revisit_max_s"], _F["revisit_mean_s"], 
 _F_RESPM, _F_RESPX, _F_ADM, _F_ADX, _F_FIRST = (_F["response_mean_s"], _F["response_max_s"],
                                                 _F["access_duration_mean_s"], _F["access_duration_max_s"],
                                                 _F["first_access_s"])
+_F_DMAX, _F_DMEAN = _F["revisit_daylight_max_s"], _F["revisit_daylight_mean_s"]
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
@@ -433,7 +513,20 @@ def _finish_cells(st, count_edges, out_f, out_i):
         acc_max = max(st[c, ACC_MAX], max(lead_acc, trail_acc))
         gap_n, gap_sum, gap_max = st[c, GAP_N], st[c, GAP_SUM], st[c, GAP_MAX]
         sqa, sqb, sqc = st[c, GAP_SQA], st[c, GAP_SQB], st[c, GAP_SQC]
+        d_tot = _day_clock(st[c, DAY], st[c, DCHG], st[c, DCLK], st[c, T1])
+        dg_n, dg_sum, dg_max = st[c, DGAP_N], st[c, DGAP_SUM], st[c, DGAP_MAX]
         if count_edges:
+            for e in range(2):  # the edge gaps on the daylight clock
+                if e == 0:
+                    use, length = not lead_cov, lead
+                    d_len = st[c, DFIRST] if has_edge else d_tot
+                else:
+                    use, length = has_edge and st[c, PREV] != 1, trail
+                    d_len = d_tot - st[c, DLAST]
+                if use and (d_len > 0 or length == 0):
+                    dg_n += 1
+                    dg_sum += d_len
+                    dg_max = max(dg_max, d_len)
             for e in range(2):
                 if e == 0:
                     use, length = not lead_cov, lead
@@ -477,6 +570,8 @@ def _finish_cells(st, count_edges, out_f, out_i):
         out_f[_F_ADM, c] = float(acc_sum) / S / float(acc_n) if ever else nan
         out_f[_F_ADX, c] = float(acc_max) / S if ever else nan
         out_f[_F_FIRST, c] = float(st[c, FIRST_COV] - st[c, T0]) / S if st[c, FIRST_COV] >= 0 else nan
+        out_f[_F_DMAX, c] = float(dg_max) / S if dg_n > 0 else nan
+        out_f[_F_DMEAN, c] = float(dg_sum) / S / float(dg_n) if dg_n > 0 else nan
         out_i[0, c] = gap_n
         out_i[1, c] = acc_n
 

@@ -20,7 +20,7 @@ from numba import njit
 from . import CACHE
 from .fastpath import arcs_full_row, fast_ok, fast_segments
 from .parallel import run_ranges
-from .reductions import absorb_counts, add_edge, begin, count_stats
+from .reductions import absorb_counts, add_day_edge, add_edge, begin, count_stats, set_day
 from .rowmodel import (
     ROW_COUNT,
     ROW_CPHI,
@@ -246,6 +246,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                                 loc_sum[o, k], loc_min[o, k], loc_max[o, k] = count_stats(st2, oc)
                             else:
                                 begin(st2, oc, t_ticks[t], cov_cur[o, k], i0)
+                                if sun_on:
+                                    set_day(st2, oc, _out_day(day_c, o, k))
                                 loc_sum[o, k] = 0
                                 loc_min[o, k] = _BIG
                                 loc_max[o, k] = -1
@@ -261,6 +263,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                         for o in range(n_out):
                             for k in range(n):
                                 begin(st2, o * n_cells + c0 + k, t_ticks[t], cov_cur[o, k], 0)
+                                if sun_on:
+                                    set_day(st2, o * n_cells + c0 + k, _out_day(day_c, o, k))
                                 cov_prev[o, k] = cov_cur[o, k]
                                 rcov[o] += cov_cur[o, k]
                                 loc_sum[o, k] = cur[o, k]
@@ -269,6 +273,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                     else:
                         n_flip = _sample_all_outputs(t, cur, cov_cur, cov_prev, loc_sum, loc_min, loc_max, flip_seen,
                                                      flip_k)
+                        if sun_on:
+                            _day_edges(t, n, c0, n_cells, cells, t_ticks, serv_sun, sun, day_p, day_c, n_out, st2)
                         if n_flip > 0:
                             _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks,
                                          runs_a, n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv,
@@ -463,6 +469,59 @@ def _sun_mask(s, up, serv_sun, serv_min, with_any, cur, cov_cur, day):
             for k in range(n):
                 cur[n_serv, k] += cur[j, k]
                 cov_cur[n_serv, k] |= cov_cur[j, k]
+
+
+@njit(cache=CACHE, inline="always")
+def _out_day(day, o, k):
+    """Output ``o``'s Sun limits met at the row's cell ``k``: service ``o``'s, or for "any" (``o`` past the
+    services) any service's."""
+    n_serv = day.shape[0]
+    if o < n_serv:
+        return day[o, k]
+    v = 0
+    for j in range(n_serv):
+        v |= day[j, k]
+    return v
+
+
+@njit(cache=CACHE, error_model="numpy")
+def _day_edges(t, n, c0, n_cells, cells, t_ticks, serv_sun, sun, day_p, day_c, n_out, st2):
+    """Hand the row's Sun-limit changes between samples ``t-1`` and ``t`` to the reductions' daylight clocks
+    (:func:`~.reductions.add_day_edge`), at the times :func:`_transitions` gives the coverage edges they cause
+    (:func:`~.visibility.sun_crossing_fraction`, else the on-sample rule); "any" changes at the first service
+    to enter the limits, or the last to leave them."""
+    n_serv = day_c.shape[0]
+    t_prev = t_ticks[t - 1]
+    t_cur = t_ticks[t]
+    for k in range(n):
+        changed = False
+        for j in range(n_serv):
+            if day_p[j, k] != day_c[j, k]:
+                changed = True
+        if not changed:
+            continue
+        c = c0 + k
+        e_rise = np.int64(-1)
+        e_set = np.int64(-1)
+        for j in range(n_serv):
+            if day_p[j, k] == day_c[j, k]:
+                continue
+            rise = day_c[j, k] == 1
+            f = sun_crossing_fraction(sun[t - 1], sun[t], cells[c, 3], cells[c, 4], cells[c, 5], serv_sun[j, 0],
+                                      serv_sun[j, 1])
+            if f < 0.0:
+                f = 1.0 if rise else 0.0
+            e = t_prev + int(round(f * (t_cur - t_prev)))
+            if j < n_out:
+                add_day_edge(st2, j * n_cells + c, e)
+            if rise:
+                e_rise = e if e_rise < 0 else min(e_rise, e)
+            else:
+                e_set = max(e_set, e)
+        if n_out > n_serv:
+            was, now = _out_day(day_p, n_serv, k), _out_day(day_c, n_serv, k)
+            if was != now:
+                add_day_edge(st2, n_serv * n_cells + c, e_rise if now == 1 else e_set)
 
 
 @njit(cache=CACHE, inline="always")

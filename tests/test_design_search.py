@@ -88,3 +88,30 @@ def test_cli_search_writes_the_table(tmp_path, capsys):
     assert main(["search", "--walker", "12", "--duration", "1h", "--screen-duration", "2h"]) == 2
     assert "longer than the requirement's window" in capsys.readouterr().err
     assert main(["search", "--walker", "1:x"]) == 2
+
+
+def test_search_meets_a_daylight_revisit_that_nights_make_impossible():
+    """A 6 h daylight revisit over central China (Sun above 10 deg): sun-synchronous planes spread over the
+    morning meet it, while no candidate meets a 6 h plain revisit (the nights count there); the confirmed
+    value is the figure of a plain coverage run of that design."""
+    g = C.grid.region((28, 40), (100, 116), 2.0)
+    kw = dict(grid=g, start="2026-03-20", duration="1d", step_s=60.0, min_elevation_deg=20.0, threshold=21600.0)
+    cands = S.sso_candidates([1, 2, 3], [2], [9.0], [535.0], ltdn_spread_h=6.0)
+    day = S.DesignRequirement(fom="revisit_daylight_max_s", coverage_kw={"min_sun_elevation_deg": 10.0}, **kw)
+    res = S.search(cands, day, screen_res_deg=4.0)
+    assert res.best is not None and res.best["value"] <= 21600.0
+    times = C.time_range(day.start, duration="1d", step_s=60)
+
+    def run(d):
+        return C.coverage(S.build_design(d, day.start), times, g, min_elevation_deg=20.0, min_sun_elevation_deg=10.0)
+
+    ds = run(res.best)
+    assert float(np.nanmax(ds["revisit_daylight_max_s"].values)) == pytest.approx(res.best["value"], rel=1e-12)
+    assert float(np.nanmax(ds["revisit_max_s"].values)) > 21600.0  # the plain revisit spans the night
+    for d in cands:  # the smaller designs do not meet it at full resolution: the best is the smallest
+        if d["sats"] < res.best["sats"]:
+            assert float(np.nanmax(run(d)["revisit_daylight_max_s"].values)) > 21600.0
+    plain = S.search(cands, S.DesignRequirement(fom="revisit_max_s", **kw), screen_res_deg=4.0)
+    assert plain.best is None
+    with pytest.raises(ValueError, match="Sun limits"):
+        S.search(cands, S.DesignRequirement(fom="revisit_daylight_max_s", **kw))

@@ -100,6 +100,30 @@ def test_china_outline_and_its_documented_gap():
     assert 4000 < g.n_cells < 4200
 
 
+def test_china_as_claimed_by_the_prc_within_one_percent_of_the_official_area():
+    """China as the PRC defines its territory (Natural Earth's China and Taiwan with the Natural Earth disputed
+    areas that name China): within 1 % of the official 9,596,961 km^2 (UN Demographic Yearbook), where the de
+    facto outline is 1.95 % short; it contains the whole de facto outline and Taiwan."""
+    claimed = R.country("China", view="claimed")
+    area = R.area_km2(claimed)
+    assert area == pytest.approx(9_596_961, rel=0.01)
+    assert area / 9_596_961 - 1 == pytest.approx(-0.0083, abs=0.0005)
+    assert R.area_km2("China (claimed)") == area and R.load("china (claimed)").name == "China (claimed)"
+    # the de facto default is unchanged, and the claim adds at least Taiwan and Arunachal Pradesh's 1:10m area
+    assert R.area_km2("China") < area and area - R.area_km2("China") > R.area_km2("Taiwan") + 60_000
+    g = R.region_grid(claimed, 0.5)
+    assert g.area_km2.sum() == pytest.approx(area, rel=1e-9)
+    fine = R.region_grid("China", 0.5)
+    cells = set(zip(g.lat_deg.round(3), g.lon_deg.round(3)))
+    assert set(zip(fine.lat_deg.round(3), fine.lon_deg.round(3))) <= cells
+    assert (23.75, 121.25) in cells  # Taiwan
+    assert (28.25, 94.25) in cells  # south of the McMahon Line, administered by India
+    with pytest.raises(ValueError, match="no claimed view of 'India'"):
+        R.country("India", view="claimed")
+    with pytest.raises(ValueError, match="view must be one of"):
+        R.country("China", view="official")
+
+
 def test_bad_regions_are_refused(tmp_path):
     with pytest.raises(ValueError, match="did you mean China"):
         R.country("Chnia")

@@ -11,6 +11,9 @@ examples:
   # a 6 h maximum revisit over China at 30 deg elevation (no daylight condition), sun-synchronous candidates
   constellation search --sso-planes 1:6 --sso-per-plane 2:10 --ltdn 10.5 --altitude 535 --region China \\
       --fom revisit_max_s --threshold 21600 --min-elevation 30 -o designs.csv
+  # a 6 h daylight revisit for imaging: gaps count only the time the Sun is above 10 deg at the cell
+  constellation search --sso-planes 1:4 --sso-per-plane 1:6 --ltdn 10.5 --altitude 535 --region China \
+      --fom revisit_daylight_max_s --threshold 21600 --min-sun-elevation 10 --min-elevation 30
 
 Stages: analytic pruning (footprint central angle against latitude and covering area), a coarse screen
 (--screen-deg grid, 4x the time step, no edge refinement), then confirmation of the passing designs with the
@@ -64,6 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=1.0, help="threshold on the figure of merit (default 1)")
     p.add_argument("--area-threshold", type=float, default=1.0, help="share of the area (area_fraction)")
     p.add_argument("--min-elevation", type=float, default=10.0, metavar="DEG")
+    p.add_argument("--min-sun-elevation", type=float, metavar="DEG",
+                   help="serve a cell only while the Sun is at least DEG above its horizon (daylight imaging; "
+                        "needed by the revisit_daylight_* figures)")
     p.add_argument("--start", default="2026-01-01", metavar="ISO", help="window start (default 2026-01-01)")
     p.add_argument("--duration", default="1d", help="window length (default 1d)")
     p.add_argument("--step", default="60s", help="time step of the confirmation (default 60s)")
@@ -99,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         regions.region_grid(regions.load(args.region), args.grid_deg)
     req = S.DesignRequirement(fom=args.fom, threshold=args.threshold, statistic=args.statistic, grid=grid,
                               start=args.start, duration=args.duration, step_s=parse_duration(args.step),
-                              min_elevation_deg=args.min_elevation, area_threshold=args.area_threshold)
+                              min_elevation_deg=args.min_elevation, area_threshold=args.area_threshold,
+                              coverage_kw={} if args.min_sun_elevation is None else
+                              {"min_sun_elevation_deg": args.min_sun_elevation})
     res = S.search(cands, req, screen_res_deg=args.screen_deg, screen_duration=args.screen_duration,
                    n_confirm=args.confirm)
     print(res)
