@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .engine import EDGE_RULES, Requirement, check_grid_arg, make_plan
+from .engine import EDGE_RULES, NADIRS, Requirement, check_grid_arg, make_plan
 from .grid import Grid, global_grid
 from .kernels import precompile
 from .kernels import reductions as red
@@ -78,16 +78,17 @@ _NO_GAP_NOTE = ("NaN where the cell has no counted gap; time_average_gap_s and r
 
 def coverage_counts(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
                     half_angle_deg: float | None = None, requirements: dict[str, Requirement] | None = None,
-                    chunk_steps: int | None = None, positions: str = "hermite") -> np.ndarray:
+                    chunk_steps: int | None = None, positions: str = "hermite",
+                    nadir: str = "geocentric") -> np.ndarray:
     """Satellites serving each cell at each sample: int16 ``(n_time, n_cell)``, or
     ``(n_service + 1, n_time, n_cell)`` with ``requirements`` (last entry: the sum, "any").
 
-    Materialises time x cells, so meant for small cases (tests, point grids).  ``positions`` as for
-    :func:`coverage`.
+    Materialises time x cells, so meant for small cases (tests, point grids).  ``positions`` and ``nadir``
+    as for :func:`coverage`.
     """
     out = run_serial(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
                      min_sats=1, requirements=requirements, refine_edges=False, chunk_steps=chunk_steps,
-                     progress=False, want_siv=True, positions=positions)
+                     progress=False, want_siv=True, positions=positions, nadir=nadir)
     return out["siv"] if requirements is not None else out["siv"][0]
 
 
@@ -97,7 +98,8 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
              refine_edges: bool = True, chunk_steps: int | None = None, progress: bool = False,
              positions: str = "hermite", client: Any = None, checkpoint: Any = None,
              resume: bool = False, min_sun_elevation_deg: float | None = None,
-             max_sun_elevation_deg: float | None = None, snapshots: Any = None) -> xr.Dataset:
+             max_sun_elevation_deg: float | None = None, snapshots: Any = None,
+             nadir: str = "geocentric") -> xr.Dataset:
     """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
 
     Parameters
@@ -108,6 +110,11 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     grid : :class:`constellation.grid.Grid`, default ``global_grid(1.0)``
     min_elevation_deg, half_angle_deg, min_sats
         The requirement (see :class:`Requirement`) when ``requirements`` is not given.
+    nadir : "geocentric" (default) or "geodetic"
+        The axis of that requirement's nadir cone (with ``half_angle_deg``): the direction to the Earth's
+        centre, or the inward WGS84 ellipsoid normal at the satellite's geodetic sub-point (the two differ
+        by at most 0.19 deg).  With ``requirements``, set it per :class:`Requirement` instead.  Recorded in
+        the ``nadir`` attribute.
     min_sun_elevation_deg, max_sun_elevation_deg : float, optional
         Sun limits of that requirement (deg, in [-90, 90]): a satellite serves a cell only while the
         Sun's elevation above the cell's horizon is at least / at most these (daylight imaging; night-time
@@ -163,6 +170,8 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
     grid = global_grid(1.0) if grid is None else grid
     check_grid_arg(grid)
+    if not isinstance(nadir, str) or nadir not in NADIRS:
+        raise ValueError(f"nadir must be one of {', '.join(repr(n) for n in NADIRS)}, got {nadir!r}")
     sun = dict(min_sun_elevation_deg=min_sun_elevation_deg, max_sun_elevation_deg=max_sun_elevation_deg)
     snap_index = None
     if snapshots is not None:  # checked before the run, so a bad request fails at once
@@ -182,23 +191,24 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         out = run_serial(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
                          min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
                          chunk_steps=chunk_steps, progress=progress, want_siv=(grid.kind == "points"),
-                         positions=positions, **sun)
+                         positions=positions, nadir=nadir, **sun)
     else:  # the same plan, on a dask cluster and/or through a checkpoint store
         # on a cluster the plan travels to the workers while its node step is chosen (run_dask)
         plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
                          min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
                          chunk_steps=chunk_steps, want_siv=(grid.kind == "points"), positions=positions,
-                         background=client is not None and checkpoint is None, **sun)
+                         background=client is not None and checkpoint is None, nadir=nadir, **sun)
         out = run_plan(plan, client=client, checkpoint=checkpoint, resume=resume, progress=progress,
                        rechunk=chunk_steps is None)
     ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
-                  min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats, **sun)
+                  min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats, nadir=nadir,
+                  **sun)
     if snap_index is not None:
         from .snapshots import snapshot_variables
 
         data_vars, coords, attrs = snapshot_variables(
             out["constellation"], out["times"], grid, snap_index, min_elevation_deg=min_elevation_deg,
-            half_angle_deg=half_angle_deg, requirements=requirements, with_any=out["with_any"])
+            half_angle_deg=half_angle_deg, requirements=requirements, with_any=out["with_any"], nadir=nadir)
         ds = ds.assign_coords(coords).assign(data_vars)
         ds.attrs.update(attrs)
     if checkpoint is not None:
@@ -213,7 +223,7 @@ def red_edges() -> tuple[str, ...]:
 
 
 def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats,
-             min_sun_elevation_deg=None, max_sun_elevation_deg=None):
+             min_sun_elevation_deg=None, max_sun_elevation_deg=None, nadir="geocentric"):
     from .version import __version__
 
     c, times, grid, state = out["constellation"], out["times"], out["grid"], out["state"]
@@ -281,13 +291,16 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
         step_s=step,
         min_elevation_deg=float(min_elevation_deg),
         half_angle_deg="none" if half_angle_deg is None else float(half_angle_deg),
+        nadir=nadir,
         min_sats=int(min_sats),
         window_edges=window_edges,
         window_edges_rule=EDGE_RULES[window_edges] + "; " + _ACCESS_RULE,
         refine_edges=int(refine_edges),
         refine_edges_rule=_REFINE_RULE[refine_edges],
         visibility="elevation above the WGS84 ellipsoid-normal horizon >= min_elevation_deg (and inside the "
-                   "nadir cone when half_angle_deg is set), exact per cell and sample",
+                   "nadir cone when half_angle_deg is set, about the nadir named by the nadir attribute: "
+                   "geocentric, towards the Earth's centre, or geodetic, the inward WGS84 ellipsoid normal at "
+                   "the satellite's geodetic sub-point), exact per cell and sample",
         grid=grid.description or grid.kind,
         history=f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} constellation.coverage()",
         software=f"constellation {__version__}",
@@ -304,6 +317,7 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
             f"{'none' if r.half_angle_deg is None else f'{r.half_angle_deg:g}'}, min_sats={r.min_sats}"
             + "".join(f", {n}={getattr(r, n):g}" for n in ("min_sun_elevation_deg", "max_sun_elevation_deg")
                       if getattr(r, n) is not None)
+            + (f", nadir={r.nadir}" if r.nadir != "geocentric" else "")
             for k, r in zip(labels, out["requirements"]))
     import xarray as xr
 
