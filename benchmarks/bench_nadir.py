@@ -10,7 +10,7 @@ widened cap reaches is tested, the axis computed from the position at each test)
 The runs alternate (geocentric, geodetic, ...) in one process after a warm-up of each, so both see the
 same machine load; the table gives the median of ``--repeats`` runs of each and the ratio of the medians.
 
-Run:   uv run python benchmarks/bench_nadir.py [--repeats 5] [--quick]
+Run:   uv run python benchmarks/bench_nadir.py [--repeats 5] [--duration 1d] [--grid-deg 1] [--quick]
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--repeats", type=int, default=5, help="timed runs of each case (median; default 5)")
+    ap.add_argument("--duration", default="1d", help="window (default 1d)")
+    ap.add_argument("--grid-deg", type=float, default=1.0, help="grid spacing (default 1 deg)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 h on a 4 deg grid, 2 repeats")
     args = ap.parse_args()
 
@@ -34,7 +36,7 @@ def main() -> None:
 
     import constellation as C
 
-    duration, res = ("2h", 4.0) if args.quick else ("1d", 1.0)
+    duration, res = ("2h", 4.0) if args.quick else (args.duration, args.grid_deg)
     repeats = 2 if args.quick else args.repeats
     sats = C.jinan368().select(group="eo")
     times = C.time_range("2026-01-01", duration=duration, step_s=30)
