@@ -49,7 +49,9 @@ from .visibility import (
     GEO_R,
     GEO_SH,
     GEO_SZ,
+    geodetic_up,
     serves,
+    serves_about,
 )
 
 __all__ = ["RowTable", "row_geometry", "row_runs", "walk_row", "grow_runs", "emit_run", "contiguous_ok", "CELL_FIELDS",
@@ -158,6 +160,12 @@ def row_geometry(grid) -> RowTable:
 def _vis(pos, t, s, cells, c, sin_el, use_cone, cos_half):
     return serves(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cells[c, CELL_X], cells[c, CELL_Y], cells[c, CELL_Z],
                   cells[c, CELL_UX], cells[c, CELL_UY], cells[c, CELL_UZ], sin_el, use_cone, cos_half)
+
+
+@njit(cache=CACHE, inline="always")
+def _vis_about(pos, t, s, cells, c, sin_el, use_cone, cos_half, ax, ay, az):
+    return serves_about(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cells[c, CELL_X], cells[c, CELL_Y], cells[c, CELL_Z],
+                        cells[c, CELL_UX], cells[c, CELL_UY], cells[c, CELL_UZ], sin_el, use_cone, cos_half, ax, ay, az)
 
 
 @njit(cache=CACHE, inline="always")
@@ -345,6 +353,9 @@ def _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, us
     """:func:`row_runs` where the served cells need not be one arc (a cone under a low mask): every cell the
     satellite's spherical cap can reach, tested, runs of served cells as found."""
     cap = geo[t, s, GEO_CAP]
+    ax = ay = az = 0.0
+    if use_cone == CONE_GEODETIC:  # the cone's axis, once for the row
+        ax, ay, az = geodetic_up(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2])
     phi, phis = rows_f[r, ROW_PHIGC], geo[t, s, GEO_LAT]
     den = math.cos(phi) * math.cos(phis)
     if den <= 1e-12:
@@ -361,7 +372,7 @@ def _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, us
         run0 = 0
         inside = False  # (k may be negative here: keep the flag apart from the run start)
         for k in range(k_lo, k_hi + 1):
-            if _vis(pos, t, s, cells, c0 + k % n, sin_el, use_cone, cos_half):
+            if _vis_about(pos, t, s, cells, c0 + k % n, sin_el, use_cone, cos_half, ax, ay, az):
                 if not inside:
                     run0 = k
                     inside = True
@@ -381,7 +392,7 @@ def _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, us
         b = min(b, b2)
         run0 = -1
         for k in range(a, b + 1):
-            if _vis(pos, t, s, cells, c0 + k, sin_el, use_cone, cos_half):
+            if _vis_about(pos, t, s, cells, c0 + k, sin_el, use_cone, cos_half, ax, ay, az):
                 if run0 < 0:
                     run0 = k
             elif run0 >= 0:

@@ -35,7 +35,7 @@ from .parallel import run_ranges
 __all__ = ["serves", "margin", "crossing_time_fraction", "sun_margin", "sun_crossing_fraction",
            "sat_geometry", "sat_geometry_steps", "GEO_FIELDS", "N_GEO",
            "SAT_F_FIELDS", "SAT_I_FIELDS", "NORMAL_RADIAL_BOUND_DEG", "CONTIGUOUS_CONE_MIN_MASK_DEG",
-           "geodetic_up", "GEODETIC_AXIS_BOUND_DEG", "CONE_GEOCENTRIC", "CONE_GEODETIC"]
+           "geodetic_up", "serves_about", "GEODETIC_AXIS_BOUND_DEG", "CONE_GEOCENTRIC", "CONE_GEODETIC"]
 
 #: Bound on the angle between the WGS84 ellipsoid normal and the geocentric radial of any point at or
 #: above the ellipsoid (the maximum is 0.1924 deg, at 45 deg latitude on the surface), with margin.
@@ -97,6 +97,23 @@ def serves(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
         if not (sd >= cos_half * math.sqrt(sx * sx + sy * sy + sz * sz) * rd):
             return False
     return True
+
+
+@njit(cache=CACHE, inline="always")
+def serves_about(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half, ax, ay, az):
+    """:func:`serves` with a geodetic-nadir cone's axis given: ``(ax, ay, az)``, the satellite's
+    :func:`geodetic_up`, computed once for all the cells a satellite is tested against at a step (read
+    only when ``use_cone`` is :data:`CONE_GEODETIC`).  The same expressions, so the same decisions."""
+    if use_cone != CONE_GEODETIC:
+        return serves(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
+    dx = sx - px
+    dy = sy - py
+    dz = sz - pz
+    du = dx * ux + dy * uy + dz * uz
+    rd = math.sqrt(dx * dx + dy * dy + dz * dz)
+    if not (du >= sin_el * rd):
+        return False
+    return ax * dx + ay * dy + az * dz >= cos_half * rd
 
 
 @njit(cache=CACHE, inline="always")
