@@ -68,7 +68,8 @@ N_GEO = len(GEO_FIELDS)
 
 #: The satellite requirement tables every kernel takes, one row per satellite: ``sats_f`` (float64) holds
 #: the sine of the elevation mask and the cosine of the cone half-angle (-1 without a cone); ``sats_i``
-#: (int64) the service index (-1: serves nothing), whether a cone applies, whether the satellite's cells in
+#: (int64) the service index (-1: serves nothing), whether a cone applies and about which nadir
+#: (:data:`CONE_GEOCENTRIC`, :data:`CONE_GEODETIC`; 0: none), whether the satellite's cells in
 #: a row are provably one arc (:func:`constellation.kernels.rowmodel.contiguous_ok`) and whether its arc
 #: ends may come from the analytic fast path (:func:`constellation.kernels.fastpath.fast_ok`).
 SAT_F_FIELDS = ("sin_el", "cos_half")
