@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .engine import EDGE_RULES, Requirement, check_grid_arg, make_plan
+from .engine import EDGE_RULES, NADIRS, Requirement, check_grid_arg, make_plan
 from .grid import Grid, global_grid
 from .kernels import precompile
 from .kernels import reductions as red
@@ -87,16 +87,17 @@ _NO_GAP_NOTE = ("NaN where the cell has no counted gap; time_average_gap_s and r
 
 def coverage_counts(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_deg: float = 10.0,
                     half_angle_deg: float | None = None, requirements: dict[str, Requirement] | None = None,
-                    chunk_steps: int | None = None, positions: str = "hermite") -> np.ndarray:
+                    chunk_steps: int | None = None, positions: str = "hermite",
+                    nadir: str = "geocentric") -> np.ndarray:
     """Satellites serving each cell at each sample: int16 ``(n_time, n_cell)``, or
     ``(n_service + 1, n_time, n_cell)`` with ``requirements`` (last entry: the sum, "any").
 
-    Materialises time x cells, so meant for small cases (tests, point grids).  ``positions`` as for
-    :func:`coverage`.
+    Materialises time x cells, so meant for small cases (tests, point grids).  ``positions`` and ``nadir``
+    as for :func:`coverage`.
     """
     out = run_serial(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
                      min_sats=1, requirements=requirements, refine_edges=False, chunk_steps=chunk_steps,
-                     progress=False, want_siv=True, positions=positions)
+                     progress=False, want_siv=True, positions=positions, nadir=nadir)
     return out["siv"] if requirements is not None else out["siv"][0]
 
 
@@ -107,7 +108,8 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
              positions: str = "hermite", client: Any = None, checkpoint: Any = None,
              resume: bool = False, min_sun_elevation_deg: float | None = None,
              max_sun_elevation_deg: float | None = None, snapshots: Any = None, gateways: Any = None,
-             gateway_min_elevation_deg: float | None = None, by_gateway: bool = False) -> xr.Dataset:
+             gateway_min_elevation_deg: float | None = None, by_gateway: bool = False,
+             nadir: str = "geocentric") -> xr.Dataset:
     """Coverage figures of merit of ``sats`` over ``grid`` at ``times``.
 
     Parameters
@@ -118,6 +120,11 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     grid : :class:`constellation.grid.Grid`, default ``global_grid(1.0)``
     min_elevation_deg, half_angle_deg, min_sats
         The requirement (see :class:`Requirement`) when ``requirements`` is not given.
+    nadir : "geocentric" (default) or "geodetic"
+        The axis of that requirement's nadir cone (with ``half_angle_deg``): the direction to the Earth's
+        centre, or the inward WGS84 ellipsoid normal at the satellite's geodetic sub-point (the two differ
+        by at most 0.19 deg).  With ``requirements``, set it per :class:`Requirement` instead.  Recorded in
+        the ``nadir`` attribute.
     min_sun_elevation_deg, max_sun_elevation_deg : float, optional
         Sun limits of that requirement (deg, in [-90, 90]): a satellite serves a cell only while the
         Sun's elevation above the cell's horizon is at least / at most these (daylight imaging; night-time
@@ -187,6 +194,8 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     check_grid_arg(grid)
     if by_gateway and gateways is None:
         raise ValueError("by_gateway=True needs gateways= (one requirement with gateways)")
+    if not isinstance(nadir, str) or nadir not in NADIRS:
+        raise ValueError(f"nadir must be one of {', '.join(repr(n) for n in NADIRS)}, got {nadir!r}")
     sun = dict(min_sun_elevation_deg=min_sun_elevation_deg, max_sun_elevation_deg=max_sun_elevation_deg)
     if gateways is not None or gateway_min_elevation_deg is not None:
         sun.update(gateways=gateways, gateway_min_elevation_deg=gateway_min_elevation_deg)
@@ -213,27 +222,28 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
         out = run_serial(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
                          min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
                          chunk_steps=chunk_steps, progress=progress, want_siv=(grid.kind == "points"),
-                         positions=positions, **sun)
+                         positions=positions, nadir=nadir, **sun)
     else:  # the same plan, on a dask cluster and/or through a checkpoint store
         # on a cluster the plan travels to the workers while its node step is chosen (run_dask)
         plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
                          min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
                          chunk_steps=chunk_steps, want_siv=(grid.kind == "points"), positions=positions,
-                         background=client is not None and checkpoint is None, **sun)
+                         background=client is not None and checkpoint is None, nadir=nadir, **sun)
         out = run_plan(plan, client=client, checkpoint=checkpoint, resume=resume, progress=progress,
                        rechunk=chunk_steps is None)
     ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
-                  min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats, **sun)
+                  min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats, nadir=nadir,
+                  **sun)
     if by_gateway:
         ds = _with_gateway_fractions(ds, out, window_edges=window_edges, refine_edges=refine_edges,
                                      chunk_steps=chunk_steps, positions=positions, min_elevation_deg=min_elevation_deg,
-                                     half_angle_deg=half_angle_deg, min_sats=min_sats, **sun)
+                                     half_angle_deg=half_angle_deg, min_sats=min_sats, nadir=nadir, **sun)
     if snap_index is not None:
         from .snapshots import snapshot_variables
 
         data_vars, coords, attrs = snapshot_variables(
             out["constellation"], out["times"], grid, snap_index, min_elevation_deg=min_elevation_deg,
-            half_angle_deg=half_angle_deg, requirements=requirements, with_any=out["with_any"])
+            half_angle_deg=half_angle_deg, requirements=requirements, with_any=out["with_any"], nadir=nadir)
         ds = ds.assign_coords(coords).assign(data_vars)
         ds.attrs.update(attrs)
     if checkpoint is not None:
@@ -245,7 +255,7 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
 
 def _with_gateway_fractions(ds, out, *, window_edges, refine_edges, chunk_steps, positions, min_elevation_deg,
                             half_angle_deg, min_sats, min_sun_elevation_deg, max_sun_elevation_deg, gateways,
-                            gateway_min_elevation_deg):
+                            gateway_min_elevation_deg, nadir="geocentric"):
     """``ds`` with ``coverage_fraction_by_gateway``: one run per gateway of the resolved network."""
     net = out["requirements"][0].gateways
     grid = out["grid"]
@@ -255,7 +265,7 @@ def _with_gateway_fractions(ds, out, *, window_edges, refine_edges, chunk_steps,
                          half_angle_deg=half_angle_deg, min_sats=min_sats, requirements=None,
                          refine_edges=refine_edges, chunk_steps=chunk_steps, progress=False, want_siv=False,
                          positions=positions, min_sun_elevation_deg=min_sun_elevation_deg,
-                         max_sun_elevation_deg=max_sun_elevation_deg, gateways=net.select([name]))
+                         max_sun_elevation_deg=max_sun_elevation_deg, gateways=net.select([name]), nadir=nadir)
         frac.append(red.finish(one["state"][0], window_edges)["coverage_fraction"].reshape(grid.shape))
     ds = ds.assign_coords(
         gateway=("gateway", np.asarray(net.names).astype(object), dict(long_name="gateway station")),
@@ -272,7 +282,8 @@ def red_edges() -> tuple[str, ...]:
 
 
 def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats,
-             min_sun_elevation_deg=None, max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None):
+             min_sun_elevation_deg=None, max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None,
+             nadir="geocentric"):
     from .version import __version__
 
     c, times, grid, state = out["constellation"], out["times"], out["grid"], out["state"]
@@ -341,13 +352,16 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
         step_s=step,
         min_elevation_deg=float(min_elevation_deg),
         half_angle_deg="none" if half_angle_deg is None else float(half_angle_deg),
+        nadir=nadir,
         min_sats=int(min_sats),
         window_edges=window_edges,
         window_edges_rule=EDGE_RULES[window_edges] + "; " + _ACCESS_RULE,
         refine_edges=int(refine_edges),
         refine_edges_rule=_REFINE_RULE[refine_edges],
         visibility="elevation above the WGS84 ellipsoid-normal horizon >= min_elevation_deg (and inside the "
-                   "nadir cone when half_angle_deg is set), exact per cell and sample",
+                   "nadir cone when half_angle_deg is set, about the nadir named by the nadir attribute: "
+                   "geocentric, towards the Earth's centre, or geodetic, the inward WGS84 ellipsoid normal at "
+                   "the satellite's geodetic sub-point), exact per cell and sample",
         grid=grid.description or grid.kind,
         history=f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} constellation.coverage()",
         software=f"constellation {__version__}",
@@ -373,6 +387,7 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
                       if getattr(r, n) is not None)
             + (f", gateways={','.join(f'{n}({m:g})' for n, m in zip(r.gateways.names, r.gateways.min_elevation_deg))}"
                if r.gateway_limited else "")
+            + (f", nadir={r.nadir}" if r.nadir != "geocentric" else "")
             for k, r in zip(labels, out["requirements"]))
     import xarray as xr
 

@@ -32,8 +32,11 @@ from .propagation import ItrsWindow, auto_node_step_s, hermite_error_km, sgp4_ta
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
-__all__ = ["Requirement", "EDGE_RULES", "POSITION_TOL_M", "RunPlan", "make_plan", "chunk_state",
+__all__ = ["Requirement", "NADIRS", "EDGE_RULES", "POSITION_TOL_M", "RunPlan", "make_plan", "chunk_state",
            "GATEWAY_MIN_ELEVATION_DEG", "kernel_block_steps", "chunk_positions", "stream_positions", "Assembler"]
+
+#: The axes a nadir cone may have (:class:`Requirement`'s ``nadir``); the first is the default.
+NADIRS = ("geocentric", "geodetic")
 
 EDGE_RULES = {
     "count": "gaps touching the start or end of the analysis window are counted as gaps (a cell never "
@@ -59,8 +62,10 @@ class Requirement:
 
     A satellite serves a cell when it is at least ``min_elevation_deg`` above the cell's local horizon
     (WGS84 ellipsoid normal) and, if ``half_angle_deg`` is given, inside its nadir cone of that
-    half-angle (about the geocentric nadir, the direction to the Earth's centre); the cell is covered when
-    at least ``min_sats`` satellites serve it.  With
+    half-angle; the cell is covered when at least ``min_sats`` satellites serve it.  ``nadir`` is the
+    cone's axis: ``"geocentric"`` (default: the direction to the Earth's centre) or ``"geodetic"`` (the
+    inward WGS84 ellipsoid normal at the satellite's geodetic sub-point; the two differ by at most
+    0.19 deg).  With
     ``min_sun_elevation_deg`` (daylight imaging) and/or ``max_sun_elevation_deg`` (night-time sensors), a
     satellite serves a cell only while the Sun's elevation above the cell's horizon is within those
     limits (:mod:`constellation.sun`); None: no limit.
@@ -80,8 +85,11 @@ class Requirement:
     max_sun_elevation_deg: float | None = None
     gateways: Any = field(default=None, compare=False)
     gateway_min_elevation_deg: float | None = None
+    nadir: str = "geocentric"
 
     def __post_init__(self):
+        if not isinstance(self.nadir, str) or self.nadir not in NADIRS:
+            raise ValueError(f"nadir must be one of {', '.join(repr(n) for n in NADIRS)}, got {self.nadir!r}")
         if not (-90.0 <= float(self.min_elevation_deg) < 90.0):
             raise ValueError(f"min_elevation_deg must be in [-90, 90), got {self.min_elevation_deg}")
         if self.half_angle_deg is not None and not (0.0 < float(self.half_angle_deg) <= 180.0):
@@ -130,13 +138,15 @@ class Requirement:
 
 
 def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements, min_sun_elevation_deg=None,
-              max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None):
+              max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None, nadir="geocentric"):
     """The satellite tables ``(sats_f, sats_i)`` (service index and requirement of each satellite), the
     services' ``min_sats``, their labels (None without ``requirements``) and requirements."""
+    if not isinstance(nadir, str) or nadir not in NADIRS:
+        raise ValueError(f"nadir must be one of {', '.join(repr(n) for n in NADIRS)}, got {nadir!r}")
     ns = len(c)
     if requirements is None:
         req = Requirement(min_elevation_deg, half_angle_deg, min_sats, min_sun_elevation_deg, max_sun_elevation_deg,
-                          gateways, gateway_min_elevation_deg)
+                          gateways, gateway_min_elevation_deg, nadir)
         reqs, labels = [req], None
         serv = np.zeros(ns, np.int64)
     else:
@@ -150,6 +160,8 @@ def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements, min_
                              "not as arguments")
         if gateways is not None or gateway_min_elevation_deg is not None:
             raise ValueError("with requirements, give gateways in each Requirement (gateways=...), not as arguments")
+        if nadir != "geocentric":
+            raise ValueError("with requirements, give the nadir in each Requirement (nadir=...), not as an argument")
         reqs = []
         for k, v in requirements.items():
             if not isinstance(v, Requirement):
@@ -164,7 +176,9 @@ def _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements, min_
                                  f"{sorted(present)}")
             serv[groups == k] = j
     sin_el = np.array([math.sin(math.radians(r.min_elevation_deg)) for r in reqs])
-    use_cone = np.array([r.half_angle_deg is not None for r in reqs])
+    use_cone = np.array([0 if r.half_angle_deg is None else
+                         (visibility.CONE_GEODETIC if r.nadir == "geodetic" else visibility.CONE_GEOCENTRIC)
+                         for r in reqs], np.int64)
     cos_half = np.array([math.cos(math.radians(r.half_angle_deg)) if r.half_angle_deg is not None else -1.0
                          for r in reqs])
     j = np.maximum(serv, 0)
@@ -321,7 +335,7 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
               position_tol_m: float = POSITION_TOL_M, background: bool = False,
               min_sun_elevation_deg: float | None = None,
               max_sun_elevation_deg: float | None = None, gateways: Any = None,
-              gateway_min_elevation_deg: float | None = None) -> RunPlan:
+              gateway_min_elevation_deg: float | None = None, nadir: str = "geocentric") -> RunPlan:
     """Validate the inputs of a coverage run and resolve them into a :class:`RunPlan`.
 
     With ``background``, the Hermite node step (:func:`_node_step`: SGP4 over a sample of the window, in
@@ -364,7 +378,7 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
         ex.shutdown(wait=False)  # the thread ends with the job
     sats_f, sats_i, serv_min, labels, reqs = _services(c, min_elevation_deg, half_angle_deg, min_sats, requirements,
                                                        min_sun_elevation_deg, max_sun_elevation_deg, gateways,
-                                                       gateway_min_elevation_deg)
+                                                       gateway_min_elevation_deg, nadir)
     gw_table, sat_gw = _gateway_tables(reqs, sats_i)
     serv_sun = sun = None
     if any(r.sun_limited for r in reqs):

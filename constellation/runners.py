@@ -17,12 +17,12 @@ __all__ = ["run_serial", "run_plan"]
 
 def run_serial(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requirements, refine_edges,
                chunk_steps, progress, want_siv, positions="hermite", min_sun_elevation_deg=None,
-               max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None):
+               max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None, nadir="geocentric"):
     plan = make_plan(sats, times, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg,
                      min_sats=min_sats, requirements=requirements, refine_edges=refine_edges,
                      chunk_steps=chunk_steps, want_siv=want_siv, positions=positions,
                      min_sun_elevation_deg=min_sun_elevation_deg, max_sun_elevation_deg=max_sun_elevation_deg,
-                     gateways=gateways, gateway_min_elevation_deg=gateway_min_elevation_deg)
+                     gateways=gateways, gateway_min_elevation_deg=gateway_min_elevation_deg, nadir=nadir)
     asm = Assembler(plan)
     spare = None
     # one position buffer for the whole run: two lead rows (the samples before the chunk: the edge

@@ -106,7 +106,7 @@ def check_size(n_out: int, n_snap: int, n_cells: int, n_samples: int, max_bytes:
 
 def snapshot_variables(sats: Any, times: Any, grid: Grid, index: np.ndarray, *, min_elevation_deg: float,
                        half_angle_deg: float | None, requirements: dict | None,
-                       with_any: bool) -> tuple[dict, dict, dict]:
+                       with_any: bool, nadir: str = "geocentric") -> tuple[dict, dict, dict]:
     """The snapshot variables, coordinates and attributes for a coverage Dataset (see the module's text):
     ``(data_vars, coords, attrs)`` in the ``(dims, values, attrs)`` form of ``xarray.Dataset``."""
     from .propagation import propagate
@@ -116,7 +116,7 @@ def snapshot_variables(sats: Any, times: Any, grid: Grid, index: np.ndarray, *, 
     t = as_datetime64(times)[index]
     out = run_serial(c, t, grid, min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=1,
                      requirements=requirements, refine_edges=False, chunk_steps=None, progress=False,
-                     want_siv=True, positions="exact")
+                     want_siv=True, positions="exact", nadir=nadir)
     siv = out["siv"]  # (n_out, n_snap, n_cells)
     siv = siv.reshape(siv.shape[:2] + grid.shape)
     lead = ("service",) if with_any else ()

@@ -8,8 +8,10 @@ geometric test, with no footprint bounding, no rasterisation and no interpolatio
   normal to the WGS84 ellipsoid normal ``up`` at the cell.  With ``d = r_sat - r_cell`` (ITRS, km),
   ``sin(elevation) = (d . up) / |d|`` (Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed.,
   2013, section 4.4, topocentric horizon frame);
-* optional nadir cone: the cell lies within ``half_angle_deg`` of the satellite's nadir direction
-  ``-r_sat`` (geocentric nadir), i.e. ``(r_sat . d) >= |r_sat| |d| cos(half_angle)``.
+* optional nadir cone: the cell lies within ``half_angle_deg`` of the satellite's nadir direction:
+  ``-r_sat`` (geocentric nadir, the default), i.e. ``(r_sat . d) >= |r_sat| |d| cos(half_angle)``, or
+  ``-N`` (geodetic nadir), ``N`` the unit WGS84 ellipsoid normal at the satellite's geodetic sub-point
+  (:func:`~.visibility.geodetic_up`), i.e. ``(N . d) >= |d| cos(half_angle)``.
 
 A cell is covered at a step when at least ``min_sats`` satellites serve it.  Per cell it keeps counts
 only (sample-based figures of merit, no edge refinement): covered steps, min / sum / max satellites in
@@ -30,6 +32,7 @@ from numba import njit
 
 from . import CACHE
 from .parallel import run_ranges
+from .visibility import CONE_GEODETIC, geodetic_up
 
 __all__ = ["BruteForceState", "accumulate", "accumulate_cells", "COUNTERS"]
 
@@ -51,7 +54,11 @@ def _serves(sx, sy, sz, gx, gy, gz, ux, uy, uz, sin_el, use_cone, cos_half):
             return False
     elif up < sin_el * math.sqrt(dd):
         return False
-    if use_cone:
+    if use_cone == CONE_GEODETIC:
+        nx, ny, nz = geodetic_up(sx, sy, sz)
+        if nx * dx + ny * dy + nz * dz < cos_half * math.sqrt(dd):
+            return False
+    elif use_cone:
         rr = sx * sx + sy * sy + sz * sz
         if sx * dx + sy * dy + sz * dz < cos_half * math.sqrt(rr * dd):
             return False
@@ -126,15 +133,19 @@ class BruteForceState:
     half_angle_deg : float or None
         Nadir-cone half-angle; None for none.
     min_sats : int
+    nadir : "geocentric" or "geodetic"
+        The cone's axis.
     """
 
     def __init__(self, cells_itrs_km: np.ndarray, up: np.ndarray, min_elevation_deg: float = 10.0,
-                 half_angle_deg: float | None = None, min_sats: int = 1):
+                 half_angle_deg: float | None = None, min_sats: int = 1, nadir: str = "geocentric"):
+        if nadir not in ("geocentric", "geodetic"):
+            raise ValueError(f"nadir must be 'geocentric' or 'geodetic', got {nadir!r}")
         self.cells = np.ascontiguousarray(cells_itrs_km, dtype=np.float64)
         self.up = np.ascontiguousarray(up, dtype=np.float64)
         n = self.cells.shape[0]
         self.sin_el = math.sin(math.radians(min_elevation_deg))
-        self.use_cone = half_angle_deg is not None
+        self.use_cone = 0 if half_angle_deg is None else (CONE_GEODETIC if nadir == "geodetic" else 1)
         self.cos_half = math.cos(math.radians(half_angle_deg)) if half_angle_deg is not None else -1.0
         self.min_sats = int(min_sats)
         self.n_steps = 0

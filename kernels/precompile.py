@@ -110,7 +110,7 @@ def jobs(workload: str) -> list[Job]:
         return [Job("propagate", (("frames", "rotate_bowring_sats", (i8, i8, F3, F3, F3, F3, i8, F2, F2, F2, F2, F2,
                                                                       F2, F2, F2, F2)),), 2.0)]
     if workload == "oracle":  # the brute force the tests and benchmarks check the engine against
-        return [Job("oracle", (("bruteforce", "accumulate_cells", (i8, i8, F3, F2, F2, f8, b1, f8, i8, i8, I2,
+        return [Job("oracle", (("bruteforce", "accumulate_cells", (i8, i8, F3, F2, F2, f8, i8, f8, i8, i8, I2,
                                                                    a(T.int8, 1))),), 1.5)]
     if workload == "coverage-gateways":  # bent pipe in the coverage engine: each satellite's gateway links
         return [Job("gateway-links", (("gatewaylinks", "relay_steps", (i8, i8, F3, I1, F2, I2, a(T.int8, 2), F2)),),

@@ -18,6 +18,10 @@ with ``c >= c*``: one arc centred on the satellite's meridian.  For ``sin(eps) <
 geocentric radial, so for masks of at least :data:`~.visibility.CONTIGUOUS_CONE_MIN_MASK_DEG` every point
 passing the elevation test has ``u < K`` and the combined set is still one arc.  Otherwise (a cone with a
 mask below that) the kernels test every cell a conservative cap can reach and keep whatever runs they find.
+The argument writes the cone test as a function of ``u`` alone, which needs the cone's axis through the
+Earth's centre; the axis of a cone about the geodetic nadir (:data:`~.visibility.CONE_GEODETIC`) misses
+it, so such a cone always takes that scan, with the cap of the geocentric cone widened by the bound on the
+axis deflection (:data:`~.visibility.GEODETIC_AXIS_BOUND_DEG`, in :func:`~.visibility.sat_geometry`).
 
 In the arc case :func:`row_runs` solves for ``c*`` analytically only to *start*: it exact-tests the cell
 nearest the satellite's meridian (if it fails, no cell of the row is served) and walks each end of the
@@ -36,7 +40,19 @@ import numpy as np
 from numba import njit
 
 from . import CACHE
-from .visibility import CONTIGUOUS_CONE_MIN_MASK_DEG, GEO_CAP, GEO_LAT, GEO_LON, GEO_R, GEO_SH, GEO_SZ, serves
+from .visibility import (
+    CONE_GEODETIC,
+    CONTIGUOUS_CONE_MIN_MASK_DEG,
+    GEO_CAP,
+    GEO_LAT,
+    GEO_LON,
+    GEO_R,
+    GEO_SH,
+    GEO_SZ,
+    geodetic_up,
+    serves,
+    serves_about,
+)
 
 __all__ = ["RowTable", "row_geometry", "row_runs", "walk_row", "grow_runs", "emit_run", "contiguous_ok", "CELL_FIELDS",
            "ROW_F_FIELDS",
@@ -144,6 +160,12 @@ def row_geometry(grid) -> RowTable:
 def _vis(pos, t, s, cells, c, sin_el, use_cone, cos_half):
     return serves(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cells[c, CELL_X], cells[c, CELL_Y], cells[c, CELL_Z],
                   cells[c, CELL_UX], cells[c, CELL_UY], cells[c, CELL_UZ], sin_el, use_cone, cos_half)
+
+
+@njit(cache=CACHE, inline="always")
+def _vis_about(pos, t, s, cells, c, sin_el, use_cone, cos_half, ax, ay, az):
+    return serves_about(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cells[c, CELL_X], cells[c, CELL_Y], cells[c, CELL_Z],
+                        cells[c, CELL_UX], cells[c, CELL_UY], cells[c, CELL_UZ], sin_el, use_cone, cos_half, ax, ay, az)
 
 
 @njit(cache=CACHE, inline="always")
@@ -331,6 +353,9 @@ def _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, us
     """:func:`row_runs` where the served cells need not be one arc (a cone under a low mask): every cell the
     satellite's spherical cap can reach, tested, runs of served cells as found."""
     cap = geo[t, s, GEO_CAP]
+    ax = ay = az = 0.0
+    if use_cone == CONE_GEODETIC:  # the cone's axis, once for the row
+        ax, ay, az = geodetic_up(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2])
     phi, phis = rows_f[r, ROW_PHIGC], geo[t, s, GEO_LAT]
     den = math.cos(phi) * math.cos(phis)
     if den <= 1e-12:
@@ -347,7 +372,7 @@ def _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, us
         run0 = 0
         inside = False  # (k may be negative here: keep the flag apart from the run start)
         for k in range(k_lo, k_hi + 1):
-            if _vis(pos, t, s, cells, c0 + k % n, sin_el, use_cone, cos_half):
+            if _vis_about(pos, t, s, cells, c0 + k % n, sin_el, use_cone, cos_half, ax, ay, az):
                 if not inside:
                     run0 = k
                     inside = True
@@ -367,7 +392,7 @@ def _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, us
         b = min(b, b2)
         run0 = -1
         for k in range(a, b + 1):
-            if _vis(pos, t, s, cells, c0 + k, sin_el, use_cone, cos_half):
+            if _vis_about(pos, t, s, cells, c0 + k, sin_el, use_cone, cos_half, ax, ay, az):
                 if run0 < 0:
                     run0 = k
             elif run0 >= 0:
@@ -379,6 +404,8 @@ def _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, us
 
 
 def contiguous_ok(sin_el: np.ndarray, use_cone: np.ndarray) -> np.ndarray:
-    """Per satellite: whether its served cells in a row are provably one arc (module docstring)."""
-    return (~np.asarray(use_cone, bool)) | (np.asarray(sin_el, float)
-                                            >= math.sin(math.radians(CONTIGUOUS_CONE_MIN_MASK_DEG)))
+    """Per satellite: whether its served cells in a row are provably one arc (module docstring);
+    ``use_cone`` as the ``cone`` column of the satellite table (0, 1 or :data:`~.visibility.CONE_GEODETIC`)."""
+    cone = np.asarray(use_cone)
+    ok = (~cone.astype(bool)) | (np.asarray(sin_el, float) >= math.sin(math.radians(CONTIGUOUS_CONE_MIN_MASK_DEG)))
+    return ok & (cone != CONE_GEODETIC)

@@ -63,11 +63,12 @@ def satellite_tables(service: np.ndarray, sin_el: np.ndarray, use_cone: np.ndarr
                      cos_half: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The satellite tables ``(sats_f, sats_i)`` (columns of :mod:`.visibility`: ``SAT_*``) for satellites
     with service index ``service`` (int, -1: serves nothing), elevation mask sine ``sin_el``, whether a
-    nadir cone applies and its half-angle's cosine; the arc and fast-path flags are derived here
-    (:func:`~.rowmodel.contiguous_ok`, :func:`~.fastpath.fast_ok`)."""
+    nadir cone applies (False/0, True/1 about the geocentric nadir, 2 about the geodetic nadir:
+    :data:`~.visibility.CONE_GEODETIC`) and its half-angle's cosine; the arc and fast-path flags are derived
+    here (:func:`~.rowmodel.contiguous_ok`, :func:`~.fastpath.fast_ok`)."""
     n = np.shape(service)[0]
     sin_el = np.broadcast_to(np.asarray(sin_el, np.float64), (n,))
-    use_cone = np.broadcast_to(np.asarray(use_cone, bool), (n,))
+    use_cone = np.broadcast_to(np.asarray(use_cone).astype(np.int64), (n,))
     sats_f = np.empty((n, len(SAT_F_FIELDS)))
     sats_f[:, SAT_SIN_EL] = sin_el
     sats_f[:, SAT_COS_HALF] = np.broadcast_to(np.asarray(cos_half, np.float64), (n,))

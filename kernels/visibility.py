@@ -6,7 +6,9 @@ when, with ``d = S - P``,
 * elevation: ``d . U >= sin(eps) |d|`` (the elevation above the local horizon plane is at least the mask
   ``eps``; Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed., 2013, sec. 4.4), and
 * optionally a nadir cone of half-angle ``eta``: ``S . d >= cos(eta) |S| |d|`` (the angle at ``S``
-  between the nadir ``-S`` and ``P - S`` is at most ``eta``).
+  between the nadir ``-S`` and ``P - S`` is at most ``eta``), about the geocentric nadir; or, for a
+  geodetic-nadir cone (``use_cone == 2``), ``N . d >= cos(eta) |d|`` with ``N`` the unit WGS84 ellipsoid
+  normal at the satellite's geodetic sub-point (:func:`geodetic_up`; the nadir is ``-N``).
 
 :func:`serves` evaluates exactly these expressions; a brute force of every satellite against every cell
 with them is what the coverage kernels reproduce, cell for cell.  :func:`margin` is the signed distance
@@ -15,7 +17,8 @@ geocentric coordinates and the conservative cap angle that prunes grid rows: the
 ``lambda = 90 deg - eps' - asin(r_min cos(eps') / |S|)`` with ``eps' = eps - 0.25 deg`` (the normal vs
 radial bound) and ``r_min`` the smallest geocentric radius of any cell, and for a cone (when
 ``eps' >= 0``) ``asin(|S| sin(eta) / r_min) - eta``; a row can only hold served cells if its geocentric
-latitude is within ``lambda`` of the sub-satellite point's.
+latitude is within ``lambda`` of the sub-satellite point's.  For a geodetic-nadir cone ``eta`` is widened
+by :data:`GEODETIC_AXIS_BOUND_DEG`: that cone lies inside the geocentric cone of the widened half-angle.
 """
 
 from __future__ import annotations
@@ -31,13 +34,31 @@ from .parallel import run_ranges
 
 __all__ = ["serves", "margin", "crossing_time_fraction", "sun_margin", "sun_crossing_fraction",
            "sat_geometry", "sat_geometry_steps", "GEO_FIELDS", "N_GEO",
-           "SAT_F_FIELDS", "SAT_I_FIELDS", "NORMAL_RADIAL_BOUND_DEG", "CONTIGUOUS_CONE_MIN_MASK_DEG"]
+           "SAT_F_FIELDS", "SAT_I_FIELDS", "NORMAL_RADIAL_BOUND_DEG", "CONTIGUOUS_CONE_MIN_MASK_DEG",
+           "geodetic_up", "serves_about", "GEODETIC_AXIS_BOUND_DEG", "CONE_GEOCENTRIC", "CONE_GEODETIC"]
 
 #: Bound on the angle between the WGS84 ellipsoid normal and the geocentric radial of any point at or
 #: above the ellipsoid (the maximum is 0.1924 deg, at 45 deg latitude on the surface), with margin.
 NORMAL_RADIAL_BOUND_DEG = 0.25
 #: With a nadir cone, masks from this elevation up keep each satellite's served cells in a row one arc.
 CONTIGUOUS_CONE_MIN_MASK_DEG = NORMAL_RADIAL_BOUND_DEG
+#: Bound on the angle at a satellite between its geocentric nadir ``-S`` and its geodetic nadir (the
+#: inward ellipsoid normal at its geodetic sub-point ``F``).  ``S = F + h N`` with ``h >= 0``, so ``S``
+#: lies in the plane of ``F`` and ``N``, between them, and the angle between ``S`` and ``N`` is at most
+#: the angle between ``F`` and ``N``: geodetic minus geocentric latitude of a point on the ellipsoid,
+#: at most 0.1924 deg (at 45 deg latitude; Torge & Mueller, *Geodesy*, 4th ed., 2012, sec. 4.1).  Kept
+#: equal to :data:`NORMAL_RADIAL_BOUND_DEG`, which already carries the margin.
+GEODETIC_AXIS_BOUND_DEG = NORMAL_RADIAL_BOUND_DEG
+#: Values of the ``cone`` column of ``sats_i``: no cone (0), a cone about the geocentric nadir (1) or
+#: about the geodetic nadir (2).
+CONE_GEOCENTRIC = 1
+CONE_GEODETIC = 2
+#: WGS84 (NIMA TR8350.2): equatorial radius (km), flattening, and derived polar radius and eccentricities.
+_WGS84_A_KM = 6378.137
+_WGS84_F = 1.0 / 298.257223563
+_WGS84_B_KM = _WGS84_A_KM * (1.0 - _WGS84_F)
+_WGS84_E2 = _WGS84_F * (2.0 - _WGS84_F)
+_WGS84_EP2 = _WGS84_E2 / (1.0 - _WGS84_E2)
 _CAP_MARGIN_RAD = 1e-5  # 64 m of extra cap radius for rounding in the pruning (exactness is not at stake)
 #: Per-satellite, per-step geometry columns from :func:`sat_geometry`: horizontal and polar ITRS components
 #: and radius (km), geocentric latitude and longitude, the cap angle that prunes rows (rad).
@@ -47,7 +68,8 @@ N_GEO = len(GEO_FIELDS)
 
 #: The satellite requirement tables every kernel takes, one row per satellite: ``sats_f`` (float64) holds
 #: the sine of the elevation mask and the cosine of the cone half-angle (-1 without a cone); ``sats_i``
-#: (int64) the service index (-1: serves nothing), whether a cone applies, whether the satellite's cells in
+#: (int64) the service index (-1: serves nothing), whether a cone applies and about which nadir
+#: (:data:`CONE_GEOCENTRIC`, :data:`CONE_GEODETIC`; 0: none), whether the satellite's cells in
 #: a row are provably one arc (:func:`constellation.kernels.rowmodel.contiguous_ok`) and whether its arc
 #: ends may come from the analytic fast path (:func:`constellation.kernels.fastpath.fast_ok`).
 SAT_F_FIELDS = ("sin_el", "cos_half")
@@ -67,17 +89,70 @@ def serves(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
     rd = math.sqrt(dx * dx + dy * dy + dz * dz)
     if not (du >= sin_el * rd):
         return False
-    if use_cone:
+    if use_cone == CONE_GEODETIC:
+        nx, ny, nz = geodetic_up(sx, sy, sz)
+        if not (nx * dx + ny * dy + nz * dz >= cos_half * rd):
+            return False
+    elif use_cone:
         sd = sx * dx + sy * dy + sz * dz
         if not (sd >= cos_half * math.sqrt(sx * sx + sy * sy + sz * sz) * rd):
             return False
     return True
 
 
+@njit(cache=CACHE, inline="always")
+def serves_about(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half, ax, ay, az):
+    """:func:`serves` with a geodetic-nadir cone's axis given: ``(ax, ay, az)``, the satellite's
+    :func:`geodetic_up`, computed once for all the cells a satellite is tested against at a step (read
+    only when ``use_cone`` is :data:`CONE_GEODETIC`).  The same expressions, so the same decisions."""
+    if use_cone != CONE_GEODETIC:
+        return serves(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
+    dx = sx - px
+    dy = sy - py
+    dz = sz - pz
+    du = dx * ux + dy * uy + dz * uz
+    rd = math.sqrt(dx * dx + dy * dy + dz * dz)
+    if not (du >= sin_el * rd):
+        return False
+    return ax * dx + ay * dy + az * dz >= cos_half * rd
+
+
+@njit(cache=CACHE, inline="always")
+def geodetic_up(sx, sy, sz):
+    """Unit WGS84 ellipsoid normal ``(ux, uy, uz)`` at the geodetic sub-point of the ITRS position
+    ``(sx, sy, sz)`` km (its geodetic latitude and longitude); the geodetic nadir is its opposite.
+
+    Bowring's formula (Bowring 1976, *Survey Review* 23(181)) with one update of the reduced latitude:
+    from ``tan(beta) = a z / (b p)``, ``tan(phi) = (z + e'^2 b sin^3 beta) / (p - e^2 a cos^3 beta)``,
+    then ``tan(beta) = (b / a) tan(phi)`` and the formula once more.  Within 1e-12 rad of the converged
+    latitude from LEO to beyond GEO (tests); no trigonometric call.  On the polar axis: ``(0, 0, +-1)``."""
+    p = math.sqrt(sx * sx + sy * sy)
+    if not (p > 0.0):
+        return 0.0, 0.0, math.copysign(1.0, sz)
+    cb = _WGS84_B_KM * p
+    sb = _WGS84_A_KM * sz
+    nn = math.sqrt(cb * cb + sb * sb)
+    cb /= nn
+    sb /= nn
+    num = sz + _WGS84_EP2 * _WGS84_B_KM * sb * sb * sb
+    den = p - _WGS84_E2 * _WGS84_A_KM * cb * cb * cb
+    cb = _WGS84_A_KM * den
+    sb = _WGS84_B_KM * num
+    nn = math.sqrt(cb * cb + sb * sb)
+    cb /= nn
+    sb /= nn
+    num = sz + _WGS84_EP2 * _WGS84_B_KM * sb * sb * sb
+    den = p - _WGS84_E2 * _WGS84_A_KM * cb * cb * cb
+    nn = math.sqrt(num * num + den * den)
+    c = den / (nn * p)
+    return c * sx, c * sy, num / nn
+
+
 @njit(cache=CACHE, error_model="numpy")
 def margin(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
     """Signed service margin, >= 0 exactly where :func:`serves` is true (up to rounding):
-    ``min(sin(el) - sin_el, cos(nadir angle) - cos_half)`` (the cone term only with ``use_cone``).
+    ``min(sin(el) - sin_el, cos(nadir angle) - cos_half)`` (the cone term only with ``use_cone``; the
+    nadir geocentric, or geodetic where ``use_cone`` is :data:`CONE_GEODETIC`).
     Its zero between two samples, on the interpolated positions, is a refined rise or set time
     (:func:`crossing_time_fraction`).  NaN for NaN positions."""
     dx = sx - px
@@ -85,7 +160,12 @@ def margin(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
     dz = sz - pz
     rd = math.sqrt(dx * dx + dy * dy + dz * dz)
     m = (dx * ux + dy * uy + dz * uz) / rd - sin_el
-    if use_cone:
+    if use_cone == CONE_GEODETIC:
+        nx, ny, nz = geodetic_up(sx, sy, sz)
+        mc = (nx * dx + ny * dy + nz * dz) / rd - cos_half
+        if mc < m:
+            m = mc
+    elif use_cone:
         mc = (sx * dx + sy * dy + sz * dz) / (math.sqrt(sx * sx + sy * sy + sz * sz) * rd) - cos_half
         if mc < m:
             m = mc
@@ -260,6 +340,8 @@ def sat_geometry_steps(t0, t1, pos, sats_f, sats_i, r_min_km, out):
         sin_eta[s] = 0.0
         if sats_i[s, SAT_CONE] != 0 and e >= 0.0:
             eta_s[s] = math.acos(min(1.0, max(-1.0, sats_f[s, SAT_COS_HALF])))
+            if sats_i[s, SAT_CONE] == CONE_GEODETIC:  # inside the geocentric cone of the widened half-angle
+                eta_s[s] = min(eta_s[s] + math.radians(GEODETIC_AXIS_BOUND_DEG), math.pi)
             sin_eta[s] = math.sin(eta_s[s])
     for t in range(t0, t1):
         _sat_geometry_step(pos[t].reshape(-1), out[t].reshape(-1), e_s, rcos_e, eta_s, sin_eta, r_min_km)

@@ -3,15 +3,16 @@
 Used by ``test_coverage_exact_edges.py`` and by ``benchmarks/bench_edges.py`` (which prints the README's
 edge accuracy table).  For each satellite and site the visibility margin (the same definition as the
 engine: ``sin(elevation) - sin(mask)``, and ``cos(nadir angle) - cos(half-angle)`` for a geocentric-nadir
-cone) is scanned every ``scan_s`` seconds on Skyfield positions (``EarthSatellite.at(t).frame_xyz(itrs)``),
-and every sign change refined by bisection to ``tol_s`` on Skyfield positions again.  The Sun limit's
-intervals come the same way from Skyfield's apparent geocentric Sun (JPL DE421, from the ``skyfield-data``
-package) in ITRS, scanned every 60 s.  The covered intervals of a site are then formed exactly from those
-interval lists: covered while at least ``min_sats`` satellites are in view and the Sun is within its
-limits.  With gateways (bent pipe) a satellite's margin is the smaller of its margin at the site and the
-largest of its margins at the gateways (each ``sin(elevation) - sin(gateway mask)``): it serves the site
-while it sees the site and at least one gateway.  Nothing here uses the package's propagation, frames or
-kernels.
+cone or a geodetic-nadir one, the nadir then the inward WGS84 normal at the geodetic latitude that
+:func:`geodetic_normal` finds by its own iteration) is scanned every ``scan_s`` seconds on Skyfield
+positions (``EarthSatellite.at(t).frame_xyz(itrs)``), and every sign change refined by bisection to
+``tol_s`` on Skyfield positions again.  The Sun limit's intervals come the same way from Skyfield's
+apparent geocentric Sun (JPL DE421, from the ``skyfield-data`` package) in ITRS, scanned every 60 s.
+The covered intervals of a site are then formed exactly from those interval lists: covered while at least
+``min_sats`` satellites are in view and the Sun is within its limits.  With gateways (bent pipe) a
+satellite's margin is the smaller of its margin at the site and the largest of its margins at the
+gateways (each ``sin(elevation) - sin(gateway mask)``): it serves the site while it sees the site and at
+least one gateway.  Nothing here uses the package's propagation, frames or kernels.
 """
 
 from __future__ import annotations
@@ -79,13 +80,35 @@ def _positions(es, start, sec):
     return s
 
 
-def _sat_margin(es, start, sec, p, u, sin_el, cos_half):
+WGS84_A_KM = 6378.137
+WGS84_E2 = (1.0 / 298.257223563) * (2.0 - 1.0 / 298.257223563)
+
+
+def geodetic_normal(s: np.ndarray) -> np.ndarray:
+    """Unit WGS84 ellipsoid normals at the geodetic sub-points of ITRS positions ``s`` (3, n), km: the
+    geodetic latitude by the classic fixed point ``phi = atan2(z + e^2 N(phi) sin(phi), p)`` (Hofmann-
+    Wellenhof et al., *GNSS*, 2008, sec. 10.2.1), iterated 12 times (it contracts by about ``e^2`` per
+    step: converged to rounding)."""
+    x, y, z = s
+    p = np.hypot(x, y)
+    lat = np.arctan2(z, p * (1.0 - WGS84_E2))
+    for _ in range(12):
+        sl = np.sin(lat)
+        lat = np.arctan2(z + WGS84_E2 * WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sl * sl) * sl, p)
+    lon = np.arctan2(y, x)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def _sat_margin(es, start, sec, p, u, sin_el, cos_half, nadir="geocentric"):
     s = _positions(es, start, sec)
     d = s - p[:, None]
     rd = np.linalg.norm(d, axis=0)
     m = (u @ d) / rd - sin_el
     if cos_half is not None:
-        mc = (s * d).sum(0) / (np.linalg.norm(s, axis=0) * rd) - cos_half
+        if nadir == "geodetic":
+            mc = (geodetic_normal(s) * d).sum(0) / rd - cos_half
+        else:
+            mc = (s * d).sum(0) / (np.linalg.norm(s, axis=0) * rd) - cos_half
         m = np.minimum(m, mc)
     return m
 
@@ -144,7 +167,7 @@ def _earth_satellite(sat):
 def coverage_edges(sats, site, start: np.datetime64, t_end_s: float, *, min_elevation_deg: float = 10.0,
                    half_angle_deg: float | None = None, min_sats: int = 1, min_sun_elevation_deg=None,
                    max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None, scan_s: float = 1.0,
-                   tol_s: float = 1e-3) -> list[tuple[float, int]]:
+                   tol_s: float = 1e-3, nadir: str = "geocentric") -> list[tuple[float, int]]:
     """The true coverage edges of a site ``(lat_deg, lon_deg, height_m)`` over ``[0, t_end_s]`` seconds
     from ``start``: ``[(time_s, +1 rise / -1 set), ...]`` in time order (window ends are not edges).
     ``gateways``: sites ``(lat_deg, lon_deg, height_m)`` one of which a satellite must see, at
@@ -156,7 +179,7 @@ def coverage_edges(sats, site, start: np.datetime64, t_end_s: float, *, min_elev
     sin_gw = math.sin(math.radians(10.0 if gateway_min_elevation_deg is None else gateway_min_elevation_deg))
 
     def served(es, x):
-        m = _sat_margin(es, start, x, p, u, sin_el, cos_half)
+        m = _sat_margin(es, start, x, p, u, sin_el, cos_half, nadir)
         if gws:
             m = np.minimum(m, np.max([_sat_margin(es, start, x, gp, gu, sin_gw, None) for gp, gu in gws], axis=0))
         return m

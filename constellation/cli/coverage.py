@@ -46,7 +46,8 @@ from ._common import (
 #:   usual minimum for user terminals and GNSS-style receivers; no cone (whole visible footprint).
 #:
 #: Groups not listed here use the command's ``--min-elevation``, ``--half-angle`` and ``--min-sats``;
-#: ``--min-sun-elevation`` / ``--max-sun-elevation`` replace the Sun limits of every group.
+#: ``--min-sun-elevation`` / ``--max-sun-elevation`` replace the Sun limits of every group, ``--nadir`` the
+#: cone axis of every group.
 #:
 #: No group needs gateways by default: the plan does not say whether the comm payload is transparent
 #: (bent pipe) or regenerative with inter-satellite links, nor where its gateways are (the shipped
@@ -70,6 +71,7 @@ _REQ_KEYS = {
     "gateways": "gateways", "gw": "gateways",
     "gateway_elev": "gateway_min_elevation_deg", "gw_elev": "gateway_min_elevation_deg",
     "gateway_min_elevation_deg": "gateway_min_elevation_deg",
+    "nadir": "nadir",
 }
 
 #: ``--gateways`` names of the shipped station networks (besides a stations CSV path).
@@ -83,6 +85,7 @@ examples:
   constellation coverage --per-group --requirement eo:elev=15,half=25 --output services.nc
   constellation coverage --group eo --min-sun-elevation 10 --half-angle 30   # daylight imaging revisit
   constellation coverage --per-group --requirement eo:sun=none          # eo without its daylight default
+  constellation coverage --group eo --half-angle 30 --nadir geodetic    # cone about the geodetic nadir
   constellation coverage gps-ops.txt --min-elevation 5 --min-sats 4 --grid-deg 5
   constellation coverage --duration 7d --output week.zarr            # resumable: kill it, then
   constellation coverage --duration 7d --output week.zarr --resume   # ... finishes where it stopped
@@ -129,6 +132,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="elevation mask in degrees (default 10)")
     p.add_argument("--half-angle", type=float, default=None, metavar="DEG",
                    help="sensor / antenna nadir cone half-angle in degrees (default: none)")
+    p.add_argument("--nadir", choices=("geocentric", "geodetic"), default=None,
+                   help="axis of the nadir cone: towards the Earth's centre (geocentric, the default) or the "
+                        "inward WGS84 ellipsoid normal at the sub-satellite point (geodetic)")
     p.add_argument("--min-sun-elevation", type=float, default=None, metavar="DEG",
                    help="serve a cell only while the Sun is at least DEG above its horizon (daylight imaging; "
                         "default: no limit)")
@@ -151,7 +157,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--requirement", action="append", default=[], metavar="GROUP:elev=E,half=H,n=N,sun=S",
                    help="requirement of one group (repeatable; implies --per-group), e.g. eo:elev=10,half=30; "
                         "sun=DEG / max_sun=DEG are Sun elevation limits (none: no limit); gateways=CSV|china "
-                        "(none: none) and gw_elev=DEG a bent-pipe requirement")
+                        "(none: none) and gw_elev=DEG a bent-pipe requirement; nadir=geocentric|geodetic the "
+                        "cone's axis")
     p.add_argument("--exclude-window-edges", action="store_true",
                    help="do not count gaps that touch the window start or end (STK's optimistic rule)")
     p.add_argument("--no-refine", action="store_true",
@@ -190,8 +197,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 # -- argument parsing helpers --------------------------------------------------------------------------
 
 def parse_requirement(text: str) -> tuple[str, dict[str, Any]]:
-    """``"GROUP:elev=10,half=30,n=1,sun=10,max_sun=60"`` -> ``("GROUP", {...})``; ``half=none`` for no
-    cone, ``sun=none`` / ``max_sun=none`` for no Sun limit."""
+    """``"GROUP:elev=10,half=30,n=1,sun=10,max_sun=60,nadir=geodetic"`` -> ``("GROUP", {...})``;
+    ``half=none`` for no cone, ``sun=none`` / ``max_sun=none`` for no Sun limit, ``nadir`` the cone's axis
+    (``geocentric`` or ``geodetic``)."""
     group, sep, body = str(text).partition(":")
     group = group.strip()
     if not sep or not group:
@@ -202,8 +210,13 @@ def parse_requirement(text: str) -> tuple[str, dict[str, Any]]:
         name = _REQ_KEYS.get(key.strip().lower())
         if not eq or name is None:
             raise ValueError(f"--requirement {text!r}: cannot read {item!r}; expected elev=DEG, half=DEG "
-                             f"(or half=none), n=COUNT, sun=DEG or max_sun=DEG (or none)")
+                             f"(or half=none), n=COUNT, sun=DEG or max_sun=DEG (or none), nadir=geocentric|geodetic")
         value = value.strip()
+        if name == "nadir":
+            if value.lower() not in ("geocentric", "geodetic"):
+                raise ValueError(f"--requirement {text!r}: nadir={value!r} is not geocentric or geodetic")
+            out[name] = value.lower()
+            continue
         try:
             if name == "min_sats":
                 out[name] = int(value)
@@ -268,6 +281,9 @@ def _requirements(args: argparse.Namespace, sats) -> dict | None:
             raise ValueError(f"--gateways with --per-group gives the comm group its gateways, but there is no comm "
                              f"group here (groups: {', '.join(groups)}); use --requirement GROUP:gateways=...")
         reqs["comm"].update(gateways=args.gateways, gateway_min_elevation_deg=args.gateway_min_elevation)
+    if args.nadir is not None:
+        for g in groups:  # the command's nadir is every group's cone axis
+            reqs[g]["nadir"] = args.nadir
     for text in args.requirement:
         g, values = parse_requirement(text)
         if g not in reqs:
@@ -474,6 +490,8 @@ def _run(args: argparse.Namespace) -> int:
         kwargs.update(min_sun_elevation_deg=args.min_sun_elevation, max_sun_elevation_deg=args.max_sun_elevation)
         if gateways is not None:
             kwargs.update(gateways=gateways)
+        if args.nadir is not None:
+            kwargs["nadir"] = args.nadir
     if args.snapshots:
         from ..snapshots import snapshot_indices
 
