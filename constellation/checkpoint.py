@@ -322,9 +322,25 @@ def run_checkpointed(plan: RunPlan, path: str | os.PathLike, resume: bool = Fals
     arrive and folded when their turn comes).
     """
     path = Path(path)
-    plan, info = _open(path, plan, resume)
-    with _locked(path):
-        return _run_locked(plan, path, info, progress, client)
+    with _store_errors(path):
+        plan, info = _open(path, plan, resume)
+        with _locked(path):
+            return _run_locked(plan, path, info, progress, client)
+
+
+@contextlib.contextmanager
+def _store_errors(path: Path):
+    """Name the store in an I/O error (a full disk, a file-size limit, a read-only folder): the chunks
+    written before it stay whole in the store, and the run resumes from them once the cause is fixed."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None or str(path) in str(exc) or isinstance(exc, (FileNotFoundError, FileExistsError)):
+            raise
+        more = (" (its finished time chunks are kept: free space, then resume the run with resume=True or "
+                "--resume)") if (path / _PARTIAL).is_dir() else ""
+        raise type(exc)(exc.errno, f"cannot write checkpoint store {str(path)!r}: "
+                                   f"{exc.strerror or exc}{more}") from exc
 
 
 def _run_locked(plan: RunPlan, path: Path, info: dict, progress: bool, client: Any) -> dict:
@@ -412,7 +428,7 @@ def write_final(path: str | os.PathLike, ds) -> Path:
         raise ValueError(f"{str(path)!r} is not a coverage checkpoint store")
     if _PARTIAL in ds.variables:
         raise ValueError(f"a variable named {_PARTIAL!r} would collide with the store's partial results")
-    with _locked(path):
+    with _store_errors(path), _locked(path):
         _write_final_locked(path, ds)
     return path
 

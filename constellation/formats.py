@@ -347,14 +347,35 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
                               f"(refusing to replace it)")
     encoded = encode_dataset(ds)
     _check_free_space(path, encoded.nbytes)
+    image = _netcdf_image(encoded) if fmt == "netcdf" else None
 
     def write(tmp: Path) -> None:
-        if fmt == "netcdf":
+        if image is not None:
+            with open(tmp, "wb") as f:  # a short write or a full disk raises OSError here, nothing worse
+                f.write(image)
+        elif fmt == "netcdf":
             encoded.to_netcdf(tmp, engine="h5netcdf", encoding=_netcdf_encoding(encoded))
         else:
             encoded.to_zarr(tmp, mode="w-", zarr_format=2, consolidated=True)
 
     return write_atomically(path, write)
+
+
+def _netcdf_image(encoded) -> memoryview | None:
+    """The NetCDF-4 file of ``encoded`` built in memory (h5netcdf on an in-memory file object), or None
+    where memory cannot hold it beside the data (then it is written on disk directly, as before).
+
+    HDF5 writing straight to disk cannot fail cleanly: a disk that fills during the write (``ENOSPC``, or
+    ``EFBIG`` past a file-size limit) leaves the library's file handle half-closed, and the process may
+    end in a segmentation fault when it is released.  Built in memory, the file's bytes then go to disk
+    through ordinary ``write`` calls, whose errors are Python exceptions.  The image is at most the size
+    of the uncompressed data (lossless compression, plus a few KiB of metadata)."""
+    from .budget import available_bytes
+
+    need = 1.25 * encoded.nbytes + (16 << 20)  # the file object grows by reallocation
+    if need > available_bytes():
+        return None
+    return encoded.to_netcdf(None, engine="h5netcdf", encoding=_netcdf_encoding(encoded))
 
 
 def _netcdf_encoding(ds) -> dict:

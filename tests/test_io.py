@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 from helpers import assert_bit_identical
 
-from constellation import atomic, io
+from constellation import atomic, formats, io
 
 FORMATS = ["nc", "zarr"]
 
@@ -151,6 +151,8 @@ def test_failure_midway_leaves_destination_alone(tmp_path, monkeypatch, ext):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(xr.Dataset, "to_zarr" if ext == "zarr" else "to_netcdf", partial)
+    # (NetCDF: HDF5 writing the temporary itself, as where memory cannot hold the file's image)
+    monkeypatch.setattr(formats, "_netcdf_image", lambda encoded: None)
     with pytest.raises(KeyboardInterrupt):
         io.write_dataset(sample_dataset(), path)
     assert_same(io.read_dataset(path), old)
@@ -173,8 +175,8 @@ def hang(*a, **k):
     time.sleep(600)
 
 if ext == "nc":
-    import h5netcdf
-    h5netcdf.File.close = hang          # the data are written, the HDF5 file not yet closed
+    from constellation import atomic
+    atomic.fsync_path = hang            # the file's bytes are in the temporary, not yet flushed and renamed
 else:
     import zarr
     zarr.consolidate_metadata = hang    # the arrays are written, the metadata not yet consolidated
@@ -219,3 +221,15 @@ def test_cf_attrs_adds_conventions_and_history():
     lines = out.attrs["history"].splitlines()
     assert lines[0] == "made" and lines[1].endswith("Z: constellation coverage")
     assert ds.attrs == {"history": "made"}  # input untouched
+
+
+def test_netcdf_built_in_memory_is_the_file_hdf5_writes_on_disk(tmp_path, monkeypatch):
+    """The NetCDF file is built in memory and then written (a full disk is then an ordinary OSError); where
+    the memory budget cannot hold its image, HDF5 writes the temporary directly: both read back the same."""
+    ds = sample_dataset()
+    io.write_dataset(ds, tmp_path / "memory.nc")
+    monkeypatch.setenv("CONSTELLATION_MEMORY_LIMIT", "1K")
+    assert formats._netcdf_image(formats.encode_dataset(ds)) is None
+    io.write_dataset(ds, tmp_path / "disk.nc")
+    assert_bit_identical(io.read_dataset(tmp_path / "memory.nc"), io.read_dataset(tmp_path / "disk.nc"))
+    assert_same(io.read_dataset(tmp_path / "memory.nc"), ds)
