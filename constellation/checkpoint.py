@@ -151,9 +151,9 @@ def store_info(path: str | os.PathLike) -> dict | None:
     try:
         with open(mp, encoding="utf-8") as f:
             attrs = json.load(f)
-    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+    except (FileNotFoundError, NotADirectoryError, ValueError, RecursionError):  # (JSON, UTF-8 errors)
         return None
-    info = attrs.get(_KEY)
+    info = attrs.get(_KEY) if isinstance(attrs, dict) else None
     return info if isinstance(info, dict) else None
 
 
@@ -210,6 +210,24 @@ def _write_chunk(path: Path, k: int, state: np.ndarray, row_cov: np.ndarray, siv
 
 
 def _read_chunk(path: Path, plan: RunPlan, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The stored partial results of chunk ``k``; a chunk that cannot be read back whole (a damaged or
+    missing array, metadata that is not JSON, bytes the codec rejects) is a ValueError naming the store and
+    the chunk, and saying how to recover (its folder removed, a resumed run computes it again)."""
+    try:
+        return _read_chunk_arrays(path, plan, k)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        if isinstance(exc, ValueError) and str(path) in str(exc):
+            raise
+        folder = path / _PARTIAL / _chunk_name(k)
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"checkpoint store {str(path)!r}: chunk {_chunk_name(k)} is damaged and cannot be read "
+                         f"({type(exc).__name__}: {detail}); remove the folder {str(folder)!r} and resume: the "
+                         f"run computes that chunk again") from exc
+
+
+def _read_chunk_arrays(path: Path, plan: RunPlan, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     import zarr
 
     from .kernels import reductions as red
@@ -223,7 +241,8 @@ def _read_chunk(path: Path, plan: RunPlan, k: int) -> tuple[np.ndarray, np.ndarr
     if state.shape != want or row_cov.shape != (plan.n_out, plan.n_rows, b - a) or (
             siv is not None and siv.shape != (plan.n_out, b - a, plan.n_cells)):
         raise ValueError(f"checkpoint store {str(path)!r}: chunk {_chunk_name(k)} has the wrong shape "
-                         f"(the store is damaged)")
+                         f"(the store is damaged); remove the folder "
+                         f"{str(path / _PARTIAL / _chunk_name(k))!r} and resume: the run computes it again")
     return state, row_cov, siv
 
 

@@ -14,6 +14,7 @@ import pytest
 import xarray as xr
 from helpers import assert_bit_identical
 
+import constellation as C
 from constellation import atomic, formats, io
 
 FORMATS = ["nc", "zarr"]
@@ -45,7 +46,7 @@ def sample_dataset() -> xr.Dataset:
             "service": ("service", np.array(["eo", "comm", "any"])),
             "launched": ("site", np.array([True, False])),
         },
-        attrs=dict(Conventions="CF-1.10", title="test", n_satellites=368, step_s=30.0, half_angle_deg="none",
+        attrs=dict(Conventions="CF-1.10", title="test", n_satellites=368, step_s=30.0, half_angle_deg=25.0,
                    refine_edges=True, source=None, groups=["eo", "comm"], extra={"a": 1},
                    flags=np.array([True, False])),
     )
@@ -233,3 +234,25 @@ def test_netcdf_built_in_memory_is_the_file_hdf5_writes_on_disk(tmp_path, monkey
     io.write_dataset(ds, tmp_path / "disk.nc")
     assert_bit_identical(io.read_dataset(tmp_path / "memory.nc"), io.read_dataset(tmp_path / "disk.nc"))
     assert_same(io.read_dataset(tmp_path / "memory.nc"), ds)
+
+
+def test_no_cone_is_no_attribute_and_old_files_read_the_same(tmp_path):
+    """Without a nadir cone a coverage result carries no ``half_angle_deg`` attribute (CF attributes hold
+    numbers or text that means something; earlier versions wrote the text 'none'); such older files read
+    back the same way, and the map caption reads the cone from either form."""
+    from constellation import plot
+
+    sats, times = C.jinan368()[::40], C.time_range("2026-01-01", duration="20m", step_s=600)
+    grid = C.grid.global_grid(30)
+    plain = C.coverage(sats, times, grid)
+    coned = C.coverage(sats, times, grid, half_angle_deg=40.0)
+    assert "half_angle_deg" not in plain.attrs and coned.attrs["half_angle_deg"] == 40.0
+    io.write_dataset(plain, tmp_path / "new.nc")
+    old = plain.copy()
+    old.attrs["half_angle_deg"] = "none"  # as earlier versions wrote it
+    formats.encode_dataset(old).to_netcdf(tmp_path / "old.nc", engine="h5netcdf")
+    for name in ("new.nc", "old.nc"):
+        back = io.read_dataset(tmp_path / name)
+        assert "half_angle_deg" not in back.attrs, name
+        assert "half-angle" not in plot.scenario_text(back.attrs), name
+    assert "half-angle 40°" in plot.scenario_text(coned.attrs)
