@@ -42,7 +42,7 @@ _WRITERS = textwrap.dedent("""
         "dop": ["dop", "--duration", "1h", "--step", "30m", "--grid-deg", "30", "-o", str(out / "dop.nc")],
         "png": ["plot", str(src), "-o", str(out / "map.png")],
         "csv": ["passes", "--site=0,0,0", "--duration", "12h", "--csv", str(out / "passes.csv")],
-        "html": ["report", str(src), "-o", str(out / "report.html")],
+        "html": ["report", str(src), "--no-animation", "-o", str(out / "report.html")],
         "tle": ["design", "-o", str(out / "plan.tle")],
         "gif": ["animate", str(src), "-o", str(out / "day.gif")],
     }
