@@ -73,6 +73,7 @@ def _cli(argv, capsys) -> tuple[int, str]:
                                                   "read, expected a GeoJSON Polygon"),
     (["coverage", "--region", "{d}/garbage.bin"], "region file '{d}/garbage.bin': found byte 0x"),
     (["search", "--walker", "20", "--region", "{d}/folder"], "region file '{d}/folder' is a directory"),
+    (["plot", "{d}/positions.nc"], "{d}/positions.nc: no figure of merit 'coverage_fraction' in the dataset"),
     (["track", "--duration", "100d", "--step", "1ms"], "--duration and --step set the window written with --output"),
 ])
 def test_cli_refusal_names_the_file(files, capsys, argv, message):
