@@ -351,7 +351,7 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
         time_coverage_end=iso(times[-1]),
         step_s=step,
         min_elevation_deg=float(min_elevation_deg),
-        half_angle_deg="none" if half_angle_deg is None else float(half_angle_deg),
+        half_angle_deg=None if half_angle_deg is None else float(half_angle_deg),  # no cone: no attribute
         nadir=nadir,
         min_sats=int(min_sats),
         window_edges=window_edges,
@@ -366,6 +366,8 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
         history=f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} constellation.coverage()",
         software=f"constellation {__version__}",
     )
+    if half_angle_deg is None:
+        del attrs["half_angle_deg"]
     attrs.update(out.get("positions", {}))
     for name, v in (("min_sun_elevation_deg", min_sun_elevation_deg), ("max_sun_elevation_deg", max_sun_elevation_deg)):
         if v is not None:

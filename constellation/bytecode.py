@@ -73,5 +73,27 @@ def write_missing(roots: Iterable[os.PathLike | str] | None = None,
                                invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
         except (OSError, py_compile.PyCompileError, ValueError):
             continue
+        if not _complete(cached):
+            continue
         written += 1
     return written
+
+
+def _complete(cached: str) -> bool:
+    """Whether the bytecode file ``cached`` just written holds a whole code object; a truncated one is
+    removed.  (``py_compile`` does not check that its one ``write`` call wrote everything: on a nearly full
+    disk, or past a file-size limit, it renames a truncated file into place, which every later import of
+    that module would fail to load with "marshal data too short".)"""
+    import marshal
+
+    try:
+        with open(cached, "rb") as f:
+            data = f.read()
+        marshal.loads(data[16:])  # after the 16-byte header (PEP 552)
+        return True
+    except (OSError, EOFError, ValueError, TypeError):
+        try:
+            os.unlink(cached)
+        except OSError:
+            pass
+        return False

@@ -152,9 +152,9 @@ def store_info(path: str | os.PathLike) -> dict | None:
     try:
         with open(mp, encoding="utf-8") as f:
             attrs = json.load(f)
-    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+    except (FileNotFoundError, NotADirectoryError, ValueError, RecursionError):  # (JSON, UTF-8 errors)
         return None
-    info = attrs.get(_KEY)
+    info = attrs.get(_KEY) if isinstance(attrs, dict) else None
     return info if isinstance(info, dict) else None
 
 
@@ -211,6 +211,24 @@ def _write_chunk(path: Path, k: int, state: np.ndarray, row_cov: np.ndarray, siv
 
 
 def _read_chunk(path: Path, plan: RunPlan, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The stored partial results of chunk ``k``; a chunk that cannot be read back whole (a damaged or
+    missing array, metadata that is not JSON, bytes the codec rejects) is a ValueError naming the store and
+    the chunk, and saying how to recover (its folder removed, a resumed run computes it again)."""
+    try:
+        return _read_chunk_arrays(path, plan, k)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        if isinstance(exc, ValueError) and str(path) in str(exc):
+            raise
+        folder = path / _PARTIAL / _chunk_name(k)
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"checkpoint store {str(path)!r}: chunk {_chunk_name(k)} is damaged and cannot be read "
+                         f"({type(exc).__name__}: {detail}); remove the folder {str(folder)!r} and resume: the "
+                         f"run computes that chunk again") from exc
+
+
+def _read_chunk_arrays(path: Path, plan: RunPlan, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     import zarr
 
     from .kernels import reductions as red
@@ -224,7 +242,8 @@ def _read_chunk(path: Path, plan: RunPlan, k: int) -> tuple[np.ndarray, np.ndarr
     if state.shape != want or row_cov.shape != (plan.n_out, plan.n_rows, b - a) or (
             siv is not None and siv.shape != (plan.n_out, b - a, plan.n_cells)):
         raise ValueError(f"checkpoint store {str(path)!r}: chunk {_chunk_name(k)} has the wrong shape "
-                         f"(the store is damaged)")
+                         f"(the store is damaged); remove the folder "
+                         f"{str(path / _PARTIAL / _chunk_name(k))!r} and resume: the run computes it again")
     return state, row_cov, siv
 
 
@@ -323,9 +342,25 @@ def run_checkpointed(plan: RunPlan, path: str | os.PathLike, resume: bool = Fals
     arrive and folded when their turn comes).
     """
     path = Path(path)
-    plan, info = _open(path, plan, resume)
-    with _locked(path):
-        return _run_locked(plan, path, info, progress, client)
+    with _store_errors(path):
+        plan, info = _open(path, plan, resume)
+        with _locked(path):
+            return _run_locked(plan, path, info, progress, client)
+
+
+@contextlib.contextmanager
+def _store_errors(path: Path):
+    """Name the store in an I/O error (a full disk, a file-size limit, a read-only folder): the chunks
+    written before it stay whole in the store, and the run resumes from them once the cause is fixed."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None or str(path) in str(exc) or isinstance(exc, (FileNotFoundError, FileExistsError)):
+            raise
+        more = (" (its finished time chunks are kept: free space, then resume the run with resume=True or "
+                "--resume)") if (path / _PARTIAL).is_dir() else ""
+        raise type(exc)(exc.errno, f"cannot write checkpoint store {str(path)!r}: "
+                                   f"{exc.strerror or exc}{more}") from exc
 
 
 def _run_locked(plan: RunPlan, path: Path, info: dict, progress: bool, client: Any) -> dict:
@@ -413,7 +448,7 @@ def write_final(path: str | os.PathLike, ds) -> Path:
         raise ValueError(f"{str(path)!r} is not a coverage checkpoint store")
     if _PARTIAL in ds.variables:
         raise ValueError(f"a variable named {_PARTIAL!r} would collide with the store's partial results")
-    with _locked(path):
+    with _store_errors(path), _locked(path):
         _write_final_locked(path, ds)
     return path
 

@@ -9,11 +9,12 @@ of the wrong kind.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["number", "whole", "finite_array", "pair", "sanitize"]
+__all__ = ["number", "whole", "finite_array", "pair", "sanitize", "input_file", "read_text_file", "parse_nested"]
 
 
 def _show(value: Any) -> str:
@@ -95,3 +96,44 @@ def sanitize(text: Any) -> str:
             o = ord(ch)
             out.append(f"\\x{o:02x}" if o < 0x100 else (f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"))
     return "".join(out)
+
+
+def input_file(path: Any, what: str, expected: str) -> Path:
+    """``path`` as a :class:`~pathlib.Path` to an existing regular file, or an error naming ``what`` (``"sites
+    file"``), the path and what was ``expected`` there: ``FileNotFoundError`` for a missing path,
+    ``IsADirectoryError`` for a folder, ``TypeError`` for something that is not a path."""
+    import os
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{what} must be a file path, got {type(path).__name__}")
+    p = Path(path)
+    if p.is_dir():
+        raise IsADirectoryError(f"{what} {str(p)!r} is a directory, expected {expected}")
+    if not p.exists():
+        raise FileNotFoundError(f"{what} {str(p)!r} does not exist (expected {expected})")
+    return p
+
+
+def read_text_file(path: Any, what: str, expected: str, *, encoding: str = "utf-8-sig") -> str:
+    """The text of the file ``path`` (:func:`input_file`), decoded as UTF-8; bytes that are not UTF-8 (a
+    binary file, UTF-16) are a ``ValueError`` naming the file, the byte and its offset, and ``expected``;
+    a file that cannot be opened is an ``OSError`` naming it."""
+    p = input_file(path, what, expected)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise type(exc)(exc.errno, f"{what} {str(p)!r} cannot be read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{what} {str(p)!r}: found byte 0x{raw[exc.start]:02x} at byte {exc.start}, expected "
+                         f"UTF-8 text ({expected}); this looks like a binary file") from None
+
+
+def parse_nested(parse: Any, text: str, label: str, expected: str) -> Any:
+    """``parse(text)`` (``json.loads``, ``tomllib.loads``), with a document nested too deeply for the parser
+    (``RecursionError``) reported as a ``ValueError`` naming ``label`` and what was ``expected``."""
+    try:
+        return parse(text)
+    except RecursionError:
+        raise ValueError(f"{label}: found arrays or tables nested too deeply to read, expected {expected}") from None

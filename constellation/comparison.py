@@ -132,6 +132,10 @@ def compare(a: xr.Dataset, b: xr.Dataset, *, service: str | None = None, tol: fl
     import pandas as pd
     import xarray as xr
 
+    for name, ds in (("a", a), ("b", b)):
+        if not isinstance(ds, xr.Dataset) or "coverage_fraction" not in ds.variables:
+            what = "a Dataset without coverage_fraction" if isinstance(ds, xr.Dataset) else type(ds).__name__
+            raise ValueError(f"{name} must be a coverage result (with coverage_fraction), got {what}")
     _check_same_grid(a, b)
     oa, ob = _one(a, service), _one(b, service)
     w = _weights(oa)

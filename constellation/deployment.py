@@ -114,11 +114,13 @@ def read_manifest(path: str | Path, sats: Constellation) -> Manifest:
     Every satellite a launch names must be in ``sats``, not launched already and delivered only once; launch
     dates must not decrease.  Errors name the file, the launch and the key.
     """
+    from .checks import parse_nested, read_text_file
+
+    expected = "a TOML launch manifest with [[launch]] tables"
+    text = read_text_file(path, "manifest", expected)
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"manifest: no such file {str(path)!r}")
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = parse_nested(tomllib.loads, text, str(path), expected)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML ({exc})") from None
     head = doc.get("manifest", {})

@@ -720,17 +720,21 @@ def read_plan(path: str | Path) -> Plan:
     Raises :class:`PlanError` (a ``ValueError``) naming the file, line and key for a bad plan, and
     ``FileNotFoundError`` for a missing file.
     """
-    return _parse_plan(Path(path).read_bytes(), str(path))
+    from .checks import input_file
+
+    return _parse_plan(input_file(path, "plan file", "a TOML plan file").read_bytes(), str(path))
 
 
 def _parse_plan(raw: bytes, label: str) -> Plan:
+    from .checks import parse_nested
+
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PlanError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", path=label,
                         expected="a UTF-8 TOML plan file") from None
     try:
-        doc = tomllib.loads(text)
+        doc = parse_nested(tomllib.loads, text, label, "a TOML plan file")
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise PlanError(f"not valid TOML: {exc}", path=label, line=int(m.group(1)) if m else None,

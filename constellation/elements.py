@@ -151,7 +151,9 @@ def load(path: str | os.PathLike, strict: bool = True) -> Constellation:
         ``group=""``.  ``result.report`` is the :class:`LoadReport` (duplicates dropped, records skipped).
         A catalogue number that appears more than once keeps only its newest epoch (both modes).
     """
-    p = Path(path)
+    from .checks import input_file
+
+    p = input_file(path, "element file", "TLE, 3LE or OMM records")
     data = p.read_bytes()
     return _load_text(_decode(data, str(path)), source=str(path), name=p.stem, strict=strict)
 

@@ -301,6 +301,8 @@ def decode_dataset(ds):
     if order:
         data_vars = {k: data_vars[k] for k in [*order, *data_vars] if k in data_vars}
     out = xr.Dataset(data_vars, coords=coords, attrs=_decode_attrs(gattrs, info.get("attrs", {})))
+    if out.attrs.get("half_angle_deg") in ("none", "None"):  # earlier versions wrote no cone as the text "none"
+        del out.attrs["half_angle_deg"]
     for k in info.get("indexes", []):
         if k in out.coords and k not in out.xindexes:
             out = out.set_xindex(k)
@@ -347,14 +349,35 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
                               f"(refusing to replace it)")
     encoded = encode_dataset(ds)
     _check_free_space(path, encoded.nbytes)
+    image = _netcdf_image(encoded) if fmt == "netcdf" else None
 
     def write(tmp: Path) -> None:
-        if fmt == "netcdf":
+        if image is not None:
+            with open(tmp, "wb") as f:  # a short write or a full disk raises OSError here, nothing worse
+                f.write(image)
+        elif fmt == "netcdf":
             encoded.to_netcdf(tmp, engine="h5netcdf", encoding=_netcdf_encoding(encoded))
         else:
             encoded.to_zarr(tmp, mode="w-", zarr_format=2, consolidated=True)
 
     return write_atomically(path, write)
+
+
+def _netcdf_image(encoded) -> memoryview | None:
+    """The NetCDF-4 file of ``encoded`` built in memory (h5netcdf on an in-memory file object), or None
+    where memory cannot hold it beside the data (then it is written on disk directly, as before).
+
+    HDF5 writing straight to disk cannot fail cleanly: a disk that fills during the write (``ENOSPC``, or
+    ``EFBIG`` past a file-size limit) leaves the library's file handle half-closed, and the process may
+    end in a segmentation fault when it is released.  Built in memory, the file's bytes then go to disk
+    through ordinary ``write`` calls, whose errors are Python exceptions.  The image is at most the size
+    of the uncompressed data (lossless compression, plus a few KiB of metadata)."""
+    from .budget import available_bytes
+
+    need = 1.25 * encoded.nbytes + (16 << 20)  # the file object grows by reallocation
+    if need > available_bytes():
+        return None
+    return encoded.to_netcdf(None, engine="h5netcdf", encoding=_netcdf_encoding(encoded))
 
 
 def _netcdf_encoding(ds) -> dict:
@@ -409,20 +432,61 @@ def read_dataset(path: str | os.PathLike, *, format: str | None = None):
     """
     import xarray as xr
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
     path = Path(path)
+    fmt = _readable(path, format)
+    try:
+        opened = xr.open_dataset(path, engine="h5netcdf") if fmt == "netcdf" else xr.open_zarr(path, consolidated=None)
+        with opened:
+            loaded = opened.load()
+    except MemoryError:
+        raise
+    except Exception as exc:  # h5py's, zarr's and the codecs' messages name no file
+        if isinstance(exc, (FileNotFoundError, PermissionError)):
+            raise
+        raise _damaged(path, fmt, exc) from exc
+    return decode_dataset(loaded)
+
+
+def _readable(path: Path, format: str | None) -> str:
+    """The format of the result file or store ``path``, after the checks that say plainly what is wrong
+    with a file that is not one (missing, empty, a folder that is no Zarr store, not HDF5)."""
     if not path.exists():
         raise FileNotFoundError(f"no such file or Zarr store: {str(path)!r}")
     fmt = input_format(path, format)
-    try:
-        opened = xr.open_dataset(path, engine="h5netcdf") if fmt == "netcdf" else xr.open_zarr(path, consolidated=None)
-    except (OSError, ValueError, KeyError) as exc:  # h5py's "file signature not found" names no file
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise ValueError(f"{str(path)!r} is not a readable {'NetCDF-4' if fmt == 'netcdf' else 'Zarr'} file "
-                         f"({exc})") from exc
-    with opened:
-        loaded = opened.load()
-    return decode_dataset(loaded)
+    expected = "expected a NetCDF-4 file or a Zarr store written by constellation (coverage, dop, track -o)"
+    if fmt == "zarr" and path.is_dir() and not _is_zarr_store(path):
+        raise ValueError(f"{str(path)!r} is a folder that is not a Zarr store (no .zgroup, .zmetadata or "
+                         f"zarr.json); {expected}")
+    if fmt == "netcdf":
+        if path.is_dir():
+            raise IsADirectoryError(f"{str(path)!r} is a folder; {expected}")
+        with open(path, "rb") as f:
+            head = f.read(8)
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                raise ValueError(f"{str(path)!r} is empty (0 bytes); {expected}")
+            signature = b"\x89HDF\r\n\x1a\n"
+            found = head == signature
+            offset = 512
+            while not found and offset + 8 <= size:  # a user block before the superblock (HDF5 spec)
+                f.seek(offset)
+                found = f.read(8) == signature
+                offset *= 2
+        if not found:
+            kind = ("a NetCDF-3 (classic) file; only NetCDF-4 (HDF5) files are read"
+                    if head[:3] == b"CDF" else f"not a NetCDF-4 file: no HDF5 signature (it starts with {head!r})")
+            raise ValueError(f"{str(path)!r} is {kind}; {expected}")
+    return fmt
+
+
+def _damaged(path: Path, fmt: str, exc: BaseException) -> ValueError:
+    """The error for a result file that starts as one but cannot be read through (truncated, a damaged
+    chunk): it names the file; the library's own words follow in brackets."""
+    kind = "NetCDF-4 file" if fmt == "netcdf" else "Zarr store"
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ValueError(f"{str(path)!r} is a damaged or truncated {kind}, it cannot be read ({detail})")
 
 
 def read_arrays(path: str | os.PathLike) -> tuple[dict[str, tuple[tuple[str, ...], np.ndarray, dict]], dict]:
@@ -435,7 +499,14 @@ def read_arrays(path: str | os.PathLike) -> tuple[dict[str, tuple[tuple[str, ...
     import h5netcdf
 
     out: dict[str, tuple[tuple[str, ...], np.ndarray, dict]] = {}
-    with h5netcdf.File(path, "r") as f:
+    _readable(Path(path), "netcdf")
+    try:
+        opened = h5netcdf.File(path, "r")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, (FileNotFoundError, PermissionError)):
+            raise
+        raise _damaged(Path(path), "netcdf", exc) from exc
+    with opened as f:
         gattrs = {k: _plain(v) for k, v in f.attrs.items()}
         for name, var in f.variables.items():
             attrs = {k: _plain(v) for k, v in var.attrs.items() if k not in ("_FillValue", "_Netcdf4Dimid")}

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .budget import check_fits
-from .checks import finite_array, number
+from .checks import finite_array, number, read_text_file
 from .kernels.frames import WGS84_A_KM, WGS84_E2, itrs_from_geodetic
 
 __all__ = ["Grid", "global_grid", "region", "equal_area", "points", "points_from_csv"]
@@ -253,12 +253,15 @@ def points(lat: Sequence[float] | float, lon: Sequence[float] | float, names: Se
                 names=nm, description=f"{n} sites")
 
 
-def points_from_csv(path: str | Path) -> Grid:
+def points_from_csv(path: str | Path, *, what: str = "sites file") -> Grid:
     """Sites from a CSV file with a header naming ``lat`` and ``lon`` columns (also ``latitude`` /
-    ``longitude``), and optionally ``name`` and ``height_m``."""
+    ``longitude``), and optionally ``name`` and ``height_m``.  ``what`` names the file in errors (a missing
+    file, a folder, bytes that are not UTF-8 text)."""
+    import io
+
+    text = read_text_file(path, what, "a CSV file with lat and lon columns")
     path = Path(path)
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f))
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if not rows:
         raise ValueError(f"{path}: no sites found")
     cols = {c.strip().lower(): c for c in rows[0]}

@@ -25,6 +25,8 @@ def read_dataset(path: str | os.PathLike, *, format: str | None = None):
     (:mod:`constellation.checkpoint`) whose run has not finished is refused with
     :class:`constellation.checkpoint.IncompleteRunError` ("resume it"), never read half-done.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
     if Path(path).exists() and formats.input_format(path, format) == "zarr":
         from .checkpoint import check_complete  # (a NetCDF reader never needs it)
 

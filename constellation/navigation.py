@@ -34,7 +34,8 @@ from .propagation import itrs_chunks
 from .satellite import as_constellation
 from .timescale import as_datetime64
 
-__all__ = ["dop", "dop_from_positions", "dop_pair", "system_labels", "DEFAULT_PDOP_THRESHOLD"]
+__all__ = ["dop", "dop_from_positions", "dop_pair", "system_labels", "DEFAULT_PDOP_THRESHOLD", "dop_estimate_bytes",
+           "check_dop_fits"]
 
 #: PDOP threshold of ``pdop_below_threshold_fraction``: 6 is the PDOP mask commonly quoted for usable
 #: GPS positioning (the GPS SPS Performance Standard, 2008, section 3.6, uses PDOP <= 6 for availability).
@@ -196,6 +197,49 @@ def _systems(sats: Any, systems: Any, clock: str | None):
     return c, _system_tables(labels, len(c), clock)
 
 
+#: Memory of a DOP run, measured with tracemalloc (``C.dop`` of the nav group: 470 B per cell on global
+#: grids at 0.5 and 1 deg, 470 B per time step at 2 x 10^5 steps, 57 B per site and step for a point grid's
+#: series), rounded up; the kernels' own scratch and the position chunks are in the fixed part.
+_DOP_BYTES_PER_TIME = 600.0
+_DOP_BYTES_PER_CELL = 600.0           # per pass (two with a base-only comparison)
+_DOP_BYTES_PER_SITE_TIME = 64.0       # per pass, point grids only (the per-step series)
+_DOP_BYTES_FIXED = float(64 << 20)
+
+
+def dop_estimate_bytes(n_t: int, n_cell: int, *, points: bool = False, n_pass: int = 1) -> float:
+    """Memory (bytes) a DOP run over ``n_cell`` cells (sites when ``points``) and ``n_t`` time steps needs,
+    about; ``n_pass`` 2 for :func:`dop_pair` (both, and the base alone)."""
+    per_pair = _DOP_BYTES_PER_SITE_TIME * n_pass if points else 0.0
+    return (_DOP_BYTES_FIXED + _DOP_BYTES_PER_TIME * n_t + _DOP_BYTES_PER_CELL * n_pass * n_cell
+            + per_pair * float(n_t) * n_cell)
+
+
+def check_dop_fits(n_t: int, n_cell: int, *, points: bool = False, n_pass: int = 1) -> None:
+    """Refuse (:class:`constellation.budget.WorkTooLargeError`) a DOP run that cannot fit in memory before
+    any work is done, with the estimate and what would fit: as many cells at these times, or as many
+    times over these cells."""
+    from .budget import available_bytes, check_fits
+
+    need = dop_estimate_bytes(n_t, n_cell, points=points, n_pass=n_pass)
+    have = available_bytes()
+    if need <= have:
+        return
+    room = have - _DOP_BYTES_FIXED
+    per_pair = _DOP_BYTES_PER_SITE_TIME * n_pass if points else 0.0
+    per_cell = _DOP_BYTES_PER_CELL * n_pass
+    cells = "sites" if points else "cells"
+    fit = []
+    if room > _DOP_BYTES_PER_TIME * n_t:
+        fit.append(f"about {int((room - _DOP_BYTES_PER_TIME * n_t) // (per_cell + per_pair * n_t)):,} {cells} "
+                   f"at these {n_t:,} times")
+    if room > per_cell * n_cell:
+        fit.append(f"about {int((room - per_cell * n_cell) // (_DOP_BYTES_PER_TIME + per_pair * n_cell)):,} "
+                   f"times over these {n_cell:,} {cells}")
+    advice = ("what fits: " + " or ".join(fit) if fit else "nothing of this size fits") + \
+        " (a coarser grid, a region, fewer sites, a longer step or a shorter window)"
+    check_fits(need, f"DOP over {n_cell:,} {cells} at {n_t:,} times", advice)
+
+
 def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None, sys_info=None):
     import xarray as xr
 
@@ -210,6 +254,8 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None, sys_i
     if not float(threshold) > 0:
         raise ValueError(f"threshold must be a positive PDOP, got {threshold}")
     n_cell, n_t = grid.n_cells, times.size
+    n_pass = 1 if sys_info is None or sys_info.get("in_base") is None else 2
+    check_dop_fits(n_t, n_cell, points=grid.kind == "points", n_pass=n_pass)
     rg = rowmodel.row_geometry(grid)  # cell positions, ellipsoid normals (up) and rows, as coverage uses them
     east, north = _enu_axes(grid)
     enu = np.ascontiguousarray(np.concatenate([east, north], axis=1))
@@ -219,7 +265,6 @@ def _run(chunks, c, times, grid, min_elevation_deg, threshold, n_sat=None, sys_i
     points = grid.kind == "points"
     series = np.full((n_t, n_cell, 5), np.nan) if points else np.zeros((0, 0, 5))
     series_n = np.zeros((n_t, n_cell)) if points else np.zeros((0, 0))
-    n_pass = 1 if sys_info is None or sys_info.get("in_base") is None else 2
     dop_stats = np.empty((n_pass, 3, n_cell, 5))  # per pass: sum, maximum, minimum
     dop_stats[:, 0] = 0.0
     dop_stats[:, 1] = -np.inf

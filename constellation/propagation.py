@@ -27,7 +27,7 @@ import numpy as np
 from sgp4.api import SGP4_ERRORS
 
 from .budget import check_fits
-from .checks import finite_array, pair
+from .checks import finite_array, pair, whole
 from .kernels import frames, interp, precompile, sgp4_near
 from .satellite import Constellation, as_constellation
 from .timescale import as_datetime64, dut1_s, julian_utc
@@ -259,7 +259,7 @@ def propagate_arrays(sats: Any, times: Any, *, dut1: Any = None, polar_motion_ar
         frames.rotate_geodetic_into(r, v, m[sl], mdot[sl], sl.start, *out.values(), *vout.values(),
                                     parallel=False)
 
-    chunk = PIPELINE_CHUNK_SATSTEPS if chunk_satsteps is None else int(chunk_satsteps)
+    chunk = PIPELINE_CHUNK_SATSTEPS if chunk_satsteps is None else whole(chunk_satsteps, "chunk_satsteps", low=1)
     if ns * nt <= chunk:  # one chunk: nothing to overlap, skip the helper thread
         for sl, err, r, v in _sgp4_chunks(c, times, chunk):
             error[:, sl] = err

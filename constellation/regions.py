@@ -162,12 +162,17 @@ def from_geojson(source: str | Path | Mapping, name: str = "") -> Region:
     else:
         text = str(source)
         if isinstance(source, Path) or not text.lstrip().startswith("{"):
+            from .checks import read_text_file
+
             path = Path(source)
-            if not path.is_file():
+            if not path.exists():
                 raise ValueError(f"region: no such GeoJSON file {str(path)!r}")
-            label, text = str(path), path.read_text(encoding="utf-8")
+            label, text = str(path), read_text_file(path, "region file", "a GeoJSON file")
         try:
-            doc = json.loads(text)
+            from .checks import parse_nested
+
+            doc = parse_nested(json.loads, text, label, "a GeoJSON Polygon, MultiPolygon, Feature or "
+                                                        "FeatureCollection")
         except json.JSONDecodeError as exc:
             raise ValueError(f"{label}: not valid JSON ({exc})") from None
     rings, signs = _geometry_rings(doc, label)
@@ -240,7 +245,7 @@ def load(spec: str | Path | Region | Mapping) -> Region:
     if isinstance(spec, Mapping) or isinstance(spec, Path):
         return from_geojson(spec)
     text = str(spec)
-    if text.lower().endswith((".json", ".geojson")) or Path(text).is_file() or text.lstrip().startswith("{"):
+    if text.lower().endswith((".json", ".geojson")) or Path(text).exists() or text.lstrip().startswith("{"):
         return from_geojson(text)
     return country(text)
 

@@ -47,10 +47,7 @@ def as_gateways(gateways: Any) -> Grid:
                              "grid")
         g = gateways
     elif isinstance(gateways, (str, Path)):
-        path = Path(gateways)
-        if not path.is_file():
-            raise FileNotFoundError(f"gateways: file {str(path)!r} does not exist")
-        g = points_from_csv(path)
+        g = points_from_csv(Path(gateways), what="gateways file")
     else:
         raise TypeError(f"gateways must be a point grid or a sites CSV path, got {type(gateways).__name__}")
     if not 1 <= g.n_cells <= K.MAX_GATEWAYS:

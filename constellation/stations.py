@@ -147,11 +147,10 @@ def read_stations(path: str | Path, min_elevation_deg: float = DEFAULT_MIN_ELEVA
     or a file without the column, gets ``min_elevation_deg``.  Lines starting with ``#`` and blank lines
     are skipped.  A missing column or unreadable number is a ``ValueError`` naming the file and line.
     """
+    from .checks import read_text_file
+
+    text = read_text_file(path, "stations file", "a CSV file with a header and one line per station")
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"stations: no such file {str(path)!r}") from None
     numbered = [(i, ln) for i, ln in enumerate(text.splitlines(), start=1)
                 if ln.strip() and not ln.lstrip().startswith("#")]
     if len(numbered) < 2:

@@ -274,10 +274,11 @@ def test_coverage_map_takes_a_data_array(launched, times):
 def test_unreadable_result_file_is_named(tmp_path, capsys):
     bad = tmp_path / "fake.nc"
     bad.write_text("not a NetCDF file\n")
-    with pytest.raises(ValueError, match=r"fake.nc' is not a readable NetCDF-4 file \(.*file signature not found"):
+    with pytest.raises(ValueError, match=r"fake.nc' is not a NetCDF-4 file: no HDF5 signature \(it starts with "
+                                         r"b'not a Ne'\)"):
         C.io.read_dataset(bad)
     assert main(["plot", str(bad), "-o", str(tmp_path / "x.png")]) == 2
-    assert "fake.nc' is not a readable NetCDF-4 file" in capsys.readouterr().err
+    assert "fake.nc' is not a NetCDF-4 file: no HDF5 signature" in capsys.readouterr().err
 
 
 # --- maps and series ------------------------------------------------------------------------------------

@@ -64,3 +64,28 @@ def test_nothing_when_python_writes_bytecode_itself(monkeypatch):
 def test_outside_a_virtual_environment_no_roots(monkeypatch):
     monkeypatch.setattr(sys, "base_prefix", sys.prefix)
     assert bytecode.venv_site_dirs() == ()
+
+
+def test_truncated_bytecode_is_never_left_behind(tmp_path):
+    """Past a file-size limit (``RLIMIT_FSIZE``, SIGXFSZ ignored: writes then stop short or fail with EFBIG,
+    as on a full disk) ``py_compile`` renames a truncated file into place; the writer removes it, so the
+    next import compiles from source instead of failing with "marshal data too short"."""
+    site = tmp_path / "site"
+    site.mkdir()
+    pkg = site / "bc_big_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(400)))
+    probe = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        f"sys.path.insert(0, {str(site)!r})\n"
+        "import bc_big_pkg\n"
+        "from constellation import bytecode\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))\n"
+        f"print(bytecode.write_missing([{str(site)!r}]))\n")
+    out = subprocess.run([sys.executable, "-B", "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+    assert list((pkg / "__pycache__").glob("*")) == []  # neither a truncated file nor a temporary
+    check = f"import sys; sys.path.insert(0, {str(site)!r}); import bc_big_pkg; print(bc_big_pkg.f399(1))"
+    assert subprocess.run([sys.executable, "-B", "-c", check], capture_output=True, text=True,
+                          check=True).stdout.strip() == "400"

@@ -137,5 +137,5 @@ def test_dataset_attrs_name_stk_figures_and_rules():
     for name in red.FOM_NAMES:
         assert ds[name].attrs["stk_name"] and ds[name].attrs["units"] and ds[name].attrs["long_name"]
     assert ds.attrs["window_edges"] == "count" and "optimistic" not in ds.attrs["window_edges_rule"]
-    assert ds.attrs["Conventions"] == "CF-1.10" and ds.attrs["half_angle_deg"] == "none"
+    assert ds.attrs["Conventions"] == "CF-1.10" and "half_angle_deg" not in ds.attrs
     assert ds["gap_count"].dtype == np.int64 and ds["coverage_fraction"].dtype == np.float64

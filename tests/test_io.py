@@ -14,7 +14,8 @@ import pytest
 import xarray as xr
 from helpers import assert_bit_identical
 
-from constellation import atomic, io
+import constellation as C
+from constellation import atomic, formats, io
 
 FORMATS = ["nc", "zarr"]
 
@@ -45,7 +46,7 @@ def sample_dataset() -> xr.Dataset:
             "service": ("service", np.array(["eo", "comm", "any"])),
             "launched": ("site", np.array([True, False])),
         },
-        attrs=dict(Conventions="CF-1.10", title="test", n_satellites=368, step_s=30.0, half_angle_deg="none",
+        attrs=dict(Conventions="CF-1.10", title="test", n_satellites=368, step_s=30.0, half_angle_deg=25.0,
                    refine_edges=True, source=None, groups=["eo", "comm"], extra={"a": 1},
                    flags=np.array([True, False])),
     )
@@ -151,6 +152,8 @@ def test_failure_midway_leaves_destination_alone(tmp_path, monkeypatch, ext):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(xr.Dataset, "to_zarr" if ext == "zarr" else "to_netcdf", partial)
+    # (NetCDF: HDF5 writing the temporary itself, as where memory cannot hold the file's image)
+    monkeypatch.setattr(formats, "_netcdf_image", lambda encoded: None)
     with pytest.raises(KeyboardInterrupt):
         io.write_dataset(sample_dataset(), path)
     assert_same(io.read_dataset(path), old)
@@ -173,8 +176,8 @@ def hang(*a, **k):
     time.sleep(600)
 
 if ext == "nc":
-    import h5netcdf
-    h5netcdf.File.close = hang          # the data are written, the HDF5 file not yet closed
+    from constellation import atomic
+    atomic.fsync_path = hang            # the file's bytes are in the temporary, not yet flushed and renamed
 else:
     import zarr
     zarr.consolidate_metadata = hang    # the arrays are written, the metadata not yet consolidated
@@ -219,3 +222,37 @@ def test_cf_attrs_adds_conventions_and_history():
     lines = out.attrs["history"].splitlines()
     assert lines[0] == "made" and lines[1].endswith("Z: constellation coverage")
     assert ds.attrs == {"history": "made"}  # input untouched
+
+
+def test_netcdf_built_in_memory_is_the_file_hdf5_writes_on_disk(tmp_path, monkeypatch):
+    """The NetCDF file is built in memory and then written (a full disk is then an ordinary OSError); where
+    the memory budget cannot hold its image, HDF5 writes the temporary directly: both read back the same."""
+    ds = sample_dataset()
+    io.write_dataset(ds, tmp_path / "memory.nc")
+    monkeypatch.setenv("CONSTELLATION_MEMORY_LIMIT", "1K")
+    assert formats._netcdf_image(formats.encode_dataset(ds)) is None
+    io.write_dataset(ds, tmp_path / "disk.nc")
+    assert_bit_identical(io.read_dataset(tmp_path / "memory.nc"), io.read_dataset(tmp_path / "disk.nc"))
+    assert_same(io.read_dataset(tmp_path / "memory.nc"), ds)
+
+
+def test_no_cone_is_no_attribute_and_old_files_read_the_same(tmp_path):
+    """Without a nadir cone a coverage result carries no ``half_angle_deg`` attribute (CF attributes hold
+    numbers or text that means something; earlier versions wrote the text 'none'); such older files read
+    back the same way, and the map caption reads the cone from either form."""
+    from constellation import plot
+
+    sats, times = C.jinan368()[::40], C.time_range("2026-01-01", duration="20m", step_s=600)
+    grid = C.grid.global_grid(30)
+    plain = C.coverage(sats, times, grid)
+    coned = C.coverage(sats, times, grid, half_angle_deg=40.0)
+    assert "half_angle_deg" not in plain.attrs and coned.attrs["half_angle_deg"] == 40.0
+    io.write_dataset(plain, tmp_path / "new.nc")
+    old = plain.copy()
+    old.attrs["half_angle_deg"] = "none"  # as earlier versions wrote it
+    formats.encode_dataset(old).to_netcdf(tmp_path / "old.nc", engine="h5netcdf")
+    for name in ("new.nc", "old.nc"):
+        back = io.read_dataset(tmp_path / name)
+        assert "half_angle_deg" not in back.attrs, name
+        assert "half-angle" not in plot.scenario_text(back.attrs), name
+    assert "half-angle 40°" in plot.scenario_text(coned.attrs)

@@ -216,10 +216,7 @@ def build_grid(grid_deg: float, *, region: str | None = None, sites: str | None 
     if not (grid_deg > 0 and math.isfinite(grid_deg)):
         raise ValueError(f"--grid-deg must be a positive number of degrees, got {grid_deg:g}")
     if sites:
-        path = Path(sites)
-        if not path.is_file():
-            raise FileNotFoundError(f"sites file {str(path)!r} does not exist")
-        return G.points_from_csv(path)
+        return G.points_from_csv(Path(sites))
     if region:
         if "," not in region:  # a country name or code, or a GeoJSON file (constellation.regions)
             from .. import regions

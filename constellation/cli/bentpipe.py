@@ -63,10 +63,7 @@ def _gateways(args):
 
     names, lat, lon, h = [], [], [], []
     if args.gateways:
-        path = Path(args.gateways)
-        if not path.is_file():
-            raise FileNotFoundError(f"--gateways: file {str(path)!r} does not exist")
-        g = G.points_from_csv(path)
+        g = G.points_from_csv(Path(args.gateways), what="--gateways file")
         names += list(g.names)
         lat += list(g.lat_deg)
         lon += list(g.lon_deg)

@@ -41,7 +41,11 @@ def _read(path: str):
 
     if not Path(path).exists():
         raise FileNotFoundError(f"{path}: no such file (a coverage result written by 'constellation coverage')")
-    return read_dataset(path)
+    ds = read_dataset(path)
+    if "coverage_fraction" not in ds.variables:
+        raise ValueError(f"{path}: not a coverage result (no coverage_fraction); expected a file written by "
+                         f"'constellation coverage'")
+    return ds
 
 
 def run(args: argparse.Namespace) -> int:

@@ -94,8 +94,10 @@ def run(args: argparse.Namespace) -> int:
     if args.file:
         import warnings
 
+        from ..checks import input_file
         from ..elements import ElementSetWarning, load
 
+        input_file(args.file, "element file", "TLE, 3LE or OMM records")
         with warnings.catch_warnings():          # the report below says the same, in full
             warnings.simplefilter("ignore", ElementSetWarning)
             cons = load(args.file, strict=args.strict)

@@ -140,8 +140,13 @@ def run(args: argparse.Namespace) -> int:
                 pick = args.min_elevation_deg if args.min_elevation_deg in masks else masks[0]
                 ds = ds.sel(min_elevation_deg=pick).drop_vars("min_elevation_deg")
                 ds.attrs["min_elevation_deg"] = pick
-            fig, _ = plot.coverage_map(ds, args.fom, args.service, title=args.title, cmap=args.cmap,
-                                       vmin=args.vmin, vmax=args.vmax, projection=args.projection)
+            try:
+                fig, _ = plot.coverage_map(ds, args.fom, args.service, title=args.title, cmap=args.cmap,
+                                           vmin=args.vmin, vmax=args.vmax, projection=args.projection)
+            except ValueError as exc:  # (a result without that figure of merit: say which file)
+                if str(args.file) in str(exc):
+                    raise
+                raise ValueError(f"{args.file}: {exc}") from None
             out = _output(args, f"{stem}_{args.fom}.png")
     from ..atomic import write_atomically
 

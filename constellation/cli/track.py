@@ -44,8 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="rows to print (default 20; 0 for all); the summary always covers all")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write positions over the window to FILE (.nc NetCDF, or .zarr)")
-    p.add_argument("--duration", default="1d", help="window length for --output (default 1d), e.g. 90m")
-    p.add_argument("--step", default="60s", help="sample step for --output (default 60s), e.g. 30s")
+    p.add_argument("--duration", default=None, help="window length for --output (default 1d), e.g. 90m")
+    p.add_argument("--step", default=None, help="sample step for --output (default 60s), e.g. 30s")
     p.set_defaults(func=run)
     return p
 
@@ -63,8 +63,12 @@ def run(args: argparse.Namespace) -> int:
     site = parse_site(args.site) if args.site else None
     if args.limit < 0:
         raise ValueError(f"--limit must be >= 0, got {args.limit}")
+    if not args.output and (args.duration is not None or args.step is not None):
+        raise ValueError("--duration and --step set the window written with --output; give --output FILE "
+                         "(without it, track prints one time, --at)")
     if args.output:
-        duration_s, step_s = parse_duration(args.duration), parse_duration(args.step)
+        duration_s = parse_duration("1d" if args.duration is None else args.duration)
+        step_s = parse_duration("60s" if args.step is None else args.step)
         if step_s <= 0:
             raise ValueError(f"--step must be positive, got {args.step!r}")
     sats, _, _ = load_elements(args.elements, file_start="now")
