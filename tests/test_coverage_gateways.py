@@ -165,7 +165,7 @@ def test_refined_edges_within_0p1_s_of_bisection_on_skyfield():
     (dict(gateway_min_elevation_deg=10.0), "needs gateways"),
     (dict(gateways=points([0.0], [0.0]), gateway_min_elevation_deg=95.0), "gateway_min_elevation_deg"),
     (dict(gateways=3.5), "gateways"),
-    (dict(gateways="no_such_gateways.csv"), "gateways: stations: no such file"),
+    (dict(gateways="no_such_gateways.csv"), "gateways: stations file .no_such_gateways.csv. does not exist"),
     (dict(gateways=global_grid(30.0)), "gateways: stations must be a point grid"),
 ])
 def test_bad_gateway_arguments_are_refused(kwargs, match):
