@@ -43,7 +43,8 @@ from .visibility import (
     SAT_I_FIELDS,
     SAT_SERV,
     SAT_SIN_EL,
-    crossing_time_fraction,
+    chord_bend,
+    crossing_fraction_bent,
     sun_crossing_fraction,
 )
 
@@ -484,7 +485,9 @@ def _transition_work(ns, n_serv):
     ``ev_i``: satellite, service, +1 rise / -1 set), the satellites listed at the previous and this sample
     (``lists``) with their markers (``marks``: the stamp of the cell they were last listed for), the
     counts and daylight flags being replayed and, with Sun limits, the previous sample's counts before the
-    limits and its daylight (rows of ``sim``) and the current stamp (``stamp[0]``)."""
+    limits and its daylight (rows of ``sim``), the current stamp (``stamp[0]``) and, per satellite, the
+    curvature term of its position between the samples (:func:`~.visibility.chord_bend`; rows of ``bend``:
+    the step it belongs to, -1 for none yet, and its three components), computed once per step and row."""
     ev_f = np.empty(ns + n_serv + 1)
     ev_i = np.empty((3, ns + n_serv + 1), np.int64)
     marks = np.empty((2, ns), np.int64)
@@ -492,7 +495,9 @@ def _transition_work(ns, n_serv):
     lists = np.empty((2, ns), np.int64)
     sim = np.zeros((4, n_serv), np.int64)  # replayed counts and daylight; the previous sample's (Sun limits)
     stamp = np.zeros(1, np.int64)
-    return ev_f, ev_i, marks, lists, sim, stamp
+    bend = np.empty((4, ns))
+    bend[0, :] = -1.0
+    return ev_f, ev_i, marks, lists, sim, stamp, bend
 
 
 @njit(cache=CACHE, error_model="numpy")
@@ -525,7 +530,7 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
     ``t-1`` are ``runs_a[:, :n_prev]`` and ``arcs_prev[:, :n_arc_prev]``; those of sample ``t`` are
     ``runs_b[:, :n_cur]`` and ``arcs_cur[:, :n_arc_cur]``; ``day_p`` and ``day_c`` the services' Sun
     limits met at the two samples (all 1 without Sun limits: ``sun`` empty)."""
-    ev_f, ev_i, marks, lists, sim, stamp_box = work
+    ev_f, ev_i, marks, lists, sim, stamp_box, bend = work
     sun_on = sun.shape[0] > 0
     h_s = (t_ticks[t] - t_ticks[t - 1]) * 1e-6
     n_serv = serv_min.shape[0]
@@ -565,9 +570,13 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
                     s = list_c[q] if inc else list_p[q]
                     if (mark_p[s] if inc else mark_c[s]) == stamp:
                         continue
-                    f = crossing_time_fraction(pos[t - 1, s], pos[t, s], h_s, cells[c, 0], cells[c, 1], cells[c, 2],
-                                               cells[c, 3], cells[c, 4], cells[c, 5], sats_f[s, SAT_SIN_EL],
-                                               sats_i[s, SAT_CONE], sats_f[s, SAT_COS_HALF])
+                    if bend[0, s] != t:  # (the satellite's curvature term: once per step in this row)
+                        bend[1, s], bend[2, s], bend[3, s] = chord_bend(pos[t - 1, s], pos[t, s], h_s)
+                        bend[0, s] = t
+                    f = crossing_fraction_bent(pos[t - 1, s], pos[t, s], bend[1, s], bend[2, s], bend[3, s], h_s,
+                                               cells[c, 0], cells[c, 1], cells[c, 2], cells[c, 3], cells[c, 4],
+                                               cells[c, 5], sats_f[s, SAT_SIN_EL], sats_i[s, SAT_CONE],
+                                               sats_f[s, SAT_COS_HALF])
                     if f < 0.0:
                         f = 1.0 if inc else 0.0  # no zero between the samples: the on-sample rule
                     # insertion in time order, ties in satellite order
