@@ -156,27 +156,30 @@ def crossing_time_fraction(p0, p1, h_s, px, py, pz, ux, uy, uz, sin_el, use_cone
     when the last step is at most :data:`CROSSING_TOL_S` seconds, and returns the estimate that step
     reached."""
     cx, cy, cz = chord_bend(p0, p1, h_s)
-    return crossing_fraction_bent(p0, p1, cx, cy, cz, h_s, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
+    return crossing_fraction_bent(p0[0], p0[1], p0[2], p1[0], p1[1], p1[2], cx, cy, cz, h_s, px, py, pz, ux, uy, uz,
+                                  sin_el, use_cone, cos_half)
 
 
 @njit(cache=CACHE, error_model="numpy")
-def crossing_fraction_bent(p0, p1, cx, cy, cz, h_s, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
-    """:func:`crossing_time_fraction` with the curvature term ``(cx, cy, cz)`` of :func:`chord_bend` given."""
-    m0 = margin(p0[0], p0[1], p0[2], px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
-    m1 = margin(p1[0], p1[1], p1[2], px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
+def crossing_fraction_bent(x0, y0, z0, x1, y1, z1, cx, cy, cz, h_s, px, py, pz, ux, uy, uz, sin_el, use_cone,
+                           cos_half):
+    """:func:`crossing_time_fraction` for the positions ``(x0, y0, z0)`` and ``(x1, y1, z1)`` with the
+    curvature term ``(cx, cy, cz)`` of :func:`chord_bend` given (scalars: no array views per call)."""
+    m0 = margin(x0, y0, z0, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
+    m1 = margin(x1, y1, z1, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
     if not ((m0 < 0.0 <= m1) or (m1 < 0.0 <= m0)):
         return -1.0
     tol = CROSSING_TOL_S / h_s
     a, b, fa = 0.0, 1.0, m0
-    # the latest three points (x0, g0), (x1, g1), (u, fu); first the samples and their false position
-    x0, g0, x1, g1 = 0.0, m0, 1.0, m1
+    # the latest three points (v0, g0), (v1, g1), (u, fu); first the samples and their false position
+    v0, g0, v1, g1 = 0.0, m0, 1.0, m1
     u = m0 / (m0 - m1)
     if not (0.0 < u < 1.0):
         u = 0.5
     for _ in range(64):
         w = u * (1.0 - u)
-        fu = margin((1.0 - u) * p0[0] + u * p1[0] - w * cx, (1.0 - u) * p0[1] + u * p1[1] - w * cy,
-                    (1.0 - u) * p0[2] + u * p1[2] - w * cz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
+        fu = margin((1.0 - u) * x0 + u * x1 - w * cx, (1.0 - u) * y0 + u * y1 - w * cy,
+                    (1.0 - u) * z0 + u * z1 - w * cz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
         if fu == 0.0 or not (fu == fu):
             break
         if (fu < 0.0) == (fa < 0.0):
@@ -186,10 +189,10 @@ def crossing_fraction_bent(p0, p1, cx, cy, cz, h_s, px, py, pz, ux, uy, uz, sin_
         d = (g0 - g1) * (g0 - fu) * (g1 - fu)
         un = 0.5 * (a + b)
         if d != 0.0:
-            un = (x0 * g1 * fu * (g1 - fu) - x1 * g0 * fu * (g0 - fu) + u * g0 * g1 * (g0 - g1)) / d
+            un = (v0 * g1 * fu * (g1 - fu) - v1 * g0 * fu * (g0 - fu) + u * g0 * g1 * (g0 - g1)) / d
             if not (a < un < b):
                 un = 0.5 * (a + b)
-        x0, g0, x1, g1 = x1, g1, u, fu
+        v0, g0, v1, g1 = v1, g1, u, fu
         step = abs(un - u)
         u = un
         if step <= tol:
