@@ -163,7 +163,7 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
         n_out = n_serv + (1 if with_any else 0)
         write_siv = siv.shape[0] > 0
         sun_on = sun.shape[0] > 0
-        one = n_serv == 1 and not with_any
+        one = n_serv == 1 and not with_any and not sun_on  # (Sun limits: the general path, measured faster)
         ms0 = np.int32(min(serv_min[0], 2 ** 31 - 1))
         n = rows_i[r, ROW_COUNT]
         c0 = rows_i[r, ROW_START]
@@ -216,12 +216,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
             if one and t >= first_new and i0 + (t - first_new) != 0:
                 # one service, an ordinary sample: prefix sum, count statistics, the cells whose coverage flipped
                 tt = t - first_new
-                if sun_on:
-                    n_flip = _sample_one_service_sun(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0],
-                                                     loc_max[0], ms0, flip_k, sun[t], up, serv_sun[0], day_c[0])
-                else:
-                    n_flip = _sample_one_service(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0],
-                                                 loc_max[0], ms0, flip_k)
+                n_flip = _sample_one_service(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0],
+                                             loc_max[0], ms0, flip_k)
                 if write_siv:
                     for k in range(n):
                         siv[0, tt, c0 + k] = cur[0, k]
@@ -391,43 +387,6 @@ def _sample_one_service(d_0, cur_0, cc_0, cp_0, ls_0, lmin_0, lmax_0, ms0, flip_
     n_flip = np.int64(0)
     for k in range(n):
         v = cur_0[k]
-        cv = np.int32(1) if v >= ms0 else np.int32(0)
-        n_flip += cv ^ cp_0[k]
-        cc_0[k] = cv
-        ls_0[k] += v
-        lmin_0[k] = min(lmin_0[k], v)
-        lmax_0[k] = max(lmax_0[k], v)
-    if n_flip > 0:
-        n_flip = np.int64(0)
-        for k in range(n):
-            if cc_0[k] != cp_0[k]:
-                flip_k[n_flip] = k
-                n_flip += 1
-    return n_flip
-
-
-@njit(cache=CACHE, inline="always")
-def _sample_one_service_sun(d_0, cur_0, cc_0, cp_0, ls_0, lmin_0, lmax_0, ms0, flip_k, s, up, lim, day_0):
-    """:func:`_sample_one_service` with the service's Sun limits (sines ``lim[0]``, ``lim[1]``) at the
-    unit Sun direction ``s``: ``day_0[k]`` whether cell ``k`` (normal ``up[:, k]``) has the Sun within
-    them, and no satellite counts where it does not (the same numbers as :func:`_prefix_sums` then
-    :func:`_sun_mask`), each in a loop that vectorises."""
-    n = cur_0.shape[0]
-    acc = 0
-    for k in range(n):
-        acc += d_0[k]
-        cur_0[k] = acc
-    d_0[:] = 0
-    sx, sy, sz = s[0], s[1], s[2]
-    lo, hi = lim[0], lim[1]
-    ux, uy, uz = up[0], up[1], up[2]
-    for k in range(n):
-        e = sx * ux[k] + sy * uy[k] + sz * uz[k]
-        day_0[k] = np.int32((e >= lo) & (e <= hi))
-    n_flip = np.int64(0)
-    for k in range(n):
-        v = cur_0[k] * day_0[k]
-        cur_0[k] = v
         cv = np.int32(1) if v >= ms0 else np.int32(0)
         n_flip += cv ^ cp_0[k]
         cc_0[k] = cv
