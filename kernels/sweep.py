@@ -553,13 +553,20 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
             for j in range(n_serv):
                 n_p += prv[j, k]
                 n_c += cur[j, k]
-            # (no satellite served the cell at a sample: nothing to look for in that sample's runs)
+            # (no satellite served the cell at a sample: nothing to look for in that sample's runs; with Sun
+            # limits the counts are 0 where the Sun is out of a service's limits, whatever is in view there)
+            night_p = False
+            night_c = False
+            if sun_on:
+                for j in range(n_serv):
+                    night_p |= day_p[j, k] == 0
+                    night_c |= day_c[j, k] == 0
             mp = np.int64(0)
             mc = np.int64(0)
-            if n_p > 0 or sun_on:  # (with Sun limits the counts can be 0 while satellites are in view)
+            if n_p > 0 or night_p:
                 mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p, mp)
                 mp = _collect_in(arcs_prev, n_arc_prev, k, n, stamp, mark_p, list_p, mp)
-            if n_c > 0 or sun_on:
+            if n_c > 0 or night_c:
                 mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c, mc)
                 mc = _collect_in(arcs_cur, n_arc_cur, k, n, stamp, mark_c, list_c, mc)
             # satellites that rose (in cur only) or set (in prev only), each one event
