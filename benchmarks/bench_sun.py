@@ -5,7 +5,9 @@ edge refinement included, kernels warm):
 
 * the default day (10 deg mask) against the same day with the Sun at least 10 deg above each cell;
 * the ``eo`` group with its imaging requirement (30 deg nadir cone, 10 deg mask) without and with the
-  same daylight limit (what ``constellation coverage --per-group`` now runs for that group).
+  same daylight limit (what ``constellation coverage --per-group`` now runs for that group);
+* the default day with its edges refined (the default) against the same day with ``refine_edges=False``:
+  what the exact edges cost, as a ratio.
 
 The runs alternate (plain, Sun, plain, Sun, ...) in one process after a warm-up of each, so both see the
 same machine load; the table gives the median of ``--repeats`` runs of each and the ratio of the medians,
@@ -63,6 +65,21 @@ def main() -> None:
             sun.append(time.perf_counter() - t0)
         a, b = float(np.median(plain)), float(np.median(sun))
         print(f"| {label} | {a:.3f} s | {b:.3f} s | {b / a:.2f}x | 1.3x |")
+    # what the exact edges cost: the default day with edges refined (the default) and on the samples
+    req = cases[0][2]
+    C.coverage(plan, times, grid, refine_edges=False, **req)
+    on, off = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        C.coverage(plan, times, grid, **req)
+        on.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        C.coverage(plan, times, grid, refine_edges=False, **req)
+        off.append(time.perf_counter() - t0)
+    a, b = float(np.median(on)), float(np.median(off))
+    print()
+    print(f"Default day with refined edges {a:.3f} s, with edges on the samples {b:.3f} s: refinement "
+          f"{a / b:.2f}x")
     sun_directions_itrs(times)
     ts = []
     for _ in range(repeats):

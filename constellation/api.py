@@ -31,9 +31,10 @@ _REFINE_RULE = {
     True: "transition times found between samples: each satellite that rose or set contributes the zero of "
           "its margin (min of sin(el) - sin(mask) and, for a cone, cos(nadir) - cos(half-angle)) on its "
           "position between the two samples (the chord bent by the two-body + J2 + rotating-frame "
-          "acceleration), found by Illinois false position to 1e-7 of the step; each service whose Sun limit "
-          "changed contributes the zero of its Sun margin on the normalised chord of the Sun directions "
-          "(bisection, same tolerance); the events are replayed in time order and the edge is the last one "
+          "acceleration), found by inverse quadratic interpolation kept inside the sign bracket until a step "
+          "moves the time by at most 1 ms; each service whose Sun limit changed contributes the zero of its Sun "
+          "margin on the normalised chord of the Sun directions (a quadratic, solved in closed form); the events "
+          "are replayed in time order and the edge is the last one "
           "that switched coverage (so min_sats > 1 and Sun limits are exact too)",
     False: "transitions on samples: an access runs from its first to its last covered sample",
 }

@@ -60,7 +60,7 @@ def jobs(workload: str) -> list[Job]:
     T, a, f8, i8, b1 = _types()
     F1, F2, F3 = a(f8, 1), a(f8, 2), a(f8, 3)
     I1, I2 = a(i8, 1), a(i8, 2)
-    work = T.Tuple((F1, I2, I2, I2, I2, I1))
+    work = T.Tuple((F1, I2, I2, I2, I2, I1, F2))
     nodes = Job("nodes", (("sgp4_near", "sgp4_tasks", (i8, i8, F2, I1, F1, F1, F3, F3, a(T.uint8, 2), i8, i8)),
                           ("interp", "states_to_itrs_items", (i8, i8, F3, F3, F3, F3, i8)),
                           ("interp", "hermite_weights", (F1, i8, f8))), 7.0)

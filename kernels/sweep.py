@@ -43,7 +43,8 @@ from .visibility import (
     SAT_I_FIELDS,
     SAT_SERV,
     SAT_SIN_EL,
-    crossing_time_fraction,
+    chord_bend,
+    crossing_fraction_bent,
     sun_crossing_fraction,
 )
 
@@ -551,7 +552,9 @@ def _transition_work(ns, n_serv):
     ``ev_i``: satellite, service, +1 rise / -1 set), the satellites listed at the previous and this sample
     (``lists``) with their markers (``marks``: the stamp of the cell they were last listed for), the
     counts and daylight flags being replayed and, with Sun limits, the previous sample's counts before the
-    limits and its daylight (rows of ``sim``) and the current stamp (``stamp[0]``)."""
+    limits and its daylight (rows of ``sim``), the current stamp (``stamp[0]``) and, per satellite, the
+    curvature term of its position between the samples (:func:`~.visibility.chord_bend`; rows of ``bend``:
+    the step it belongs to, -1 for none yet, and its three components), computed once per step and row."""
     ev_f = np.empty(ns + n_serv + 1)
     ev_i = np.empty((3, ns + n_serv + 1), np.int64)
     marks = np.empty((2, ns), np.int64)
@@ -559,7 +562,9 @@ def _transition_work(ns, n_serv):
     lists = np.empty((2, ns), np.int64)
     sim = np.zeros((4, n_serv), np.int64)  # replayed counts and daylight; the previous sample's (Sun limits)
     stamp = np.zeros(1, np.int64)
-    return ev_f, ev_i, marks, lists, sim, stamp
+    bend = np.empty((4, ns))
+    bend[0, :] = -1.0
+    return ev_f, ev_i, marks, lists, sim, stamp, bend
 
 
 @njit(cache=CACHE, error_model="numpy")
@@ -593,7 +598,7 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
     ``runs_b[:, :n_cur]`` and ``arcs_cur[:, :n_arc_cur]``; ``day_p`` and ``day_c`` the services' Sun
     limits met at the two samples (all 1 without Sun limits: ``sun`` empty); ``gw_frac`` the instants of
     the satellites' gateway link changes (empty without gateways)."""
-    ev_f, ev_i, marks, lists, sim, stamp_box = work
+    ev_f, ev_i, marks, lists, sim, stamp_box, bend = work
     sun_on = sun.shape[0] > 0
     h_s = (t_ticks[t] - t_ticks[t - 1]) * 1e-6
     n_serv = serv_min.shape[0]
@@ -616,13 +621,20 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
             for j in range(n_serv):
                 n_p += prv[j, k]
                 n_c += cur[j, k]
-            # (no satellite served the cell at a sample: nothing to look for in that sample's runs)
+            # (no satellite served the cell at a sample: nothing to look for in that sample's runs; with Sun
+            # limits the counts are 0 where the Sun is out of a service's limits, whatever is in view there)
+            night_p = False
+            night_c = False
+            if sun_on:
+                for j in range(n_serv):
+                    night_p |= day_p[j, k] == 0
+                    night_c |= day_c[j, k] == 0
             mp = np.int64(0)
             mc = np.int64(0)
-            if n_p > 0 or sun_on:  # (with Sun limits the counts can be 0 while satellites are in view)
+            if n_p > 0 or night_p:
                 mp = _collect_in(runs_a, n_prev, k, n, stamp, mark_p, list_p, mp)
                 mp = _collect_in(arcs_prev, n_arc_prev, k, n, stamp, mark_p, list_p, mp)
-            if n_c > 0 or sun_on:
+            if n_c > 0 or night_c:
                 mc = _collect_in(runs_b, n_cur, k, n, stamp, mark_c, list_c, mc)
                 mc = _collect_in(arcs_cur, n_arc_cur, k, n, stamp, mark_c, list_c, mc)
             # satellites that rose (in cur only) or set (in prev only), each one event
@@ -633,9 +645,14 @@ def _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine
                     s = list_c[q] if inc else list_p[q]
                     if (mark_p[s] if inc else mark_c[s]) == stamp:
                         continue
-                    f = crossing_time_fraction(pos[t - 1, s], pos[t, s], h_s, cells[c, 0], cells[c, 1], cells[c, 2],
-                                               cells[c, 3], cells[c, 4], cells[c, 5], sats_f[s, SAT_SIN_EL],
-                                               sats_i[s, SAT_CONE], sats_f[s, SAT_COS_HALF])
+                    if bend[0, s] != t:  # (the satellite's curvature term: once per step in this row)
+                        bend[1, s], bend[2, s], bend[3, s] = chord_bend(pos[t - 1, s], pos[t, s], h_s)
+                        bend[0, s] = t
+                    f = crossing_fraction_bent(pos[t - 1, s, 0], pos[t - 1, s, 1], pos[t - 1, s, 2], pos[t, s, 0],
+                                               pos[t, s, 1], pos[t, s, 2], bend[1, s], bend[2, s], bend[3, s], h_s,
+                                               cells[c, 0], cells[c, 1], cells[c, 2], cells[c, 3], cells[c, 4],
+                                               cells[c, 5], sats_f[s, SAT_SIN_EL], sats_i[s, SAT_CONE],
+                                               sats_f[s, SAT_COS_HALF])
                     if gw_frac.shape[0] > 0:
                         g = gw_frac[t, s]
                         if g == g:  # the satellite gained (rise) or lost (set) its gateway link in this step

@@ -32,8 +32,8 @@ from . import CACHE
 from .fastmath import poly_atan2
 from .parallel import run_ranges
 
-__all__ = ["serves", "margin", "crossing_time_fraction", "sun_margin", "sun_crossing_fraction",
-           "sat_geometry", "sat_geometry_steps", "GEO_FIELDS", "N_GEO",
+__all__ = ["serves", "margin", "crossing_time_fraction", "crossing_fraction_bent", "chord_bend", "sun_margin",
+           "sun_crossing_fraction", "sat_geometry", "sat_geometry_steps", "GEO_FIELDS", "N_GEO",
            "SAT_F_FIELDS", "SAT_I_FIELDS", "NORMAL_RADIAL_BOUND_DEG", "CONTIGUOUS_CONE_MIN_MASK_DEG",
            "geodetic_up", "serves_about", "GEODETIC_AXIS_BOUND_DEG", "CONE_GEOCENTRIC", "CONE_GEODETIC"]
 
@@ -179,8 +179,10 @@ MU_KM3_S2 = 398600.4418
 RE_KM = 6378.137
 J2 = 1.08262668e-3
 OMEGA_RAD_S = 7.292115e-5
-#: Refined crossing times are found to this fraction of the step (6 microseconds at 60 s steps).
-CROSSING_TOL = 1e-7
+#: Refined crossing times stop when the root finder's last step is below this many seconds
+#: (:func:`crossing_time_fraction`): 100 times finer than the 0.1 s the edges are held to, and far below
+#: the interpolated positions' own error; the step that follows is taken, so the time is closer still.
+CROSSING_TOL_S = 1e-3
 
 
 @njit(cache=CACHE, inline="always")
@@ -200,8 +202,11 @@ def _accel(x, y, z, vx, vy):
 
 
 @njit(cache=CACHE, inline="always")
-def _crossing_setup(p0, p1, h_s):
-    """The curvature term ``h^2 a / 2`` of :func:`crossing_time_fraction`'s interpolation (km)."""
+def chord_bend(p0, p1, h_s):
+    """The curvature term ``h^2 a / 2`` (km) of :func:`crossing_time_fraction`'s interpolation between the
+    positions ``p0`` and ``p1`` (ITRS km) ``h_s`` seconds apart: one per satellite and step, whatever the
+    ground point, so callers refining several cells may compute it once and use
+    :func:`crossing_fraction_bent`."""
     h2 = h_s * h_s
     vx = (p1[0] - p0[0]) / h_s
     vy = (p1[1] - p0[1]) / h_s
@@ -224,37 +229,53 @@ def crossing_time_fraction(p0, p1, h_s, px, py, pz, ux, uy, uz, sin_el, use_cone
     bent by the acceleration ``a`` (:func:`_accel`: two-body + J2 gravity, Coriolis and centrifugal, at the
     chord's middle moved onto the orbit, with the chord's velocity).  It matches both samples and the
     orbit's curvature; what it leaves out is the change of ``a`` over the step, about ``0.008 h^3 |da/dt|``
-    (15 m for a 500 km orbit at 60 s steps).  The zero is then found by false position with the Illinois
-    modification (Dowell & Jarratt 1971) on the exact margin of ``r(f)``, to :data:`CROSSING_TOL`."""
-    m0 = margin(p0[0], p0[1], p0[2], px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
-    m1 = margin(p1[0], p1[1], p1[2], px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
+    (15 m for a 500 km orbit at 60 s steps).  The zero of the exact margin of ``r(f)`` is then found by
+    inverse quadratic interpolation (Press et al., *Numerical Recipes*, 3rd ed., 2007, sec. 9.3) through
+    the latest three points, starting from the two samples and their false-position point, each estimate
+    kept inside the bracket that the evaluated signs leave (bisection when it falls outside); it stops
+    when the last step is at most :data:`CROSSING_TOL_S` seconds, and returns the estimate that step
+    reached."""
+    cx, cy, cz = chord_bend(p0, p1, h_s)
+    return crossing_fraction_bent(p0[0], p0[1], p0[2], p1[0], p1[1], p1[2], cx, cy, cz, h_s, px, py, pz, ux, uy, uz,
+                                  sin_el, use_cone, cos_half)
+
+
+@njit(cache=CACHE, error_model="numpy")
+def crossing_fraction_bent(x0, y0, z0, x1, y1, z1, cx, cy, cz, h_s, px, py, pz, ux, uy, uz, sin_el, use_cone,
+                           cos_half):
+    """:func:`crossing_time_fraction` for the positions ``(x0, y0, z0)`` and ``(x1, y1, z1)`` with the
+    curvature term ``(cx, cy, cz)`` of :func:`chord_bend` given (scalars: no array views per call)."""
+    m0 = margin(x0, y0, z0, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
+    m1 = margin(x1, y1, z1, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
     if not ((m0 < 0.0 <= m1) or (m1 < 0.0 <= m0)):
         return -1.0
-    cx, cy, cz = _crossing_setup(p0, p1, h_s)
-    a, b, fa, fb = 0.0, 1.0, m0, m1
-    side = 0
-    u = 0.5
-    for _ in range(100):
-        u = (a * fb - b * fa) / (fb - fa)
-        if not (a < u < b):
-            u = 0.5 * (a + b)
+    tol = CROSSING_TOL_S / h_s
+    a, b, fa = 0.0, 1.0, m0
+    # the latest three points (v0, g0), (v1, g1), (u, fu); first the samples and their false position
+    v0, g0, v1, g1 = 0.0, m0, 1.0, m1
+    u = m0 / (m0 - m1)
+    if not (0.0 < u < 1.0):
+        u = 0.5
+    for _ in range(64):
         w = u * (1.0 - u)
-        fu = margin((1.0 - u) * p0[0] + u * p1[0] - w * cx, (1.0 - u) * p0[1] + u * p1[1] - w * cy,
-                    (1.0 - u) * p0[2] + u * p1[2] - w * cz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
+        fu = margin((1.0 - u) * x0 + u * x1 - w * cx, (1.0 - u) * y0 + u * y1 - w * cy,
+                    (1.0 - u) * z0 + u * z1 - w * cz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
         if fu == 0.0 or not (fu == fu):
             break
         if (fu < 0.0) == (fa < 0.0):
             a, fa = u, fu
-            if side == -1:
-                fb *= 0.5
-            side = -1
         else:
-            b, fb = u, fu
-            if side == 1:
-                fa *= 0.5
-            side = 1
-        if b - a <= CROSSING_TOL:
-            u = 0.5 * (a + b)
+            b = u
+        d = (g0 - g1) * (g0 - fu) * (g1 - fu)
+        un = 0.5 * (a + b)
+        if d != 0.0:
+            un = (v0 * g1 * fu * (g1 - fu) - v1 * g0 * fu * (g0 - fu) + u * g0 * g1 * (g0 - g1)) / d
+            if not (a < un < b):
+                un = 0.5 * (a + b)
+        v0, g0, v1, g1 = v1, g1, u, fu
+        step = abs(un - u)
+        u = un
+        if step <= tol:
             break
     return u
 
@@ -272,26 +293,40 @@ def sun_margin(sx, sy, sz, ux, uy, uz, sin_lo, sin_hi):
 def sun_crossing_fraction(s0, s1, ux, uy, uz, sin_lo, sin_hi):
     """Fraction of the step between two samples with unit Sun directions ``s0`` and ``s1`` where
     :func:`sun_margin` crosses zero, -1 when the two margins do not bracket a zero.  The direction between
-    the samples is the normalised chord ``((1 - f) s0 + f s1) / |...|`` (the Sun turns 0.25 deg a minute
-    in the Earth-fixed frame, so this is within 1e-8 rad of the arc at minute steps); the zero is found by
-    bisection to :data:`CROSSING_TOL`."""
+    the samples is the normalised chord ``s(f) = ((1 - f) s0 + f s1) / |...|`` (the Sun turns 0.25 deg a
+    minute in the Earth-fixed frame, so this is within 1e-8 rad of the arc at minute steps).  The limit
+    ``k`` crossed is the one the sample outside the limits violates; ``s(f) . U = k`` is, squared,
+    ``(a0 + f (a1 - a0))^2 = k^2 |(1 - f) s0 + f s1|^2`` with ``a0 = s0 . U``, ``a1 = s1 . U``: a
+    quadratic in ``f``, solved in closed form (the root in the step whose unsquared side has the sign of
+    ``k``)."""
     m0 = sun_margin(s0[0], s0[1], s0[2], ux, uy, uz, sin_lo, sin_hi)
     m1 = sun_margin(s1[0], s1[1], s1[2], ux, uy, uz, sin_lo, sin_hi)
     if not ((m0 < 0.0 <= m1) or (m1 < 0.0 <= m0)):
         return -1.0
-    a, b = 0.0, 1.0
-    while b - a > CROSSING_TOL:
-        u = 0.5 * (a + b)
-        x = (1.0 - u) * s0[0] + u * s1[0]
-        y = (1.0 - u) * s0[1] + u * s1[1]
-        z = (1.0 - u) * s0[2] + u * s1[2]
-        n = math.sqrt(x * x + y * y + z * z)
-        fu = sun_margin(x / n, y / n, z / n, ux, uy, uz, sin_lo, sin_hi)
-        if (fu < 0.0) == (m0 < 0.0):
-            a = u
-        else:
-            b = u
-    return 0.5 * (a + b)
+    a0 = s0[0] * ux + s0[1] * uy + s0[2] * uz
+    a1 = s1[0] * ux + s1[1] * uy + s1[2] * uz
+    e_out = a0 if m0 < 0.0 else a1
+    k = sin_lo if e_out < sin_lo else sin_hi
+    dx, dy, dz = s1[0] - s0[0], s1[1] - s0[1], s1[2] - s0[2]
+    n00 = s0[0] * s0[0] + s0[1] * s0[1] + s0[2] * s0[2]
+    p = s0[0] * dx + s0[1] * dy + s0[2] * dz     # s0 . (s1 - s0)
+    dd = dx * dx + dy * dy + dz * dz             # |s1 - s0|^2
+    da = a1 - a0
+    k2 = k * k
+    qa = da * da - k2 * dd                       # qa f^2 + 2 qb f + qc = 0
+    qb = a0 * da - k2 * p
+    qc = (a0 - k) * (a0 + k) + k2 * (1.0 - n00)
+    disc = qb * qb - qa * qc
+    f_lin = m0 / (m0 - m1)
+    best = -1.0
+    if disc >= 0.0:
+        q = -(qb + math.copysign(math.sqrt(disc), qb))
+        for i in range(2):
+            f = (q / qa if qa != 0.0 else np.nan) if i == 0 else (qc / q if q != 0.0 else np.nan)
+            if 0.0 <= f <= 1.0 and (a0 + f * da >= 0.0) == (k >= 0.0):
+                if best < 0.0 or abs(f - f_lin) < abs(best - f_lin):
+                    best = f
+    return best if best >= 0.0 else f_lin
 
 
 def sat_geometry(pos: np.ndarray, sats_f: np.ndarray, sats_i: np.ndarray, r_min_km: float, *,
