@@ -236,8 +236,9 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                 row_cov[0, r, tt] = rcov[0]
             else:
                 _prefix_sums(diff, serv_min, with_any, cur, cov_cur)
+                day_flips = np.int32(0)
                 if sun_on:
-                    _sun_mask(sun[t], up, serv_sun, serv_min, with_any, cur, cov_cur, day_c)
+                    day_flips = _sun_mask(sun[t], up, serv_sun, serv_min, with_any, cur, cov_cur, day_c, day_p)
                 if t < first_new:
                     # the previous chunk's last sample: this chunk's timelines open there (reductions.begin), or,
                     # resuming, the state's timelines go on from it with their count statistics
@@ -275,7 +276,7 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                     else:
                         n_flip = _sample_all_outputs(t, cur, cov_cur, cov_prev, loc_sum, loc_min, loc_max, flip_seen,
                                                      flip_k)
-                        if sun_on:
+                        if sun_on and day_flips != 0:
                             _day_edges(t, n, c0, n_cells, cells, t_ticks, serv_sun, sun, day_p, day_c, n_out, st2)
                         if n_flip > 0:
                             _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks,
@@ -441,13 +442,14 @@ def _prefix_sums(diff, serv_min, with_any, cur, cov_cur):
 
 
 @njit(cache=CACHE, inline="always")
-def _sun_mask(s, up, serv_sun, serv_min, with_any, cur, cov_cur, day):
+def _sun_mask(s, up, serv_sun, serv_min, with_any, cur, cov_cur, day, day_prev):
     """Sun limits at one sample (unit Sun direction ``s``): for each service with a limit, ``day[j, k]``
     whether the Sun's elevation at the row's cell ``k`` (normal ``up[:, k]``) is within it, and where it
     is not, no satellite of the service counts there; "any" is formed again from the services."""
     n_serv = serv_min.shape[0]
     n = cur.shape[1]
     sx, sy, sz = s[0], s[1], s[2]
+    flips = np.int32(0)
     for j in range(n_serv):
         lo = serv_sun[j, 0]
         hi = serv_sun[j, 1]
@@ -456,9 +458,12 @@ def _sun_mask(s, up, serv_sun, serv_min, with_any, cur, cov_cur, day):
         mj = serv_min[j]
         ux, uy, uz = up[0], up[1], up[2]
         dj = day[j]
+        pj = day_prev[j]
         for k in range(n):  # (a loop of its own, so that it vectorises)
             e = sx * ux[k] + sy * uy[k] + sz * uz[k]
-            dj[k] = np.int32((e >= lo) & (e <= hi))
+            v = np.int32((e >= lo) & (e <= hi))
+            dj[k] = v
+            flips |= v ^ pj[k]
         for k in range(n):
             v = cur[j, k] * dj[k]
             cur[j, k] = v
@@ -471,6 +476,7 @@ def _sun_mask(s, up, serv_sun, serv_min, with_any, cur, cov_cur, day):
             for k in range(n):
                 cur[n_serv, k] += cur[j, k]
                 cov_cur[n_serv, k] |= cov_cur[j, k]
+    return flips
 
 
 @njit(cache=CACHE, inline="always")
@@ -496,11 +502,10 @@ def _day_edges(t, n, c0, n_cells, cells, t_ticks, serv_sun, sun, day_p, day_c, n
     t_prev = t_ticks[t - 1]
     t_cur = t_ticks[t]
     for k in range(n):
-        changed = False
+        changed = np.int32(0)
         for j in range(n_serv):
-            if day_p[j, k] != day_c[j, k]:
-                changed = True
-        if not changed:
+            changed |= day_p[j, k] ^ day_c[j, k]
+        if changed == 0:
             continue
         c = c0 + k
         e_rise = np.int64(-1)
