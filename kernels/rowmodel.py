@@ -162,7 +162,7 @@ def _vis(pos, t, s, cells, c, sin_el, use_cone, cos_half):
                   cells[c, CELL_UX], cells[c, CELL_UY], cells[c, CELL_UZ], sin_el, use_cone, cos_half)
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _vis_about(pos, t, s, cells, c, sin_el, use_cone, cos_half, ax, ay, az):
     return serves_about(pos[t, s, 0], pos[t, s, 1], pos[t, s, 2], cells[c, CELL_X], cells[c, CELL_Y], cells[c, CELL_Z],
                         cells[c, CELL_UX], cells[c, CELL_UY], cells[c, CELL_UZ], sin_el, use_cone, cos_half, ax, ay, az)

@@ -117,7 +117,7 @@ def serves_about(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half,
     return ax * dx + ay * dy + az * dz >= cos_half * rd
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def geodetic_up(sx, sy, sz):
     """Unit WGS84 ellipsoid normal ``(ux, uy, uz)`` at the geodetic sub-point of the ITRS position
     ``(sx, sy, sz)`` km (its geodetic latitude and longitude); the geodetic nadir is its opposite.
