@@ -82,6 +82,17 @@ def serves(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
     """Whether a satellite at ``(sx, sy, sz)`` serves the point ``(px, py, pz)`` with unit normal
     ``(ux, uy, uz)`` (ITRS km): elevation ``>= asin(sin_el)`` and, if ``use_cone``, inside the nadir
     cone of half-angle ``acos(cos_half)``.  NaN positions serve nothing."""
+    ax = ay = az = 0.0
+    if use_cone == CONE_GEODETIC:
+        ax, ay, az = geodetic_up(sx, sy, sz)
+    return serves_about(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half, ax, ay, az)
+
+
+@njit(cache=CACHE, inline="always")
+def serves_about(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half, ax, ay, az):
+    """:func:`serves` with a geodetic-nadir cone's axis given: ``(ax, ay, az)``, the satellite's
+    :func:`geodetic_up`, computed once for all the cells a satellite is tested against at a step (read
+    only when ``use_cone`` is :data:`CONE_GEODETIC`)."""
     dx = sx - px
     dy = sy - py
     dz = sz - pz
@@ -90,31 +101,12 @@ def serves(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half):
     if not (du >= sin_el * rd):
         return False
     if use_cone == CONE_GEODETIC:
-        nx, ny, nz = geodetic_up(sx, sy, sz)
-        if not (nx * dx + ny * dy + nz * dz >= cos_half * rd):
-            return False
-    elif use_cone:
+        return ax * dx + ay * dy + az * dz >= cos_half * rd
+    if use_cone:
         sd = sx * dx + sy * dy + sz * dz
         if not (sd >= cos_half * math.sqrt(sx * sx + sy * sy + sz * sz) * rd):
             return False
     return True
-
-
-@njit(cache=CACHE, inline="always")
-def serves_about(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half, ax, ay, az):
-    """:func:`serves` with a geodetic-nadir cone's axis given: ``(ax, ay, az)``, the satellite's
-    :func:`geodetic_up`, computed once for all the cells a satellite is tested against at a step (read
-    only when ``use_cone`` is :data:`CONE_GEODETIC`).  The same expressions, so the same decisions."""
-    if use_cone != CONE_GEODETIC:
-        return serves(sx, sy, sz, px, py, pz, ux, uy, uz, sin_el, use_cone, cos_half)
-    dx = sx - px
-    dy = sy - py
-    dz = sz - pz
-    du = dx * ux + dy * uy + dz * uz
-    rd = math.sqrt(dx * dx + dy * dy + dz * dz)
-    if not (du >= sin_el * rd):
-        return False
-    return ax * dx + ay * dy + az * dz >= cos_half * rd
 
 
 @njit(cache=CACHE, error_model="numpy")

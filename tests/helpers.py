@@ -14,7 +14,9 @@ Every file a test reads is in the repository or in an installed dependency, neve
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from importlib.resources import files
 from pathlib import Path
 
@@ -134,3 +136,17 @@ def oracle_counts(sats, times, grid, min_elevation_deg=10.0, half_angle_deg=None
                 vis &= sd >= c * rs * rd
             out[sl.start + k] = vis.sum(axis=0)
     return out
+
+
+@contextlib.contextmanager
+def memory_limit(limit: str):
+    """Within the block the package refuses every request above ``limit`` (``CONSTELLATION_MEMORY_LIMIT``)."""
+    old = os.environ.get("CONSTELLATION_MEMORY_LIMIT")
+    os.environ["CONSTELLATION_MEMORY_LIMIT"] = limit
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["CONSTELLATION_MEMORY_LIMIT"]
+        else:
+            os.environ["CONSTELLATION_MEMORY_LIMIT"] = old

@@ -8,10 +8,10 @@ pinned with ``@example``."""
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import pytest
+from helpers import memory_limit
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -30,13 +30,8 @@ texts = st.text(max_size=40) | st.sampled_from(["nan", "inf", "-inf", "1e400", "
 @pytest.fixture(autouse=True, scope="module")
 def small_budget():
     """Every request above 64 MiB is refused, so no example can allocate gigabytes."""
-    old = os.environ.get("CONSTELLATION_MEMORY_LIMIT")
-    os.environ["CONSTELLATION_MEMORY_LIMIT"] = "64M"
-    yield
-    if old is None:
-        del os.environ["CONSTELLATION_MEMORY_LIMIT"]
-    else:
-        os.environ["CONSTELLATION_MEMORY_LIMIT"] = old
+    with memory_limit("64M"):
+        yield
 
 
 @FUZZ

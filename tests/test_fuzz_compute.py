@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 import pytest
+from helpers import memory_limit
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -79,13 +80,8 @@ def grids(draw):
 @pytest.fixture(autouse=True, scope="module")
 def small_budget():
     """Every request above 64 MiB is refused, so no example can allocate gigabytes."""
-    old = os.environ.get("CONSTELLATION_MEMORY_LIMIT")
-    os.environ["CONSTELLATION_MEMORY_LIMIT"] = "64M"
-    yield
-    if old is None:
-        del os.environ["CONSTELLATION_MEMORY_LIMIT"]
-    else:
-        os.environ["CONSTELLATION_MEMORY_LIMIT"] = old
+    with memory_limit("64M"):
+        yield
 
 
 def _args(data, valid: dict, hostile: dict) -> dict:
