@@ -324,14 +324,8 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
             long_name="number of satellites serving the point at each sample", units="1",
             stk_name="N Asset Coverage vs time"))
     coords = {"time": ("time", times, dict(long_name="time", standard_name="time"))}
-    lat_attrs = dict(units="degrees_north", standard_name="latitude", long_name="latitude", axis="Y")
-    lon_attrs = dict(units="degrees_east", standard_name="longitude", long_name="longitude", axis="X")
-    if grid.kind == "regular":
-        coords["lat"] = ("lat", np.asarray(grid.lat, float), lat_attrs)
-        coords["lon"] = ("lon", np.asarray(grid.lon, float), lon_attrs)
-    else:
-        coords["lat"] = ("cell", np.asarray(grid.lat_deg, float), lat_attrs)
-        coords["lon"] = ("cell", np.asarray(grid.lon_deg, float), lon_attrs)
+    coords.update(grid.coords())
+    if grid.kind != "regular":
         coords["cell"] = ("cell", np.arange(grid.n_cells), dict(long_name="cell index"))
         if grid.kind == "points":
             coords["name"] = ("cell", np.asarray(grid.names).astype(object))

@@ -122,6 +122,17 @@ class Grid:
             self._cache["up"] = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], -1)
         return self._cache["up"]
 
+    def coords(self) -> dict:
+        """The grid's latitude and longitude as xarray coordinates with their CF attributes (degrees):
+        ``lat``/``lon`` dimensions for a regular grid, along ``cell`` otherwise."""
+        lat_attrs = dict(units="degrees_north", standard_name="latitude", long_name="latitude", axis="Y")
+        lon_attrs = dict(units="degrees_east", standard_name="longitude", long_name="longitude", axis="X")
+        if self.kind == "regular":
+            return {"lat": ("lat", np.asarray(self.lat, float), lat_attrs),
+                    "lon": ("lon", np.asarray(self.lon, float), lon_attrs)}
+        return {"lat": ("cell", np.asarray(self.lat_deg, float), lat_attrs),
+                "lon": ("cell", np.asarray(self.lon_deg, float), lon_attrs)}
+
     def weights(self) -> np.ndarray:
         """Weights for spatial statistics: cell areas, or ones for point grids."""
         return np.ones(self.n_cells) if self.kind == "points" else self.area_km2

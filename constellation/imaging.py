@@ -394,17 +394,9 @@ def imaging_figures(opportunities: pd.DataFrame, grid: Grid, contact_table: pd.D
                                                         "inside the window", units="1")),
         })
     dims, shape = grid.dims, grid.shape
-    coords: dict[str, Any] = {}
-    lat_attrs = dict(units="degrees_north", standard_name="latitude", long_name="latitude")
-    lon_attrs = dict(units="degrees_east", standard_name="longitude", long_name="longitude")
-    if grid.kind == "regular":
-        coords["lat"] = ("lat", grid.lat, lat_attrs)
-        coords["lon"] = ("lon", grid.lon, lon_attrs)
-    else:
-        coords["lat"] = ("cell", grid.lat_deg, lat_attrs)
-        coords["lon"] = ("cell", grid.lon_deg, lon_attrs)
-        if grid.kind == "points" and grid.names is not None:
-            coords["name"] = ("cell", grid.names.astype(object))
+    coords: dict[str, Any] = grid.coords()
+    if grid.kind == "points" and grid.names is not None:
+        coords["name"] = ("cell", grid.names.astype(object))
     ds = xr.Dataset({k: (dims, np.asarray(v).reshape(shape), a) for k, (v, a) in data.items()}, coords=coords)
     ds.attrs.update({k: v for k, v in opportunities.attrs.items() if isinstance(v, (str, int, float))})
     ds.attrs["window_s"] = window_s

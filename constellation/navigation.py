@@ -410,14 +410,7 @@ def _dataset(xr, c, times, grid, mean, dmax, dmin, dop_n, below, few, nv_sum, nv
     data["cell_area_km2"] = cellvar(grid.area_km2, dict(long_name="cell area on the WGS84 ellipsoid",
                                                         units="km2"))
     coords: dict[str, Any] = {"time": ("time", times, dict(long_name="time", standard_name="time"))}
-    lat_attrs = dict(units="degrees_north", standard_name="latitude", long_name="latitude", axis="Y")
-    lon_attrs = dict(units="degrees_east", standard_name="longitude", long_name="longitude", axis="X")
-    if grid.kind == "regular":
-        coords["lat"] = ("lat", grid.lat, lat_attrs)
-        coords["lon"] = ("lon", grid.lon, lon_attrs)
-    else:
-        coords["lat"] = ("cell", grid.lat_deg, lat_attrs)
-        coords["lon"] = ("cell", grid.lon_deg, lon_attrs)
+    coords.update(grid.coords())
     if grid.kind == "points":
         coords["name"] = ("cell", np.asarray(grid.names).astype(object), dict(long_name="site name"))
         coords["height_m"] = ("cell", grid.height_m, dict(long_name="height above the WGS84 ellipsoid",

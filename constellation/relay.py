@@ -168,20 +168,13 @@ def _dataset(xr, c, times, grid, gw, counts, by_gw, sat_link, series_view, serie
             long_name="fraction of samples the satellite sees at least one gateway", units="1")),
         "cell_area_km2": cellvar(grid.area_km2, dict(long_name="cell area on the WGS84 ellipsoid", units="km2")),
     }
-    lat_attrs = dict(units="degrees_north", standard_name="latitude", long_name="latitude", axis="Y")
-    lon_attrs = dict(units="degrees_east", standard_name="longitude", long_name="longitude", axis="X")
     coords: dict[str, Any] = {
         "gateway": ("gateway", np.asarray(gw.names).astype(object), dict(long_name="gateway station")),
         "gateway_lat": ("gateway", gw.lat_deg, dict(units="degrees_north", long_name="gateway latitude")),
         "gateway_lon": ("gateway", gw.lon_deg, dict(units="degrees_east", long_name="gateway longitude")),
         "satellite": ("satellite", np.asarray(c.names).astype(object), dict(long_name="satellite name")),
     }
-    if grid.kind == "regular":
-        coords["lat"] = ("lat", grid.lat, lat_attrs)
-        coords["lon"] = ("lon", grid.lon, lon_attrs)
-    else:
-        coords["lat"] = ("cell", grid.lat_deg, lat_attrs)
-        coords["lon"] = ("cell", grid.lon_deg, lon_attrs)
+    coords.update(grid.coords())
     if grid.kind == "points":
         coords["time"] = ("time", times, dict(long_name="time", standard_name="time"))
         coords["name"] = ("cell", np.asarray(grid.names).astype(object), dict(long_name="site name"))
