@@ -23,7 +23,8 @@ def test_daylight_run_summary_and_file(tmp_path, capsys):
     ds = io.read_dataset(out_path)
     assert float(ds.attrs["min_sun_elevation_deg"]) == 10.0 and "sun_rule" in ds.attrs
     assert "only while the Sun is at least 10 deg above the target's horizon" in out
-    assert "daylight revisit: mean" in out and " h at " in out
+    assert "revisit counting all time: mean" in out and " h at " in out
+    assert "daylight revisit (only the time within the Sun limits counts): mean" in out
     code = main(["coverage", "--group", "eo", *TINY, "-o", str(tmp_path / "plain.nc"), "--quiet"])
     assert code == 0
     plain = io.read_dataset(tmp_path / "plain.nc")
