@@ -21,6 +21,7 @@ from numba import njit
 from . import CACHE
 from .parallel import run_ranges
 from .rowmodel import ROW_COUNT, ROW_PHIGC, ROW_START, walk_row
+from .sattables import seek_sorted
 
 __all__ = ["MAX_GATEWAYS", "accumulate_served", "accumulate_served_rows"]
 
@@ -69,19 +70,13 @@ def accumulate_served_rows(k0, k1, pos, geo, order, lat_sorted, n_ok, cap_max, c
         n_view = np.zeros(nc, np.int64)
         acc = np.zeros(nc, np.int64)
         runs = np.empty((3, 8), np.int64)
+        lo = np.int64(0)  # first satellite whose cap can reach the row (sattables.seek_sorted walks from it)
         for t in range(n_t):
             n_view[:] = 0
             acc[:] = 0
             m_ok = n_ok[t]
             cm = cap_max[t]
-            lo = 0
-            hi = m_ok
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if lat_sorted[t, mid] < phi - cm:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            lo = seek_sorted(lat_sorted[t], m_ok, phi - cm, False, lo)
             iq = lo
             while iq < m_ok and lat_sorted[t, iq] <= phi + cm:
                 s = order[t, iq]

@@ -32,6 +32,7 @@ from numba import njit
 from . import CACHE
 from .parallel import run_ranges
 from .rowmodel import ROW_COUNT, ROW_PHIGC, ROW_START, walk_row
+from .sattables import seek_sorted
 
 __all__ = ["dop_from_sums", "accumulate_dop", "accumulate_dop_rows", "dop_from_clock_sums", "accumulate_dop_systems",
            "accumulate_dop_systems_rows", "N_STATS", "DOP_NAMES"]
@@ -146,19 +147,13 @@ def accumulate_dop_rows(k0, k1, pos, geo, order, lat_sorted, n_ok, cap_max, cell
         phi = rows_f[k, ROW_PHIGC]
         sums = np.zeros((nc, 10))
         runs = np.empty((3, 8), np.int64)
+        lo = np.int64(0)  # first satellite whose cap can reach the row (sattables.seek_sorted walks from it)
         for t in range(n_t):
             sums[:, :] = 0.0
-            # satellites whose cap can reach this row: bisection in the latitude-sorted table
+            # satellites whose cap can reach this row, in the latitude-sorted table
             m_ok = n_ok[t]
             cm = cap_max[t]
-            lo = 0
-            hi = m_ok
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if lat_sorted[t, mid] < phi - cm:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            lo = seek_sorted(lat_sorted[t], m_ok, phi - cm, False, lo)
             iq = lo
             while iq < m_ok and lat_sorted[t, iq] <= phi + cm:
                 s = order[t, iq]
@@ -338,20 +333,14 @@ def accumulate_dop_systems_rows(k0, k1, pos, geo, order, lat_sorted, n_ok, cap_m
         n_in = np.zeros((n_pass, nc))
         per_sys = np.zeros((nc, n_sys))
         runs = np.empty((3, 8), np.int64)
+        lo = np.int64(0)  # first satellite whose cap can reach the row (sattables.seek_sorted walks from it)
         for t in range(n_t):
             sums[:, :, :] = 0.0
             n_in[:, :] = 0.0
             per_sys[:, :] = 0.0
             m_ok = n_ok[t]
             cm = cap_max[t]
-            lo = 0
-            hi = m_ok
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if lat_sorted[t, mid] < phi - cm:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            lo = seek_sorted(lat_sorted[t], m_ok, phi - cm, False, lo)
             iq = lo
             while iq < m_ok and lat_sorted[t, iq] <= phi + cm:
                 s = order[t, iq]
