@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -17,9 +18,9 @@ import numpy as np
 
 from ..staleness import STALE_DAYS, stale_elements_message
 
-__all__ = ["load_elements", "select", "start_time", "output_checked", "window_options", "positive_duration",
-           "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid", "modules_hidden", "import_in_background",
-           "with_run_note"]
+__all__ = ["load_elements", "select", "start_time", "output_checked", "folder_checked", "window_options",
+           "positive_duration", "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid", "modules_hidden",
+           "import_in_background", "with_run_note"]
 
 
 @contextlib.contextmanager
@@ -110,10 +111,17 @@ def output_checked(output: str) -> str:
     from ..io import output_format
 
     fmt = output_format(output)
-    out_dir = Path(output).resolve().parent
-    if not out_dir.is_dir():
-        raise FileNotFoundError(f"--output: folder {str(out_dir)!r} does not exist")
+    folder_checked(output)
     return fmt
+
+
+def folder_checked(path: str | os.PathLike, option: str = "--output") -> Path:
+    """``path`` (returned as a Path) if the folder it goes in exists; otherwise a FileNotFoundError that
+    names ``option``: checked before any work, so a wrong folder fails at once."""
+    out_dir = Path(path).resolve().parent
+    if not out_dir.is_dir():
+        raise FileNotFoundError(f"{option}: folder {str(out_dir)!r} does not exist")
+    return Path(path)
 
 
 def window_options(duration: str, step: str) -> tuple[float, float]:

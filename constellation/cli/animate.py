@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._common import folder_checked
+
 EPILOG = """\
 examples:
   constellation coverage --grid-deg 2 --step 60s --snapshots 10m -o day.nc
@@ -53,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output or Path(args.file).with_suffix(".gif").name)
     if out.suffix.lower() not in (".gif", ".mp4"):
         raise ValueError(f"--output {str(out)!r}: use a .gif or .mp4 file name")
-    if not out.resolve().parent.is_dir():
-        raise FileNotFoundError(f"--output: folder {str(out.resolve().parent)!r} does not exist")
+    folder_checked(out)
     if not args.fps > 0:
         raise ValueError(f"--fps must be positive, got {args.fps:g}")
     if args.trail < 0:

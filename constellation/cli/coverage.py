@@ -27,6 +27,7 @@ from ._common import (
     import_in_background,
     load_elements,
     modules_hidden,
+    output_checked,
     select,
     start_time,
     warn_far_epochs,
@@ -425,15 +426,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..io import cf_attrs, output_format, write_dataset
+    from ..io import cf_attrs, write_dataset
     from ..timescale import parse_duration, time_range
 
     t_start = time.perf_counter()
     # cheap checks first, so bad input fails before any work
-    checkpointed = output_format(args.output) == "zarr"
-    out_dir = Path(args.output).resolve().parent
-    if not out_dir.is_dir():
-        raise FileNotFoundError(f"--output: folder {str(out_dir)!r} does not exist")
+    checkpointed = output_checked(args.output) == "zarr"
     if args.resume and not checkpointed:
         raise ValueError(f"--resume needs a .zarr --output (a resumable store), got {args.output!r}")
     if checkpointed and not args.resume and Path(args.output).exists():

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import sanitize
-from ._common import load_elements, positive_duration, select, start_time, warn_far_epochs
+from ._common import folder_checked, load_elements, positive_duration, select, start_time, warn_far_epochs
 
 EPILOG = """\
 examples:
@@ -86,10 +86,7 @@ def format_table(table, limit: int | None = None) -> str:
 def write_csv_atomic(table, path: str | os.PathLike) -> Path:
     """Write ``table`` as CSV (ISO UTC times) to ``path`` through a temporary file in the same folder, so
     readers never see a half-written file."""
-    path = Path(path)
-    folder = path.resolve().parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"--csv: folder {str(folder)!r} does not exist")
+    path = folder_checked(path, "--csv")
     out = table.copy()
     for col in ("rise", "culmination", "set"):
         out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

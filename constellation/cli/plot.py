@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import load_elements, select
+from ._common import folder_checked, load_elements, select
 
 EPILOG = """\
 examples:
@@ -84,10 +84,7 @@ def _read_result(path: str):
 
 
 def _output(args: argparse.Namespace, default: str) -> Path:
-    out = Path(args.output or default)
-    if out.parent and not out.parent.exists():
-        raise FileNotFoundError(f"{out.parent}: output folder does not exist")
-    return out
+    return folder_checked(args.output or default)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._common import folder_checked
+
 EPILOG = """\
 examples:
   constellation coverage --grid-deg 2 --step 60s --snapshots 10m -o day.nc
@@ -48,8 +50,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output or Path(args.file).with_suffix(".html").name)
     if out.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"--output {str(out)!r}: use a .html file name")
-    if not out.resolve().parent.is_dir():
-        raise FileNotFoundError(f"--output: folder {str(out.resolve().parent)!r} does not exist")
+    folder_checked(out)
     if args.max_frames < 1:
         raise ValueError(f"--max-frames must be at least 1, got {args.max_frames}")
     if not args.dpi > 0:
