@@ -37,11 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _read(path: str):
-    from ..io import read_dataset
+    from .plot import _read_result
 
-    if not Path(path).exists():
-        raise FileNotFoundError(f"{path}: no such file (a coverage result written by 'constellation coverage')")
-    ds = read_dataset(path)
+    ds = _read_result(path)
     if "coverage_fraction" not in ds.variables:
         raise ValueError(f"{path}: not a coverage result (no coverage_fraction); expected a file written by "
                          f"'constellation coverage'")

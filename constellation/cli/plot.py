@@ -71,16 +71,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _read_result(path: str):
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{path}: no such file (a coverage result written by 'constellation coverage')")
-    try:
-        from ..io import read_dataset
-    except ImportError:  # pragma: no cover - io ships with the package
-        import xarray as xr
+    """The result file ``path`` (:func:`constellation.io.read_dataset`), refused clearly when missing."""
+    from ..io import read_dataset
 
-        return xr.load_dataset(p)
-    return read_dataset(p)
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{path}: no such file (a coverage result written by 'constellation coverage')")
+    return read_dataset(path)
 
 
 def _output(args: argparse.Namespace, default: str) -> Path:
