@@ -432,13 +432,19 @@ def _prefix_sums(diff, serv_min, with_any, cur, cov_cur):
             cov_cur[j, k] = 1 if acc >= mj else 0
         diff[j, :] = 0
     if with_any:
+        _form_any(n_serv, n, cur, cov_cur)
+
+
+@njit(cache=CACHE, inline="always")
+def _form_any(n_serv, n, cur, cov_cur):
+    """The "any" output (row ``n_serv``) formed from the services': satellites summed, coverage or-ed."""
+    for k in range(n):
+        cur[n_serv, k] = 0
+        cov_cur[n_serv, k] = 0
+    for j in range(n_serv):
         for k in range(n):
-            cur[n_serv, k] = 0
-            cov_cur[n_serv, k] = 0
-        for j in range(n_serv):
-            for k in range(n):
-                cur[n_serv, k] += cur[j, k]
-                cov_cur[n_serv, k] |= cov_cur[j, k]
+            cur[n_serv, k] += cur[j, k]
+            cov_cur[n_serv, k] |= cov_cur[j, k]
 
 
 @njit(cache=CACHE, inline="always")
@@ -469,13 +475,7 @@ def _sun_mask(s, up, serv_sun, serv_min, with_any, cur, cov_cur, day, day_prev):
             cur[j, k] = v
             cov_cur[j, k] = 1 if v >= mj else 0
     if with_any:
-        for k in range(n):
-            cur[n_serv, k] = 0
-            cov_cur[n_serv, k] = 0
-        for j in range(n_serv):
-            for k in range(n):
-                cur[n_serv, k] += cur[j, k]
-                cov_cur[n_serv, k] |= cov_cur[j, k]
+        _form_any(n_serv, n, cur, cov_cur)
     return flips
 
 
