@@ -83,7 +83,7 @@ class Requirement:
     min_sats: int = 1
     min_sun_elevation_deg: float | None = None
     max_sun_elevation_deg: float | None = None
-    gateways: Any = field(default=None, compare=False)
+    gateways: Any = None
     gateway_min_elevation_deg: float | None = None
     nadir: str = "geocentric"
 

@@ -40,7 +40,7 @@ DEFAULT_MIN_ELEVATION_DEG = 5.0
 CHINA_NETWORK_FILE = Path(__file__).resolve().parent / "data" / "ground_stations_china.csv"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StationNetwork:
     """Ground stations: names, WGS84 geodetic positions and per-station elevation masks.
 
@@ -67,6 +67,21 @@ class StationNetwork:
 
     def __len__(self) -> int:
         return int(self.names.size)
+
+    def _key(self) -> tuple:
+        return (tuple(str(n) for n in self.names),
+                *(np.asarray(getattr(self, a), dtype=np.float64).tobytes()
+                  for a in ("lat_deg", "lon_deg", "height_m", "min_elevation_deg")))
+
+    def __eq__(self, other: object) -> bool:
+        """Networks are equal when they hold the same stations, in the same order, at the same positions
+        with the same masks (bit for bit); the description is not compared."""
+        if not isinstance(other, StationNetwork):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     def as_grid(self, index: Sequence[int] | np.ndarray | None = None) -> Grid:
         """The stations (or those at ``index``) as a point grid (:func:`constellation.grid.points`)."""

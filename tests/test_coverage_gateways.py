@@ -173,6 +173,18 @@ def test_bad_gateway_arguments_are_refused(kwargs, match):
         Requirement(**kwargs)
 
 
+def test_requirements_with_other_gateways_are_not_equal():
+    one = points([30.0], [110.0], ["A"])
+    same = points([30.0], [110.0], ["A"])
+    moved = points([30.0], [110.5], ["A"])
+    assert Requirement(gateways=one) == Requirement(gateways=same)
+    assert hash(Requirement(gateways=one)) == hash(Requirement(gateways=same))
+    assert Requirement(gateways=one) != Requirement(gateways=moved)
+    assert Requirement(gateways=one) != Requirement(gateways=one, gateway_min_elevation_deg=20.0)
+    assert Requirement(gateways=one) != Requirement()
+    assert len({Requirement(gateways=one), Requirement(gateways=same), Requirement(gateways=moved)}) == 2
+
+
 def test_gateways_with_requirements_or_snapshots_are_refused():
     sats = random_sats(1, ["leo"], n_each=2, group_of={"leo": "comm"})
     times = C.time_range("2026-01-01", duration="10m", step_s=60)
