@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # xarray is imported on first use: it costs seconds at start-
 __all__ = ["propagate", "teme_states", "earth_orientation", "EarthOrientation", "itrs_chunks",
            "PropagationWarning", "DEFAULT_CHUNK_SATSTEPS", "PIPELINE_CHUNK_SATSTEPS", "propagate_arrays",
            "itrs_block", "ItrsWindow", "hermite_error_km", "auto_node_step_s", "DEFAULT_NODE_STEP_S",
-           "sgp4_tables", "cached_sgp4_tables", "adopt_sgp4_tables", "warn_failures"]
+           "sgp4_tables", "cached_sgp4_tables", "adopt_sgp4_tables", "warn_failures", "itrs_state_chunks"]
 
 #: Satellite-steps per chunk: bounds the working memory of :func:`propagate` (about 100 bytes each).
 DEFAULT_CHUNK_SATSTEPS = 2_000_000
@@ -180,6 +180,45 @@ def itrs_chunks(sats: Any, times: np.ndarray, *, chunk_satsteps: int = DEFAULT_C
         yield sl, frames.rotate_positions(r, m[sl]), err
     if warn:
         warn_failures(c, first, code, times, stacklevel=2)
+
+
+def itrs_state_chunks(sats: Any, times: np.ndarray, *, chunk_satsteps: int = DEFAULT_CHUNK_SATSTEPS,
+                      overlap: int = 0, dut1: Any = None, polar_motion_arcsec: Any = None,
+                      ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield ``(time_slice, r_itrs_km, v_itrs_km_s, error)`` over consecutive time chunks: SGP4 states at
+    every time, turned into ITRS (``r = M r_teme``, ``v = M v_teme + dM/dt r_teme``), time-major.
+
+    ``r_itrs_km`` and ``v_itrs_km_s`` are float64 ``(len(chunk), n_sat, 3)``, C-contiguous, in km and
+    km/s; ``error`` uint8 ``(len(chunk), n_sat)``, the python-sgp4 code, carried forward from each
+    satellite's first failure (also across chunks), and the states are NaN wherever it is not 0.
+    Consecutive chunks share ``overlap`` times (a consumer of sample intervals passes 1).  SGP4 runs as
+    at the coverage engine's nodes (:func:`sgp4_tables`: near-Earth satellites in the numba kernel, on every
+    core, agreeing with python-sgp4 to about 1e-12 km; the others in python-sgp4), and the frames as
+    there too (:func:`constellation.kernels.interp.states_to_itrs`); each time's numbers do not depend on
+    the chunks.  No warning is given: the caller reads ``error``.
+    """
+    c = as_constellation(sats)
+    times = as_datetime64(times)
+    eo = earth_orientation(times, dut1, polar_motion_arcsec)
+    m, mdot = frames.teme_to_itrs_matrices(eo.theta_rad, eo.theta_dot_rad_s, eo.xp_rad, eo.yp_rad)
+    ns, nt = len(c), times.size
+    if ns == 0 or nt == 0:
+        return
+    tables = sgp4_tables(c)
+    step = max(overlap + 1, chunk_satsteps // ns)
+    fail_code = np.zeros(ns, dtype=np.uint8)  # each satellite's first failure's code, 0 while none
+    a = 0
+    while True:
+        b = min(nt, a + step)
+        r, v, err = _sgp4_states(tables, times[a:b])
+        interp.states_to_itrs(r, v, m, mdot, a, parallel=r.shape[0] * ns >= _PARALLEL_SGP4)
+        err[:, fail_code != 0] = fail_code[fail_code != 0]
+        err = _mask_after_failure(err.T, r.transpose(1, 0, 2), v.transpose(1, 0, 2)).T
+        fail_code = err[-1].copy()
+        yield slice(a, b), r, v, err
+        if b == nt:
+            return
+        a = b - overlap
 
 
 #: Chunk size :func:`propagate` uses by default: small enough that the frame kernel of the last chunk

@@ -262,3 +262,27 @@ def test_coverage_puts_nodes_on_the_samples_when_no_node_step_is_good_enough():
     assert np.all((first(nan_e) - first(nan_h) >= 0) & (first(nan_e) - first(nan_h) <= 2))
     uneven = np.sort(np.r_[t, t[:-1] + np.timedelta64(7, "s")])
     assert cv._node_step(c, uneven, 5.0)[0] == 0.0
+
+
+def test_itrs_state_chunks_match_python_sgp4_and_carry_failures():
+    """The states the swath search reads (SGP4 at every time as at the nodes, ITRS positions and
+    velocities) against :func:`propagate_arrays` (python-sgp4 at every time): 1e-9 km and 1e-12 km/s,
+    NaN at the same satellite-times, the same error codes carried forward; chunks overlapping by one
+    time give the same numbers bit for bit as one chunk."""
+    from constellation.propagation import itrs_state_chunks, propagate_arrays
+
+    c = _decaying()
+    t = C.time_range(T0, duration="30h", step_s=60)
+    out, err = propagate_arrays(c, t, velocities=True, warn=False)
+    r_ref = np.stack([out["x_km"], out["y_km"], out["z_km"]], -1).transpose(1, 0, 2)
+    v_ref = np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1).transpose(1, 0, 2)
+    (sl, r, v, e), = list(itrs_state_chunks(c, t))
+    assert sl == slice(0, t.size) and r.shape == (t.size, len(c), 3) and r.flags.c_contiguous
+    assert np.array_equal(e, err.T) and e[:, :4].any(axis=0).all() and not e[:, 4].any()
+    assert np.array_equal(np.isnan(r), np.isnan(r_ref)) and np.array_equal(np.isnan(v), np.isnan(v_ref))
+    assert np.nanmax(np.abs(r - r_ref)) < 1e-9 and np.nanmax(np.abs(v - v_ref)) < 1e-12
+    pieces = list(itrs_state_chunks(c, t, chunk_satsteps=7 * len(c), overlap=1))
+    assert len(pieces) > 100 and all(p[0].start == q[0].stop - 1 for q, p in zip(pieces, pieces[1:]))
+    for s2, r2, v2, e2 in pieces:
+        assert np.array_equal(r2, r[s2], equal_nan=True) and np.array_equal(v2, v[s2], equal_nan=True)
+        assert np.array_equal(e2, e[s2])
