@@ -13,16 +13,21 @@ instrument's half-angle and the cell sees the satellite at least ``min_elevation
 that plane (geocentric nadir ``-S/|S|`` by default, or the geodetic nadir, the inward WGS84 normal under
 the satellite), signed positive to the right of the ground track.  Because the crossing is an instant it
 is found from the sign of ``f`` at every sample and never lost between samples: ``f`` changes sign once
-per overflight whatever the step.  The instant is then the root of ``f`` evaluated on the cubic Hermite
-interpolant of the ITRS position through the two bracketing samples (positions and SGP4 velocities at both
-ends), ``f`` using the interpolant's position and first derivative: Newton's method on ``f`` (its
-derivative from the interpolant's first and second derivatives), started where the straight line between
-the two sample values of ``f`` crosses zero, kept inside the shrinking bracket (a bisection where a step
-would leave it), until a step moves the time by less than 1e-7 s.  Only samples where the satellite is
+per overflight whatever the step.  The states at the samples are SGP4 positions and velocities at every
+sample, turned into ITRS as at the coverage engine's nodes
+(:func:`constellation.propagation.itrs_state_chunks`).  The instant is then the root of ``f`` evaluated on
+the cubic Hermite interpolant of the ITRS position through the two bracketing samples (positions and SGP4
+velocities at both ends), ``f`` using the interpolant's position and first derivative: Newton's method on
+``f`` (a quintic in the fraction of the step; its derivative exact), started where the straight line
+between the two sample values of ``f`` crosses zero, kept inside the shrinking bracket (a bisection where
+a step would leave it), until a step moves the time by less than 1e-7 s (:mod:`constellation.kernels.swath`,
+one numba kernel for the search and the refinement).  Only samples where the satellite is
 within reach of the grid's cells (a spherical cap around them) and cells within reach of the satellite
 at the earlier sample (the swath's Earth central angle ``lam`` plus the largest angle the sub-satellite
 point turns in one step, ``w h``, plus 0.01 rad), and whose angles to the sub-satellite points at the two
-samples add up to at most ``2 (lam + 0.01) + w h`` (triangle inequality), are examined.
+samples add up to at most ``2 (lam + 0.01) + w h`` (triangle inequality), are examined; the kernel finds
+the cells that can pass those tests in a band of latitudes (each angle bounds a difference of latitudes)
+by bisection over the cells sorted by latitude.
 
 **Duration.**  An opportunity has no duration: a pushbroom image of a cell is an instant.  Figures of merit
 count opportunities and measure the gaps between them; an agile imager that can point anywhere within a
@@ -47,6 +52,7 @@ opportunities whose satellite has no contact ending inside the window after them
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -58,7 +64,7 @@ from .groundlink import downlink_ends
 from .kernels import precompile
 from .kernels import swath as K
 from .kernels.frames import WGS84_A_KM, WGS84_E2
-from .propagation import propagate_arrays
+from .propagation import itrs_state_chunks
 from .satellite import as_constellation
 
 __all__ = ["swath_opportunities", "imaging_figures", "opportunity_latency_s", "OPPORTUNITY_COLUMNS",
@@ -74,38 +80,7 @@ NADIRS = ("geocentric", "geodetic")
 _OMEGA_EARTH_RAD_S = 7.292115e-5
 _B_KM = WGS84_A_KM * math.sqrt(1.0 - WGS84_E2)
 _CHUNK_SATSTEPS = 1_000_000  # satellite-steps of positions and velocities held at once (48 MB)
-_ITERATIONS = 40  # Newton steps in the bracket, bisection where a step would leave it
-_TOL_S = 1e-7    # stop when a step moves the time by less than this (s)
-
-
-def _hermite(sa, va, sb, vb, h, u, accel: bool = False):
-    """Cubic Hermite position, its time derivative and (with ``accel``) its second derivative at ``u`` in
-    [0, 1] of a step of ``h`` seconds; ``sa``.. are ``(n, 3)``, ``h`` scalar, ``u`` ``(n,)``."""
-    u = u[:, None]
-    u2, u3 = u * u, u * u * u
-    h00, h10, h01, h11 = 2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, -2 * u3 + 3 * u2, u3 - u2
-    d00, d10, d01, d11 = 6 * u2 - 6 * u, 3 * u2 - 4 * u + 1, -6 * u2 + 6 * u, 3 * u2 - 2 * u
-    pos = h00 * sa + h10 * h * va + h01 * sb + h11 * h * vb
-    vel = (d00 * sa + d01 * sb) / h + d10 * va + d11 * vb
-    if not accel:
-        return pos, vel
-    acc = ((12 * u - 6) * (sa - sb) / h + (6 * u - 4) * va + (6 * u - 2) * vb) / h
-    return pos, vel, acc
-
-
-def _geodetic_up(s: np.ndarray) -> np.ndarray:
-    """Unit WGS84 ellipsoid normals at the points under ITRS positions ``s`` (n, 3), km (fixed-point
-    iteration for the geodetic latitude, converged to 1e-12 rad in five steps for LEO heights)."""
-    x, y, z = s[:, 0], s[:, 1], s[:, 2]
-    p = np.hypot(x, y)
-    lat = np.arctan2(z, p * (1.0 - WGS84_E2))
-    for _ in range(6):
-        sl = np.sin(lat)
-        n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sl * sl)
-        h = np.where(np.abs(np.cos(lat)) > 1e-9, p / np.maximum(np.cos(lat), 1e-300) - n, np.abs(z) - _B_KM)
-        lat = np.arctan2(z, p * (1.0 - WGS84_E2 * n / (n + h)))
-    lon = np.arctan2(y, x)
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
+_BUFFER_ROWS = 65_536  # opportunities the kernel's first output buffer holds (it grows when needed)
 
 
 def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = None, *, duration: Any = None,
@@ -180,64 +155,65 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
         cap_dir = mean / norm if norm > 1e-9 * Pn.shape[0] else np.array([0.0, 0.0, 1.0])
         cap_rad = (float(np.arccos(np.clip((Pn @ cap_dir).min(), -1.0, 1.0))) if norm > 1e-9 * Pn.shape[0]
                    else math.pi)
-        buf_cell, buf_k = np.empty(4096, np.int64), np.empty(4096, np.int64)
+        # the cells sorted by the z of their unit vectors, so that the kernel takes a band of latitudes
+        by_z = np.argsort(Pn[:, 2], kind="stable")
+        Ps, Pns, Us = (np.ascontiguousarray(a[by_z]) for a in (P, Pn, np.asarray(U, dtype=np.float64)))
+        zs = np.ascontiguousarray(Pns[:, 2])
         precompile.ensure(["imaging"])
-        per_chunk = max(1, _CHUNK_SATSTEPS // times.size)  # satellites propagated at once (bounds memory)
-        for i in range(len(c)):
-            if i % per_chunk == 0:
-                out, _ = propagate_arrays(c[i:i + per_chunk], times, dut1=dut1, velocities=True, warn=False)
-                S_all = np.ascontiguousarray(np.stack([out["x_km"], out["y_km"], out["z_km"]], -1))
-                V_all = np.ascontiguousarray(np.stack([out["vx_km_s"], out["vy_km_s"], out["vz_km_s"]], -1))
-            S, V = S_all[i % per_chunk], V_all[i % per_chunk]
-            ok_t = np.isfinite(S).all(1) & np.isfinite(V).all(1)
+        buf, q, e = np.empty((_BUFFER_ROWS, 7)), np.empty((4, 3)), np.empty(7)  # kernel output and scratch
+        chunks = itrs_state_chunks(c, times, chunk_satsteps=max(2 * len(c), _CHUNK_SATSTEPS), overlap=1,
+                                   dut1=dut1)
+        for sl, S, V, err in chunks:  # samples sl (intervals sl.start .. sl.stop - 2), states NaN after a failure
+            ok_t = err == 0
             if not ok_t.any():
                 continue
-            rs = np.linalg.norm(S, axis=1)
+            rs = np.sqrt(np.einsum("tik,tik->ti", S, S))
             # prune: a cell inside the swath at the crossing lies within the Earth central angle lam of
             # the sub-satellite point then, so within lam + (angular rate x step) at the sample before
-            r_max = float(np.nanmax(rs))
-            lam = math.asin(min(1.0, r_max / _B_KM * math.sin(math.radians(half)))) - math.radians(half)
-            if r_max / _B_KM * math.sin(math.radians(half)) >= 1.0:
-                lam = math.acos(_B_KM / r_max)  # the swath reaches the horizon
-            rate = float(np.nanmax(np.linalg.norm(V, axis=1) / rs)) + _OMEGA_EARTH_RAD_S
-            reach = min(math.pi, lam + rate * h_s + 0.01)
+            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN satellites: never examined
+                r_max = np.nanmax(rs, axis=0)
+                rate = np.nanmax(np.sqrt(np.einsum("tik,tik->ti", V, V)) / rs, axis=0) + _OMEGA_EARTH_RAD_S
+            sin_off = r_max / _B_KM * math.sin(math.radians(half))
+            lam = np.where(sin_off >= 1.0, np.arccos(np.minimum(1.0, _B_KM / r_max)),
+                           np.arcsin(np.minimum(1.0, sin_off)) - math.radians(half))
+            reach = np.minimum(math.pi, lam + rate * h_s + 0.01)
             sum_limit = 2.0 * (lam + 0.01) + rate * h_s
-            Sn = S / np.where(ok_t, rs, 1.0)[:, None]
+            Sn = S / np.where(ok_t, rs, 1.0)[:, :, None]
             # sample intervals whose earlier sample is within reach of the cells' cap
-            seen = Sn[:-1] @ cap_dir >= math.cos(min(math.pi, cap_rad + reach))
-            ks = np.flatnonzero(seen & ok_t[:-1] & ok_t[1:])
-            if ks.size == 0:
+            seen = (Sn[:-1] @ cap_dir >= np.cos(np.minimum(math.pi, cap_rad + reach))) & ok_t[:-1] & ok_t[1:]
+            if not seen.any():
                 continue
-            n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), sum_limit, buf_cell, buf_k)
-            if n_found > buf_cell.size:
-                buf_cell, buf_k = np.empty(2 * n_found, np.int64), np.empty(2 * n_found, np.int64)
-                n_found = K.swath_candidates(S, V, P, Pn, ks, math.cos(reach), sum_limit, buf_cell, buf_k)
-            ci, ki = buf_cell[:n_found].copy(), buf_k[:n_found].copy()
-            if ci.size == 0:
-                continue
-            t_hit, xt, el = _refine(P[ci], U[ci], S[ki], V[ki], S[ki + 1], V[ki + 1], h_s, nadir)
-            keep = (np.abs(xt) <= half) & (el >= sin_mask)
-            ci, ki, t_hit = ci[keep], ki[keep], t_hit[keep]
-            rows["cell"].append(ci)
-            rows["sat"].append(np.full(ci.size, i))
-            rows["t"].append(t_s[ki] + t_hit)
-            rows["xt"].append(xt[keep])
-            rows["el"].append(el[keep])
-            rows["asc"].append(_ascending(S[ki], V[ki], S[ki + 1], V[ki + 1], h_s, t_hit / h_s))
+            args = (S, V, Ps, Pns, Us, zs, seen, np.cos(reach), reach, sum_limit, h_s, half, sin_mask,
+                    nadir == "geodetic")
+            n_found = K.swath_events(*args, buf, q, e)
+            if n_found > buf.shape[0]:  # more than the buffer holds: again with room for them all
+                buf = np.empty((n_found + n_found // 4, 7))
+                n_found = K.swath_events(*args, buf, q, e)
+            found = buf[:n_found]
+            ci, ki = found[:, 0].astype(np.int64), found[:, 2].astype(np.int64)
+            si, dt, xt, el, asc = found[:, 1].astype(np.int64), found[:, 3], found[:, 4], found[:, 5], found[:, 6]
+            rows["cell"].append(by_z[ci])
+            rows["sat"].append(si)
+            rows["t"].append(t_s[sl.start + ki] + dt)
+            rows["xt"].append(xt.copy())
+            rows["el"].append(el.copy())
+            rows["asc"].append(asc > 0.5)
     cat = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in rows.items()}
     cell = cat["cell"].astype(np.int64)
     sat = cat["sat"].astype(np.int64)
-    t_ns = np.round(cat["t"] * 1e9).astype(np.int64).astype("timedelta64[ns]")
+    t_ns = np.round(cat["t"] * 1e9).astype(np.int64)
+    order = np.lexsort((sat, t_ns, cell))  # by cell, then time, then satellite
+    cell, sat, t_ns = cell[order], sat[order], t_ns[order]
     table = pd.DataFrame({
         "cell": cell, "satellite_index": sat,
         "satellite": np.asarray(c.names, dtype=object)[sat] if sat.size else np.zeros(0, object),
         "group": np.asarray(c.groups, dtype=object)[sat] if sat.size else np.zeros(0, object),
-        "time": t0 + t_ns,
-        "cross_track_deg": cat["xt"],
-        "elevation_deg": np.degrees(np.arcsin(np.clip(cat["el"], -1.0, 1.0))),
-        "ascending": cat["asc"].astype(bool),
+        "time": t0 + t_ns.astype("timedelta64[ns]"),
+        "cross_track_deg": cat["xt"][order],
+        "elevation_deg": np.degrees(np.arcsin(np.clip(cat["el"][order], -1.0, 1.0))),
+        "ascending": cat["asc"][order].astype(bool),
     })
-    table = table.sort_values(["cell", "time", "satellite_index"], kind="stable").reset_index(drop=True)
     table.attrs.update(start=str(t0), stop=str(t1), half_angle_deg=half, nadir=nadir,
                        min_elevation_deg=float(min_elevation_deg), step_s=h_s)
     if min_sun_elevation_deg is not None:
@@ -250,50 +226,6 @@ def swath_opportunities(sats: Any, grid: Grid, start: Any = None, stop: Any = No
         table = table[table["sun_elevation_deg"] >= float(min_sun_elevation_deg)].reset_index(drop=True)
         table.attrs.update(attrs)
     return table
-
-
-def _refine(P, U, sa, va, sb, vb, h, nadir):
-    """Crossing offset (s after the earlier sample), signed cross-track angle (deg) and sine of the
-    elevation for each bracket; ``f`` is positive at the earlier sample and not positive at the later."""
-    n = P.shape[0]
-    lo, hi = np.zeros(n), np.ones(n)
-    fa = np.einsum("ij,ij->i", P - sa, va)
-    fb = np.einsum("ij,ij->i", P - sb, vb)
-    u = np.clip(fa / (fa - fb), 0.0, 1.0)  # where the straight line between the samples' values crosses
-    todo = np.arange(n)
-    for _ in range(_ITERATIONS):
-        s, v, a = _hermite(sa[todo], va[todo], sb[todo], vb[todo], h, u[todo], accel=True)
-        rel = P[todo] - s
-        f = np.einsum("ij,ij->i", rel, v)
-        df_du = h * (np.einsum("ij,ij->i", rel, a) - np.einsum("ij,ij->i", v, v))
-        pos = f > 0
-        lo[todo] = np.where(pos, u[todo], lo[todo])
-        hi[todo] = np.where(pos, hi[todo], u[todo])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            nxt = u[todo] - f / df_du
-        inside = np.isfinite(nxt) & (nxt > lo[todo]) & (nxt < hi[todo])
-        nxt = np.where(inside, nxt, 0.5 * (lo[todo] + hi[todo]))
-        moved = np.abs(nxt - u[todo]) * h
-        u[todo] = nxt
-        todo = todo[(moved > _TOL_S) & ((hi[todo] - lo[todo]) * h > _TOL_S)]
-        if todo.size == 0:
-            break
-    s, v = _hermite(sa, va, sb, vb, h, u)
-    los = P - s
-    vhat = v / np.linalg.norm(v, axis=1, keepdims=True)
-    down = -(s / np.linalg.norm(s, axis=1, keepdims=True)) if nadir == "geocentric" else -_geodetic_up(s)
-    down = down - np.einsum("ij,ij->i", down, vhat)[:, None] * vhat
-    down /= np.linalg.norm(down, axis=1, keepdims=True)
-    right = np.cross(down, vhat)
-    xt = np.degrees(np.arctan2(np.einsum("ij,ij->i", los, right), np.einsum("ij,ij->i", los, down)))
-    rng = np.linalg.norm(los, axis=1)
-    sin_el = -np.einsum("ij,ij->i", los, U) / rng
-    return u * h, xt, sin_el
-
-
-def _ascending(sa, va, sb, vb, h, u) -> np.ndarray:
-    _, v = _hermite(sa, va, sb, vb, h, u)
-    return v[:, 2] > 0
 
 
 def opportunity_latency_s(opportunities: pd.DataFrame, contact_table: pd.DataFrame, n_sat: int) -> np.ndarray:

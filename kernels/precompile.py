@@ -115,8 +115,9 @@ def jobs(workload: str) -> list[Job]:
     if workload == "coverage-gateways":  # bent pipe in the coverage engine: each satellite's gateway links
         return [Job("gateway-links", (("gatewaylinks", "relay_steps", (i8, i8, F3, I1, F2, I2, a(T.int8, 2), F2)),),
                     1.5)]
-    if workload == "imaging":  # pushbroom swath crossings (constellation.imaging)
-        return [Job("swath", (("swath", "swath_candidates", (F2, F2, F2, F2, I1, f8, f8, I1, I1)),), 1.0)]
+    if workload == "imaging":  # pushbroom swath crossings (constellation.imaging); SGP4 states as at the nodes
+        events = (F3, F3, F2, F2, F2, F1, a(b1, 2), F1, F1, F1, f8, f8, f8, b1, F2, F2, F1)
+        return [nodes, Job("swath", (("swath", "swath_events", events),), 2.0)]
     raise ValueError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")
 
 

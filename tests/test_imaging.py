@@ -209,10 +209,15 @@ def test_landsat8_wrs2_published_geometry():
 
 
 def test_satellite_chunks_give_the_same_table(sats, cells, monkeypatch):
-    """Propagating one satellite at a time (a small memory bound) changes nothing."""
+    """Propagating a few samples at a time (a small memory bound; chunks share one sample), and an output
+    buffer too small for a chunk's opportunities (the kernel runs again with a larger one), change
+    nothing."""
     from constellation import imaging
 
     whole = swath_opportunities(sats, cells, START, STOP, half_angle_deg=HALF, step_s=60.0)
+    monkeypatch.setattr(imaging, "_BUFFER_ROWS", 3)
+    small = swath_opportunities(sats, cells, START, STOP, half_angle_deg=HALF, step_s=60.0)
+    pd.testing.assert_frame_equal(whole, small)
     monkeypatch.setattr(imaging, "_CHUNK_SATSTEPS", 10)
     pieces = swath_opportunities(sats, cells, START, STOP, half_angle_deg=HALF, step_s=60.0)
     pd.testing.assert_frame_equal(whole, pieces)
