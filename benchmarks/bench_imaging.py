@@ -5,7 +5,9 @@ Cases (the plan epoch, one day):
 * ``swath``: :func:`constellation.imaging.swath_opportunities` for the plan's 120 EO satellites over China at
   1 degree (2,232 cells), 15 degree half-angle, 60 s steps; next to it, as the baseline of the same work,
   :func:`constellation.coverage` for the same satellites, grid, step and day (10 degree mask), and the
-  floor both pay, :func:`constellation.propagate` with velocities at the same samples;
+  floor the swath search pays, the SGP4 states with velocities at the same samples
+  (:func:`constellation.propagation.itrs_state_chunks`; :func:`constellation.propagate` with velocities
+  for comparison);
 * ``figures``: :func:`constellation.imaging.imaging_figures` on that table with the contacts below;
 * ``contacts``: :func:`constellation.groundlink.contacts` for all 368 satellites with the five shipped
   stations, against :func:`constellation.passes` run once per station (what a user would otherwise do).
@@ -41,6 +43,7 @@ def main(argv=None) -> None:
     import constellation as C
     from constellation.groundlink import contacts
     from constellation.imaging import imaging_figures, swath_opportunities
+    from constellation.propagation import itrs_state_chunks
     from constellation.stations import china_network
 
     plan = C.jinan368()
@@ -52,6 +55,7 @@ def main(argv=None) -> None:
     cases = {
         "swath": lambda: swath_opportunities(eo, grid, start, duration=day, half_angle_deg=15.0, step_s=60.0),
         "coverage (same sats, grid, step)": lambda: C.coverage(eo, times, grid=grid, min_elevation_deg=10.0),
+        "SGP4 states at the samples": lambda: list(itrs_state_chunks(eo, times, overlap=1)),
         "propagate with velocities": lambda: C.propagate(eo, times, velocities=True),
         "contacts, 368 sats x 5 stations": lambda: contacts(plan, net, start, duration=day),
         "passes once per station": lambda: [C.passes(plan, (a, b, h), start, duration=day, min_elevation_deg=m)

@@ -117,7 +117,7 @@ def jobs(workload: str) -> list[Job]:
                     1.5)]
     if workload == "imaging":  # pushbroom swath crossings (constellation.imaging); SGP4 states as at the nodes
         events = (F3, F3, F2, F2, F2, F1, a(b1, 2), F1, F1, F1, f8, f8, f8, b1, F2, F2, F1)
-        return [nodes, Job("swath", (("swath", "swath_events", events),), 2.0)]
+        return [nodes, Job("swath", (("swath", "swath_events", events),), 3.5)]
     raise ValueError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")
 
 
