@@ -11,11 +11,13 @@ EPILOG = """\
 examples:
   constellation coverage --duration 1d -o cov.nc                   # a coverage result to plot
   constellation plot cov.nc --fom revisit_max_s -o revisit.png     # one figure of merit on a map
-  constellation plot cov.nc --fom coverage_fraction --service comm -o comm.png --dpi 150
+  constellation coverage --per-group -o services.nc                # a result with one service per group
+  constellation plot services.nc --service comm -o comm.png --dpi 150
   constellation plot cov.nc --series -o area.png                   # area covered (or sats in view) vs time
   constellation plot cov.nc --list                                 # the figures of merit in the file
   constellation plot --tracks --duration 2h -o tracks.png          # ground tracks of the Jinan-368 plan
-  constellation plot --tracks active.tle --group eo --duration 90m -o eo.png
+  constellation plot --tracks --group eo --duration 90m -o eo.png  # the plan's eo group
+  constellation plot --tracks active.tle --duration 90m -o active.png # any element file
   constellation plot --footprints --min-elevation 20 -o footprints.png
 
 Maps are Plate Carree with the shipped Natural Earth coastline (no download); --projection needs cartopy.

@@ -15,7 +15,7 @@ examples:
   constellation track                                        # the Jinan-368 plan, now
   constellation track --at 2026-01-01T06:00Z --group eo --limit 5
   constellation track --site 36.67,117.02,50                 # add azimuth/elevation/range from Jinan
-  constellation track active.tle --launched --limit 10
+  constellation track active.tle --at 2026-06-14T12:00Z --limit 10   # any TLE, 3LE or OMM file
   constellation track --at 2026-01-01 --output positions.nc --duration 1d --step 60s
 """
 
