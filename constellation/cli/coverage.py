@@ -416,6 +416,29 @@ def _long_run(n_sat: int, n_step: int, n_cell: int) -> bool:
 
 # -- run -----------------------------------------------------------------------------------------------
 
+def connect_scheduler(address: str, timeout_s: float = 30.0):
+    """A dask ``Client`` of the scheduler at ``address`` (``--scheduler``), waiting up to ``timeout_s``
+    seconds; an address that cannot be used, no answer or an answer that is not a dask scheduler's is a
+    ValueError naming the option (one line, exit 2)."""
+    from ..distributed import require_distributed
+
+    distributed = require_distributed()
+    from distributed.comm import get_address_host_port
+
+    try:
+        get_address_host_port(address)
+    except ValueError as exc:  # no port, unknown scheme, ...
+        raise ValueError(f"--scheduler {address!r}: not a scheduler address (e.g. tcp://10.0.0.5:8786): {exc}") \
+            from None
+    try:
+        return distributed.Client(address, timeout=f"{timeout_s:g}s")
+    except OSError as exc:  # refused, timed out, no such host
+        reason = str(exc) or type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - something answered, not as a dask scheduler does
+        reason = f"what answered is not a dask scheduler ({type(exc).__name__})"
+    raise ValueError(f"--scheduler {address!r}: cannot connect to a dask scheduler: {reason}")
+
+
 def run(args: argparse.Namespace) -> int:
     # dask only with --scheduler (xarray would load it just to look for dask arrays); xarray and the NetCDF
     # writer load beside the computation, ready for the result
@@ -510,9 +533,7 @@ def _run(args: argparse.Namespace) -> int:
         kwargs.update(checkpoint=args.output, resume=args.resume)
     client = None
     if args.scheduler:
-        from ..distributed import require_distributed
-
-        client = require_distributed().Client(args.scheduler, timeout="30s")
+        client = connect_scheduler(args.scheduler)
         kwargs["client"] = client
     try:
         ds = coverage(sats, times, grid, **kwargs)
