@@ -9,7 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import build_grid, load_elements, output_checked, select, start_time, window_options, with_run_note
+from ._common import (
+    build_grid,
+    load_elements,
+    output_checked,
+    percent,
+    select,
+    start_time,
+    window_options,
+    with_run_note,
+)
 
 EPILOG = """\
 examples:
@@ -93,14 +102,14 @@ def summarize(ds, run_s: float | None = None, output: str | None = None) -> str:
 
     direct, served = avg(ds["served_direct_fraction"].values), avg(ds["served_fraction"].values)
     per = ds["served_by_gateway_fraction"].values.reshape(ds.sizes["gateway"], -1)
-    gws = ", ".join(f"{n} {100 * avg(v):.1f} %" for n, v in zip(ds["gateway"].values, per))
+    gws = ", ".join(f"{n} {percent(avg(v))} %" for n, v in zip(ds["gateway"].values, per))
     text = (f"Bent pipe: {ds.attrs.get('n_satellites')} satellites "
             f"({ds.attrs.get('constellation') or ds.attrs.get('source') or 'constellation'}), "
             f"{ds.attrs.get('n_gateways')} gateways ({ds.attrs.get('gateway_min_elevation_deg'):g} deg mask), "
             f"{ds.attrs.get('time_coverage_start')} to {ds.attrs.get('time_coverage_end')} every "
             f"{float(ds.attrs.get('step_s', float('nan'))):g} s, {ds.attrs.get('min_elevation_deg'):g} deg user "
-            f"mask, over {ds.attrs.get('grid')}: covered {100 * direct:.1f} % of cell-time, served through a "
-            f"gateway {100 * served:.1f} % (lost for want of a gateway {100 * (direct - served):.1f} %); "
+            f"mask, over {ds.attrs.get('grid')}: covered {percent(direct)} % of cell-time, served through a "
+            f"gateway {percent(served)} % (lost for want of a gateway {percent(direct - served)} %); "
             f"through each gateway: {gws}.")
     return with_run_note(text, run_s, output)
 

@@ -28,6 +28,7 @@ from ._common import (
     load_elements,
     modules_hidden,
     output_checked,
+    percent,
     select,
     start_time,
     warn_far_epochs,
@@ -372,8 +373,8 @@ def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> s
              f"({ds.attrs.get('constellation') or ds.attrs.get('source') or 'constellation'}), "
              f"{ds.attrs.get('time_coverage_start', '?')} to {ds.attrs.get('time_coverage_end', '?')} "
              f"every {float(ds.attrs.get('step_s', float('nan'))):g} s, over {ds.attrs.get('grid', 'the grid')}: "
-             f"{kind} mean coverage {100 * mean('coverage_fraction'):.2f}% of the time; "
-             f"{100 * continuous:.2f}% of the {'area' if w is not None else 'sites'} covered continuously"]
+             f"{kind} mean coverage {percent(mean('coverage_fraction'), 2)}% of the time; "
+             f"{percent(continuous, 2)}% of the {'area' if w is not None else 'sites'} covered continuously"]
     rv = np.asarray(one["revisit_max_s"].values, dtype=float)
     sun = _sun_words(ds)
     if sun:
@@ -401,7 +402,7 @@ def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> s
         parts.append("no coverage gaps anywhere")
     parts.append(f"mean {mean('sats_in_view_mean'):.2f} satellites in view")
     if "service" in ds.dims:
-        per = ", ".join(f"{s}: {100 * mean('coverage_fraction', ds.sel(service=s)):.2f}%"
+        per = ", ".join(f"{s}: {percent(mean('coverage_fraction', ds.sel(service=s)), 2)}%"
                         for s in ds["service"].values if s != "any")
         parts.append(f"per service {per} (figures above for 'any')")
     text = "; ".join(parts) + "."
