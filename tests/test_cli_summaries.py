@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from constellation.cli import main
 from constellation.cli._common import percent
 from constellation.cli.dop import summarize as dop_summary
 
@@ -34,3 +35,21 @@ def test_dop_summary_says_pdop_is_sometimes_defined():
     assert "mean PDOP 400.00 (where defined)" in text
     assert "fewer than 4 satellites in view >99.9% of cell-time" in text  # was "100.0%"
     assert "fewer than 4 satellites in view 100.0%" in dop_summary(_dop_result(1.0))
+
+
+def test_passes_counts_the_satellites_that_pass(capsys):
+    # GPS over Jinan for 12 h: some of the 31 never rise above the mask; the file has no groups
+    import re
+
+    import constellation as C
+
+    assert main(["passes", str(C.samples.path("gps")), "--start", "2022-02-04T00:00Z", "--duration", "12h",
+                 "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    m = re.match(r"(\d+) passes by (\d+) of the 31 satellites \(", out)
+    assert m and 0 < int(m[2]) < 31 <= int(m[1]) + 31, out.splitlines()[0]
+    assert "per group" not in out
+    assert main(["passes", "--duration", "12h", "--group", "nav", "--launched", "--limit", "0"]) == 0
+    out = capsys.readouterr().out
+    assert " passes by all 4 satellites (Jinan-368 plan)" in out.splitlines()[0]
+    assert out.splitlines()[-1].startswith("per group: nav: ") and out.splitlines()[-1].endswith("by all 4 satellites")
