@@ -53,3 +53,18 @@ def test_passes_counts_the_satellites_that_pass(capsys):
     out = capsys.readouterr().out
     assert " passes by all 4 satellites (Jinan-368 plan)" in out.splitlines()[0]
     assert out.splitlines()[-1].startswith("per group: nav: ") and out.splitlines()[-1].endswith("by all 4 satellites")
+
+
+def test_contacts_prints_the_first_20_like_passes(tmp_path, capsys):
+    net = tmp_path / "net.csv"
+    net.write_text("name,lat,lon\nZ\x1b[31mred,36.65,117.0\nA,40.0,116.4\n")
+    assert main(["contacts", "--duration", "3h", "--stations", str(net)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    n = int(lines[0].split()[0])
+    assert n > 20 and len(lines) == 2 + 2 + 20 + 2          # summary, stations, header, 20 rows, "... more", totals
+    assert lines[-2] == f"... {n - 20} more contacts (use --all, --limit N or --csv FILE to see them)"
+    assert "\x1b" not in "\n".join(lines) and "Z\\x1b[31mred (36.65" in lines[1]
+    assert lines[-1].startswith("per station: Z\\x1b[31mred: ") and "; A: " in lines[-1]  # the network's order
+    assert main(["contacts", "--duration", "3h", "--stations", str(net), "--all"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2 + 2 + n + 1
+    assert main(["contacts", "--all", "--limit", "3"]) == 2
