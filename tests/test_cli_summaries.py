@@ -68,3 +68,25 @@ def test_contacts_prints_the_first_20_like_passes(tmp_path, capsys):
     assert main(["contacts", "--duration", "3h", "--stations", str(net), "--all"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2 + 2 + n + 1
     assert main(["contacts", "--all", "--limit", "3"]) == 2
+
+
+def test_plot_draws_what_other_subcommands_write(tmp_path, capsys):
+    # dop and bentpipe results have no coverage_fraction: plot maps their main figure without --fom;
+    # track --output positions are drawn as ground tracks; --list columns stay aligned for long names
+    import constellation as C
+    from constellation.io import write_dataset
+
+    grid = C.grid.global_grid(30.0)
+    times = C.time_range("2026-01-01", duration="10m", step_s=300)
+    nav = C.jinan368().select(group="nav")
+    write_dataset(C.dop(nav, times, grid), tmp_path / "dop.nc")
+    write_dataset(C.propagate(nav, times), tmp_path / "pos.nc")
+    for name, drawn in (("dop.nc", "dop_pdop_mean.png"), ("pos.nc", "pos_tracks.png")):
+        assert main(["plot", str(tmp_path / name), "--dpi", "30", "-o", str(tmp_path / drawn)]) == 0
+        assert (tmp_path / drawn).read_bytes()[:4] == b"\x89PNG"
+    assert main(["plot", "--tracks", str(tmp_path / "pos.nc"), "--dpi", "30", "-o", str(tmp_path / "t.png")]) == 0
+    assert main(["plot", "--tracks", str(tmp_path / "dop.nc"), "-o", str(tmp_path / "u.png")]) == 2
+    assert "--tracks draws an element file or the positions" in capsys.readouterr().err
+    assert main(["plot", str(tmp_path / "dop.nc"), "--list"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r]
+    assert len({r.index(" 1 ") for r in rows if r.split()[1] == "1"}) == 1  # the units column lines up
