@@ -90,3 +90,13 @@ def test_plot_draws_what_other_subcommands_write(tmp_path, capsys):
     assert main(["plot", str(tmp_path / "dop.nc"), "--list"]) == 0
     rows = [r for r in capsys.readouterr().out.splitlines() if r]
     assert len({r.index(" 1 ") for r in rows if r.split()[1] == "1"}) == 1  # the units column lines up
+
+
+def test_info_names_geostationary_shells(capsys):
+    # equatorial orbits have no planes to count: 17 GEO satellites were listed as a 'Walker-like shell'
+    from helpers import data_file
+
+    assert main(["info", str(data_file("celestrak_active_2026-06-14_every20th.tle"))]) == 0
+    out = capsys.readouterr().out
+    assert "geostationary shell 3578" in out and "Walker-like shell 3578" not in out
+    assert "shells (grouped by altitude to 25 km and inclination to 1 deg" in out
