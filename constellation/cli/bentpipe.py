@@ -22,6 +22,7 @@ from ._common import (
 
 EPILOG = """\
 examples:
+  constellation bentpipe                                    # the plan's comm group through the shipped Chinese stations
   constellation bentpipe --gateway Jinan=36.65,117.0 --gateway Kashi=39.5,76.0
   constellation bentpipe --gateways gateways.csv --gateway-min-elevation 5 --duration 6h -o bp.nc
   constellation bentpipe iridium.tle --gateways gateways.csv --grid-deg 5
@@ -45,7 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--group", nargs="+", action="extend", metavar="G",
                    help="sub-constellation groups to use (default: comm for the plan, all for a file)")
     p.add_argument("--launched", action="store_true", help="only launched satellites")
-    p.add_argument("--gateways", metavar="CSV", help="gateway sites CSV (name, lat, lon[, height_m])")
+    p.add_argument("--gateways", metavar="CSV|china",
+                   help="gateway sites CSV (name, lat, lon[, height_m]), or 'china': the five shipped Chinese "
+                        "ground stations (the default when no --gateway is given either)")
     p.add_argument("--gateway", action="append", default=[], metavar="NAME=LAT,LON[,H]",
                    help="one gateway (repeatable), e.g. Jinan=36.65,117.0")
     p.add_argument("--gateway-min-elevation", type=float, default=10.0, metavar="DEG",
@@ -71,7 +74,15 @@ def _gateways(args):
     from ..sites import parse_site
 
     names, lat, lon, h = [], [], [], []
-    if args.gateways:
+    if args.gateways and args.gateways.strip().lower() == "china" or not (args.gateways or args.gateway):
+        from ..stations import china_network  # the shipped network: --gateways china, or no gateway given
+
+        g = china_network()
+        names += [str(n) for n in g.names]
+        lat += list(g.lat_deg)
+        lon += list(g.lon_deg)
+        h += list(g.height_m)
+    elif args.gateways:
         g = G.points_from_csv(Path(args.gateways), what="--gateways file")
         names += list(g.names)
         lat += list(g.lat_deg)
@@ -86,8 +97,6 @@ def _gateways(args):
         lat.append(la)
         lon.append(lo)
         h.append(hm)
-    if not names:
-        raise ValueError("give the gateways: --gateways CSV and/or --gateway NAME=LAT,LON")
     return G.points(lat, lon, names=names, height_m=h)
 
 
