@@ -183,3 +183,39 @@ def test_runs_where_xarray_is_loaded_already(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert out.stat().st_size > 0
+
+
+def test_scheduler_that_cannot_be_used_is_one_line_exit_2(tmp_path, capsys):
+    # --scheduler at an address where something answers, but not a dask scheduler: one line, exit 2, no output
+    import socket
+    import threading
+
+    pytest.importorskip("distributed")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def answer():
+        conn, _ = server.accept()
+        conn.sendall(b"\xff" * 64)  # a frame length no dask message has
+        conn.recv(1)
+
+    threading.Thread(target=answer, daemon=True).start()
+    out = tmp_path / "run.zarr"
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    code, _, err = run_cli(["--scheduler", address, "-o", str(out), *TINY], capsys)
+    server.close()
+    assert code == 2
+    assert err.strip().splitlines() == [f"constellation coverage: error: --scheduler {address!r}: cannot connect "
+                                        f"to a dask scheduler: what answered is not a dask scheduler (ValueError)"]
+    assert not out.exists()
+    # an address without a port, and a port nobody listens on (a short wait)
+    code, _, err = run_cli(["--scheduler", "127.0.0.1", *TINY], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "--scheduler '127.0.0.1': not a scheduler address" in err
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()
+    with pytest.raises(ValueError, match="cannot connect to a dask scheduler"):
+        cli_cov.connect_scheduler(f"tcp://127.0.0.1:{port}", timeout_s=1)

@@ -38,6 +38,7 @@ def test_element_file_argument(capsys):
     assert main(["track", str(path), "--at", "2020-06-25T12:00Z", "--limit", "2"]) == 0
     out = capsys.readouterr().out
     assert "ISS (ZARYA)" in out and "71 satellites" in out
+    assert "71 satellites at 2020-06-25T12:00:00Z;" in out  # no groups, all launched: nothing to count
 
 
 def test_output_writes_window(tmp_path, capsys):

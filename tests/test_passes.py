@@ -270,7 +270,7 @@ def test_cli_passes_table_and_csv(tmp_path, capsys):
                "--site", "36.65,117.0,50", "--csv", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "passes of 4 satellites" in text and "per group: nav:" in text
+    assert "passes by all 4 satellites" in text and "per group: nav:" in text
     csv = pd.read_csv(out)
     assert list(csv.columns) == PASS_COLUMNS and len(csv) > 3
     direct = passes(C.jinan368().select(group="nav", launched=True), (36.65, 117.0, 50.0), "2026-01-01",

@@ -115,6 +115,11 @@ def test_cli_bentpipe(tmp_path, capsys):
     assert "through each gateway: Jinan " in text and ", Kashi " in text
     with xr.open_dataset(out, engine="h5netcdf") as ds:
         assert list(ds.gateway.values) == ["Jinan", "Kashi"] and "served_fraction" in ds
-    assert main(["bentpipe", "--output", str(out)]) == 2                      # no gateway
     assert main(["bentpipe", "--gateway", "Jinan:36,117", "--output", str(out)]) == 2
+    # no gateway given, or --gateways china: the shipped Chinese stations, as in coverage --gateways china
+    tiny = ["--duration", "30m", "--step", "10m", "--grid-deg", "30", "--output", str(out)]
+    for extra in ([], ["--gateways", "china"]):
+        capsys.readouterr()
+        assert main(["bentpipe", *extra, *tiny]) == 0
+        assert "216 satellites (Jinan-368), 5 gateways (10 deg mask)" in capsys.readouterr().out
     assert main(["bentpipe", "--gateway", "X=95,0", "--output", str(out)]) == 2

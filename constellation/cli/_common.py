@@ -20,7 +20,7 @@ from ..staleness import STALE_DAYS, stale_elements_message
 
 __all__ = ["load_elements", "select", "start_time", "output_checked", "folder_checked", "window_options",
            "positive_duration", "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid", "modules_hidden",
-           "import_in_background", "with_run_note"]
+           "import_in_background", "with_run_note", "percent"]
 
 
 @contextlib.contextmanager
@@ -148,6 +148,22 @@ def positive_duration(text: str, option: str = "--duration") -> float:
     if seconds <= 0:
         raise ValueError(f"{option} must be positive, got {text!r}")
     return seconds
+
+
+def percent(fraction: float, decimals: int = 1) -> str:
+    """``fraction`` (0..1) as a percentage with ``decimals`` decimals, without the sign, that never rounds
+    to 0 or 100 unless it is (within 1e-12): ``"<0.1"`` and ``">99.9"`` instead, so that a summary cannot
+    say 100 % of the time where a figure beside it shows otherwise."""
+    f = float(fraction)
+    if not math.isfinite(f):
+        return "nan"
+    step = 10.0 ** -decimals
+    text = f"{100.0 * f:.{decimals}f}"
+    if 1e-12 < f and float(text) == 0.0:
+        return f"<{step:.{decimals}f}"
+    if f < 1.0 - 1e-12 and float(text) >= 100.0:
+        return f">{100.0 - step:.{decimals}f}"
+    return text
 
 
 def with_run_note(text: str, run_s: float | None = None, output: str | None = None) -> str:

@@ -12,7 +12,8 @@ examples:
   constellation coverage --grid-deg 2 --step 60s --snapshots 10m -o day.nc
   constellation animate day.nc -o day.gif                         # Pillow: always available
   constellation animate day.nc -o day.mp4 --fps 12                # needs ffmpeg on the PATH
-  constellation animate day.nc -o comm.gif --service comm --no-footprints
+  constellation coverage --per-group --requirement eo:sun=none --grid-deg 2 --step 60s --snapshots 10m -o groups.nc
+  constellation animate groups.nc -o comm.gif --service comm --no-footprints   # one service of a --per-group run
 
 Each frame is one snapshot: satellites serving each cell, footprints, sub-satellite points by group,
 the last --trail snapshot intervals of ground track, and a UTC clock.

@@ -9,10 +9,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import build_grid, load_elements, output_checked, select, start_time, window_options, with_run_note
+from ._common import (
+    build_grid,
+    load_elements,
+    output_checked,
+    percent,
+    select,
+    start_time,
+    window_options,
+    with_run_note,
+)
 
 EPILOG = """\
 examples:
+  constellation bentpipe                                    # the plan's comm group through the shipped Chinese stations
   constellation bentpipe --gateway Jinan=36.65,117.0 --gateway Kashi=39.5,76.0
   constellation bentpipe --gateways gateways.csv --gateway-min-elevation 5 --duration 6h -o bp.nc
   constellation bentpipe iridium.tle --gateways gateways.csv --grid-deg 5
@@ -36,7 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--group", nargs="+", action="extend", metavar="G",
                    help="sub-constellation groups to use (default: comm for the plan, all for a file)")
     p.add_argument("--launched", action="store_true", help="only launched satellites")
-    p.add_argument("--gateways", metavar="CSV", help="gateway sites CSV (name, lat, lon[, height_m])")
+    p.add_argument("--gateways", metavar="CSV|china",
+                   help="gateway sites CSV (name, lat, lon[, height_m]), or 'china': the five shipped Chinese "
+                        "ground stations (the default when no --gateway is given either)")
     p.add_argument("--gateway", action="append", default=[], metavar="NAME=LAT,LON[,H]",
                    help="one gateway (repeatable), e.g. Jinan=36.65,117.0")
     p.add_argument("--gateway-min-elevation", type=float, default=10.0, metavar="DEG",
@@ -62,7 +74,15 @@ def _gateways(args):
     from ..sites import parse_site
 
     names, lat, lon, h = [], [], [], []
-    if args.gateways:
+    if args.gateways and args.gateways.strip().lower() == "china" or not (args.gateways or args.gateway):
+        from ..stations import china_network  # the shipped network: --gateways china, or no gateway given
+
+        g = china_network()
+        names += [str(n) for n in g.names]
+        lat += list(g.lat_deg)
+        lon += list(g.lon_deg)
+        h += list(g.height_m)
+    elif args.gateways:
         g = G.points_from_csv(Path(args.gateways), what="--gateways file")
         names += list(g.names)
         lat += list(g.lat_deg)
@@ -77,8 +97,6 @@ def _gateways(args):
         lat.append(la)
         lon.append(lo)
         h.append(hm)
-    if not names:
-        raise ValueError("give the gateways: --gateways CSV and/or --gateway NAME=LAT,LON")
     return G.points(lat, lon, names=names, height_m=h)
 
 
@@ -93,14 +111,14 @@ def summarize(ds, run_s: float | None = None, output: str | None = None) -> str:
 
     direct, served = avg(ds["served_direct_fraction"].values), avg(ds["served_fraction"].values)
     per = ds["served_by_gateway_fraction"].values.reshape(ds.sizes["gateway"], -1)
-    gws = ", ".join(f"{n} {100 * avg(v):.1f} %" for n, v in zip(ds["gateway"].values, per))
+    gws = ", ".join(f"{n} {percent(avg(v))} %" for n, v in zip(ds["gateway"].values, per))
     text = (f"Bent pipe: {ds.attrs.get('n_satellites')} satellites "
             f"({ds.attrs.get('constellation') or ds.attrs.get('source') or 'constellation'}), "
             f"{ds.attrs.get('n_gateways')} gateways ({ds.attrs.get('gateway_min_elevation_deg'):g} deg mask), "
             f"{ds.attrs.get('time_coverage_start')} to {ds.attrs.get('time_coverage_end')} every "
             f"{float(ds.attrs.get('step_s', float('nan'))):g} s, {ds.attrs.get('min_elevation_deg'):g} deg user "
-            f"mask, over {ds.attrs.get('grid')}: covered {100 * direct:.1f} % of cell-time, served through a "
-            f"gateway {100 * served:.1f} % (lost for want of a gateway {100 * (direct - served):.1f} %); "
+            f"mask, over {ds.attrs.get('grid')}: covered {percent(direct)} % of cell-time, served through a "
+            f"gateway {percent(served)} % (lost for want of a gateway {percent(direct - served)} %); "
             f"through each gateway: {gws}.")
     return with_run_note(text, run_s, output)
 

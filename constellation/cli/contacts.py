@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import load_elements, positive_duration, select, start_time
+from ._common import load_elements, positive_duration, select, start_time, warn_far_epochs
+from .passes import PASSES_SHOWN
 
 EPILOG = """\
 examples:
   constellation contacts                                  # Jinan-368 and the shipped Chinese network, 1 day
+  constellation contacts --all                            # every contact, not only the first 20
   constellation contacts --group eo --launched --duration 2d --csv contacts.csv
   constellation contacts --stations my_network.csv --limit 20
   constellation contacts --station 36.65,117.0 --station=-33.92,18.42,30 --min-elevation 10
@@ -45,7 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--group", nargs="+", action="extend", metavar="G", help="only these groups (e.g. eo)")
     p.add_argument("--launched", action="store_true", help="only launched satellites")
     p.add_argument("--limit", type=int, default=None, metavar="N",
-                   help="print only the first N contacts (the CSV always holds all)")
+                   help=f"print only the first N contacts (default {PASSES_SHOWN}; the CSV always holds all)")
+    p.add_argument("--all", action="store_true", help="print every contact (default: the totals and the first "
+                                                      f"{PASSES_SHOWN})")
     p.add_argument("--csv", metavar="FILE", help="also write every contact to FILE (CSV, times in ISO UTC)")
     p.set_defaults(func=run)
     return p
@@ -54,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from ..checks import sanitize
     from ..groundlink import contacts
     from ..sites import parse_site
     from ..stations import china_network, network, read_stations
@@ -62,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
     duration_s = positive_duration(args.duration)
     if args.limit is not None and args.limit < 0:
         raise ValueError(f"--limit must be 0 or more, got {args.limit}")
+    if args.all and args.limit is not None:
+        raise ValueError("choose one of --all and --limit")
+    limit = None if args.all else (PASSES_SHOWN if args.limit is None else args.limit)
     if not -90 <= args.min_elevation < 90:
         raise ValueError(f"--min-elevation must lie in [-90, 90) degrees, got {args.min_elevation:g}")
     parts = []
@@ -83,19 +91,23 @@ def run(args: argparse.Namespace) -> int:
     sats, default_start, label = load_elements(args.elements, file_start="now")
     sats = select(sats, args.group, args.launched)
     start = start_time(args.start, default_start)
+    warn_far_epochs(sats, start, start + np.timedelta64(int(round(duration_s * 1e9)), "ns"))
     table = contacts(sats, net, start, duration=duration_s)
-    print(f"{len(table)} contacts of {len(sats)} satellites ({label}) with {len(net)} stations, "
+    print(f"{len(table)} contacts of {len(sats)} satellites ({sanitize(label)}) with {len(net)} stations, "
           f"{str(table.attrs['start'])[:19]} to {str(table.attrs['stop'])[:19]} UTC")
-    print("stations: " + "; ".join(f"{n} ({a:.2f}, {b:.2f}, {m:g} deg)" for n, a, b, m in
+    # station names read from a file: control characters shown escaped
+    print("stations: " + "; ".join(f"{sanitize(n)} ({a:.2f}, {b:.2f}, {m:g} deg)" for n, a, b, m in
                                    zip(net.names, net.lat_deg, net.lon_deg, net.min_elevation_deg)))
     if len(table):
-        text = format_table(table.rename(columns={"station": "site"}), args.limit)
+        text = format_table(table.rename(columns={"station": "site"}), limit)
         print(text.replace(" more passes (use", " more contacts (use"))
         per = table.groupby("station", sort=False).agg(contacts=("satellite", "size"),
                                                        satellites=("satellite_index", "nunique"),
                                                        minutes=("duration_s", lambda s: s.sum() / 60.0))
-        print("per station: " + "; ".join(f"{s}: {int(r.contacts)} contacts, {int(r.satellites)} satellites, "
-                                          f"{r.minutes:.1f} min" for s, r in per.iterrows()))
+        order = [n for n in dict.fromkeys(str(n) for n in net.names) if n in per.index]  # the network's order
+        print("per station: " + "; ".join(f"{sanitize(s)}: {int(per.loc[s].contacts)} contacts, "
+                                          f"{int(per.loc[s].satellites)} satellites, {per.loc[s].minutes:.1f} min"
+                                          for s in order))
     if args.csv:
         path = write_csv_atomic(table, args.csv)
         print(f"wrote {len(table)} contacts to {path}")

@@ -28,6 +28,7 @@ from ._common import (
     load_elements,
     modules_hidden,
     output_checked,
+    percent,
     select,
     start_time,
     warn_far_epochs,
@@ -372,8 +373,8 @@ def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> s
              f"({ds.attrs.get('constellation') or ds.attrs.get('source') or 'constellation'}), "
              f"{ds.attrs.get('time_coverage_start', '?')} to {ds.attrs.get('time_coverage_end', '?')} "
              f"every {float(ds.attrs.get('step_s', float('nan'))):g} s, over {ds.attrs.get('grid', 'the grid')}: "
-             f"{kind} mean coverage {100 * mean('coverage_fraction'):.2f}% of the time; "
-             f"{100 * continuous:.2f}% of the {'area' if w is not None else 'sites'} covered continuously"]
+             f"{kind} mean coverage {percent(mean('coverage_fraction'), 2)}% of the time; "
+             f"{percent(continuous, 2)}% of the {'area' if w is not None else 'sites'} covered continuously"]
     rv = np.asarray(one["revisit_max_s"].values, dtype=float)
     sun = _sun_words(ds)
     if sun:
@@ -401,7 +402,7 @@ def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> s
         parts.append("no coverage gaps anywhere")
     parts.append(f"mean {mean('sats_in_view_mean'):.2f} satellites in view")
     if "service" in ds.dims:
-        per = ", ".join(f"{s}: {100 * mean('coverage_fraction', ds.sel(service=s)):.2f}%"
+        per = ", ".join(f"{s}: {percent(mean('coverage_fraction', ds.sel(service=s)), 2)}%"
                         for s in ds["service"].values if s != "any")
         parts.append(f"per service {per} (figures above for 'any')")
     text = "; ".join(parts) + "."
@@ -415,6 +416,29 @@ def _long_run(n_sat: int, n_step: int, n_cell: int) -> bool:
 
 
 # -- run -----------------------------------------------------------------------------------------------
+
+def connect_scheduler(address: str, timeout_s: float = 30.0):
+    """A dask ``Client`` of the scheduler at ``address`` (``--scheduler``), waiting up to ``timeout_s``
+    seconds; an address that cannot be used, no answer or an answer that is not a dask scheduler's is a
+    ValueError naming the option (one line, exit 2)."""
+    from ..distributed import require_distributed
+
+    distributed = require_distributed()
+    from distributed.comm import get_address_host_port
+
+    try:
+        get_address_host_port(address)
+    except ValueError as exc:  # no port, unknown scheme, ...
+        raise ValueError(f"--scheduler {address!r}: not a scheduler address (e.g. tcp://10.0.0.5:8786): {exc}") \
+            from None
+    try:
+        return distributed.Client(address, timeout=f"{timeout_s:g}s")
+    except OSError as exc:  # refused, timed out, no such host
+        reason = str(exc) or type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - something answered, not as a dask scheduler does
+        reason = f"what answered is not a dask scheduler ({type(exc).__name__})"
+    raise ValueError(f"--scheduler {address!r}: cannot connect to a dask scheduler: {reason}")
+
 
 def run(args: argparse.Namespace) -> int:
     # dask only with --scheduler (xarray would load it just to look for dask arrays); xarray and the NetCDF
@@ -510,9 +534,7 @@ def _run(args: argparse.Namespace) -> int:
         kwargs.update(checkpoint=args.output, resume=args.resume)
     client = None
     if args.scheduler:
-        from ..distributed import require_distributed
-
-        client = require_distributed().Client(args.scheduler, timeout="30s")
+        client = connect_scheduler(args.scheduler)
         kwargs["client"] = client
     try:
         ds = coverage(sats, times, grid, **kwargs)

@@ -12,6 +12,7 @@ from ._common import (
     build_grid,
     load_elements,
     output_checked,
+    percent,
     select,
     start_time,
     warn_far_epochs,
@@ -101,9 +102,9 @@ def summarize(ds, run_s: float | None = None, output: str | None = None) -> str:
             f"{ds.attrs.get('time_coverage_start')} to {ds.attrs.get('time_coverage_end')} every "
             f"{float(ds.attrs.get('step_s', float('nan'))):g} s, {ds.attrs.get('min_elevation_deg')} deg mask, "
             f"over {ds.attrs.get('grid')}: mean PDOP {mean:.2f} (where defined), max PDOP {worst:.2f}; "
-            f"{100 * area_below:.1f}% of the area has mean PDOP <= {thr:g}; PDOP <= {thr:g} "
-            f"{100 * time_below:.1f}% of the time on average; fewer than 4 satellites in view "
-            f"{100 * few:.1f}% of cell-time.")
+            f"{percent(area_below)}% of the area has mean PDOP <= {thr:g}; PDOP <= {thr:g} "
+            f"{percent(time_below)}% of the time on average; fewer than 4 satellites in view "
+            f"{percent(few)}% of cell-time.")
     return with_run_note(text, run_s, output)
 
 
@@ -145,8 +146,8 @@ def summarize_augmentation(ds, run_s: float | None = None, output: str | None = 
         nb, na = avg(one["sats_in_view_mean_base"]), avg(one["sats_in_view_mean_augmented"])
         where = " (urban canyon)" if float(mask) == URBAN_CANYON_MASK_DEG and i > 0 else ""
         lines.append(f"  {float(mask):g} deg mask{where}: mean {', '.join(parts)}; best cell PDOP "
-                     f"{100 * (best - 1):+.2f} %; PDOP <= {thr:g} {100 * pb:.2f} % -> {100 * pa:.2f} % of "
-                     f"cell-time; fix available {100 * fb:.2f} % -> {100 * fa:.2f} %; satellites in view "
+                     f"{100 * (best - 1):+.2f} %; PDOP <= {thr:g} {percent(pb, 2)} % -> {percent(pa, 2)} % of "
+                     f"cell-time; fix available {percent(fb, 2)} % -> {percent(fa, 2)} %; satellites in view "
                      f"{nb:.1f} -> {na:.1f}.")
     tail = []
     if run_s is not None:

@@ -49,9 +49,10 @@ def shells(sats) -> list[tuple[int, float, float, str]]:
     Returns ``(count, altitude_km, inclination_deg, kind)`` for clusters of at least ``MIN_SHELL``
     members, largest first, with the members' mean altitude and inclination.  Mean altitude is the SGP4
     mean semi-major axis minus the WGS-72 equatorial radius.  ``kind`` is ``"sun-synchronous"`` when the
-    inclination is within 0.5 deg of the J2 sun-synchronous value for that altitude, ``"Walker-like"`` for
-    other near-circular orbits (e < 0.01) spread over at least three planes (RAAN rounded to 5 degrees),
-    else ``""``.
+    inclination is within 0.5 deg of the J2 sun-synchronous value for that altitude, ``"geostationary"``
+    (within 200 km of 35,786 km) or ``"equatorial"`` for near-circular orbits (e < 0.01) inclined less than
+    1 deg (their nodes are not planes), ``"Walker-like"`` for other near-circular orbits spread over at
+    least three planes (RAAN rounded to 5 degrees), else ``""``.
     """
     from ..design import sun_synchronous_inclination
 
@@ -72,6 +73,8 @@ def shells(sats) -> list[tuple[int, float, float, str]]:
         circular = max(m[2] for m in members) < 0.01
         if circular and 0 < alt < 5000 and abs(inc - sun_synchronous_inclination(alt)) < 0.5:
             kind = "sun-synchronous"
+        elif circular and inc < 1.0:
+            kind = "geostationary" if abs(alt - 35786.0) < 200.0 else "equatorial"
         else:
             kind = "Walker-like" if circular and len(planes) >= 3 else ""
         out.append((len(members), alt, inc, kind))
@@ -121,8 +124,8 @@ def run(args: argparse.Namespace) -> int:
             age = (at - t) / np.timedelta64(1, "s") / 86400.0
             print(f"  {label:7}{str(t)[:19]}  {_age(age)}")
     found = shells(cons)
-    print(f"shells (altitude rounded to {ALT_BIN_KM:g} km, inclination to {INC_BIN_DEG:g} deg, "
-          f">= {MIN_SHELL} members): {len(found)}")
+    print(f"shells (grouped by altitude to {ALT_BIN_KM:g} km and inclination to {INC_BIN_DEG:g} deg, "
+          f">= {MIN_SHELL} members; their mean altitude and inclination): {len(found)}")
     for count, alt, inc, kind in found[:MAX_SHELLS_SHOWN]:
         print(f"  {(kind + ' shell') if kind else 'shell'} {alt:.0f} km {inc:.1f} deg: {count}")
     if len(found) > MAX_SHELLS_SHOWN:

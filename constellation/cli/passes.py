@@ -96,6 +96,18 @@ def write_csv_atomic(table, path: str | os.PathLike) -> Path:
     return path
 
 
+def _passing(table) -> int:
+    """How many satellites make at least one pass in ``table`` (one per satellite, whatever the site)."""
+    if "satellite_index" in table.columns:
+        return int(table["satellite_index"].nunique())
+    return len(table[["satellite", "catalog_number"]].drop_duplicates())
+
+
+def _of(n: int, total: int) -> str:
+    """``"all 5 satellites"`` or ``"3 of the 5 satellites"``."""
+    return f"all {total} satellites" if n == total else f"{n} of the {total} satellites"
+
+
 def run(args: argparse.Namespace) -> int:
     from ..contacts import passes
     from ..sites import parse_site
@@ -123,15 +135,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         where, place = (lat, lon, h), f"{lat:.4f}, {lon:.4f}, {h:g} m"
     table = passes(sats, where, start, duration=duration_s, min_elevation_deg=args.min_elevation)
-    print(f"{len(table)} passes of {len(sats)} satellites ({sanitize(label)}) over {place} "
+    print(f"{len(table)} passes by {_of(_passing(table), len(sats))} ({sanitize(label)}) over {place} "
           f"above {args.min_elevation:g} deg, {str(table.attrs['start'])[:19]} to "
           f"{str(table.attrs['stop'])[:19]} UTC")
     if len(table):
         print(format_table(table, limit))
-        counts = table.groupby("group", sort=False).agg(passes=("satellite", "size"),
-                                                         satellites=("satellite", "nunique"))
-        print("per group: " + "; ".join(f"{sanitize(g) or '(none)'}: {r.passes} passes of {r.satellites} satellites"
-                                        for g, r in counts.iterrows()))
+        in_group = sats.group_counts()
+        if set(in_group) != {""}:  # (a file without groups: the line above says it all)
+            parts = []
+            for g, n in in_group.items():
+                rows = table[table["group"] == g]
+                parts.append(f"{sanitize(g) or '(none)'}: {len(rows)} passes by {_of(_passing(rows), n)}")
+            print("per group: " + "; ".join(parts))
     if args.csv:
         path = write_csv_atomic(table, args.csv)
         print(f"wrote {len(table)} passes to {path}")

@@ -11,11 +11,13 @@ EPILOG = """\
 examples:
   constellation coverage --duration 1d -o cov.nc                   # a coverage result to plot
   constellation plot cov.nc --fom revisit_max_s -o revisit.png     # one figure of merit on a map
-  constellation plot cov.nc --fom coverage_fraction --service comm -o comm.png --dpi 150
+  constellation coverage --per-group -o services.nc                # a result with one service per group
+  constellation plot services.nc --service comm -o comm.png --dpi 150
   constellation plot cov.nc --series -o area.png                   # area covered (or sats in view) vs time
   constellation plot cov.nc --list                                 # the figures of merit in the file
   constellation plot --tracks --duration 2h -o tracks.png          # ground tracks of the Jinan-368 plan
-  constellation plot --tracks active.tle --group eo --duration 90m -o eo.png
+  constellation plot --tracks --group eo --duration 90m -o eo.png  # the plan's eo group
+  constellation plot --tracks active.tle --duration 90m -o active.png # any element file
   constellation plot --footprints --min-elevation 20 -o footprints.png
 
 Maps are Plate Carree with the shipped Natural Earth coastline (no download); --projection needs cartopy.
@@ -34,8 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", nargs="?", metavar="FILE",
-                   help="coverage result (.nc/.zarr); with --tracks/--footprints an element file "
-                        "(TLE/3LE/OMM; default: the shipped Jinan-368 plan)")
+                   help="coverage result (.nc/.zarr), or positions from 'constellation track --output' "
+                        "(drawn as ground tracks); with --tracks/--footprints an element file (TLE/3LE/OMM; "
+                        "default: the shipped Jinan-368 plan)")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--tracks", action="store_true", help="ground tracks of the element set")
     what.add_argument("--footprints", action="store_true",
@@ -44,9 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                       help="time series of a coverage result: area covered, or satellites in view per site "
                            "for point grids")
     what.add_argument("--list", action="store_true", help="list the figures of merit in FILE and exit")
-    p.add_argument("--fom", default="coverage_fraction", metavar="NAME",
-                   help="figure of merit to map (default: coverage_fraction), e.g. revisit_max_s, "
-                        "sats_in_view_mean, response_max_s")
+    p.add_argument("--fom", default=None, metavar="NAME",
+                   help="figure of merit to map (default: coverage_fraction; pdop_mean for a dop result, "
+                        "pdop_mean_difference for dop's augmentation, served_fraction for bentpipe), e.g. "
+                        "revisit_max_s, sats_in_view_mean, response_max_s")
     p.add_argument("--service", metavar="NAME", help="service to show for multi-service results (default: any)")
     p.add_argument("-o", "--output", metavar="PNG",
                    help="image file; the suffix picks the format (.png, .pdf, .svg). Default: derived from "
@@ -63,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--step", default="60s", help="tracks: time step (default: 60s)")
     p.add_argument("--group", nargs="+", action="extend", metavar="G",
                    help="tracks/footprints: only these sub-constellation groups (e.g. eo comm, or eo,comm)")
-    p.add_argument("--min-elevation", type=float, default=10.0, dest="min_elevation_deg",
+    p.add_argument("--min-elevation", type=float, default=10.0, dest="min_elevation_deg", metavar="DEG",
                    help="footprints: minimum elevation in degrees (default: 10); for a result with several "
                         "masks (constellation dop's augmentation), the mask to map (default: its first)")
     p.set_defaults(func=run)
@@ -79,6 +83,19 @@ def _read_result(path: str):
     return read_dataset(path)
 
 
+#: The map drawn without --fom, by kind of result: the first of these the file holds.
+DEFAULT_FOMS = ("coverage_fraction", "pdop_mean", "pdop_mean_difference", "served_fraction")
+
+
+def _default_fom(ds) -> str:
+    return next((name for name in DEFAULT_FOMS if name in ds.data_vars), DEFAULT_FOMS[0])
+
+
+def _is_positions(ds) -> bool:
+    """Whether ``ds`` holds satellite positions (``constellation track --output``) rather than a result."""
+    return {"satellite", "time"} <= set(ds.dims) and {"lat_deg", "lon_deg"} <= set(ds.variables)
+
+
 def _output(args: argparse.Namespace, default: str) -> Path:
     return folder_checked(args.output or default)
 
@@ -92,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import plot
 
-    if args.tracks or args.footprints:
+    positions_file = args.tracks and args.file and Path(args.file).suffix.lower() in (".nc", ".zarr")
+    if (args.tracks or args.footprints) and not positions_file:
         import constellation as C
 
         sats, _, _ = load_elements(args.file, file_start="now")
@@ -115,19 +133,29 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("give a coverage result FILE to plot (or --tracks / --footprints for elements)")
         ds = _read_result(args.file)
         if args.list:
-            for name in sorted(ds.data_vars):
+            names = sorted(ds.data_vars)
+            wide = max([26] + [len(n) for n in names])
+            dims = max([18] + [len(", ".join(ds[n].dims)) for n in names])
+            for name in names:
                 da = ds[name]
-                print(f"{name:26s} {str(da.attrs.get('units', '')):6s} {', '.join(da.dims):18s} "
+                print(f"{name:{wide}s} {str(da.attrs.get('units', '')):6s} {', '.join(da.dims):{dims}s} "
                       f"{da.attrs.get('long_name', '')}")
             return 0
         stem = Path(args.file).stem
-        if args.series:
+        if positions_file and not _is_positions(ds):
+            raise ValueError(f"{args.file}: --tracks draws an element file or the positions written by "
+                             f"'constellation track --output', not this result")
+        if _is_positions(ds) and not args.series:  # a track --output file: its ground tracks
+            fig, _ = plot.ground_tracks(ds, title=args.title, projection=args.projection)
+            out = _output(args, f"{stem}_tracks.png")
+        elif args.series:
             if "sats_in_view" in ds:
                 fig, _ = plot.sats_in_view_series(ds, service=args.service, title=args.title)
             else:
                 fig, _ = plot.area_covered_series(ds, args.service, title=args.title)
             out = _output(args, f"{stem}_series.png")
         else:
+            args.fom = args.fom or _default_fom(ds)
             if "min_elevation_deg" in ds.dims:  # an augmentation result: one map per elevation mask
                 masks = [float(m) for m in ds["min_elevation_deg"].values]
                 pick = args.min_elevation_deg if args.min_elevation_deg in masks else masks[0]

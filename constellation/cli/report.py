@@ -11,6 +11,7 @@ EPILOG = """\
 examples:
   constellation coverage --grid-deg 2 --step 60s --snapshots 10m -o day.nc
   constellation report day.nc -o day.html                  # maps, series, tables, notes, animation
+  constellation coverage --sites sites.csv --step 60s -o sites.nc   # sites.csv: name,lat,lon per line
   constellation report sites.nc -o sites.html --no-animation
 
 The file embeds every image (data: URIs) and its style; it loads nothing from the network.

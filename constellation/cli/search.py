@@ -12,7 +12,7 @@ examples:
   constellation search --sso-planes 1:6 --sso-per-plane 2:10 --ltdn 10.5 --altitude 535 --region China \\
       --fom revisit_max_s --threshold 21600 --min-elevation 30 -o designs.csv
   # a 6 h daylight revisit for imaging: gaps count only the time the Sun is above 10 deg at the cell
-  constellation search --sso-planes 1:4 --sso-per-plane 1:6 --ltdn 10.5 --altitude 535 --region China \
+  constellation search --sso-planes 1:4 --sso-per-plane 1:6 --ltdn 10.5 --altitude 535 --region China \\
       --fom revisit_daylight_max_s --threshold 21600 --min-sun-elevation 10 --min-elevation 30
 
 Stages: analytic pruning (footprint central angle against latitude and covering area), a coarse screen

@@ -15,7 +15,7 @@ examples:
   constellation track                                        # the Jinan-368 plan, now
   constellation track --at 2026-01-01T06:00Z --group eo --limit 5
   constellation track --site 36.67,117.02,50                 # add azimuth/elevation/range from Jinan
-  constellation track active.tle --launched --limit 10
+  constellation track active.tle --at 2026-06-14T12:00Z --limit 10   # any TLE, 3LE or OMM file
   constellation track --at 2026-01-01 --output positions.nc --duration 1d --step 60s
 """
 
@@ -132,9 +132,15 @@ def _print_table(sats, cols: dict, err: np.ndarray, az, el, rng, limit: int) -> 
 
 def _summary(sats, t: np.datetime64, cols: dict, err: np.ndarray, site, el) -> str:
     ok = err == 0
-    groups = ", ".join(f"{g or '-'} {k}" for g, k in sats.group_counts().items())
+    from ..checks import sanitize
+
+    counts = sats.group_counts()
+    about = [", ".join(f"{sanitize(g) or '(none)'} {k}" for g, k in counts.items())] if set(counts) != {""} else []
+    n_launched = int(sats.launched.sum())
+    if n_launched != len(sats):
+        about.append(f"{n_launched} launched")
     alt = cols["alt_km"][ok]
-    parts = [f"{len(sats)} satellites ({groups}; {int(sats.launched.sum())} launched) at "
+    parts = [f"{len(sats)} satellites{' (' + '; '.join(about) + ')' if about else ''} at "
              f"{np.datetime_as_string(t, 's')}Z"]
     if alt.size:
         parts.append(f"altitude {alt.min():.0f}-{alt.max():.0f} km")
