@@ -45,7 +45,7 @@ import pandas as pd
 from .checks import number
 from .grid import Grid
 from .kernels.frames import itrs_from_geodetic
-from .propagation import earth_orientation, teme_states
+from .propagation import earth_orientation, teme_states, warn_failures
 from .satellite import Constellation, as_constellation
 from .sites import parse_site
 from .timescale import TIME_MAX, TIME_MIN, dut1_s, julian_utc, parse_duration, parse_time
@@ -440,6 +440,26 @@ def check_passes_fit(n_sat: int, n_site: int, span_s: float) -> None:
                f"{fits}; use a shorter window, fewer satellites (a group) or fewer sites")
 
 
+def _carry_failures(idx: np.ndarray, ts: np.ndarray, err: np.ndarray, r: np.ndarray, v: np.ndarray,
+                    fail_s: np.ndarray, fail_code: np.ndarray) -> None:
+    """A satellite that failed to propagate (``err`` (n_sat, n_time) from :func:`teme_states`, for the
+    satellites ``idx`` at ``ts`` s) stays failed from its first failed sample on, as in
+    :func:`constellation.propagation.propagate`: NaN the states from there and note the first failure in
+    ``fail_s`` / ``fail_code`` (per satellite of the whole constellation)."""
+    bad = err != 0
+    bad |= np.isfinite(fail_s[idx])[:, None] & (ts[None, :] >= fail_s[idx][:, None])
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad.any(axis=1))
+    first = bad[rows].argmax(axis=1)
+    after = np.arange(ts.size)[None, :] >= first[:, None]
+    r[rows] = np.where(after[:, :, None], np.nan, r[rows])
+    v[rows] = np.where(after[:, :, None], np.nan, v[rows])
+    new = ts[first] < fail_s[idx[rows]]
+    fail_s[idx[rows[new]]] = ts[first[new]]
+    fail_code[idx[rows[new]]] = err[rows[new], first[new]]  # new only where err itself failed there
+
+
 def _find_events(c: Constellation, sites: _Sites, t0: np.datetime64, span_s: float, ev: _Evaluator,
                  tol_s: float, samples_per_orbit: float) -> dict[str, np.ndarray]:
     """Coarse sampling of every satellite and site, then refinement of maxima, dips and crossings."""
@@ -453,6 +473,8 @@ def _find_events(c: Constellation, sites: _Sites, t0: np.datetime64, span_s: flo
     h_stop = np.full((len(c), n_site), np.nan)
     steps = coarse_step_s(c, samples_per_orbit)
     rate_bound, psi_vis = _visibility_bounds(c, sites, ev.sin_mask, samples_per_orbit)
+    fail_s = np.full(len(c), np.inf)  # each satellite's first failed sample (s from t0) and its SGP4 code
+    fail_code = np.zeros(len(c), np.uint8)
     for idx, step in _step_groups(steps):
         n_steps = max(1, int(math.ceil(span_s / step - 1e-9)))
         t_grid = np.minimum(np.arange(n_steps + 1) * (span_s / n_steps), span_s)
@@ -462,7 +484,8 @@ def _find_events(c: Constellation, sites: _Sites, t0: np.datetime64, span_s: flo
         while k0 < t_grid.size - 1:
             k1 = min(t_grid.size - 1, k0 + per_block)
             ts = t_grid[k0:k1 + 1]
-            _, r, v = teme_states(sub, _stamp(t0, ts))
+            err, r, v = teme_states(sub, _stamp(t0, ts))
+            _carry_failures(idx, ts, err, r, v, fail_s, fail_code)
             cth, sth, w = ev.rotation(ts)
             for j in range(n_site):
                 h, dh, _ = _elevation_terms(r, v, cth, sth, w, sites.pos_km[j], sites.up[j], ev.sin_mask, False)
@@ -473,6 +496,11 @@ def _find_events(c: Constellation, sites: _Sites, t0: np.datetime64, span_s: flo
                 psi = _central_angle(r, cth, sth, sites.pos_km[j])
                 _intervals(idx, j, ts, h, dh, psi, rate_bound[idx], psi_vis[idx, j], probs)
             k0 = k1
+    failed = np.flatnonzero(np.isfinite(fail_s))
+    if failed.size:
+        first = np.full(len(c), -1)
+        first[failed] = np.arange(failed.size)
+        warn_failures(c, first, fail_code, _stamp(t0, fail_s[failed]), stacklevel=4)
     p = {k: np.concatenate(v) for k, v in probs.items()}
     sat, site, kind = p["sat"].astype(np.int64), p["site"].astype(np.int64), p["kind"].astype(np.int64)
     a, b, ha, hb, da, db = p["a"], p["b"], p["ha"], p["hb"], p["da"], p["db"]

@@ -38,7 +38,8 @@ if TYPE_CHECKING:  # xarray is imported on first use: it costs seconds at start-
 __all__ = ["propagate", "teme_states", "earth_orientation", "EarthOrientation", "itrs_chunks",
            "PropagationWarning", "DEFAULT_CHUNK_SATSTEPS", "PIPELINE_CHUNK_SATSTEPS", "propagate_arrays",
            "itrs_block", "ItrsWindow", "hermite_error_km", "auto_node_step_s", "DEFAULT_NODE_STEP_S",
-           "sgp4_tables", "cached_sgp4_tables", "adopt_sgp4_tables", "warn_failures", "itrs_state_chunks"]
+           "sgp4_tables", "cached_sgp4_tables", "adopt_sgp4_tables", "warn_failures", "itrs_state_chunks",
+           "runaway_radius_km", "RUNAWAY_APOGEE_FACTOR"]
 
 #: Satellite-steps per chunk: bounds the working memory of :func:`propagate` (about 100 bytes each).
 DEFAULT_CHUNK_SATSTEPS = 2_000_000
@@ -48,6 +49,47 @@ _ARCSEC = np.pi / (180.0 * 3600.0)
 
 class PropagationWarning(UserWarning):
     """Some satellites failed to propagate (decayed or invalid elements); they carry NaN from then on."""
+
+
+#: A near-Earth satellite (SGP4 ``method 'n'``) farther from the Earth's centre than this many times its
+#: epoch apogee radius is reported decayed (code 6).  SGP4's drag theory scales the mean semi-major axis by
+#: ``tempa^2``, a polynomial in time that falls to zero as the orbit decays; past its zero, ``tempa^2``
+#: grows again and SGP4 returns orbits that swell without bound (hundreds of millions of km) with error
+#: code 0.  Drag only shrinks a near-Earth orbit and its periodic terms move it by tens of km, so no valid
+#: propagation comes near twice the apogee radius.
+RUNAWAY_APOGEE_FACTOR = 2.0
+
+
+def runaway_radius_km(sats: Any) -> np.ndarray:
+    """Per satellite, the radius (km) beyond which a propagated position is reported decayed:
+    :data:`RUNAWAY_APOGEE_FACTOR` times the epoch apogee radius ``a (1 + e)`` for near-Earth element sets,
+    infinite for deep-space ones (their resonance and lunar-solar terms are left to SGP4).  ``sats``:
+    anything :func:`constellation.satellite.as_constellation` takes, or a list of python-sgp4 ``Satrec``."""
+    recs = sats if isinstance(sats, list) else as_constellation(sats).satrecs
+    a_km = np.fromiter((r.a * r.radiusearthkm for r in recs), np.float64, len(recs))
+    e = np.fromiter((r.ecco for r in recs), np.float64, len(recs))
+    near = np.fromiter((r.method == "n" for r in recs), bool, len(recs))
+    return _runaway_bound(a_km, e, near)
+
+
+def _runaway_bound(a_km: np.ndarray, e: np.ndarray, near: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        bound = RUNAWAY_APOGEE_FACTOR * a_km * (1.0 + e)
+    return np.where(near & np.isfinite(bound) & (bound > 0), bound, np.inf)
+
+
+def _flag_runaway(err: np.ndarray, r: np.ndarray, bound_km: np.ndarray, sat_axis: int) -> None:
+    """Set code 6 (decayed) in ``err`` where a position of ``r`` lies beyond its satellite's ``bound_km``
+    and ``err`` is still 0; ``sat_axis`` is the satellite axis of ``err`` (0 or 1; ``r`` has a last axis of
+    3 more)."""
+    if not np.isfinite(bound_km).any():
+        return
+    b = bound_km[:, None] if sat_axis == 0 else bound_km[None, :]
+    with np.errstate(invalid="ignore"):
+        far = np.einsum("...i,...i->...", r, r) > b * b
+    far &= err == 0
+    if far.any():
+        err[far] = 6
 
 
 @dataclass(frozen=True)
@@ -105,7 +147,9 @@ def teme_states(sats: Any, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 
     Returns ``(error, r_km, v_km_s)`` with shapes ``(n_sat, n_time)`` (python-sgp4 error codes, 0 = ok) and
     ``(n_sat, n_time, 3)`` in the TEME frame.  Failed steps are NaN (python-sgp4 itself returns numbers
-    for a decayed satellite, code 6).  Each time is judged on its own here; :func:`propagate` also carries a
+    for a decayed satellite, code 6; and a near-Earth satellite past the end of SGP4's drag theory, beyond
+    :data:`RUNAWAY_APOGEE_FACTOR` times its epoch apogee radius, is reported decayed here, code 6, where
+    python-sgp4 says 0).  Each time is judged on its own here; :func:`propagate` also carries a
     failure forward to later times.  TLE epochs are UTC
     (AIAA 2006-6753), so SGP4 is driven with UTC Julian dates.
     """
@@ -114,6 +158,7 @@ def teme_states(sats: Any, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     if len(c) == 0:
         return (np.zeros((0, jd.size), np.uint8), np.zeros((0, jd.size, 3)), np.zeros((0, jd.size, 3)))
     err, r, v = c.satrec_array().sgp4(jd, fr)
+    _flag_runaway(err, r, runaway_radius_km(c), 0)
     bad = err != 0
     if bad.any():  # python-sgp4 leaves numbers in place for some codes (6, decayed): make them NaN
         r[bad] = np.nan
@@ -430,6 +475,7 @@ class _Sgp4Tables:
     near: np.ndarray
     deep: np.ndarray
     deep_array: Any
+    runaway_km: np.ndarray  # per satellite: :func:`runaway_radius_km`
 
 
 def sgp4_tables(c: Constellation) -> _Sgp4Tables:
@@ -501,8 +547,21 @@ def adopt_sgp4_tables(c: Constellation, params: np.ndarray, near: np.ndarray) ->
     deep_idx = np.setdiff1d(np.arange(n, dtype=np.int64), near_idx)
     # (only the deep-space models are looked at: a constellation unpickled on a dask worker builds its
     # satellites on first use, and an all-near-Earth one never needs them there)
-    deep_array = SatrecArray([c[int(i)].satrec for i in deep_idx]) if deep_idx.size else None
-    tables = _Sgp4Tables(params, near_idx, deep_idx, deep_array)
+    deep_recs = [c[int(i)].satrec for i in deep_idx]
+    deep_array = SatrecArray(deep_recs) if deep_idx.size else None
+    # the runaway bound from the coefficients of the near-Earth satellites (their a is (xke / n)^(2/3)
+    # Earth radii, as python-sgp4's), so that a worker's satellites stay unbuilt
+    runaway = np.full(n, np.inf)
+    if near_idx.size:
+        from .kernels.sgp4_near import FIELDS
+
+        col = {f: params[near_idx, FIELDS.index(f)] for f in ("xke", "no_unkozai", "ecco", "radiusearthkm")}
+        with np.errstate(all="ignore"):
+            a_km = np.where(col["no_unkozai"] > 0, (col["xke"] / col["no_unkozai"]) ** (2.0 / 3.0), np.nan)
+        runaway[near_idx] = _runaway_bound(a_km * col["radiusearthkm"], col["ecco"], np.ones(near_idx.size, bool))
+    if deep_idx.size:
+        runaway[deep_idx] = runaway_radius_km(deep_recs)
+    tables = _Sgp4Tables(params, near_idx, deep_idx, deep_array, runaway)
     with _TABLE_CACHE_LOCK:
         _TABLE_CACHE[id(c)] = (c, tables)
         while len(_TABLE_CACHE) > _TABLE_CACHE_SIZE:
@@ -880,7 +939,8 @@ def _sgp4_states(tab: _Sgp4Tables, times: np.ndarray, r: np.ndarray | None = Non
                  err: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """SGP4 of every satellite at ``times``: time-major ``(r, v, err)``, (n, n_sat, 3) TEME km and km/s and
     (n, n_sat) codes, into the arrays given (else new ones).  Near-Earth satellites run in the numba
-    kernel (parallel above a size), the others in python-sgp4."""
+    kernel (parallel above a size), the others in python-sgp4.  Positions beyond ``tab.runaway_km`` get
+    code 6 (decayed), as in :func:`teme_states`."""
     n, ns = times.size, tab.params.shape[0]
     r = np.empty((n, ns, 3)) if r is None else r
     v = np.empty((n, ns, 3)) if v is None else v
@@ -894,6 +954,7 @@ def _sgp4_states(tab: _Sgp4Tables, times: np.ndarray, r: np.ndarray | None = Non
         r[:, tab.deep] = rd.transpose(1, 0, 2)
         v[:, tab.deep] = vd.transpose(1, 0, 2)
         err[:, tab.deep] = e.T
+    _flag_runaway(err, r, tab.runaway_km, 1)
     return r, v, err
 
 
