@@ -100,3 +100,25 @@ def test_info_names_geostationary_shells(capsys):
     out = capsys.readouterr().out
     assert "geostationary shell 3578" in out and "Walker-like shell 3578" not in out
     assert "shells (grouped by altitude to 25 km and inclination to 1 deg" in out
+
+
+def test_warnings_are_one_line_each_and_a_decayed_satellite_is_named(tmp_path):
+    # STARLINK-37673 of the shipped CelesTrak extract, 176 days past its epoch: decayed in SGP4 (python-sgp4
+    # itself returns positions 1e8 km out there, with error code 0)
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).parent / "data" / "celestrak_active_2026-06-14_every20th.tle"
+    lines = src.read_text().splitlines()
+    at = next(i for i, s in enumerate(lines) if s.strip() == "STARLINK-37673")
+    tle = tmp_path / "one.tle"
+    tle.write_text("\n".join(lines[at:at + 3]) + "\n")
+    res = subprocess.run([sys.executable, "-m", "constellation", "passes", str(tle), "--start", "2026-12-07T17:00",
+                          "--duration", "1h"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    err = res.stderr.splitlines()
+    assert err and all(s.startswith("warning: ") for s in err), res.stderr
+    assert any("STARLINK-37673 (#69370) from 2026-12-07T17:00:00: error 6" in s for s in err), res.stderr
+    assert "PropagationWarning" not in res.stderr
+    assert res.stdout.startswith("No passes") or "0 passes" in res.stdout, res.stdout

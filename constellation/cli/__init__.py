@@ -70,10 +70,22 @@ def _version() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``constellation`` command; returns the exit code.  On its way out it writes the
     bytecode of the installed libraries it used where Python was told not to (:mod:`constellation.bytecode`)."""
+    import warnings
+
+    shown = warnings.formatwarning
+    warnings.formatwarning = _warning_line
     try:
         return _main(argv)
     finally:
+        warnings.formatwarning = shown
         _write_bytecode()
+
+
+def _warning_line(message, category, filename, lineno, line=None) -> str:  # noqa: ARG001 - warnings' signature
+    """Warnings as the command's own messages: ``warning: <text>`` on one line, not the source line that
+    raised them."""
+    text = " ".join(str(message).split())
+    return f"warning: {text}\n"
 
 
 def console_main() -> None:
