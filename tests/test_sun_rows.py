@@ -116,3 +116,26 @@ def test_sun_limited_figures_equal_the_all_exact_path(monkeypatch):
             assert np.isfinite(fast["revisit_daylight_max_s"].values).any()
             for name in fast.data_vars:
                 np.testing.assert_array_equal(fast[name].values, exact[name].values, err_msg=f"{date} {name}")
+
+
+def test_a_row_that_leaves_the_dark_is_refined_as_on_the_exact_path(monkeypatch):
+    """Rows at 79-81 N near the March equinox: the Sun first reaches 10 deg there on the morning of the
+    19th, so these rows go from skipped (no cell can meet the limit) to served; the edges and figures of
+    merit equal the all-exact path's bit for bit (the satellites of the last skipped sample are looked for,
+    so the first sunrise is refined as anywhere else)."""
+    import importlib
+
+    from constellation.api import coverage
+
+    eng = importlib.import_module("constellation.engine")
+    sats = random_sats(29, ("polar",), n_each=12)
+    grid = region((79, 81), (-180, 180), 0.5)
+    times = time_range(np.datetime64("2026-03-18"), duration="3d", step_s=60)
+    kw = dict(min_elevation_deg=5.0, min_sun_elevation_deg=10.0)
+    monkeypatch.setattr(eng, "_FAST_ARCS", True)
+    fast = coverage(sats, times, grid, **kw)
+    monkeypatch.setattr(eng, "_FAST_ARCS", False)
+    exact = coverage(sats, times, grid, **kw)
+    assert 0 < np.isfinite(fast["first_access_s"].values).mean() < 1
+    for name in fast.data_vars:
+        np.testing.assert_array_equal(fast[name].values, exact[name].values, err_msg=name)
