@@ -74,7 +74,8 @@ def jobs(workload: str) -> list[Job]:
                                    a(T.int32, 2), a(T.int32, 2), a(T.int32, 2), a(T.int32, 2), I1, I2, work, I1,
                                    i8, F2, F2, a(T.int32, 2), a(T.int32, 2), F2)),
         ("fastpath", "arcs_full_row", (F3, I2, i8, i8, i8, F2, i8, i8, I1, I1, I1, I1)),
-        ("sweep", "_day_edges", (i8, i8, i8, i8, F2, I1, F2, F2, a(T.int32, 2), a(T.int32, 2), i8, I2))), 5.0)
+        ("sweep", "_day_edges", (i8, i8, i8, i8, F2, I1, F2, F2, a(T.int32, 2), a(T.int32, 2), i8, I2)),
+        ("sweep", "_sun_row", (F1, F2, b1, F1, F2, a(T.int32, 2), a(T.int32, 2)))), 5.0)
     rows = Job("rows", (("sweep", "sweep_rows", (i8, i8, F3, F3, F3, I2, I1, F1, I1, F2, F2, I2, F2, I2, I1, F2, F2,
                                                   I1, I2, a(T.int32, 3), a(T.int16, 3), F2)),), 9.5,
                ("walk", "transitions"))

@@ -14,6 +14,8 @@ The sweep never writes the reduction state itself: it hands each cell's timeline
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -24,9 +26,12 @@ from .reductions import absorb_counts, add_day_edge, add_edge, begin, count_stat
 from .rowmodel import (
     ROW_COUNT,
     ROW_CPHI,
+    ROW_DLON,
     ROW_FAST,
     ROW_FULL,
+    ROW_LON0,
     ROW_PHIGC,
+    ROW_SPHI,
     ROW_START,
     contiguous_ok,
     emit_run,
@@ -151,8 +156,11 @@ def coverage_rows(pos: np.ndarray, geo: np.ndarray, t_ticks: np.ndarray, cells: 
         serv_sun = np.zeros((serv_min.shape[0], 2))
     if gw_frac is None:
         gw_frac = np.zeros((0, 0))
+    # rows in several ranges per thread, taken in turn: a Sun limit makes rows' costs uneven (rows where the
+    # limit is never met in the step skip their satellites), and a loaded machine makes threads' speeds uneven
     run_ranges(sweep_rows, rows_i.shape[0], pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows_f, rows_i,
-               sats_f, sats_i, serv_min, serv_sun, sun, opts, st2, row_cov, siv, gw_frac, parallel=parallel)
+               sats_f, sats_i, serv_min, serv_sun, sun, opts, st2, row_cov, siv, gw_frac, parallel=parallel,
+               tasks_per_thread=4)
 
 
 @njit(cache=CACHE, nogil=True, error_model="numpy")
@@ -171,13 +179,19 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
         n_out = n_serv + (1 if with_any else 0)
         write_siv = siv.shape[0] > 0
         sun_on = sun.shape[0] > 0
-        one = n_serv == 1 and not with_any and not sun_on  # (Sun limits: the general path, measured faster)
+        one = n_serv == 1 and not with_any
         ms0 = np.int32(min(serv_min[0], 2 ** 31 - 1))
         n = rows_i[r, ROW_COUNT]
         c0 = rows_i[r, ROW_START]
         phi = rows_f[r, ROW_PHIGC]
         fast_row = opts[OPT_FAST] != 0 and rows_i[r, ROW_FAST] != 0
         vec_row = fast_row and rows_i[r, ROW_FULL] != 0 and n > 1 and rows_f[r, ROW_CPHI] > 0.0
+        # with Sun limits, on such a row the Sun test is decided from the row model (:func:`_sun_row`), and at
+        # the steps where no cell of it can be within any service's limits (``dark``, before, at and after
+        # the step) nothing is served there whatever is in view: its satellites are not looked for
+        dark = np.zeros(n_t1 if (sun_on and vec_row) else 0, np.bool_)
+        for t in range(dark.shape[0]):
+            dark[t] = _row_dark(sun[t], rows_f[r, ROW_CPHI], rows_f[r, ROW_SPHI], serv_sun)
         # runs of served cells (rows: satellite, first cell offset, length) at the previous step and this one
         runs_a = np.empty((3, 2 * ns + 8), np.int64)
         runs_b = np.empty((3, 2 * ns + 8), np.int64)
@@ -217,18 +231,26 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
             lo = seek_sorted(tab[t, TAB_LAT], m_ok, phi - cm, False, lo)
             hi = seek_sorted(tab[t, TAB_LAT], m_ok, phi + cm, True, hi)
             cb = 1 - p_arc
-            runs_b, n_cur, n_arc = _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cells,
-                                                 rows_f, rows_i, sats_f, sats_i, code, arcs[cb], runs_b)
-            # -- satellites in view per cell and service: difference array, prefix sum --
-            _add_runs(diff, arcs[cb], n_arc, runs_b, n_cur, sats_i, n)
+            n_cur = np.int64(0)
+            n_arc = np.int64(0)
+            if not (dark.shape[0] > 0 and dark[t] and (t == t_start or dark[t - 1]) and (t == n_t1 - 1 or dark[t + 1])):
+                runs_b, n_cur, n_arc = _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cells,
+                                                     rows_f, rows_i, sats_f, sats_i, code, arcs[cb], runs_b)
+                # -- satellites in view per cell and service: difference array, prefix sum --
+                _add_runs(diff, arcs[cb], n_arc, runs_b, n_cur, sats_i, n)
+            day_flips = np.int32(0)
+            if sun_on:
+                day_flips = _sun_row(sun[t], up, vec_row, rows_f[r], serv_sun, day_c, day_p)
             if one and t >= first_new and i0 + (t - first_new) != 0:
                 # one service, an ordinary sample: prefix sum, count statistics, the cells whose coverage flipped
                 tt = t - first_new
                 n_flip = _sample_one_service(diff[0], cur[0], cov_cur[0], cov_prev[0], loc_sum[0], loc_min[0],
-                                             loc_max[0], ms0, flip_k)
+                                             loc_max[0], ms0, flip_k, day_c[0], sun_on)
                 if write_siv:
                     for k in range(n):
                         siv[0, tt, c0 + k] = cur[0, k]
+                if day_flips != 0:
+                    _day_edges(t, n, c0, n_cells, cells, t_ticks, serv_sun, sun, day_p, day_c, n_out, st2)
                 if n_flip > 0:
                     _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks, runs_a,
                                  n_prev, runs_b, n_cur, arcs[p_arc], n_arc_prev, arcs[cb], n_arc, prv, cur, cov_cur,
@@ -236,9 +258,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                 row_cov[0, r, tt] = rcov[0]
             else:
                 _prefix_sums(diff, serv_min, with_any, cur, cov_cur)
-                day_flips = np.int32(0)
                 if sun_on:
-                    day_flips = _sun_mask(sun[t], up, serv_sun, serv_min, with_any, cur, cov_cur, day_c, day_p)
+                    _apply_day(serv_sun, serv_min, with_any, cur, cov_cur, day_c)
                 if t < first_new:
                     # the previous chunk's last sample: this chunk's timelines open there (reductions.begin), or,
                     # resuming, the state's timelines go on from it with their count statistics
@@ -276,7 +297,7 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                     else:
                         n_flip = _sample_all_outputs(t, cur, cov_cur, cov_prev, loc_sum, loc_min, loc_max, flip_seen,
                                                      flip_k)
-                        if sun_on and day_flips != 0:
+                        if day_flips != 0:
                             _day_edges(t, n, c0, n_cells, cells, t_ticks, serv_sun, sun, day_p, day_c, n_out, st2)
                         if n_flip > 0:
                             _transitions(t, n, c0, n_cells, pos, cells, sats_f, sats_i, serv_min, refine, t_ticks,
@@ -388,17 +409,20 @@ def _add_run(diff, j, a, length, n):
 
 
 @njit(cache=CACHE, inline="always")
-def _sample_one_service(d_0, cur_0, cc_0, cp_0, ls_0, lmin_0, lmax_0, ms0, flip_k):
+def _sample_one_service(d_0, cur_0, cc_0, cp_0, ls_0, lmin_0, lmax_0, ms0, flip_k, day_0, use_day):
     """One service, an ordinary sample: the prefix sum of ``d_0`` (a serial chain; ``d_0`` zeroed after
-    it) into the counts ``cur_0``, coverage ``cc_0`` (at least ``ms0`` satellites), the count statistics,
-    in a loop that vectorises, and the cells whose coverage differs from ``cp_0`` listed in ``flip_k``;
-    returns how many."""
+    it) into the counts ``cur_0`` (with ``use_day``, 0 where the Sun limit is not met: ``day_0`` 0),
+    coverage ``cc_0`` (at least ``ms0`` satellites), the count statistics, in a loop that vectorises, and
+    the cells whose coverage differs from ``cp_0`` listed in ``flip_k``; returns how many."""
     n = cur_0.shape[0]
     acc = 0
     for k in range(n):
         acc += d_0[k]
         cur_0[k] = acc
     d_0[:] = 0  # one pass after the chain (stores inside it make it slower)
+    if use_day:
+        for k in range(n):
+            cur_0[k] *= day_0[k]
     n_flip = np.int64(0)
     for k in range(n):
         v = cur_0[k]
@@ -447,36 +471,140 @@ def _form_any(n_serv, n, cur, cov_cur):
             cov_cur[n_serv, k] |= cov_cur[j, k]
 
 
+#: Bound on the difference between the Sun test at a cell of a fast row (:func:`_sun_row`) and the row
+#: model's value: the cells' normals are within 1e-12 of the model's per component, the rounding of either
+#: side is near 1e-15.
+_SUN_TOL = 1e-9
+
+
 @njit(cache=CACHE, inline="always")
-def _sun_mask(s, up, serv_sun, serv_min, with_any, cur, cov_cur, day, day_prev):
-    """Sun limits at one sample (unit Sun direction ``s``): for each service with a limit, ``day[j, k]``
-    whether the Sun's elevation at the row's cell ``k`` (normal ``up[:, k]``) is within it, and where it
-    is not, no satellite of the service counts there; "any" is formed again from the services."""
-    n_serv = serv_min.shape[0]
-    n = cur.shape[1]
+def _row_dark(s, cphi, sphi, serv_sun):
+    """Whether no cell of a fast row (its model's geodetic latitude: cosine ``cphi``, sine ``sphi``) can be
+    within any service's Sun limits for the unit Sun direction ``s``: the Sun test along the row model is
+    ``a cos(lon - lon_sun) + b`` (``a = cphi |s_xy|``, ``b = sphi s_z``), whose range ``b +- a``, widened
+    by :data:`_SUN_TOL`, lies below every service's lower limit or above its upper one.  False where some
+    service has no limit."""
+    a = cphi * math.hypot(s[0], s[1])
+    b = sphi * s[2]
+    for j in range(serv_sun.shape[0]):
+        if not (b + a + _SUN_TOL < serv_sun[j, 0] or b - a - _SUN_TOL > serv_sun[j, 1]):
+            return False
+    return True
+
+
+@njit(cache=CACHE, inline="always")
+def _ring(th, a, b, ks, dlon, n):
+    """The cells of a full fast row where the Sun test ``a cos(lon - lon_sun) + b`` (:func:`_row_dark`) is
+    surely at least ``th`` and where it may be (the model widened by :data:`_SUN_TOL`), as index ranges
+    centred on ``ks`` (the Sun's longitude in cells from the row's first): ``(sure_first, sure_count,
+    may_first, may_count)``, first indices unwrapped (modulo ``n`` to read), counts at most ``n``."""
+    c_in = (th + _SUN_TOL - b) / a
+    c_out = (th - _SUN_TOL - b) / a
+    s_a, s_n = 0, 0
+    if c_in <= -1.0:
+        s_n = n
+    elif c_in < 1.0:
+        h = math.acos(c_in) / dlon - 1e-6  # cells strictly within h of ks (1e-6 cell: index rounding)
+        s_a = np.int64(math.floor(ks - h)) + 1
+        s_n = min(max(np.int64(math.ceil(ks + h)) - 1 - s_a + 1, 0), n)
+    p_a, p_n = 0, 0
+    if c_out <= -1.0:
+        p_n = n
+    elif c_out < 1.0:
+        h = math.acos(c_out) / dlon + 1e-6
+        p_a = np.int64(math.ceil(ks - h))
+        p_n = min(max(np.int64(math.floor(ks + h)) - p_a + 1, 0), n)
+    return s_a, s_n, p_a, p_n
+
+
+@njit(cache=CACHE, inline="always")
+def _fill(d, a, m, v):
+    """``d[k] = v`` for the ``m`` cells from index ``a`` (unwrapped, modulo ``len(d)``)."""
+    n = d.shape[0]
+    a = a % n
+    e = min(a + m, n)
+    d[a:e] = v
+    d[0:m - (e - a)] = v
+
+
+@njit(cache=CACHE, inline="always")
+def _test_cells(d, up, sx, sy, sz, lo, hi, a, m):
+    """The exact Sun test at the ``m`` cells from index ``a`` (unwrapped) into ``d``."""
+    n = d.shape[0]
+    ux, uy, uz = up[0], up[1], up[2]
+    for i in range(a, a + min(m, n)):
+        k = i % n
+        e = sx * ux[k] + sy * uy[k] + sz * uz[k]
+        d[k] = np.int32((e >= lo) & (e <= hi))
+
+
+@njit(cache=CACHE, error_model="numpy")
+def _sun_row(s, up, model, row_f, serv_sun, day, day_prev):
+    """Sun limits at one sample in one row (unit Sun direction ``s``): for each service with a limit,
+    ``day[j, k]`` whether the Sun's elevation at the row's cell ``k`` (normal ``up[:, k]``) is within it,
+    ``serv_sun[j, 0] <= dot(s, up) <= serv_sun[j, 1]``; returns 1 if some cell's differs from
+    ``day_prev``, else 0.
+
+    With ``model`` (a full-circle row of the fast path, ``row_f`` its float row table) the test is
+    decided from the row model (:func:`_row_dark`) wherever the model's value is farther than
+    :data:`_SUN_TOL` from a limit (a range of cells about the Sun's longitude for each limit,
+    :func:`_ring`); the cells within it take the exact test.  Every cell gets the exact test's value."""
+    n = day.shape[1]
     sx, sy, sz = s[0], s[1], s[2]
+    a = row_f[ROW_CPHI] * math.hypot(sx, sy)
+    b = row_f[ROW_SPHI] * sz
+    dlon = row_f[ROW_DLON]
+    ks = (math.atan2(sy, sx) - row_f[ROW_LON0]) / dlon
     flips = np.int32(0)
-    for j in range(n_serv):
+    for j in range(serv_sun.shape[0]):
         lo = serv_sun[j, 0]
         hi = serv_sun[j, 1]
         if lo <= -1.0 and hi >= 1.0:
             continue
-        mj = serv_min[j]
-        ux, uy, uz = up[0], up[1], up[2]
         dj = day[j]
+        if model and a > 1e-6:
+            s_a, s_n, p_a, p_n = 0, n, 0, n
+            if lo > -1.0:
+                s_a, s_n, p_a, p_n = _ring(lo, a, b, ks, dlon, n)
+            dj[:] = 0
+            _fill(dj, s_a, s_n, 1)
+            if hi < 1.0:  # cells where the Sun may be above the upper limit are night, those near it tested
+                h_a, h_n, q_a, q_n = _ring(hi, a, b, ks, dlon, n)
+                _fill(dj, q_a, q_n, 0)
+                _test_cells(dj, up, sx, sy, sz, lo, hi, q_a, h_a - q_a if h_n > 0 else q_n)
+                if h_n > 0:
+                    _test_cells(dj, up, sx, sy, sz, lo, hi, h_a + h_n, q_a + q_n - h_a - h_n)
+            if p_n < n or s_n < n:  # cells near the lower limit
+                _test_cells(dj, up, sx, sy, sz, lo, hi, p_a, s_a - p_a if s_n > 0 else p_n)
+                if s_n > 0:
+                    _test_cells(dj, up, sx, sy, sz, lo, hi, s_a + s_n, p_a + p_n - s_a - s_n)
+        else:
+            ux, uy, uz = up[0], up[1], up[2]
+            for k in range(n):  # (a loop of its own, so that it vectorises)
+                e = sx * ux[k] + sy * uy[k] + sz * uz[k]
+                dj[k] = np.int32((e >= lo) & (e <= hi))
         pj = day_prev[j]
-        for k in range(n):  # (a loop of its own, so that it vectorises)
-            e = sx * ux[k] + sy * uy[k] + sz * uz[k]
-            v = np.int32((e >= lo) & (e <= hi))
-            dj[k] = v
-            flips |= v ^ pj[k]
         for k in range(n):
-            v = cur[j, k] * dj[k]
+            flips |= dj[k] ^ pj[k]
+    return flips
+
+
+@njit(cache=CACHE, inline="always")
+def _apply_day(serv_sun, serv_min, with_any, cur, cov_cur, day):
+    """Where a service's Sun limit is not met (``day[j, k]`` 0), none of its satellites counts and the cell
+    is not covered by it; "any" is formed again from the services."""
+    n_serv = serv_min.shape[0]
+    n = cur.shape[1]
+    for j in range(n_serv):
+        if serv_sun[j, 0] <= -1.0 and serv_sun[j, 1] >= 1.0:
+            continue
+        mj = serv_min[j]
+        for k in range(n):
+            v = cur[j, k] * day[j, k]
             cur[j, k] = v
             cov_cur[j, k] = 1 if v >= mj else 0
     if with_any:
         _form_any(n_serv, n, cur, cov_cur)
-    return flips
 
 
 @njit(cache=CACHE, inline="always")
