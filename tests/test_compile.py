@@ -165,3 +165,16 @@ def test_cli_compile_check(capsys):
 
     assert main(["compile", "--check"]) == 0
     assert "nothing to compile" in capsys.readouterr().out
+
+
+def test_cli_compile_check_names_what_is_missing_by_workload():
+    """With an empty cache, ``--check`` lists each missing group of kernels with the ``--workload`` names
+    that run it (not the registry's internal job names) and exits 1."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(os.environ["NUMBA_CACHE_DIR"], "empty-for-check")}
+    res = subprocess.run([sys.executable, "-m", "constellation", "compile", "--check", "--workload", "imaging",
+                          "--workload", "coverage-gateways"], capture_output=True, text=True, env=env)
+    assert res.returncode == 1, res.stderr
+    lines = res.stdout.splitlines()
+    assert "not compiled: swath.swath_events (for imaging)" in lines
+    assert "not compiled: gatewaylinks.relay_steps (for coverage-gateways)" in lines
+    assert lines[-1].startswith(f"{len(lines) - 1} groups of kernels to compile for imaging, coverage-gateways")

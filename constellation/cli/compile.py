@@ -55,10 +55,15 @@ def run(args: argparse.Namespace) -> int:
                          "CONSTELLATION_NO_CACHE is set): there is nothing to compile ahead of time")
     todo = precompile.missing(workloads)
     if args.check:
+        users: dict[str, list[str]] = {}  # job name -> the workloads (--workload names) that run its kernels
+        for w in workloads:
+            for job in precompile.jobs(w):
+                users.setdefault(job.name, []).append(w)
         for job in todo:
             names = ", ".join(f"{m}.{n}" for m, n, _ in job.kernels)
-            print(f"not compiled: {job.name} ({names})")
-        print(f"{'nothing' if not todo else len(todo)} to compile for {', '.join(workloads)}; cache: {where}")
+            print(f"not compiled: {names} (for {', '.join(users.get(job.name, []))})")
+        print(f"{'nothing' if not todo else f'{len(todo)} groups of kernels'} to compile for {', '.join(workloads)}; "
+              f"cache: {where}")
         return 1 if todo else 0
     t0 = time.perf_counter()
     done = precompile.compile_workloads(workloads, processes=args.processes,
