@@ -195,9 +195,18 @@ def jinan368_manifest(sats: Constellation | None = None) -> Manifest:
                          jinan368() if sats is None else sats)
 
 
+def _plane_order(key: tuple) -> tuple:
+    """Sort key of ``(group, plane)``: planes by number where they are numbers (plane 9 before plane 10)."""
+    group, plane = key
+    try:
+        return (str(group), 0, float(plane), "")
+    except (TypeError, ValueError):
+        return (str(group), 1, 0.0, str(plane))
+
+
 def _label(names: Sequence[str], by_name: dict) -> str:
     groups = sorted({by_name[n].group for n in names})
-    planes = sorted({(by_name[n].group, by_name[n].extra.get("plane")) for n in names}, key=str)
+    planes = sorted({(by_name[n].group, by_name[n].extra.get("plane")) for n in names}, key=_plane_order)
     pl = ", ".join(f"{g} plane {p}" for g, p in planes[:3]) + (" ..." if len(planes) > 3 else "")
     return f"{len(names)} x {'/'.join(groups) or 'sats'} ({pl})"
 

@@ -101,3 +101,12 @@ def test_shipped_manifest_and_windows_from_each_launch():
     # without a common window each phase starts when its launch enters service
     assert ds["in_service"].values[1] == man.in_service(0) and ds["in_service"].values[2] == man.in_service(1)
     assert list(ds["n_satellites"].values) == [26, 42, 70]
+
+
+def test_launch_labels_list_planes_in_number_order():
+    from types import SimpleNamespace
+
+    from constellation.deployment import _label
+
+    sats = {f"S{p}": SimpleNamespace(group="comm", extra={"plane": p}) for p in (10, 9, 11)}
+    assert _label(["S10", "S9", "S11"], sats) == "3 x comm (comm plane 9, comm plane 10, comm plane 11)"
