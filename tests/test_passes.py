@@ -296,3 +296,18 @@ def test_example_runs(repo_root, capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "launched Jinan-368 satellites over Jinan" in out and "Per group" in out
+
+
+def test_cli_table_duration_is_the_printed_set_minus_the_printed_rise():
+    import pandas as pd
+
+    from constellation.cli.passes import format_table
+
+    t = pd.Timestamp("2026-01-01T00:00:00")
+    s = pd.Timedelta(seconds=1)
+    row = dict(satellite="S", group="eo", rise=t + 0.6 * s, culmination=t + 140.2 * s, set=t + 286.4 * s,
+               max_elevation_deg=40.0, duration_s=285.8, rise_azimuth_deg=10.0,
+               set_azimuth_deg=200.0, rise_clipped=False, set_clipped=False)
+    line = format_table(pd.DataFrame([row])).splitlines()[2]
+    # rise 00:00:01, set 00:04:46 (nearest second): 4m45s, though the exact duration rounds to 4m46s
+    assert "2026-01-01 00:00:01  00:02:20  00:04:46" in line and " 4m45s " in line, line

@@ -62,7 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def format_table(table, limit: int | None = None) -> str:
-    """A passes table as fixed-width text: UTC times to the second, angles to 0.1 degree."""
+    """A passes table as fixed-width text: UTC times rounded to the nearest second, the duration the
+    difference of the printed set and rise (so the columns agree), angles to 0.1 degree."""
     rows = table if limit is None else table.head(limit)
     has_site = "site" in rows.columns
     head = (f"{'satellite':<24} {'group':<6} " + (f"{'site':<12} " if has_site else "")
@@ -71,12 +72,13 @@ def format_table(table, limit: int | None = None) -> str:
     lines = [head, "-" * len(head)]
     for r in rows.itertuples(index=False):
         clip = ("<" if r.rise_clipped else "") + (">" if r.set_clipped else "")
-        sec = int(round(r.duration_s))
+        rise, culm, set_ = (t.round("s") for t in (r.rise, r.culmination, r.set))
+        sec = int((set_ - rise).total_seconds())
         dur = f"{sec // 60}m{sec % 60:02d}s" if sec < 3600 else f"{sec // 3600}h{sec % 3600 // 60:02d}m"
         lines.append(
             f"{sanitize(r.satellite)[:24]:<24} {sanitize(r.group)[:6]:<6} "
             + (f"{sanitize(r.site)[:12]:<12} " if has_site else "")
-            + f"{r.rise:%Y-%m-%d %H:%M:%S}  {r.culmination:%H:%M:%S}  {r.set:%H:%M:%S}  "
+            + f"{rise:%Y-%m-%d %H:%M:%S}  {culm:%H:%M:%S}  {set_:%H:%M:%S}  "
               f"{r.max_elevation_deg:6.1f}  {dur:>7}  {r.rise_azimuth_deg:7.1f}  {r.set_azimuth_deg:6.1f}  {clip}")
     if limit is not None and len(table) > limit:
         lines.append(f"... {len(table) - limit} more passes (use --all, --limit N or --csv FILE to see them)")
