@@ -122,3 +122,11 @@ def test_warnings_are_one_line_each_and_a_decayed_satellite_is_named(tmp_path):
     assert any("STARLINK-37673 (#69370) from 2026-12-07T17:00:00: error 6" in s for s in err), res.stderr
     assert "PropagationWarning" not in res.stderr
     assert res.stdout.startswith("No passes") or "0 passes" in res.stdout, res.stdout
+
+
+def test_spans_read_in_minutes_hours_or_days_by_their_length():
+    from constellation.cli._common import span_text
+
+    assert span_text(3600.0) == "60.0 min" and span_text(7199.0) == "120.0 min"
+    assert span_text(13230.0) == "3.67 h" and span_text(172799.0) == "48.00 h"
+    assert span_text(3 * 86400.0) == "3.00 d" and span_text(float("nan")) == "nan"

@@ -20,7 +20,7 @@ from ..staleness import STALE_DAYS, stale_elements_message
 
 __all__ = ["load_elements", "select", "start_time", "output_checked", "folder_checked", "window_options",
            "positive_duration", "warn_far_epochs", "STALE_DAYS", "parse_region", "build_grid", "modules_hidden",
-           "import_in_background", "with_run_note", "percent"]
+           "import_in_background", "with_run_note", "percent", "span_text"]
 
 
 @contextlib.contextmanager
@@ -164,6 +164,18 @@ def percent(fraction: float, decimals: int = 1) -> str:
     if f < 1.0 - 1e-12 and float(text) >= 100.0:
         return f">{100.0 - step:.{decimals}f}"
     return text
+
+
+def span_text(seconds: float) -> str:
+    """A time span as a summary prints it: minutes below 2 hours, hours below 2 days, days beyond."""
+    s = float(seconds)
+    if not math.isfinite(s):
+        return "nan"
+    if s < 7200.0:
+        return f"{s / 60.0:.1f} min"
+    if s < 172800.0:
+        return f"{s / 3600.0:.2f} h"
+    return f"{s / 86400.0:.2f} d"
 
 
 def with_run_note(text: str, run_s: float | None = None, output: str | None = None) -> str:

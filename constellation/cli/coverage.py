@@ -30,6 +30,7 @@ from ._common import (
     output_checked,
     percent,
     select,
+    span_text,
     start_time,
     warn_far_epochs,
     with_run_note,
@@ -386,18 +387,18 @@ def summarize(ds, *, run_s: float | None = None, output: str | None = None) -> s
                      "bent pipe: some services served only through gateways (see the requirements attribute)")
     if np.isfinite(rv).any():
         idx = np.unravel_index(int(np.nanargmax(rv)), rv.shape)
-        if sun:  # Sun-limited revisit runs to hours: say it in hours, with the mean beside the worst
-            parts.append(f"revisit counting all time: mean {mean('revisit_mean_s') / 3600.0:.2f} h, worst gap "
-                         f"{np.nanmax(rv) / 3600.0:.2f} h at {_where(one, idx)}")
+        if sun:  # with the mean beside the worst: nights make the all-time revisit long
+            parts.append(f"revisit counting all time: mean {span_text(mean('revisit_mean_s'))}, worst gap "
+                         f"{span_text(np.nanmax(rv))} at {_where(one, idx)}")
             rd = np.asarray(one["revisit_daylight_max_s"].values, dtype=float) \
                 if "revisit_daylight_max_s" in one else np.full(1, np.nan)
             if np.isfinite(rd).any():  # the gaps counting only the time within the Sun limits
                 jdx = np.unravel_index(int(np.nanargmax(rd)), rd.shape)
                 parts.append(f"{_sun_adjective(ds)} revisit (only the time within the Sun limits counts): mean "
-                             f"{mean('revisit_daylight_mean_s') / 3600.0:.2f} h, worst gap "
-                             f"{np.nanmax(rd) / 3600.0:.2f} h at {_where(one, jdx)}")
+                             f"{span_text(mean('revisit_daylight_mean_s'))}, worst gap "
+                             f"{span_text(np.nanmax(rd))} at {_where(one, jdx)}")
         else:
-            parts.append(f"worst revisit gap {np.nanmax(rv) / 60.0:.1f} min at {_where(one, idx)}")
+            parts.append(f"worst revisit gap {span_text(np.nanmax(rv))} at {_where(one, idx)}")
     else:
         parts.append("no coverage gaps anywhere")
     parts.append(f"mean {mean('sats_in_view_mean'):.2f} satellites in view")
