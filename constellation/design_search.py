@@ -74,7 +74,9 @@ class DesignRequirement:
 
     The daylight revisit figures (``revisit_daylight_max_s``, ``revisit_daylight_mean_s``: gaps counting only
     the time within the Sun limits at the cell) need a Sun limit in ``coverage_kw``, e.g.
-    ``coverage_kw={"min_sun_elevation_deg": 10.0}``; a cell with no gap in daylight counts as 0 s.
+    ``coverage_kw={"min_sun_elevation_deg": 10.0}``; a cell with no gap in daylight counts as 0 s.  A cell
+    that is never served fails every revisit requirement (its gap, the whole window, could otherwise meet a
+    threshold as long as the window).
     """
 
     fom: str = "coverage_fraction"
@@ -114,13 +116,16 @@ class DesignRequirement:
 
         v = np.asarray(ds[self.fom].values, float).ravel()
         if self.fom.startswith("revisit_"):
-            v = np.where(np.isnan(v), 0.0, v)  # no gap
+            # a cell never served has no revisit at all, whatever its gap says (a daylight figure: where it
+            # had daylight; NaN, no daylight in the window, stays "no gap")
+            never = np.asarray(ds["access_count"].values).ravel() == 0 if "access_count" in ds else False
+            v = np.where(never & ~np.isnan(v), np.inf, np.where(np.isnan(v), 0.0, v))  # NaN: no gap
         lower = self.fom in LOWER_IS_BETTER
         if self.statistic == "worst":
-            fin = v[np.isfinite(v)]
+            fin = v[~np.isnan(v)]
             return float(fin.max() if lower else fin.min()) if fin.size else float("nan")
         if self.statistic == "mean":
-            ok = np.isfinite(v)
+            ok = ~np.isnan(v)  # a never-served cell (inf) makes the mean inf
             return float((v[ok] * weights[ok]).sum() / weights[ok].sum())
         good = (v <= self.threshold) if lower else (v >= self.threshold)
         return float(weights[good & np.isfinite(v)].sum() / weights.sum())

@@ -115,3 +115,30 @@ def test_search_meets_a_daylight_revisit_that_nights_make_impossible():
     assert plain.best is None
     with pytest.raises(ValueError, match="Sun limits"):
         S.search(cands, S.DesignRequirement(fom="revisit_daylight_max_s", **kw))
+
+
+def test_a_cell_never_served_fails_any_revisit_requirement():
+    # an equatorial pair never reaches 80 deg N; that cell's gap is the whole window (6 h), which would
+    # otherwise meet a revisit threshold of 6 h
+    sats = C.design.walker_delta(2, 1, 0, 0.0, 550.0, "2026-01-01T00:00:00Z")
+    grid = C.grid.points([0.0, 80.0], [0.0, 0.0])
+    ds = C.coverage(sats, C.time_range("2026-01-01", duration="6h", step_s=60), grid)
+    assert float(ds["revisit_max_s"].values[1]) == 21600.0 and int(ds["access_count"].values[1]) == 0
+    w = np.ones(2)
+    for statistic in ("worst", "mean"):
+        req = S.DesignRequirement(fom="revisit_max_s", threshold=21600.0, statistic=statistic)
+        assert req.value(ds, w) == np.inf and req.margin(req.value(ds, w)) < 0
+    req = S.DesignRequirement(fom="revisit_max_s", threshold=21600.0, statistic="area_fraction", area_threshold=0.5)
+    assert req.value(ds, w) == 0.5  # the served cell meets it, the other does not
+    only_served = ds.isel(cell=[0])
+    req = S.DesignRequirement(fom="revisit_max_s", threshold=21600.0)
+    assert req.margin(req.value(only_served, np.ones(1))) > 0
+    # daylight revisit: a cell with daylight but never served fails; one with no daylight in the window has
+    # no daylight gap (NaN) and does not (the equator at 0 deg E is dark from 00:00 to 06:00 UTC)
+    grid = C.grid.points([0.0, -80.0], [0.0, 0.0])
+    ds = C.coverage(sats, C.time_range("2026-01-01", duration="6h", step_s=60), grid, min_sun_elevation_deg=10.0)
+    assert np.isnan(ds["revisit_daylight_max_s"].values[0]) and int(ds["access_count"].values[1]) == 0
+    req = S.DesignRequirement(fom="revisit_daylight_max_s", threshold=21600.0,
+                              coverage_kw={"min_sun_elevation_deg": 10.0})
+    assert req.value(ds.isel(cell=[0]), np.ones(1)) == 0.0
+    assert req.value(ds.isel(cell=[1]), np.ones(1)) == np.inf
