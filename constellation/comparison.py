@@ -21,13 +21,17 @@ if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
 
-__all__ = ["FOMS", "LOWER_IS_BETTER", "summary", "compare", "Comparison", "difference_map"]
+__all__ = ["FOMS", "LOWER_IS_BETTER", "NO_DIRECTION", "summary", "compare", "Comparison", "difference_map"]
 
 #: The per-cell figures of merit of a coverage result (``constellation.coverage``).
 FOMS = ("coverage_fraction", "coverage_time_s", "sats_in_view_min", "sats_in_view_mean", "sats_in_view_max",
         "revisit_max_s", "revisit_mean_s", "revisit_std_s", "gap_count", "time_average_gap_s",
         "response_mean_s", "response_max_s", "access_count", "access_duration_mean_s",
         "access_duration_max_s", "first_access_s", "revisit_daylight_max_s", "revisit_daylight_mean_s")
+#: Figures of merit with no better direction: more accesses may mean more service or the same service cut into
+#: more pieces (one continuous access is fewer than 25 short ones); ``compare`` gives them no improved /
+#: worsened fractions.
+NO_DIRECTION = frozenset({"access_count"})
 #: Figures of merit for which a smaller value is better.
 LOWER_IS_BETTER = frozenset({"revisit_max_s", "revisit_mean_s", "revisit_std_s", "gap_count",
                              "time_average_gap_s", "response_mean_s", "response_max_s", "first_access_s",
@@ -127,7 +131,8 @@ def compare(a: xr.Dataset, b: xr.Dataset, *, service: str | None = None, tol: fl
     either is NaN) with ``cell_area_km2``; ``table`` has, per figure of merit, the area-weighted means
     ``mean_a``, ``mean_b``, ``mean_diff`` (``mean_b - mean_a``), the worst cells ``worst_a``, ``worst_b``,
     and ``improved`` / ``worsened``: the fractions of the area whose value changed by more than ``tol``
-    (relative to the larger magnitude) in the better / worse direction.
+    (relative to the larger magnitude) in the better / worse direction (NaN for figures with no better
+    direction, :data:`NO_DIRECTION`).
     """
     import pandas as pd
     import xarray as xr
@@ -160,9 +165,11 @@ def compare(a: xr.Dataset, b: xr.Dataset, *, service: str | None = None, tol: fl
         sign = -1.0 if f in LOWER_IS_BETTER else 1.0
         better = changed & (sign * flat > 0)
         worse = changed & (sign * flat < 0)
+        neutral = f in NO_DIRECTION
         rows.append(dict(fom=f, mean_a=sa[f], mean_b=sb[f], mean_diff=sb[f] - sa[f], worst_a=sa[f + "_worst"],
-                         worst_b=sb[f + "_worst"], improved=float(wf[better].sum() / wf.sum()),
-                         worsened=float(wf[worse].sum() / wf.sum())))
+                         worst_b=sb[f + "_worst"],
+                         improved=np.nan if neutral else float(wf[better].sum() / wf.sum()),
+                         worsened=np.nan if neutral else float(wf[worse].sum() / wf.sum())))
     rows.append(dict(fom="continuous_area_fraction", mean_a=sa["continuous_area_fraction"],
                      mean_b=sb["continuous_area_fraction"],
                      mean_diff=sb["continuous_area_fraction"] - sa["continuous_area_fraction"],

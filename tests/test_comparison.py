@@ -39,6 +39,9 @@ def test_compare_differences_and_directions(pair):
         summary(b)["coverage_fraction"] - summary(a)["coverage_fraction"], abs=1e-15)
     # B holds every satellite of A: coverage can only grow, never shrink
     assert t.loc["coverage_fraction", "worsened"] == 0.0 and t.loc["coverage_fraction", "improved"] > 0
+    # the access count has no better direction (fewer may mean accesses that merged into longer ones)
+    assert t.loc["access_count", "mean_diff"] != 0.0
+    assert np.isnan(t.loc["access_count", "improved"]) and np.isnan(t.loc["access_count", "worsened"])
     same = compare(a, a)
     assert (same.table[["improved", "worsened"]].fillna(0).values == 0).all()
     assert np.nanmax(np.abs(same.diff["revisit_max_s"].values)) == 0
