@@ -161,12 +161,15 @@ def walker_candidates(total: Iterable[int], inclination_deg: Iterable[float], al
 def sso_candidates(planes: Iterable[int], sats_per_plane: Iterable[int], ltdn_hours: Iterable[float],
                    altitude_km: Iterable[float], *, ltdn_spread_h: float = 0.0) -> list[dict[str, Any]]:
     """Sun-synchronous candidates: planes x satellites per plane x local time of the descending node
-    (first plane; the others ``ltdn_spread_h`` hours apart in total, evenly) x altitude."""
+    (first plane; the others ``ltdn_spread_h`` hours apart in total, evenly) x altitude; each with the
+    sun-synchronous inclination of its altitude (:func:`constellation.design.sun_synchronous_inclination`)."""
+    from .design import sun_synchronous_inclination
+
     out = []
     for p, s, h, a in itertools.product(planes, sats_per_plane, ltdn_hours, altitude_km):
         out.append(dict(pattern="sun-synchronous", sats=int(p) * int(s), planes=int(p), phasing=0,
                         sats_per_plane=int(s), ltdn_hours=float(h), ltdn_spread_h=float(ltdn_spread_h),
-                        altitude_km=float(a), inclination_deg=float("nan")))
+                        altitude_km=float(a), inclination_deg=float(sun_synchronous_inclination(float(a)))))
     return out
 
 
@@ -205,10 +208,6 @@ def _prune(d: dict[str, Any], req: DesignRequirement, reach_deg: float, omega_2p
         return ""
     lam = float(footprint_central_angle_deg(d["altitude_km"], req.min_elevation_deg))
     inc = d["inclination_deg"]
-    if d["pattern"] == "sun-synchronous":
-        from .design import sun_synchronous_inclination
-
-        inc = sun_synchronous_inclination(d["altitude_km"])
     i_eff = min(inc, 180.0 - inc)
     if req.statistic == "worst" and req.threshold > 0 and i_eff + lam < reach_deg - 1e-9:
         return f"latitude reach {i_eff + lam:.1f} < {reach_deg:.1f} deg"

@@ -70,7 +70,10 @@ def test_requirement_and_candidates_are_checked():
         S.search([], S.DesignRequirement())
     assert len(S.walker_candidates([12], [50.0], [1000.0])) == sum(range(1, 13)[p - 1] for p in (1, 2, 3, 4, 6, 12))
     sso = S.sso_candidates([2], [3], [10.5], [550.0], ltdn_spread_h=1.0)
-    assert len(S.build_design(sso[0], "2026-01-01")) == 6
+    built = S.build_design(sso[0], "2026-01-01")
+    assert len(built) == 6
+    # the table says the inclination the design is built with (it said nan), to the TLE field's 4 decimals
+    assert sso[0]["inclination_deg"] == pytest.approx(np.degrees(built[0].satrec.inclo), abs=5e-5)  # TLE: 1e-4
 
 
 def test_cli_search_writes_the_table(tmp_path, capsys):
