@@ -121,20 +121,17 @@ def geodetic_up(sx, sy, sz):
     p = math.sqrt(sx * sx + sy * sy)
     if not (p > 0.0):
         return 0.0, 0.0, math.copysign(1.0, sz)
-    cb = _WGS84_B_KM * p
+    cb = _WGS84_B_KM * p  # (cos beta, sin beta) up to a common factor
     sb = _WGS84_A_KM * sz
-    nn = math.sqrt(cb * cb + sb * sb)
-    cb /= nn
-    sb /= nn
-    num = sz + _WGS84_EP2 * _WGS84_B_KM * sb * sb * sb
-    den = p - _WGS84_E2 * _WGS84_A_KM * cb * cb * cb
-    cb = _WGS84_A_KM * den
-    sb = _WGS84_B_KM * num
-    nn = math.sqrt(cb * cb + sb * sb)
-    cb /= nn
-    sb /= nn
-    num = sz + _WGS84_EP2 * _WGS84_B_KM * sb * sb * sb
-    den = p - _WGS84_E2 * _WGS84_A_KM * cb * cb * cb
+    num = den = 0.0
+    for _ in range(2):  # Bowring's formula, then once more from the updated reduced latitude
+        nn = math.sqrt(cb * cb + sb * sb)
+        cb /= nn
+        sb /= nn
+        num = sz + _WGS84_EP2 * _WGS84_B_KM * sb * sb * sb  # (sin phi, cos phi) up to a common factor
+        den = p - _WGS84_E2 * _WGS84_A_KM * cb * cb * cb
+        cb = _WGS84_A_KM * den  # tan(beta) = (b / a) tan(phi)
+        sb = _WGS84_B_KM * num
     nn = math.sqrt(num * num + den * den)
     c = den / (nn * p)
     return c * sx, c * sy, num / nn
