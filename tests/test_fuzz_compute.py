@@ -93,11 +93,25 @@ def _args(data, valid: dict, hostile: dict) -> dict:
     return {k: data.draw(hostile[k] if k == bad or k in picked else valid[k], label=k) for k in names}
 
 
+def _computed(fn, **kw):
+    """``fn(SATS, **kw)`` with warnings silenced; None (noted as an event) where it refuses with a documented
+    exception, any other exception fails the example."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = fn(SATS, **kw)
+    except DOCUMENTED as exc:
+        event(f"refused: {type(exc).__name__}")
+        return None
+    event("computed")
+    return out
+
+
 @FUZZ
 @given(st.data())
 def test_coverage(data):
-    import warnings
-
     kw = _args(data, dict(
         times=st.integers(1, 8).flatmap(lambda n: st.integers(1, 3600).map(
             lambda step: T0 + np.arange(n) * np.timedelta64(step, "s"))),
@@ -116,14 +130,9 @@ def test_coverage(data):
         window_edges=st.text(max_size=5) | odd, chunk_steps=st.integers(-2, 0) | numbers | odd,
         positions=st.text(max_size=6) | odd,
     ))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ds = C.coverage(SATS, **kw)
-    except DOCUMENTED as exc:
-        event(f"refused: {type(exc).__name__}")
+    ds = _computed(C.coverage, **kw)
+    if ds is None:
         return
-    event("computed")
     cf = np.asarray(ds["coverage_fraction"].values)
     n_cells = (kw["grid"] or C.grid.global_grid(1.0)).n_cells  # (None: the default grid)
     assert cf.size == n_cells and np.isfinite(cf).all() and (cf >= 0).all() and (cf <= 1).all()
@@ -134,8 +143,6 @@ def test_coverage(data):
 @FUZZ
 @given(st.data())
 def test_propagate(data):
-    import warnings
-
     kw = _args(data, dict(
         times=st.integers(1, 8).flatmap(lambda n: st.integers(1, 10**6).map(
             lambda step: T0 + np.arange(n) * np.timedelta64(step, "s"))),
@@ -148,14 +155,9 @@ def test_propagate(data):
         polar_motion_arcsec=st.lists(small, max_size=3) | numbers | odd,
         chunk_satsteps=st.integers(-2, 0) | numbers | odd, velocities=odd | numbers,
     ))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ds = C.propagate(SATS, **kw)
-    except DOCUMENTED as exc:
-        event(f"refused: {type(exc).__name__}")
+    ds = _computed(C.propagate, **kw)
+    if ds is None:
         return
-    event("computed")
     x = np.asarray(ds["x_km"].values)
     assert x.shape == (len(SATS), np.asarray(ds["time"]).size)
     assert not np.isnat(np.asarray(ds["time"].values)).any()
@@ -171,8 +173,6 @@ def test_propagate(data):
 @given(st.data())
 @example(None)  # the defaults below, once
 def test_passes(data):
-    import warnings
-
     if data is None:
         kw = dict(site=(36.67, 117.0, 0.0), start="2026-01-01", duration="1d", min_elevation_deg=10.0,
                   tolerance_s=1e-3, samples_per_orbit=10.0)
@@ -191,14 +191,9 @@ def test_passes(data):
             min_elevation_deg=small | numbers | odd, tolerance_s=numbers | odd,
             samples_per_orbit=st.floats(-5, 1) | numbers | odd,
         ))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            df = C.passes(SATS, **kw)
-    except DOCUMENTED as exc:
-        event(f"refused: {type(exc).__name__}")
+    df = _computed(C.passes, **kw)
+    if df is None:
         return
-    event("computed")
     if len(df):
         rise, culm, set_ = (df[c].to_numpy() for c in ("rise", "culmination", "set"))
         assert not np.isnat(rise).any() and not np.isnat(set_).any()
