@@ -63,28 +63,37 @@ def jobs(workload: str) -> list[Job]:
     work = T.Tuple((F1, I2, I2, I2, I2, I1, F2))
     nodes = Job("nodes", (("sgp4_near", "sgp4_tasks", (i8, i8, F2, I1, F1, F1, F3, F3, a(T.uint8, 2), i8, i8)),
                           ("interp", "states_to_itrs_items", (i8, i8, F3, F3, F3, F3, i8)),
-                          ("interp", "hermite_weights", (F1, i8, f8))), 7.0)
+                          ("interp", "hermite_weights", (F1, i8, f8))), 5.0)
     hermite = Job("hermite", (("interp", "hermite_tasks_4", (i8, i8, F3, F3, i8, I1, F2, F2, F3, i8)),
-                              ("interp", "mask_failures", (F3, i8, I1, F1, i8, I1, I1, F3))), 1.5)
-    walk = Job("walk", (("rowmodel", "walk_row", (i8, i8, i8, F3, F3, F2, F2, I2, f8, i8, f8, b1, I2, i8, i8)),), 5.5)
+                              ("interp", "mask_failures", (F3, i8, I1, F1, i8, I1, I1, F3))), 1.0)
+    walk = Job("walk", (("rowmodel", "walk_row", (i8, i8, i8, F3, F3, F2, F2, I2, f8, i8, f8, b1, I2, i8, i8)),), 3.0)
     tables = Job("tables", (("visibility", "sat_geometry_steps", (i8, i8, F3, F2, I2, f8, F3)),
-                            ("sattables", "sat_table_runs", (i8, i8, F3, F2, I2, F3, I2, I1, F1, i8))), 4.0)
+                            ("sattables", "sat_table_runs", (i8, i8, F3, F2, I2, F3, I2, I1, F1, i8))), 3.5)
     transitions = Job("transitions", (
         ("sweep", "_transitions", (i8, i8, i8, i8, F3, F2, F2, I2, I1, b1, I1, I2, i8, I2, i8, I2, i8, I2, i8,
                                    a(T.int32, 2), a(T.int32, 2), a(T.int32, 2), a(T.int32, 2), I1, I2, work, I1,
                                    i8, F2, F2, a(T.int32, 2), a(T.int32, 2), F2)),
         ("fastpath", "arcs_full_row", (F3, I2, i8, i8, i8, F2, i8, i8, I1, I1, I1, I1)),
         ("sweep", "_day_edges", (i8, i8, i8, i8, F2, I1, F2, F2, a(T.int32, 2), a(T.int32, 2), i8, I2)),
-        ("sweep", "_sun_row", (F1, F2, b1, F1, F2, a(T.int32, 2), a(T.int32, 2)))), 5.0)
+        ("sweep", "_sun_row", (F1, F2, b1, F1, F2, a(T.int32, 2), a(T.int32, 2)))), 6.5)
+    C32 = a(T.int32, 2)
+    row_parts = Job("row-parts", (
+        ("sweep", "_collect_runs", (i8, i8, i8, i8, b1, b1, i8, F3, F3, F3, I2, F2, F2, I2, F2, I2, I1, I2, I2)),
+        ("sweep", "_open_row", (i8, i8, b1, b1, i8, i8, C32, C32, C32, I2, C32, C32, I1, I2)),
+        ("sweep", "_first_sample", (i8, b1, i8, i8, C32, C32, C32, C32, I2, C32, C32, I1, I2)),
+        ("sweep", "_close_row", (i8, i8, I2, C32, C32, C32, i8, i8, I2)),
+        ("sweep", "_prefix_sums", (C32, I1, b1, C32, C32)),
+        ("sweep", "_apply_day", (F2, I1, b1, C32, C32, C32)),
+        ("sweep", "_sample_all_outputs", (i8, C32, C32, C32, I2, C32, C32, I1, I1))), 4.0, ("walk",))
     rows = Job("rows", (("sweep", "sweep_rows", (i8, i8, F3, F3, F3, I2, I1, F1, I1, F2, F2, I2, F2, I2, I1, F2, F2,
-                                                  I1, I2, a(T.int32, 3), a(T.int16, 3), F2)),), 9.5,
-               ("walk", "transitions"))
+                                                  I1, I2, a(T.int32, 3), a(T.int16, 3), F2)),), 6.0,
+               ("walk", "transitions", "row-parts"))
     reduce = Job("reduce", (("reductions", "combine_blocks", (i8, i8, I2, I2, I2)),
                             ("reductions", "_n_unmet", (I2, I2)),
                             ("reductions", "_finish_cells", (I2, b1, F2, I2)),
-                            ("reductions", "area_fraction", (a(T.int32, 3), F1, f8, F2, i8))), 2.0)
+                            ("reductions", "area_fraction", (a(T.int32, 3), F1, f8, F2, i8))), 2.2)
     if workload == "coverage":
-        return [nodes, hermite, walk, transitions, tables, rows, reduce]
+        return [nodes, hermite, walk, transitions, tables, row_parts, rows, reduce]
     if workload == "coverage-exact":
         return [Job("exact", (("interp", "rotate_time_major_items", (i8, i8, F3, F3, F3)),), 0.5)]
     if workload == "dop":

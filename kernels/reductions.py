@@ -382,7 +382,7 @@ def combine_blocks(b0, b1, L, R, out):
         _combine_block(L, R, out, b * 4096, min(n, (b + 1) * 4096))
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, nogil=True)
 def _combine_block(L, R, out, c_lo, c_hi):
     lc = np.empty(N_FIELDS, np.int64)
     for c in range(c_lo, c_hi):

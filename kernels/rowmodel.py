@@ -279,7 +279,7 @@ def row_runs(r, t, s, pos, geo, cells, rows_f, rows_i, sin_el, use_cone, cos_hal
     return _walk_partial(t, s, pos, cells, n, c0, M, x, wc, sin_el, use_cone, cos_half, runs, nr)
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _walk_full(t, s, pos, cells, n, c0, x, wc, sin_el, use_cone, cos_half, runs, nr):
     """:func:`row_runs` for a full-circle row whose served cells are one arc: from the cell nearest the
     satellite's meridian ``x`` (cell units), each end walked from the estimate ``x +- wc`` until the exact
@@ -313,7 +313,7 @@ def _walk_full(t, s, pos, cells, n, c0, x, wc, sin_el, use_cone, cos_half, runs,
     return emit_run(runs, nr, s, kl % n, length)
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _walk_partial(t, s, pos, cells, n, c0, M, x, wc, sin_el, use_cone, cos_half, runs, nr):
     """:func:`row_runs` for a partial row (``M`` cells would make the full circle) whose served cells are
     one arc per copy of the satellite's meridian."""
@@ -348,7 +348,7 @@ def _walk_partial(t, s, pos, cells, n, c0, M, x, wc, sin_el, use_cone, cos_half,
     return nr
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _scan_cap(r, t, s, pos, geo, cells, rows_f, n, c0, d, M, x, full, sin_el, use_cone, cos_half, runs, nr):
     """:func:`row_runs` where the served cells need not be one arc (a cone under a low mask): every cell the
     satellite's spherical cap can reach, tested, runs of served cells as found."""

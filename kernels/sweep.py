@@ -261,22 +261,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                 if sun_on:
                     _apply_day(serv_sun, serv_min, with_any, cur, cov_cur, day_c)
                 if t < first_new:
-                    # the previous chunk's last sample: this chunk's timelines open there (reductions.begin), or,
-                    # resuming, the state's timelines go on from it with their count statistics
-                    for o in range(n_out):
-                        for k in range(n):
-                            oc = o * n_cells + c0 + k
-                            if resume:
-                                loc_sum[o, k], loc_min[o, k], loc_max[o, k] = count_stats(st2, oc)
-                            else:
-                                begin(st2, oc, t_ticks[t], cov_cur[o, k], i0)
-                                if sun_on:
-                                    set_day(st2, oc, _out_day(day_c, o, k))
-                                loc_sum[o, k] = 0
-                                loc_min[o, k] = _BIG
-                                loc_max[o, k] = -1
-                            cov_prev[o, k] = cov_cur[o, k]
-                            rcov[o] += cov_cur[o, k]
+                    _open_row(t_ticks[t], i0, resume, sun_on, n_cells, c0, cov_cur, cov_prev, day_c, loc_sum,
+                              loc_min, loc_max, rcov, st2)
                 else:
                     tt = t - first_new
                     if write_siv:
@@ -284,16 +270,8 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
                             for k in range(n):
                                 siv[o, tt, c0 + k] = cur[o, k]
                     if i0 + tt == 0:
-                        for o in range(n_out):
-                            for k in range(n):
-                                begin(st2, o * n_cells + c0 + k, t_ticks[t], cov_cur[o, k], 0)
-                                if sun_on:
-                                    set_day(st2, o * n_cells + c0 + k, _out_day(day_c, o, k))
-                                cov_prev[o, k] = cov_cur[o, k]
-                                rcov[o] += cov_cur[o, k]
-                                loc_sum[o, k] = cur[o, k]
-                                loc_min[o, k] = cur[o, k]
-                                loc_max[o, k] = cur[o, k]
+                        _first_sample(t_ticks[t], sun_on, n_cells, c0, cur, cov_cur, cov_prev, day_c, loc_sum,
+                                      loc_min, loc_max, rcov, st2)
                     else:
                         n_flip = _sample_all_outputs(t, cur, cov_cur, cov_prev, loc_sum, loc_min, loc_max, flip_seen,
                                                      flip_k)
@@ -313,14 +291,61 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
             cur, prv = prv, cur
             day_c, day_p = day_p, day_c
         # the chunk's count statistics into the state: sum over its samples, the last count, minimum, maximum
-        i_end = i0 + (n_t1 - first_new)
-        for o in range(n_out):
-            for k in range(n):
-                absorb_counts(st2, o * n_cells + c0 + k, loc_sum[o, k], prv[o, k], loc_min[o, k], loc_max[o, k],
-                              t_ticks[n_t1 - 1], i_end)
+        _close_row(n_cells, c0, loc_sum, prv, loc_min, loc_max, t_ticks[n_t1 - 1], i0 + (n_t1 - first_new), st2)
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
+def _open_row(t_tick, i0, resume, sun_on, n_cells, c0, cov_cur, cov_prev, day_c, loc_sum, loc_min, loc_max, rcov,
+              st2):
+    """The previous chunk's last sample (at ``t_tick``) for the row's cells from ``c0``: this chunk's
+    timelines open there (:func:`~.reductions.begin`), or, ``resume``-ing, the state's timelines go on from
+    it with their count statistics."""
+    n_out, n = cov_cur.shape[0], cov_cur.shape[1]
+    for o in range(n_out):
+        for k in range(n):
+            oc = o * n_cells + c0 + k
+            if resume:
+                loc_sum[o, k], loc_min[o, k], loc_max[o, k] = count_stats(st2, oc)
+            else:
+                begin(st2, oc, t_tick, cov_cur[o, k], i0)
+                if sun_on:
+                    set_day(st2, oc, _out_day(day_c, o, k))
+                loc_sum[o, k] = 0
+                loc_min[o, k] = _BIG
+                loc_max[o, k] = -1
+            cov_prev[o, k] = cov_cur[o, k]
+            rcov[o] += cov_cur[o, k]
+
+
+@njit(cache=CACHE, error_model="numpy")
+def _first_sample(t_tick, sun_on, n_cells, c0, cur, cov_cur, cov_prev, day_c, loc_sum, loc_min, loc_max, rcov, st2):
+    """The run's first sample (at ``t_tick``) for the row's cells from ``c0``: the timelines open
+    (:func:`~.reductions.begin`) and the count statistics start from its counts."""
+    n_out, n = cur.shape[0], cur.shape[1]
+    for o in range(n_out):
+        for k in range(n):
+            begin(st2, o * n_cells + c0 + k, t_tick, cov_cur[o, k], 0)
+            if sun_on:
+                set_day(st2, o * n_cells + c0 + k, _out_day(day_c, o, k))
+            cov_prev[o, k] = cov_cur[o, k]
+            rcov[o] += cov_cur[o, k]
+            loc_sum[o, k] = cur[o, k]
+            loc_min[o, k] = cur[o, k]
+            loc_max[o, k] = cur[o, k]
+
+
+@njit(cache=CACHE, error_model="numpy")
+def _close_row(n_cells, c0, loc_sum, prv, loc_min, loc_max, t_end, i_end, st2):
+    """The chunk's count statistics of the row's cells from ``c0`` into the state
+    (:func:`~.reductions.absorb_counts`): sum over its samples, the last count ``prv``, minimum, maximum."""
+    n_out, n = loc_sum.shape[0], loc_sum.shape[1]
+    for o in range(n_out):
+        for k in range(n):
+            absorb_counts(st2, o * n_cells + c0 + k, loc_sum[o, k], prv[o, k], loc_min[o, k], loc_max[o, k], t_end,
+                          i_end)
+
+
+@njit(cache=CACHE, error_model="numpy")
 def _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cells, rows_f, rows_i, sats_f, sats_i,
                   code, arcs, runs):
     """The runs of cells of row ``r`` that the satellites of table columns ``lo .. hi - 1`` serve at step
@@ -441,7 +466,7 @@ def _sample_one_service(d_0, cur_0, cc_0, cp_0, ls_0, lmin_0, lmax_0, ms0, flip_
     return n_flip
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _prefix_sums(diff, serv_min, with_any, cur, cov_cur):
     """Counts ``cur`` and coverage ``cov_cur`` of every service (and of "any": the sum of the counts,
     covered where some service covers) from the difference arrays, which are zeroed."""
@@ -589,7 +614,7 @@ def _sun_row(s, up, model, row_f, serv_sun, day, day_prev):
     return flips
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _apply_day(serv_sun, serv_min, with_any, cur, cov_cur, day):
     """Where a service's Sun limit is not met (``day[j, k]`` 0), none of its satellites counts and the cell
     is not covered by it; "any" is formed again from the services."""
@@ -659,7 +684,7 @@ def _day_edges(t, n, c0, n_cells, cells, t_ticks, serv_sun, sun, day_p, day_c, n
                 add_day_edge(st2, n_serv * n_cells + c, e_rise if now == 1 else e_set)
 
 
-@njit(cache=CACHE, inline="always")
+@njit(cache=CACHE, error_model="numpy")
 def _sample_all_outputs(t, cur, cov_cur, cov_prev, loc_sum, loc_min, loc_max, flip_seen, flip_k):
     """An ordinary sample ``t`` for every output: the count statistics (vectorised) and the cells where
     some output's coverage flipped, listed once each in ``flip_k``; returns how many."""

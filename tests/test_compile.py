@@ -27,6 +27,7 @@ import constellation.kernels as K
 from constellation.kernels import dop, sweep
 
 sweep.sweep_rows._cache.disable()
+sweep._collect_runs._cache.disable()
 dop.accumulate_dop_rows._cache.disable()
 dop.accumulate_dop_systems_rows._cache.disable()
 
