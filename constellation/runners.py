@@ -6,13 +6,20 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 
 from .engine import Assembler, RunPlan, chunk_state, make_plan, stream_positions
 
-__all__ = ["run_serial", "run_plan"]
+__all__ = ["run_serial", "run_plan", "COMPUTING"]
+
+#: Set once a runner has its plan and starts on the chunks (and never cleared).  From then on this process
+#: mostly waits for kernels that release the GIL, so other Python work slows the run least: the command line
+#: loads the libraries the result needs (xarray, the NetCDF writer) from then on, not beside the plan's own
+#: Python work (:func:`constellation.cli._common.import_in_background`).
+COMPUTING = threading.Event()
 
 
 def run_serial(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requirements, refine_edges,
@@ -24,6 +31,7 @@ def run_serial(sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats
                      min_sun_elevation_deg=min_sun_elevation_deg, max_sun_elevation_deg=max_sun_elevation_deg,
                      gateways=gateways, gateway_min_elevation_deg=gateway_min_elevation_deg, nadir=nadir)
     asm = Assembler(plan)
+    COMPUTING.set()
     spare = None
     # one position buffer for the whole run: two lead rows (the samples before the chunk: the edge
     # refinement between the last of them and the chunk's first sample reads its positions), then the chunk
@@ -55,6 +63,8 @@ def run_plan(plan: RunPlan, *, client: Any = None, checkpoint: Any = None, resum
     chunks per worker thread, the last rounds shorter (:func:`constellation.distributed.dask_bounds`).
     The dispatch behind :func:`constellation.coverage`."""
     from .checkpoint import run_checkpointed, with_bounds  # (a serial run never needs them)
+
+    COMPUTING.set()
 
     if client is not None:
         from . import distributed as dist

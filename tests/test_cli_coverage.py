@@ -185,6 +185,45 @@ def test_runs_where_xarray_is_loaded_already(tmp_path):
     assert out.stat().st_size > 0
 
 
+def test_libraries_for_the_result_load_once_the_computation_has_started(tmp_path):
+    """The command loads xarray (for the result) beside the computation, not before it: imports take the GIL
+    from the plan's own Python work.  In a fresh process: not loaded when the runner starts, loaded by the
+    end, and the file written."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "x.nc"
+    code = ("import sys\n"
+            "from constellation import runners\n"
+            "seen = []\n"
+            "set_event = runners.COMPUTING.set\n"
+            "def mark():\n"
+            "    seen.append('xarray' in sys.modules)\n"
+            "    set_event()\n"
+            "runners.COMPUTING.set = mark\n"
+            "from constellation.cli import main\n"
+            f"code = main(['coverage', '--quiet', '--duration', '1h', '--grid-deg', '10', '-o', {str(out)!r}])\n"
+            "print(code, seen, 'xarray' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["0", "[False]", "True"]
+    assert out.stat().st_size > 0
+
+
+def test_background_import_waits_for_its_event():
+    import threading
+
+    from constellation.cli._common import import_in_background
+
+    started = threading.Event()
+    t = import_in_background("json", after=started)
+    t.join(0.2)
+    assert t.is_alive()  # waiting for the event
+    started.set()
+    t.join(10)
+    assert not t.is_alive()
+
+
 def test_scheduler_that_cannot_be_used_is_one_line_exit_2(tmp_path, capsys):
     # --scheduler at an address where something answers, but not a dask scheduler: one line, exit 2, no output
     import socket

@@ -442,11 +442,9 @@ def connect_scheduler(address: str, timeout_s: float = 30.0):
 
 
 def run(args: argparse.Namespace) -> int:
-    # dask only with --scheduler (xarray would load it just to look for dask arrays); xarray and the NetCDF
-    # writer load beside the computation, ready for the result
+    # dask only with --scheduler (xarray would load it just to look for dask arrays)
     # (not where xarray is loaded already: it found dask installed then, and would fail to import it now)
     with modules_hidden(() if args.scheduler or "xarray" in sys.modules else ("dask", "distributed")):
-        import_in_background("xarray", "h5netcdf")
         return _run(args)
 
 
@@ -502,7 +500,10 @@ def _run(args: argparse.Namespace) -> int:
     requirements = _requirements(args, sats)
 
     from ..api import coverage
+    from ..runners import COMPUTING
 
+    # xarray and the NetCDF writer load beside the computation once it has started, ready for the result
+    import_in_background("xarray", "h5netcdf", after=COMPUTING)
     progress = not args.quiet and _long_run(len(sats), times.size, grid.n_cells)
     kwargs: dict[str, Any] = dict(
         min_elevation_deg=args.min_elevation, half_angle_deg=args.half_angle, min_sats=args.min_sats,
