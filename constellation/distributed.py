@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec, SatrecArray
 
+from .checks import whole
 from .engine import Assembler, RunPlan, chunk_positions, chunk_state
 from .kernels import reductions as red
 from .propagation import adopt_sgp4_tables, cached_sgp4_tables
@@ -441,10 +442,8 @@ def dask_bounds(plan: RunPlan, n_threads: int) -> list[tuple[int, int]]:
 
 def with_chunk_steps(plan: RunPlan, chunk_steps: int) -> RunPlan:
     """A copy of ``plan`` cut into chunks of ``chunk_steps`` samples (the result does not depend on it)."""
-    if int(chunk_steps) != chunk_steps or int(chunk_steps) < 1:
-        raise ValueError(f"chunk_steps must be a whole number >= 1, got {chunk_steps}")
+    s = whole(chunk_steps, "chunk_steps", low=1)
     n_t = int(plan.times.size)
-    s = int(chunk_steps)
     return dataclasses.replace(plan, bounds=[(i, min(i + s, n_t)) for i in range(0, n_t, s)])
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .budget import check_fits
+from .checks import whole
 from .grid import Grid, global_grid
 from .kernels import gatewaylinks, rowmodel, sweep, visibility
 from .kernels import reductions as red
@@ -357,9 +358,7 @@ def make_plan(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_
     n_t = times.size
     if chunk_steps is None:
         chunk_steps = _auto_chunk(len(c), grid.row_start.size, n_t)
-    if int(chunk_steps) != chunk_steps or int(chunk_steps) < 1:
-        raise ValueError(f"chunk_steps must be a whole number >= 1, got {chunk_steps}")
-    chunk_steps = int(chunk_steps)
+    chunk_steps = whole(chunk_steps, "chunk_steps", low=1)
     n_out = 1 if requirements is None else len(requirements) + 1
     need = estimate_bytes(len(c), grid.n_cells, grid.row_start.size, n_t, n_out=n_out, chunk_steps=chunk_steps,
                           keep_sats_in_view=bool(want_siv))

@@ -48,6 +48,12 @@ def times():
     (lambda: C.time_range("2026-01-01", duration="1h", step_s=True), TypeError, "step_s: a duration must be"),
     (lambda: C.parse_duration(np.timedelta64("NaT")), ValueError, "NaT"),
     (lambda: C.io.write_dataset(None, "x.nc"), TypeError, "ds must be an xarray.Dataset"),
+    (lambda: C.coverage(C.jinan368()[:2], C.time_range("2026-01-01", duration="10m", step_s=60),
+                        C.grid.global_grid(30.0), chunk_steps=INF), ValueError, "chunk_steps must be a finite"),
+    (lambda: C.coverage(C.jinan368()[:2], C.time_range("2026-01-01", duration="10m", step_s=60),
+                        C.grid.global_grid(30.0), chunk_steps=2.5), ValueError, "chunk_steps must be a whole"),
+    (lambda: C.coverage(C.jinan368()[:2], C.time_range("2026-01-01", duration="10m", step_s=60),
+                        C.grid.global_grid(30.0), chunk_steps=0), ValueError, "chunk_steps must be >= 1"),
 ])
 def test_bad_values_name_the_argument(call, exc, words):
     with pytest.raises(exc) as info:
