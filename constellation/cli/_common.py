@@ -49,7 +49,7 @@ def import_in_background(*names: str, after: threading.Event | None = None,
 
     With ``after``, the thread waits for that event first (at most ``wait_s`` seconds): imports are Python
     work, which holds the GIL, and beside this thread's own Python work they would only take turns with it
-    (the default coverage day's command line is about 5 % faster with ``after`` set to
+    (the default coverage day's command line is about 10 % faster with ``after`` set to
     :data:`constellation.runners.COMPUTING` than importing at once).  An import this thread has not begun
     is done by the first importer that needs the module."""
 
