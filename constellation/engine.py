@@ -49,6 +49,10 @@ EDGE_RULES = {
 #: auto_node_step_s`; the estimated error of each run is in its attributes.
 POSITION_TOL_M = 5.0
 _STENCIL = 4  # nodes per Hermite interpolation (degree 7)
+#: Above this many Hermite nodes per sample (samples far apart: hours, or years between two of them), SGP4 at
+#: every sample is less work than SGP4 at every node of the window and the run takes it instead: the nodes'
+#: work and memory grow with the window's span, the samples' with their number.
+_MAX_NODES_PER_SAMPLE = 64
 #: Elevation mask (deg) of the gateways of a :class:`Requirement` that state none (the bent-pipe default of
 #: :func:`constellation.relay.bent_pipe_coverage` too).
 GATEWAY_MIN_ELEVATION_DEG = 10.0
@@ -433,9 +437,13 @@ def _node_step(c, times: np.ndarray, tol_m: float) -> tuple[float, float, str]:
     note)``.  When no step down to the sample spacing keeps the error within bounds, the run takes SGP4 at
     every sample: for uniform samples by putting the nodes on them (step = the sample spacing, error 0:
     a node's interpolated position is its own SGP4 position), else step 0 (python-sgp4 at every
-    sample)."""
+    sample).  Step 0 too where the node grid would have more than :data:`_MAX_NODES_PER_SAMPLE` nodes per
+    sample."""
     step = float(auto_node_step_s(c, tol_km=tol_m / 1000.0, stencil=_STENCIL))
     span = float((times[-1] - times[0]) / np.timedelta64(1, "s")) if times.size > 1 else 0.0
+    if span / step > _MAX_NODES_PER_SAMPLE * times.size:
+        return 0.0, 0.0, (f"the samples are far sparser than Hermite nodes every {step:g} s ({span / step:.3g} "
+                          f"nodes for {times.size} samples): SGP4 at every sample instead")
     dt = span / (times.size - 1) if times.size > 1 else step
     note = ""
     while True:

@@ -338,3 +338,21 @@ def test_a_write_the_disk_cannot_hold_is_refused_before_it_starts(monkeypatch, t
                                       r"free there"):
         C.io.write_dataset(pos, tmp_path / "pos.nc")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_samples_far_apart_take_sgp4_at_each_sample_not_nodes_over_the_whole_span(launched):
+    """Two samples centuries apart (the fuzz test's case): Hermite nodes over the span would be tens of
+    millions of SGP4 steps and their matrices; the plan takes SGP4 at the two samples instead and says why.
+    An ordinary run keeps its nodes."""
+    from constellation.engine import make_plan
+
+    far = np.array(["1740-10-20T08:00:01", "2026-01-01T00:00:06"], dtype="datetime64[ns]")
+    grid = C.grid.points([43.6, -41.4], [0.0, 0.72])
+    plan = make_plan(launched, far, grid)
+    assert plan.positions == "exact" and plan.node_step_s == 0.0
+    assert "far sparser than Hermite nodes" in plan.position_note
+    ds = C.coverage(launched, far, grid)
+    assert ds.attrs["positions"].startswith("SGP4 (python-sgp4) at every sample")
+    assert np.isfinite(ds["coverage_fraction"].values).all()
+    day = make_plan(launched, C.time_range("2026-01-01", duration="1d", step_s=3600), grid)
+    assert day.positions == "hermite" and day.node_step_s > 0
