@@ -78,7 +78,8 @@ def jobs(workload: str) -> list[Job]:
         ("sweep", "_sun_row", (F1, F2, b1, F1, F2, a(T.int32, 2), a(T.int32, 2)))), 6.5)
     C32 = a(T.int32, 2)
     row_parts = Job("row-parts", (
-        ("sweep", "_collect_runs", (i8, i8, i8, i8, b1, b1, i8, F3, F3, F3, I2, F2, F2, I2, F2, I2, I1, I2, I2)),
+        ("sweep", "_collect_runs", (i8, i8, i8, i8, b1, i8, F3, F3, F3, I2, F2, F2, I2, F2, I2, I2)),
+        ("sweep", "_walk_undecided", (i8, i8, i8, i8, i8, F3, F3, I2, F2, F2, I2, F2, I2, I1, I2)),
         ("sweep", "_open_row", (i8, i8, b1, b1, i8, i8, C32, C32, C32, I2, C32, C32, I1, I2)),
         ("sweep", "_first_sample", (i8, b1, i8, i8, C32, C32, C32, C32, I2, C32, C32, I1, I2)),
         ("sweep", "_close_row", (i8, i8, I2, C32, C32, C32, i8, i8, I2)),

@@ -234,8 +234,17 @@ def sweep_rows(r0, r1, pos, geo, tab, order, n_ok, cap_max, t_ticks, cells, rows
             n_cur = np.int64(0)
             n_arc = np.int64(0)
             if not (dark.shape[0] > 0 and dark[t] and (t == t_start or dark[t - 1]) and (t == n_t1 - 1 or dark[t + 1])):
-                runs_b, n_cur, n_arc = _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cells,
-                                                     rows_f, rows_i, sats_f, sats_i, code, arcs[cb], runs_b)
+                if vec_row:
+                    # arcs decided by the bound stay in arcs as they are; the undecided ones walk into runs
+                    n_arc = hi - lo
+                    n_walk = arcs_full_row(tab, order, t, lo, hi, rows_f, r, n, code, arcs[cb, 0], arcs[cb, 1],
+                                           arcs[cb, 2])
+                    if n_walk > 0:
+                        runs_b, n_cur = _walk_undecided(r, t, lo, n_arc, n_walk, pos, geo, order, cells, rows_f,
+                                                        rows_i, sats_f, sats_i, code, runs_b)
+                else:
+                    runs_b, n_cur = _collect_runs(r, t, lo, hi, fast_row, n, pos, geo, tab, order, cells, rows_f,
+                                                  rows_i, sats_f, sats_i, runs_b)
                 # -- satellites in view per cell and service: difference array, prefix sum --
                 _add_runs(diff, arcs[cb], n_arc, runs_b, n_cur, sats_i, n)
             day_flips = np.int32(0)
@@ -346,31 +355,32 @@ def _close_row(n_cells, c0, loc_sum, prv, loc_min, loc_max, t_end, i_end, st2):
 
 
 @njit(cache=CACHE, error_model="numpy")
-def _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cells, rows_f, rows_i, sats_f, sats_i,
-                  code, arcs, runs):
-    """The runs of cells of row ``r`` that the satellites of table columns ``lo .. hi - 1`` serve at step
-    ``t``: on a full-circle row of the fast path (``vec_row``), every column's arc from
-    :func:`~.fastpath.arcs_full_row` into ``arcs`` (rows as the runs) and the undecided ones walked into
-    ``runs``; elsewhere one satellite at a time into ``runs``.  Returns ``(runs, n_runs, n_arcs)``
-    (``runs`` is a bigger copy when it had to grow)."""
+def _walk_undecided(r, t, lo, n_arc, n_walk, pos, geo, order, cells, rows_f, rows_i, sats_f, sats_i, code, runs):
+    """On a full-circle row of the fast path, the satellites of table columns ``lo .. lo + n_arc - 1`` at
+    step ``t`` that :func:`~.fastpath.arcs_full_row` left undecided (``code`` 2, ``n_walk`` of them), walked
+    with the exact test into ``runs`` from its start.  Returns ``(runs, n_runs)`` (``runs`` is a bigger
+    copy when it had to grow)."""
     n_cur = np.int64(0)
-    n_arc = np.int64(0)
-    if vec_row:
-        # arcs decided by the bound stay in arcs as they are; the undecided ones walk into runs
-        n_arc = hi - lo
-        n_walk = arcs_full_row(tab, order, t, lo, hi, rows_f, r, n, code, arcs[0], arcs[1], arcs[2])
-        if n_walk > 0:
-            for q in range(n_arc):
-                if code[q] == 2:
-                    runs, n_cur = _walk(r, t, order[t, lo + q], pos, geo, cells, rows_f, rows_i, sats_f, sats_i,
-                                        runs, n_cur, 2 * n_walk)
-        return runs, n_cur, n_arc
+    for q in range(n_arc):
+        if code[q] == 2:
+            runs, n_cur = _walk(r, t, order[t, lo + q], pos, geo, cells, rows_f, rows_i, sats_f, sats_i, runs, n_cur,
+                                2 * n_walk)
+    return runs, n_cur
+
+
+@njit(cache=CACHE, error_model="numpy")
+def _collect_runs(r, t, lo, hi, fast_row, n, pos, geo, tab, order, cells, rows_f, rows_i, sats_f, sats_i, runs):
+    """The runs of cells of row ``r`` that the satellites of table columns ``lo .. hi - 1`` serve at step
+    ``t``, one satellite at a time, into ``runs`` from its start (rows other than the full-circle rows of the
+    fast path, which :func:`~.fastpath.arcs_full_row` does): partial, near-polar and off-model rows, and
+    requirements off the fast path.  Returns ``(runs, n_runs)`` (``runs`` is a bigger copy when it had to
+    grow)."""
+    n_cur = np.int64(0)
     if 2 * (hi - lo) > runs.shape[1]:
         runs = grow_runs(runs, n_cur, 2 * (hi - lo))
     full = rows_i[r, ROW_FULL] != 0
     phi = rows_f[r, ROW_PHIGC]
     for iq in range(lo, hi):
-        # partial, near-polar and off-model rows, and requirements off the fast path: one satellite at a time
         s = order[t, iq]
         if not (abs(phi - tab[t, TAB_LAT, iq]) <= tab[t, TAB_CAP, iq]):
             continue
@@ -387,7 +397,7 @@ def _collect_runs(r, t, lo, hi, vec_row, fast_row, n, pos, geo, tab, order, cell
                     n_cur = emit_run(runs, n_cur, s, a1, l1)
                 continue
         runs, n_cur = _walk(r, t, s, pos, geo, cells, rows_f, rows_i, sats_f, sats_i, runs, n_cur, 2 * (hi - iq))
-    return runs, n_cur, n_arc
+    return runs, n_cur
 
 
 @njit(cache=CACHE, inline="always")

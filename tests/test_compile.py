@@ -28,6 +28,7 @@ from constellation.kernels import dop, sweep
 
 sweep.sweep_rows._cache.disable()
 sweep._collect_runs._cache.disable()
+sweep._walk_undecided._cache.disable()
 dop.accumulate_dop_rows._cache.disable()
 dop.accumulate_dop_systems_rows._cache.disable()
 
