@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import constellation
 from constellation import bytecode
 
 
@@ -42,6 +45,12 @@ def test_writes_what_the_importer_then_uses(tmp_path, monkeypatch):
         assert bytecode.write_missing([inside]) == 2
         assert bytecode.missing([inside]) == []
         assert bytecode.write_missing([inside]) == 0  # nothing left to do
+        src = inside / "bc_inside_pkg" / "child.py"  # an edited source: its bytecode is stale, written again
+        before = os.stat(src).st_mtime - 10  # (the bytecode as it was before the edit)
+        os.utime(cached, (before, before))
+        assert [s for s, _ in bytecode.missing([inside])] == [str(src.resolve())]
+        assert bytecode.write_missing([inside]) == 1
+        assert bytecode.missing([inside]) == []
         assert not (outside / "bc_outside_pkg" / "__pycache__").exists()
     finally:
         for name in ("bc_inside_pkg", "bc_inside_pkg.child", "bc_outside_pkg", "bc_outside_pkg.child"):
@@ -54,6 +63,21 @@ def test_writes_what_the_importer_then_uses(tmp_path, monkeypatch):
     assert out.stdout.split()[0] == cached and out.stdout.split()[-1] == "42"
     assert f"matches {inside / 'bc_inside_pkg' / 'child.py'}" in out.stderr  # read from the .pyc
     assert f"code object from '{cached}'" in out.stderr
+
+
+def test_the_package_own_modules_too(monkeypatch):
+    """By default the package's own folders are roots too (a source checkout's editable install has no
+    bytecode of the package otherwise), inside a virtual environment."""
+    import constellation.version as version
+
+    assert Path(constellation.__file__).parent.resolve() in bytecode.package_dirs()
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    cached = version.__spec__.cached
+    if os.path.exists(cached):
+        os.unlink(cached)
+    in_venv = bool(bytecode.venv_site_dirs())
+    assert bytecode.write_missing(modules={"constellation.version": version}) == (1 if in_venv else 0)
+    assert os.path.exists(cached) == in_venv
 
 
 def test_nothing_when_python_writes_bytecode_itself(monkeypatch):
