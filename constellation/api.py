@@ -9,12 +9,14 @@ attributes repeat them.
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .engine import EDGE_RULES, NADIRS, Requirement, check_grid_arg, make_plan
+from .formats import DatasetParts, build_dataset
 from .grid import Grid, global_grid
 from .kernels import precompile
 from .kernels import reductions as red
@@ -23,7 +25,7 @@ from .runners import run_plan, run_serial
 if TYPE_CHECKING:  # xarray is imported where a Dataset is built (it is most of the start-up time)
     import xarray as xr
 
-__all__ = ["coverage", "coverage_counts", "Requirement", "EDGE_RULES"]
+__all__ = ["coverage", "coverage_parts", "coverage_counts", "Requirement", "EDGE_RULES"]
 
 
 _ACCESS_RULE = "accesses touching the window ends are counted, truncated at the window edges"
@@ -189,6 +191,30 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
     point grids, ``sats_in_view(time, cell)`` (int16).  Definitions are in
     :mod:`constellation.kernels.reductions` and in each variable's attributes.
     """
+    return _coverage(False, **locals())
+
+
+def coverage_parts(sats: Any, times: Any, grid: Grid | None = None, **kwargs: Any) -> DatasetParts:
+    """What :func:`coverage` returns, as the parts of its Dataset (:class:`~constellation.formats.DatasetParts`:
+    numpy arrays and dicts), made without importing xarray: for a caller that builds the Dataset
+    elsewhere (:func:`constellation.formats.build_dataset` makes the same Dataset), as the command line does
+    in its writer process (:mod:`constellation.cli._child`).  Takes :func:`coverage`'s arguments, except
+    ``snapshots``, ``by_gateway``, ``client`` and ``checkpoint``."""
+    args = inspect.signature(coverage).bind(sats, times, grid, **kwargs)
+    args.apply_defaults()
+    for name in ("snapshots", "client", "checkpoint"):
+        if args.arguments[name] is not None:
+            raise ValueError(f"coverage_parts does not take {name}= (coverage() does)")
+    if args.arguments["by_gateway"]:
+        raise ValueError("coverage_parts does not take by_gateway= (coverage() does)")
+    return _coverage(True, **args.arguments)
+
+
+def _coverage(parts_only, sats, times, grid, *, min_elevation_deg, half_angle_deg, min_sats, requirements,
+              window_edges, refine_edges, chunk_steps, progress, positions, client, checkpoint, resume,
+              min_sun_elevation_deg, max_sun_elevation_deg, snapshots, gateways, gateway_min_elevation_deg,
+              by_gateway, nadir):
+    """:func:`coverage`, or with ``parts_only`` :func:`coverage_parts`."""
     if window_edges not in red_edges():
         raise ValueError(f"window_edges must be 'count' or 'exclude', got {window_edges!r}")
     grid = global_grid(1.0) if grid is None else grid
@@ -232,9 +258,12 @@ def coverage(sats: Any, times: Any, grid: Grid | None = None, *, min_elevation_d
                          background=client is not None and checkpoint is None, nadir=nadir, **sun)
         out = run_plan(plan, client=client, checkpoint=checkpoint, resume=resume, progress=progress,
                        rechunk=chunk_steps is None)
-    ds = _dataset(out, window_edges=window_edges, refine_edges=bool(refine_edges),
-                  min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats, nadir=nadir,
-                  **sun)
+    parts = _dataset_parts(out, window_edges=window_edges, refine_edges=bool(refine_edges),
+                           min_elevation_deg=min_elevation_deg, half_angle_deg=half_angle_deg, min_sats=min_sats,
+                           nadir=nadir, **sun)
+    if parts_only:
+        return parts
+    ds = build_dataset(parts)
     if by_gateway:
         ds = _with_gateway_fractions(ds, out, window_edges=window_edges, refine_edges=refine_edges,
                                      chunk_steps=chunk_steps, positions=positions, min_elevation_deg=min_elevation_deg,
@@ -282,7 +311,7 @@ def red_edges() -> tuple[str, ...]:
     return tuple(EDGE_RULES)
 
 
-def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats,
+def _dataset_parts(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats,
              min_sun_elevation_deg=None, max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None,
              nadir="geocentric"):
     from .version import __version__
@@ -386,7 +415,5 @@ def _dataset(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_a
                if r.gateway_limited else "")
             + (f", nadir={r.nadir}" if r.nadir != "geocentric" else "")
             for k, r in zip(labels, out["requirements"]))
-    import xarray as xr
-
-    ds = xr.Dataset(data_vars, coords=coords, attrs=attrs)
-    return ds.set_xindex("name") if grid.kind == "points" else ds  # sites by name: ds.sel(name="Jinan")
+    return DatasetParts(data_vars, coords, attrs,
+                        "name" if grid.kind == "points" else None)  # sites by name: ds.sel(name="Jinan")

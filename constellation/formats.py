@@ -12,6 +12,8 @@
   file) records the original types so :func:`read_dataset` gives back exactly what was written.
 * :func:`read_arrays` is the xarray-free path: a NetCDF file written here as plain numpy arrays and
   dicts, read with h5netcdf alone.
+* :class:`DatasetParts` is a result before it is a Dataset (plain arrays and dicts, no xarray needed to
+  make, pickle or send it); :func:`build_dataset` makes the Dataset.
 
 NetCDF is written with h5netcdf (engine ``"h5netcdf"``) on h5py; Zarr is
 written in Zarr format 2 with consolidated metadata, the layout most other readers understand.
@@ -23,14 +25,14 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .atomic import write_atomically
 
 __all__ = ["write_dataset", "read_dataset", "read_arrays", "output_format", "input_format", "cf_attrs",
-           "encode_dataset", "decode_dataset"]
+           "encode_dataset", "decode_dataset", "DatasetParts", "build_dataset"]
 
 #: The attribute that records what :func:`encode_dataset` changed (CF-1.10 section 2.3: names begin with a
 #: letter); files written before 0.2 carry it as ``_constellation_encoding``, also read.
@@ -38,6 +40,26 @@ _MARK = "constellation_encoding"
 _OLD_MARK = "_constellation_encoding"
 #: Compression of NetCDF variables (lossless: values read back bit for bit).
 COMPRESSION = dict(zlib=True, complevel=1, shuffle=True)
+
+
+class DatasetParts(NamedTuple):
+    """A Dataset's parts, as ``xarray.Dataset(data_vars, coords=coords, attrs=attrs)`` takes them (variables
+    as ``(dims, values, attrs)`` tuples of numpy arrays), and the coordinate it is indexed by
+    (``Dataset.set_xindex``), if any.  Made without xarray, they pickle without it too; :func:`build_dataset`
+    makes the same Dataset wherever it runs."""
+
+    data_vars: dict
+    coords: dict
+    attrs: dict
+    index: str | None = None
+
+
+def build_dataset(parts: DatasetParts):
+    """The ``xarray.Dataset`` of ``parts``."""
+    import xarray as xr
+
+    ds = xr.Dataset(parts.data_vars, coords=parts.coords, attrs=parts.attrs)
+    return ds.set_xindex(parts.index) if parts.index else ds
 
 
 def _pop_mark(attrs: dict) -> dict:

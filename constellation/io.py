@@ -12,9 +12,10 @@ from pathlib import Path
 
 from . import formats
 from .atomic import write_text
-from .formats import cf_attrs, output_format, read_arrays, write_dataset
+from .formats import DatasetParts, build_dataset, cf_attrs, output_format, read_arrays, write_dataset
 
-__all__ = ["write_dataset", "read_dataset", "read_arrays", "write_text", "output_format", "cf_attrs", "cell_table"]
+__all__ = ["write_dataset", "read_dataset", "read_arrays", "write_text", "output_format", "cf_attrs", "cell_table",
+           "DatasetParts", "build_dataset"]
 
 
 def read_dataset(path: str | os.PathLike, *, format: str | None = None):

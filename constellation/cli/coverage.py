@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _child
 from ._common import (
     build_grid,
     import_in_background,
@@ -449,8 +450,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..io import cf_attrs, write_dataset
-    from ..timescale import parse_duration, time_range
+    from ..timescale import parse_duration
 
     t_start = time.perf_counter()
     # cheap checks first, so bad input fails before any work
@@ -490,7 +490,37 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"--gateway-min-elevation must lie in [-90, 90) degrees, got {gm:g}")
     if gm is not None and args.gateways is None:
         raise ValueError("--gateway-min-elevation needs --gateways (the gateway stations)")
-    gateways = None if args.gateways is None else gateway_network(args.gateways, gm)
+    # the result's Dataset is built and written in a helper process that loads xarray meanwhile (._child)
+    writer = None if checkpointed or args.scheduler or args.snapshots else _child.start(_write, _RESULT_MODULES)
+    try:
+        return _compute(args, t_start, duration_s, step_s, checkpointed, writer)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+#: What the result needs that a coverage run does not: xarray and the NetCDF writer.
+_RESULT_MODULES = ("xarray", "h5netcdf")
+
+
+def _write(request: tuple) -> tuple[str, str | None]:
+    """Build the result's Dataset from its parts, write it and summarize it (``None`` when quiet): the
+    request the helper process serves (:func:`_compute`)."""
+    from ..io import build_dataset, cf_attrs, write_dataset
+
+    parts, history, output, quiet = request
+    ds = cf_attrs(build_dataset(parts), history=history)
+    path = write_dataset(ds, output)
+    return str(path), None if quiet else summarize(ds)
+
+
+def _compute(args: argparse.Namespace, t_start: float, duration_s: float, step_s: float, checkpointed: bool,
+             writer: _child.Child | None) -> int:
+    """The run itself, after :func:`_run`'s checks; with a ``writer``, the result is written there."""
+    from ..io import cf_attrs, write_dataset
+    from ..timescale import time_range
+
+    gateways = None if args.gateways is None else gateway_network(args.gateways, args.gateway_min_elevation)
     grid = build_grid(args.grid_deg, region=args.region, sites=args.sites, equal_area=args.equal_area)
     sats, default_start, label = load_elements(args.elements)
     sats = select(sats, args.group, args.launched)
@@ -499,11 +529,11 @@ def _run(args: argparse.Namespace) -> int:
     warn_far_epochs(sats, times[0], times[-1])
     requirements = _requirements(args, sats)
 
-    from ..api import coverage
+    from ..api import coverage, coverage_parts
     from ..runners import COMPUTING
 
-    # xarray and the NetCDF writer load beside the computation once it has started, ready for the result
-    import_in_background("xarray", "h5netcdf", after=COMPUTING)
+    if writer is None:  # xarray and the NetCDF writer load beside the computation once it has started
+        import_in_background(*_RESULT_MODULES, after=COMPUTING)
     progress = not args.quiet and _long_run(len(sats), times.size, grid.n_cells)
     kwargs: dict[str, Any] = dict(
         min_elevation_deg=args.min_elevation, half_angle_deg=args.half_angle, min_sats=args.min_sats,
@@ -538,19 +568,24 @@ def _run(args: argparse.Namespace) -> int:
     if args.scheduler:
         client = connect_scheduler(args.scheduler)
         kwargs["client"] = client
-    try:
-        ds = coverage(sats, times, grid, **kwargs)
-    finally:
-        if client is not None:
-            client.close()
-    ds = cf_attrs(ds, history=f"constellation coverage: {label}, {grid.description or grid.kind}, "
-                              f"{args.duration} every {args.step}")
-    if checkpointed:  # the store holds the result already: record it again with the command's history
-        from ..checkpoint import write_final
-
-        path = write_final(args.output, ds)
+    history = f"constellation coverage: {label}, {grid.description or grid.kind}, {args.duration} every {args.step}"
+    if writer is not None:
+        parts = coverage_parts(sats, times, grid, **kwargs)
+        path, text = writer.call((parts, history, args.output, args.quiet))
     else:
-        path = write_dataset(ds, args.output)
-    if not args.quiet:
-        print(summarize(ds, run_s=time.perf_counter() - t_start, output=str(path)), file=sys.stdout)
+        try:
+            ds = coverage(sats, times, grid, **kwargs)
+        finally:
+            if client is not None:
+                client.close()
+        ds = cf_attrs(ds, history=history)
+        if checkpointed:  # the store holds the result already: record it again with the command's history
+            from ..checkpoint import write_final
+
+            path = write_final(args.output, ds)
+        else:
+            path = write_dataset(ds, args.output)
+        text = None if args.quiet else summarize(ds)
+    if text is not None:
+        print(with_run_note(text, time.perf_counter() - t_start, str(path)), file=sys.stdout)
     return 0
