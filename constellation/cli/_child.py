@@ -43,8 +43,8 @@ class Child:
         self._done = False
 
     def call(self, request: Any) -> Any:
-        """Send ``request``, wait for the answer and the child's end; return the answer, or raise the
-        exception the child raised (a RuntimeError where it ended without answering)."""
+        """Send ``request`` and wait for the answer; return it, or raise the exception the child raised (a
+        RuntimeError where it ended without answering)."""
         if self._done:
             raise RuntimeError("the helper process has already served its request")
         self._done = True
@@ -58,9 +58,12 @@ class Child:
                 status, payload = pickle.load(g)
             except (EOFError, pickle.UnpicklingError):
                 status, payload = None, None
-        _, wait_status = os.waitpid(self.pid, 0)
-        if status is None:
+        if status is None:  # it closed the pipe without answering: it has ended
+            _, wait_status = os.waitpid(self.pid, 0)
             raise RuntimeError(f"the helper process ended without answering ({_ended(wait_status)})")
+        # after answering, it writes the bytecode of what it imported (a first run) and ends: the command
+        # does not wait for that (reaped now if done; otherwise the zombie goes when the command ends)
+        os.waitpid(self.pid, os.WNOHANG)
         if status == "error":
             raise payload
         return payload
