@@ -188,3 +188,39 @@ def test_parts_build_the_dataset_that_coverage_returns():
     for kw in (dict(snapshots=2), dict(by_gateway=True), dict(checkpoint="x.zarr")):
         with pytest.raises(ValueError, match="coverage_parts does not take"):
             coverage_parts(plan, t, C.grid.global_grid(10.0), **kw)
+
+
+def _ended(pid: int) -> bool:
+    """Whether process ``pid`` has ended (gone, or a zombie waiting for its parent to collect it)."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+@LINUX
+def test_killed_command_leaves_no_file_and_no_helper(tmp_path):
+    """``kill -9`` of the command while it computes: the helper sees its pipe close and ends without
+    writing anything."""
+    import time
+
+    out = tmp_path / "day.nc"
+    proc = subprocess.Popen([sys.executable, "-m", "constellation", "coverage", "--quiet", "--duration", "2d",
+                             "-o", str(out)], env=FORK_ON, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    children = f"/proc/{proc.pid}/task/{proc.pid}/children"
+    kids: list[str] = []
+    deadline = time.monotonic() + 60
+    while not kids and time.monotonic() < deadline and proc.poll() is None:
+        kids = open(children).read().split()
+        time.sleep(0.01)
+    assert kids, "the command forked no helper"
+    time.sleep(0.3)  # the command loads numba and its kernels, the helper xarray
+    proc.kill()
+    proc.wait()
+    helper = int(kids[0])
+    deadline = time.monotonic() + 30
+    while not _ended(helper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _ended(helper)
+    assert os.listdir(tmp_path) == []
