@@ -312,8 +312,8 @@ def red_edges() -> tuple[str, ...]:
 
 
 def _dataset_parts(out: dict, *, window_edges, refine_edges, min_elevation_deg, half_angle_deg, min_sats,
-             min_sun_elevation_deg=None, max_sun_elevation_deg=None, gateways=None, gateway_min_elevation_deg=None,
-             nadir="geocentric"):
+                   min_sun_elevation_deg=None, max_sun_elevation_deg=None, gateways=None,
+                   gateway_min_elevation_deg=None, nadir="geocentric") -> DatasetParts:
     from .version import __version__
 
     c, times, grid, state = out["constellation"], out["times"], out["grid"], out["state"]

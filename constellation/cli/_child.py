@@ -94,7 +94,7 @@ def _ended(wait_status: int) -> str:
 def usable(preload: Sequence[str] = ()) -> bool:
     """Whether :func:`start` would fork here (see the module docstring)."""
     return (sys.platform.startswith("linux") and hasattr(os, "fork")
-            and not os.environ.get("CONSTELLATION_NO_FORK")
+            and os.environ.get("CONSTELLATION_NO_FORK", "") in ("", "0")
             and "numba" not in sys.modules and threading.active_count() == 1
             and not all(name in sys.modules for name in preload))
 
