@@ -235,9 +235,12 @@ def test_scheduler_that_cannot_be_used_is_one_line_exit_2(tmp_path, capsys):
     server.listen()
 
     def answer():
-        conn, _ = server.accept()
-        conn.sendall(b"\xff" * 64)  # a frame length no dask message has
-        conn.recv(1)
+        while True:  # (the command first checks that the port accepts connections, then connects)
+            try:
+                conn, _ = server.accept()
+            except OSError:  # closed: the test is over
+                return
+            conn.sendall(b"\xff" * 64)  # a frame length no dask message has
 
     threading.Thread(target=answer, daemon=True).start()
     out = tmp_path / "run.zarr"
@@ -258,3 +261,9 @@ def test_scheduler_that_cannot_be_used_is_one_line_exit_2(tmp_path, capsys):
     free.close()
     with pytest.raises(ValueError, match="cannot connect to a dask scheduler"):
         cli_cov.connect_scheduler(f"tcp://127.0.0.1:{port}", timeout_s=1)
+    # the command says the port refused connections (a few seconds), not dask's timeout (30 s)
+    code, _, err = run_cli(["--scheduler", f"tcp://127.0.0.1:{port}", "-o", str(out), *TINY], capsys)
+    assert code == 2 and err.strip().splitlines() == [
+        f"constellation coverage: error: --scheduler 'tcp://127.0.0.1:{port}': cannot connect to a dask scheduler: "
+        f"connection refused for 5 s (nothing listens at 127.0.0.1:{port})"]
+    assert not out.exists()

@@ -419,20 +419,50 @@ def _long_run(n_sat: int, n_step: int, n_cell: int) -> bool:
 
 # -- run -----------------------------------------------------------------------------------------------
 
+#: How long a scheduler address may refuse connections (a scheduler still starting) before the command
+#: gives up on it, in seconds.
+REFUSED_WAIT_S = 5.0
+
+
+def _unreachable(host: str, port: int, wait_s: float) -> str | None:
+    """Why nothing accepts a TCP connection at ``host:port`` (tried again while it is refused, for up to
+    ``wait_s`` seconds), or None when something does."""
+    import socket
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=max(0.1, deadline - time.monotonic())):
+                return None
+        except ConnectionRefusedError:
+            if time.monotonic() >= deadline:
+                return f"connection refused for {wait_s:g} s (nothing listens at {host}:{port})"
+            time.sleep(0.2)
+        except TimeoutError:
+            return f"no answer from {host}:{port} within {wait_s:g} s"
+        except OSError as exc:  # an unknown host, an unreachable network
+            return str(exc) or type(exc).__name__
+
+
 def connect_scheduler(address: str, timeout_s: float = 30.0):
     """A dask ``Client`` of the scheduler at ``address`` (``--scheduler``), waiting up to ``timeout_s``
-    seconds; an address that cannot be used, no answer or an answer that is not a dask scheduler's is a
-    ValueError naming the option (one line, exit 2)."""
+    seconds (up to :data:`REFUSED_WAIT_S` where the port refuses connections); an address that cannot be
+    used, no answer or an answer that is not a dask scheduler's is a ValueError naming the option (one
+    line, exit 2)."""
     from ..distributed import require_distributed
 
     distributed = require_distributed()
-    from distributed.comm import get_address_host_port
+    from distributed.comm import get_address_host_port, parse_address
 
     try:
-        get_address_host_port(address)
+        host, port = get_address_host_port(address)
     except ValueError as exc:  # no port, unknown scheme, ...
         raise ValueError(f"--scheduler {address!r}: not a scheduler address (e.g. tcp://10.0.0.5:8786): {exc}") \
             from None
+    if parse_address(address)[0] in ("tcp", "tls"):  # a port nobody listens on: say so now, not after the timeout
+        why = _unreachable(host, port, min(timeout_s, REFUSED_WAIT_S))
+        if why:
+            raise ValueError(f"--scheduler {address!r}: cannot connect to a dask scheduler: {why}")
     try:
         return distributed.Client(address, timeout=f"{timeout_s:g}s")
     except OSError as exc:  # refused, timed out, no such host
