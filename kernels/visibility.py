@@ -15,9 +15,17 @@ with them is what the coverage kernels reproduce, cell for cell.  :func:`margin`
 from the threshold that edge refinement interpolates, and :func:`sat_geometry` gives each satellite's
 geocentric coordinates and the conservative cap angle that prunes grid rows: the Earth central angle
 ``lambda = 90 deg - eps' - asin(r_min cos(eps') / |S|)`` with ``eps' = eps - 0.25 deg`` (the normal vs
-radial bound) and ``r_min`` the smallest geocentric radius of any cell, and for a cone (when
-``eps' >= 0``) ``asin(|S| sin(eta) / r_min) - eta``; a row can only hold served cells if its geocentric
-latitude is within ``lambda`` of the sub-satellite point's.  For a geodetic-nadir cone ``eta`` is widened
+radial bound) and ``r_min`` the smallest geocentric radius of any cell, and for a cone of less than 90 deg
+(when ``eps' >= 0``, or when ``|S| sin(eta) < r_min cos(eps')``) ``asin(|S| sin(eta) / r_min) - eta``; a row can
+only hold served cells if its geocentric latitude is within ``lambda`` of the sub-satellite point's.
+
+The cone's cap: a cell at geocentric radius ``rho >= r_min`` and geocentric elevation ``eps_c >= 0`` lies
+farther from nadir, seen from the satellite, the larger its central angle, and the cone's edge on the
+sphere of radius ``rho`` is at ``asin(|S| sin(eta) / rho) - eta``, at most the cap.  A cell below the
+geocentric horizon that the mask still admits (``eps' <= eps_c < 0``, with a mask near 0) is seen at
+``asin(rho cos(eps_c) / |S|) >= asin(r_min cos(eps') / |S|)`` from nadir (the law of sines in the triangle
+Earth centre - satellite - cell, whose angle at the cell is ``90 deg + eps_c``), outside the cone when
+``|S| sin(eta) < r_min cos(eps')``.  For a geodetic-nadir cone ``eta`` is widened
 by :data:`GEODETIC_AXIS_BOUND_DEG`: that cone lies inside the geocentric cone of the widened half-angle.
 """
 
@@ -362,7 +370,7 @@ def sat_geometry_steps(t0, t1, pos, sats_f, sats_i, r_min_km, out):
         rcos_e[s] = r_min_km * math.cos(e)
         eta_s[s] = -1.0
         sin_eta[s] = 0.0
-        if sats_i[s, SAT_CONE] != 0 and e >= 0.0:
+        if sats_i[s, SAT_CONE] != 0:
             eta_s[s] = math.acos(min(1.0, max(-1.0, sats_f[s, SAT_COS_HALF])))
             if sats_i[s, SAT_CONE] == CONE_GEODETIC:  # inside the geocentric cone of the widened half-angle
                 eta_s[s] = min(eta_s[s] + math.radians(GEODETIC_AXIS_BOUND_DEG), math.pi)
@@ -394,7 +402,10 @@ def _sat_geometry_step(p, o, e_s, rcos_e, eta_s, sin_eta, r_min_km):
         a2 = r * sin_eta[s] * inv_rmin
         a2c = min(a2, 1.0)
         cc = poly_atan2(a2c, math.sqrt(max(1.0 - a2c * a2c, 0.0))) - eta
-        cap = cc if (eta >= 0.0) & (a2 < 1.0) & (cc < cap) else cap
+        # below the horizon (e < 0) only while no cell there can be in the cone: |S| sin(eta) < r_min cos(e)
+        # (a cone of 90 deg or more holds the whole Earth: the mask's cap stays)
+        cap = cc if (eta >= 0.0) & (eta < half_pi) & (a2 < 1.0) & (cc < cap) & (
+            (e >= 0.0) | (sin_eta[s] < arg - 1e-9)) else cap
         bad = r != r
         o[N_GEO * s + GEO_SH] = h
         o[N_GEO * s + GEO_SZ] = z

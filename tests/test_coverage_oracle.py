@@ -42,6 +42,12 @@ CASES = [
     ("small_cone_high_mask", ("leo",), lambda: global_grid(1.0), 30.0, 8.0, "30m", 60),
     ("cone_low_mask_general_path", ("leo", "geo"), lambda: global_grid(4.0), 0.0, 30.0, "3h", 600),
     ("cone_negative_mask", ("leo",), lambda: global_grid(5.0), -5.0, 50.0, "2h", 600),
+    # below a mask of 0 the cone's cap prunes when no cell under the horizon can be in the cone
+    ("cone_mask0_leo_meo", ("leo", "meo"), lambda: global_grid(3.0), 0.0, 60.0, "3h", 600),
+    ("wide_cone_just_inside_horizon", ("leo",), lambda: global_grid(3.0), -1.0, 66.0, "2h", 300),
+    # a cone of 90 deg or more holds the whole Earth (its edge formula does not apply)
+    ("cone_over_90_deg", ("leo", "meo"), lambda: global_grid(5.0), 5.0, 120.0, "2h", 600),
+    ("cone_180_deg_mask0", ("leo",), lambda: global_grid(5.0), 0.0, 180.0, "2h", 600),
     ("geo_huge_footprint", ("geo",), lambda: global_grid(3.0), 0.0, None, "6h", 3600),
     ("equal_area", ("leo", "meo"), lambda: equal_area(5.0), 10.0, None, "3h", 300),
 ]
@@ -54,6 +60,26 @@ def test_counts_equal_brute_force(name, kinds, make_grid, mask, cone, duration, 
     grid = make_grid()
     got = coverage_counts(sats, times, grid, min_elevation_deg=mask, half_angle_deg=cone, positions="exact")
     assert_same(got, oracle_counts(sats, times, grid, mask, cone), name)
+
+
+def test_cone_cap_prunes_below_a_zero_mask():
+    """The row-pruning cap of a 40 deg cone at 535 km is the cone's footprint (about 4.2 deg of central
+    angle), not the horizon's (about 23.4 deg with the widening), under a 0 deg mask too (the widened mask
+    is then below the horizon, where no cell can be inside so narrow a cone); and it stays the horizon's
+    for cones of 90 deg or more."""
+    from constellation.kernels.sweep import satellite_tables
+    from constellation.kernels.visibility import GEO_CAP, sat_geometry
+
+    r = 6378.137 + 535.0
+    pos = np.array([[[r, 0.0, 0.0]]])
+    caps = {}
+    for mask, half in ((10.0, 40.0), (0.0, 40.0), (-1.0, 40.0), (0.0, None), (0.0, 120.0)):
+        use_cone = half is not None
+        f, i = satellite_tables(np.zeros(1, np.int64), math.sin(math.radians(mask)), use_cone,
+                                math.cos(math.radians(half if use_cone else 180.0)))
+        caps[mask, half] = math.degrees(sat_geometry(pos, f, i, 6356.752)[0, 0, GEO_CAP])
+    assert 4.0 < caps[10.0, 40.0] == caps[0.0, 40.0] == caps[-1.0, 40.0] < 4.5
+    assert 22.5 < caps[0.0, None] == caps[0.0, 120.0] < 24.0
 
 
 def test_points_poles_antimeridian_and_height():
