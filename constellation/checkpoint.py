@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .atomic import fsync_dir, fsync_path
+from .formats import ALL_CHUNKS, missing_chunks
 
 if TYPE_CHECKING:  # the engine is imported where a run needs it: reading a store's status stays light
     from .engine import Assembler, RunPlan
@@ -198,7 +199,8 @@ def _write_chunk(path: Path, k: int, state: np.ndarray, row_cov: np.ndarray, siv
             arrays["siv"] = siv
         for name, a in arrays.items():
             a = np.ascontiguousarray(a)
-            g.create_array(name, data=a, chunks=a.shape if a.size else None)
+            g.create_array(name, data=a, chunks=a.shape if a.size else None, config={"write_empty_chunks": True})
+        g.attrs[ALL_CHUNKS] = True  # a chunk file missing from this chunk's arrays is damage, not zeros
         fsync_path(tmp)
         os.rename(tmp, part / _chunk_name(k))
         fsync_dir(part)
@@ -233,7 +235,11 @@ def _read_chunk_arrays(path: Path, plan: RunPlan, k: int) -> tuple[np.ndarray, n
 
     from .kernels import reductions as red
 
-    g = zarr.open_group(str(path / _PARTIAL / _chunk_name(k)), mode="r", zarr_format=2)
+    folder = path / _PARTIAL / _chunk_name(k)
+    g = zarr.open_group(str(folder), mode="r", zarr_format=2)
+    gone = missing_chunks(folder) if g.attrs.get(ALL_CHUNKS) else []
+    if gone:
+        raise FileNotFoundError(f"chunk file{'s' if len(gone) > 1 else ''} {', '.join(gone)} missing")
     a, b = plan.bounds[k]
     state = np.ascontiguousarray(g["state"][...], dtype=np.int64)
     row_cov = np.asarray(g["row_cov"][...])
@@ -454,7 +460,7 @@ def write_final(path: str | os.PathLike, ds) -> Path:
 
 
 def _write_final_locked(path: Path, ds) -> None:
-    from .formats import encode_dataset
+    from .formats import encode_dataset, write_zarr
 
     info = store_info(path)
     n = int(info.get("n_chunks", 0))
@@ -463,7 +469,7 @@ def _write_final_locked(path: Path, ds) -> None:
         raise ValueError(f"cannot finish {str(path)!r}: {have} of its {n} time chunks are done; resume the run")
     tmp = path / f".final.{secrets.token_hex(4)}.tmp"
     try:
-        encode_dataset(ds).to_zarr(str(tmp), mode="w-", zarr_format=2, consolidated=True)
+        write_zarr(encode_dataset(ds), str(tmp))
         fsync_path(tmp)
         info["status"] = "finishing"
         _write_meta(path, info)

@@ -32,7 +32,8 @@ import numpy as np
 from .atomic import write_atomically
 
 __all__ = ["write_dataset", "read_dataset", "read_arrays", "output_format", "input_format", "cf_attrs",
-           "encode_dataset", "decode_dataset", "DatasetParts", "build_dataset"]
+           "encode_dataset", "decode_dataset", "DatasetParts", "build_dataset", "write_zarr", "missing_chunks",
+           "ALL_CHUNKS"]
 
 #: The attribute that records what :func:`encode_dataset` changed (CF-1.10 section 2.3: names begin with a
 #: letter); files written before 0.2 carry it as ``_constellation_encoding``, also read.
@@ -380,9 +381,56 @@ def write_dataset(ds, path: str | os.PathLike, *, format: str | None = None) -> 
         elif fmt == "netcdf":
             encoded.to_netcdf(tmp, engine="h5netcdf", encoding=_netcdf_encoding(encoded))
         else:
-            encoded.to_zarr(tmp, mode="w-", zarr_format=2, consolidated=True)
+            write_zarr(encoded, tmp)
 
     return write_atomically(path, write)
+
+
+#: A key of the root mark of the Zarr stores written here: every chunk of every array is on disk, those that
+#: hold only the fill value too (which zarr otherwise leaves out and reads back as the fill value), so a
+#: chunk file that is not there is damage, never a silent fill.
+ALL_CHUNKS = "all_chunks"
+
+
+def write_zarr(encoded, path: str | os.PathLike) -> None:
+    """Write ``encoded`` (from :func:`encode_dataset`) as a new consolidated Zarr v2 store at ``path``, every
+    chunk on disk and the store marked so (:data:`ALL_CHUNKS`; :func:`read_dataset` checks them)."""
+    info = json.loads(encoded.attrs.get(_MARK, "{}"))
+    info[ALL_CHUNKS] = True
+    marked = encoded.copy(deep=False)
+    marked.attrs = {**encoded.attrs, _MARK: json.dumps(info)}
+    marked.to_zarr(path, mode="w-", zarr_format=2, consolidated=True, write_empty_chunks=True)
+
+
+def missing_chunks(path: str | os.PathLike) -> list[str]:
+    """The chunk files (paths relative to ``path``) that the Zarr v2 arrays directly in the group ``path``
+    should have and that are not there, from each array's ``.zarray`` (shape, chunks, key separator)."""
+    path = Path(path)
+    gone = []
+    for arr in sorted(p for p in path.iterdir() if (p / ".zarray").is_file()):
+        meta = json.loads((arr / ".zarray").read_text())
+        shape, chunks = meta["shape"], meta["chunks"]
+        sep = meta.get("dimension_separator") or "."
+        counts = [-(-int(n) // int(c)) if int(n) else 0 for n, c in zip(shape, chunks)]
+        for idx in np.ndindex(*counts) if counts else [()]:
+            key = sep.join(str(i) for i in idx) if idx else "0"
+            if not (arr / key).is_file():
+                gone.append(f"{arr.name}/{key}")
+    return gone
+
+
+def _check_chunks(path: Path) -> None:
+    """A store written here (:data:`ALL_CHUNKS` in its root mark) with a chunk file missing is damaged."""
+    try:
+        attrs = json.loads((path / ".zattrs").read_text())
+        marked = bool(json.loads(attrs.get(_MARK, "{}")).get(ALL_CHUNKS)) if isinstance(attrs, dict) else False
+    except (OSError, ValueError, AttributeError):  # no root attributes, or not ours: read as zarr would
+        return
+    gone = missing_chunks(path) if marked else []
+    if gone:
+        raise ValueError(f"{str(path)!r} is a damaged Zarr store: {len(gone)} chunk file"
+                         f"{'s' if len(gone) > 1 else ''} missing ({', '.join(gone[:3])}"
+                         f"{', ...' if len(gone) > 3 else ''}); write it again")
 
 
 def _netcdf_image(encoded) -> memoryview | None:
@@ -458,6 +506,8 @@ def read_dataset(path: str | os.PathLike, *, format: str | None = None):
         raise TypeError(f"path must be a file path, got {type(path).__name__}")
     path = Path(path)
     fmt = _readable(path, format)
+    if fmt == "zarr" and path.is_dir():
+        _check_chunks(path)
     try:
         opened = xr.open_dataset(path, engine="h5netcdf") if fmt == "netcdf" else xr.open_zarr(path, consolidated=None)
         with opened:

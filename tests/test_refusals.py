@@ -146,3 +146,47 @@ def test_damaged_checkpoint_chunk_is_named_and_recomputed_once_removed(tmp_path)
     with pytest.raises(ValueError, match="it is not a coverage checkpoint store"):
         C.coverage(sats, times, grid, checkpoint=store, resume=True, chunk_steps=4)
     assert record
+
+
+def test_zarr_chunk_file_missing_is_damage_not_fill(tmp_path):
+    """zarr reads a chunk file that is not there as the fill value.  The stores written here keep every
+    chunk on disk (fill-only ones too) and say so, so a missing one is refused, naming it; a store written
+    by another program reads as zarr reads it."""
+    ds = xr.Dataset({"empty": (("a", "b"), np.full((10, 4), np.nan)), "zeros": (("a",), np.zeros(10, np.int32)),
+                     "v": (("a",), np.arange(10.0))})
+    store = tmp_path / "all.zarr"
+    io.write_dataset(ds, store)
+    assert io.formats.missing_chunks(store) == []
+    assert sorted(p.name for p in (store / "empty").iterdir()) == [".zarray", ".zattrs", "0.0"]
+    assert io.read_dataset(store).identical(ds)
+    (store / "zeros" / "0").unlink()
+    with pytest.raises(ValueError, match=r"all.zarr' is a damaged Zarr store: 1 chunk file missing \(zeros/0\)"):
+        io.read_dataset(store)
+    other = tmp_path / "other.zarr"
+    ds.to_zarr(other, zarr_format=2, consolidated=True)  # fill-only chunks left out, as zarr does
+    assert not (other / "empty" / "0.0").exists()
+    assert io.read_dataset(other).identical(ds)
+
+
+def test_checkpoint_chunk_file_missing_is_named_and_recomputed_once_removed(tmp_path):
+    """A partial chunk's array file deleted (its zeros would have been read as a state otherwise): named,
+    with the way out; and the finished result's files are checked the same way."""
+    from helpers import assert_bit_identical
+
+    sats = C.jinan368()[::8]
+    times = C.time_range("2026-01-01", duration="2h", step_s=600)
+    grid = C.grid.global_grid(20)
+    store = tmp_path / "run.zarr"
+    full = C.coverage(sats, times, grid, checkpoint=store, chunk_steps=4)
+    chunk = store / "partial" / "c000002"
+    (chunk / "row_cov" / "0.0.0").unlink()
+    with pytest.raises(ValueError, match=r"chunk c000002 is damaged and cannot be read \(FileNotFoundError: chunk "
+                                         r"file row_cov/0.0.0 missing\); remove the folder '.*c000002' and resume"):
+        C.coverage(sats, times, grid, checkpoint=store, resume=True, chunk_steps=4)
+    shutil.rmtree(chunk)
+    assert_bit_identical(C.coverage(sats, times, grid, checkpoint=store, resume=True, chunk_steps=4), full)
+    assert_bit_identical(io.read_dataset(store), full)
+    (store / "coverage_fraction" / "0.0").unlink()
+    with pytest.raises(ValueError, match=r"run.zarr' is a damaged Zarr store: 1 chunk file missing "
+                                         r"\(coverage_fraction/0.0\)"):
+        io.read_dataset(store)
