@@ -224,3 +224,30 @@ def test_killed_command_leaves_no_file_and_no_helper(tmp_path):
         time.sleep(0.05)
     assert _ended(helper)
     assert os.listdir(tmp_path) == []
+
+
+def test_large_results_and_site_runs_stay_in_one_process(tmp_path):
+    """The helper holds a second copy of the result: only grid runs whose result is bounded by
+    ``HELPER_MAX_BYTES`` (a quarter degree, or half a degree with services) are sent to it; site runs,
+    whose series size the sites file decides, are written by the command itself."""
+    import argparse
+
+    from constellation.cli.coverage import _fits_helper
+
+    def fits(**kw):
+        return _fits_helper(argparse.Namespace(**{**dict(grid_deg=1.0, sites=None, per_group=False,
+                                                           requirement=[]), **kw}))
+
+    assert fits() and fits(grid_deg=0.25) and fits(grid_deg=0.5, per_group=True)
+    assert not fits(grid_deg=0.2) and not fits(grid_deg=0.25, requirement=["eo:elev=10"])
+    assert not fits(sites="sites.csv") and not fits(grid_deg=float("nan"))
+    sites = tmp_path / "sites.csv"
+    sites.write_text("name,lat,lon\nJinan,36.65,117.0\n")
+    code = f"""
+        import sys
+        from constellation.cli import main
+        code = main(['coverage', '--quiet', '--duration', '1h', '--sites', {str(sites)!r}, '-o',
+                     {str(tmp_path / 'sites.nc')!r}])
+        print(code, 'xarray' in sys.modules)
+    """
+    assert _python(code).stdout.split() == ["0", "True"]

@@ -521,7 +521,8 @@ def _run(args: argparse.Namespace) -> int:
     if gm is not None and args.gateways is None:
         raise ValueError("--gateway-min-elevation needs --gateways (the gateway stations)")
     # the result's Dataset is built and written in a helper process that loads xarray meanwhile (._child)
-    writer = None if checkpointed or args.scheduler or args.snapshots else _child.start(_write, _RESULT_MODULES)
+    helped = not (checkpointed or args.scheduler or args.snapshots) and _fits_helper(args)
+    writer = _child.start(_write, _RESULT_MODULES) if helped else None
     try:
         return _compute(args, t_start, duration_s, step_s, checkpointed, writer)
     finally:
@@ -531,6 +532,22 @@ def _run(args: argparse.Namespace) -> int:
 
 #: What the result needs that a coverage run does not: xarray and the NetCDF writer.
 _RESULT_MODULES = ("xarray", "h5netcdf")
+#: The largest result (estimated from the options) sent to the helper process, which holds a second copy of
+#: it while it writes: grids of a quarter degree and coarser.  Finer runs take minutes, where the helper's
+#: tenth of a second does not matter, and their memory budget does not count that copy.
+HELPER_MAX_BYTES = 256 << 20
+
+
+def _fits_helper(args: argparse.Namespace) -> bool:
+    """Whether the result of a grid run is at most :data:`HELPER_MAX_BYTES`, bounded from the options before
+    the grid is built: a global grid's cells (a region has fewer), about 200 bytes of figures per cell and
+    output ("any" and three services with --per-group).  Site runs keep their series of satellites in view,
+    whose size the sites file decides: they write in this process."""
+    d = float(args.grid_deg)
+    if args.sites or not (math.isfinite(d) and d > 0):
+        return False
+    outputs = 4 if (args.per_group or args.requirement) else 1
+    return (180.0 / d) * (360.0 / d) * outputs * 200 <= HELPER_MAX_BYTES
 
 
 def _write(request: tuple) -> tuple[str, str | None]:
