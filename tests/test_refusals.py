@@ -114,17 +114,23 @@ def test_damaged_zarr_store_is_named(files, tmp_path):
         io.read_dataset(tmp_path / "meta.zarr")
 
 
+def _checkpointed_run(tmp_path):
+    """A small finished checkpointed run (every 8th satellite, 2 h at 10 min, 20 deg, chunks of 4 steps):
+    ``(sats, times, grid, store, result)``."""
+    sats = C.jinan368()[::8]
+    times = C.time_range("2026-01-01", duration="2h", step_s=600)
+    grid = C.grid.global_grid(20)
+    store = tmp_path / "run.zarr"
+    return sats, times, grid, store, C.coverage(sats, times, grid, checkpoint=store, chunk_steps=4)
+
+
 def test_damaged_checkpoint_chunk_is_named_and_recomputed_once_removed(tmp_path):
     """A checkpoint chunk whose bytes the codec rejects (blosc) names the store, the chunk and the way out;
     once its folder is removed the resumed run computes it again and ends bit for bit as an uninterrupted
     run."""
     from helpers import assert_bit_identical
 
-    sats = C.jinan368()[::8]
-    times = C.time_range("2026-01-01", duration="2h", step_s=600)
-    grid = C.grid.global_grid(20)
-    store = tmp_path / "run.zarr"
-    full = C.coverage(sats, times, grid, checkpoint=store, chunk_steps=4)
+    sats, times, grid, store, full = _checkpointed_run(tmp_path)
     info = store / "partial" / ".zattrs"
     record = info.read_text()
     chunk = store / "partial" / "c000001"
@@ -173,11 +179,7 @@ def test_checkpoint_chunk_file_missing_is_named_and_recomputed_once_removed(tmp_
     with the way out; and the finished result's files are checked the same way."""
     from helpers import assert_bit_identical
 
-    sats = C.jinan368()[::8]
-    times = C.time_range("2026-01-01", duration="2h", step_s=600)
-    grid = C.grid.global_grid(20)
-    store = tmp_path / "run.zarr"
-    full = C.coverage(sats, times, grid, checkpoint=store, chunk_steps=4)
+    sats, times, grid, store, full = _checkpointed_run(tmp_path)
     chunk = store / "partial" / "c000002"
     (chunk / "row_cov" / "0.0.0").unlink()
     with pytest.raises(ValueError, match=r"chunk c000002 is damaged and cannot be read \(FileNotFoundError: chunk "
