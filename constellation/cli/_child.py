@@ -59,11 +59,10 @@ class Child:
             except (EOFError, pickle.UnpicklingError):
                 status, payload = None, None
         if status is None:  # it closed the pipe without answering: it has ended
-            _, wait_status = os.waitpid(self.pid, 0)
-            raise RuntimeError(f"the helper process ended without answering ({_ended(wait_status)})")
+            raise RuntimeError(f"the helper process ended without answering ({_ended(_wait(self.pid, 0))})")
         # after answering, it writes the bytecode of what it imported (a first run) and ends: the command
         # does not wait for that (reaped now if done; otherwise the zombie goes when the command ends)
-        os.waitpid(self.pid, os.WNOHANG)
+        _wait(self.pid, os.WNOHANG)
         if status == "error":
             raise payload
         return payload
@@ -79,13 +78,20 @@ class Child:
                 os.close(fd)
             except OSError:
                 pass
-        try:
-            os.waitpid(self.pid, os.WNOHANG)  # reaped now if already gone; else init reaps it
-        except ChildProcessError:
-            pass
+        _wait(self.pid, os.WNOHANG)  # reaped now if already gone; else init reaps it
 
 
-def _ended(wait_status: int) -> str:
+def _wait(pid: int, options: int) -> int | None:
+    """``os.waitpid``'s status, or None where the child was reaped already (``SIGCHLD`` ignored)."""
+    try:
+        return os.waitpid(pid, options)[1]
+    except ChildProcessError:
+        return None
+
+
+def _ended(wait_status: int | None) -> str:
+    if wait_status is None:
+        return "its exit status was not kept"
     if os.WIFSIGNALED(wait_status):
         return f"killed by signal {os.WTERMSIG(wait_status)}"
     return f"exit status {os.waitstatus_to_exitcode(wait_status)}"
